@@ -1,0 +1,34 @@
+#ifndef KVSTEP_ATOMIC_FILE_H
+#define KVSTEP_ATOMIC_FILE_H
+/*
+ * Output files that appear whole or not at all: write to a temporary file in
+ * the same directory, fsync it, then rename it over the target. A failed
+ * write leaves any existing file untouched and no partial file behind.
+ */
+#include <stdio.h>
+
+#include "kv_error.h"
+
+typedef struct AtomicFile {
+	FILE *fp;       /* write here */
+	char *path;     /* the target */
+	char *tmp_path; /* the temporary name, NULL for stdout */
+} AtomicFile;
+
+/*
+ * Opens `path` for writing through a temporary file; "-" or NULL means
+ * stdout, written directly. Returns 0, or EX_CANTCREAT with `err` set when
+ * the directory is missing or not writable.
+ */
+int atomic_open(AtomicFile *af, const char *path, KvError *err);
+
+/*
+ * Flushes, fsyncs and renames into place. Returns 0, or EX_IOERR (disk full,
+ * a failed write) after removing the temporary file. Always closes.
+ */
+int atomic_commit(AtomicFile *af, KvError *err);
+
+/* Closes and removes the temporary file; the target is left as it was. */
+void atomic_abort(AtomicFile *af);
+
+#endif

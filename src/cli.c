@@ -1,0 +1,245 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	OPT_DIGITS = 256, OPT_NO_COLOR, OPT_ASCII, OPT_COUNTERS, OPT_BLANK,
+	OPT_MODE, OPT_STEP, OPT_MATRIX, OPT_MASKED, OPT_SUMMARY, OPT_TOL,
+	OPT_DTYPE,
+};
+
+static const struct option long_opts[] = {
+	{ "model", required_argument, NULL, 'm' },
+	{ "prompt", required_argument, NULL, 'p' },
+	{ "generate", required_argument, NULL, 'n' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "digits", required_argument, NULL, OPT_DIGITS },
+	{ "dtype", required_argument, NULL, OPT_DTYPE },
+	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "ascii", no_argument, NULL, OPT_ASCII },
+	{ "counters", no_argument, NULL, OPT_COUNTERS },
+	{ "blank", no_argument, NULL, OPT_BLANK },
+	{ "masked", no_argument, NULL, OPT_MASKED },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "step", required_argument, NULL, OPT_STEP },
+	{ "matrix", required_argument, NULL, OPT_MATRIX },
+	{ "summary", required_argument, NULL, OPT_SUMMARY },
+	{ "tol", required_argument, NULL, OPT_TOL },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+const char *cli_usage(void)
+{
+	return "usage: kvstep [OPTIONS]                 step through the run in the terminal UI\n"
+	       "       kvstep answers [WORKSHEET...]    print worksheet answer keys (--blank: student copies)\n"
+	       "       kvstep export [-o FILE]          write the step trace as CSV\n"
+	       "       kvstep grade KEY.csv STUDENT.csv...  score filled-in CSVs against a key\n"
+	       "       kvstep mem [MODEL...]            KV-cache memory of real models (kvstep mem --help)\n"
+	       "\n"
+	       "options:\n"
+	       "  -m, --model FILE     model file (default: the built-in classroom model)\n"
+	       "  -p, --prompt WORDS   prompt, words from the model's vocab\n"
+	       "  -n, --generate N     tokens to generate after the prompt\n"
+	       "      --digits N       decimals shown (UI and worksheets)\n"
+	       "      --dtype T        cache element type for cache_bytes: fp32 (default), fp16, bf16, fp8\n"
+	       "      --no-color       no colour in the UI (also when NO_COLOR is set)\n"
+	       "      --ascii          ASCII instead of Unicode box drawing\n"
+	       "  -h, --help           this text\n"
+	       "  -V, --version        the version\n"
+	       "\n"
+	       "export options:\n"
+	       "  -o, --output FILE    write to FILE (atomically) instead of stdout\n"
+	       "      --counters       one row of counters per (step, mode) instead of cells\n"
+	       "      --mode LIST      keep these modes: nocache,cache,prefill\n"
+	       "      --step N|A-B     keep this step or range of steps\n"
+	       "      --matrix LIST    keep these matrices: X,Q,K,V,S,A,Z,logits\n"
+	       "      --blank          leave values empty, for students to fill in\n"
+	       "      --masked         with --blank, keep the masked cells too\n"
+	       "\n"
+	       "grade options:\n"
+	       "      --tol X          accept |answer - key| <= X (default 0.005)\n"
+	       "      --summary FILE   also write one CSV row per student\n"
+	       "\n"
+	       "exit status: 0 ok, 64 usage, 65 bad data, 66 missing input, 73 cannot create output, 74 I/O error\n";
+}
+
+static int parse_int_arg(const char *opt, const char *s, int lo, int hi,
+			 int *out, KvError *err)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (end == s || *end || errno || v < lo || v > hi)
+		return kv_error_set(err, EX_USAGE,
+				    "%s expects a whole number from %d to %d, got '%s'",
+				    opt, lo, hi, s);
+	*out = (int)v;
+	return 0;
+}
+
+/* Parses a comma-separated list of names into a bit mask. */
+static int parse_list(const char *opt, const char *s, int (*parse)(const char *),
+		      unsigned *mask, KvError *err)
+{
+	char buf[256];
+	if (strlen(s) >= sizeof buf)
+		return kv_error_set(err, EX_USAGE, "%s: list too long", opt);
+	strcpy(buf, s);
+	*mask = 0;
+	for (char *save, *w = strtok_r(buf, ",", &save); w;
+	     w = strtok_r(NULL, ",", &save)) {
+		int k = parse(w);
+		if (k < 0)
+			return kv_error_set(err, EX_USAGE, "%s: unknown name '%s'",
+					    opt, w);
+		*mask |= 1u << k;
+	}
+	if (!*mask)
+		return kv_error_set(err, EX_USAGE, "%s: empty list", opt);
+	return 0;
+}
+
+static int parse_steps(const char *s, ExportFilter *f, KvError *err)
+{
+	char *end;
+	long lo = strtol(s, &end, 10), hi = lo;
+	if (*end == '-')
+		hi = strtol(end + 1, &end, 10);
+	if (end == s || *end || lo < 1 || hi < lo || hi > 1 << 20)
+		return kv_error_set(err, EX_USAGE,
+				    "--step expects N or A-B with 1 <= A <= B, got '%s'",
+				    s);
+	f->step_lo = (int)lo;
+	f->step_hi = (int)hi;
+	return 0;
+}
+
+static int parse_dtype(const char *s, int *bytes, KvError *err)
+{
+	static const struct { const char *name; int bytes; } types[] = {
+		{ "fp32", 4 }, { "fp16", 2 }, { "bf16", 2 }, { "fp8", 1 },
+	};
+	for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+		if (strcmp(s, types[i].name) == 0) {
+			*bytes = types[i].bytes;
+			return 0;
+		}
+	return kv_error_set(err, EX_USAGE,
+			    "--dtype expects fp32, fp16, bf16 or fp8, got '%s'", s);
+}
+
+static int parse_tol(const char *s, double *tol, KvError *err)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s || *end || !(v >= 0) || v > 1e9)
+		return kv_error_set(err, EX_USAGE,
+				    "--tol expects a number >= 0, got '%s'", s);
+	*tol = v;
+	return 0;
+}
+
+static int apply_option(int c, const char *arg, CliOpts *o, KvError *err)
+{
+	switch (c) {
+	case 'm': o->model_path = arg; return 0;
+	case 'p': o->prompt = arg; return 0;
+	case 'n':
+		return parse_int_arg("--generate", arg, 0, 1 << 20, &o->generate,
+				     err);
+	case 'o': o->output = arg; return 0;
+	case OPT_DIGITS:
+		return parse_int_arg("--digits", arg, 0, 9, &o->digits, err);
+	case OPT_DTYPE: return parse_dtype(arg, &o->elem_bytes, err);
+	case OPT_NO_COLOR: o->no_color = true; return 0;
+	case OPT_ASCII: o->ascii = true; return 0;
+	case OPT_COUNTERS: o->counters = true; return 0;
+	case OPT_BLANK: o->filter.blank = true; return 0;
+	case OPT_MASKED: o->filter.masked = true; return 0;
+	case OPT_MODE:
+		return parse_list("--mode", arg, mode_parse, &o->filter.modes,
+				  err);
+	case OPT_MATRIX:
+		return parse_list("--matrix", arg, matrix_parse,
+				  &o->filter.matrices, err);
+	case OPT_STEP: return parse_steps(arg, &o->filter, err);
+	case OPT_SUMMARY: o->summary = arg; return 0;
+	case OPT_TOL: return parse_tol(arg, &o->tol, err);
+	case 'h': o->cmd = CMD_HELP; return 0;
+	case 'V': o->cmd = CMD_VERSION; return 0;
+	default:
+		return kv_error_set(err, EX_USAGE,
+				    "unknown option; try 'kvstep --help'");
+	}
+}
+
+static int set_command(CliOpts *o, KvError *err)
+{
+	static const struct { const char *word; Command cmd; } words[] = {
+		{ "answers", CMD_ANSWERS },
+		{ "export", CMD_EXPORT },
+		{ "grade", CMD_GRADE },
+	};
+	if (o->n_args == 0 || o->cmd == CMD_HELP || o->cmd == CMD_VERSION)
+		return 0;
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+		if (strcmp(o->args[0], words[i].word) == 0) {
+			o->cmd = words[i].cmd;
+			o->args++;
+			o->n_args--;
+			return 0;
+		}
+	return kv_error_set(err, EX_USAGE,
+			    "unknown command '%s'; expected answers, export, grade or mem",
+			    o->args[0]);
+}
+
+/* Options that only make sense with one command are refused elsewhere. */
+static int check_scope(const CliOpts *o, KvError *err)
+{
+	const ExportFilter *f = &o->filter;
+	bool export_only = o->counters || f->modes || f->matrices ||
+			   f->step_lo || f->masked || o->output;
+	if (export_only && o->cmd != CMD_EXPORT && o->cmd != CMD_HELP &&
+	    o->cmd != CMD_VERSION)
+		return kv_error_set(err, EX_USAGE,
+				    "-o, --counters, --mode, --step, --matrix and --masked go with 'kvstep export'");
+	if (o->cmd == CMD_EXPORT && o->n_args > 0)
+		return kv_error_set(err, EX_USAGE,
+				    "export takes no arguments, got '%s'", o->args[0]);
+	if (o->cmd == CMD_UI && o->n_args > 0)
+		return kv_error_set(err, EX_USAGE, "unexpected argument '%s'",
+				    o->args[0]);
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, CliOpts *o, KvError *err)
+{
+	*o = (CliOpts){ .cmd = CMD_UI, .generate = -1, .digits = -1,
+			.elem_bytes = 4, .tol = 0.005 };
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, ":m:p:n:o:hV", long_opts, NULL)) != -1) {
+		if (c == '?')
+			return kv_error_set(err, EX_USAGE,
+					    "unknown option '%s'; try 'kvstep --help'",
+					    argv[optind - 1]);
+		if (c == ':')
+			return kv_error_set(err, EX_USAGE,
+					    "option '%s' needs a value",
+					    argv[optind - 1]);
+		if (apply_option(c, optarg, o, err))
+			return err->code;
+	}
+	o->args = argv + optind;
+	o->n_args = argc - optind;
+	if (set_command(o, err))
+		return err->code;
+	return check_scope(o, err);
+}

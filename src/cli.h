@@ -1,0 +1,48 @@
+#ifndef KVSTEP_CLI_H
+#define KVSTEP_CLI_H
+/*
+ * Command-line parsing into a plain struct; no I/O besides what the caller
+ * does with the result. Options may come before or after the command word.
+ */
+#include <stdbool.h>
+
+#include "csv_out.h"
+#include "kv_error.h"
+
+typedef enum Command {
+	CMD_UI,      /* no command word: the terminal UI */
+	CMD_ANSWERS, /* worksheet answer keys */
+	CMD_EXPORT,  /* CSV trace */
+	CMD_GRADE,   /* grade students' CSVs */
+	CMD_HELP,
+	CMD_VERSION,
+} Command;
+
+typedef struct CliOpts {
+	Command cmd;
+	const char *model_path; /* -m; NULL = the built-in default model */
+	const char *prompt;     /* -p; NULL = the model's prompt */
+	int generate;           /* -n; -1 = the model's generate */
+	int digits;             /* --digits; -1 = each view's default */
+	int elem_bytes;         /* --dtype; bytes per cached cell, 4 = fp32 */
+	bool no_color;          /* --no-color (NO_COLOR is read by the UI) */
+	bool ascii;             /* --ascii: no Unicode box drawing */
+	bool counters;          /* export --counters */
+	const char *output;     /* -o FILE; NULL = stdout */
+	const char *summary;    /* grade --summary FILE */
+	double tol;             /* grade --tol */
+	ExportFilter filter;    /* export filters, --blank, --masked */
+	char **args;            /* words after the command word */
+	int n_args;
+} CliOpts;
+
+/*
+ * Parses argv. Returns 0, or EX_USAGE with `err` saying what is wrong.
+ * `args` points into argv.
+ */
+int cli_parse(int argc, char **argv, CliOpts *o, KvError *err);
+
+/* The --help text. */
+const char *cli_usage(void);
+
+#endif

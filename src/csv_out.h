@@ -1,0 +1,48 @@
+#ifndef KVSTEP_CSV_OUT_H
+#define KVSTEP_CSV_OUT_H
+/*
+ * The CSV trace, the grading contract (DESIGN.md): RFC 4180 with CRLF line
+ * endings, one row per cell a mode holds,
+ *   step,mode,pass,layer,head,matrix,row,col,value,status
+ * with values that read back to the same double, and masked cells present
+ * with an empty value.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "kv_error.h"
+#include "trace.h"
+
+/* Which rows an export keeps. Zero masks and ranges mean "all". */
+typedef struct ExportFilter {
+	unsigned modes;    /* bit (1u << Mode) per mode kept */
+	unsigned matrices; /* bit (1u << Matrix) per matrix kept */
+	int step_lo;       /* first step kept, 0 = 1 */
+	int step_hi;       /* last step kept, 0 = T */
+	bool blank;        /* leave every value empty (student copy) */
+	bool masked;       /* with blank: keep masked cells (dropped otherwise) */
+} ExportFilter;
+
+/* Writes the cell rows of `t` to `out`. Returns 0, or EX_IOERR. */
+int csv_write_trace(FILE *out, const Trace *t, const ExportFilter *f,
+		    KvError *err);
+
+/*
+ * Writes one row per (step, mode):
+ *   step,mode,pass,macs,macs_proj,macs_scores,macs_av,macs_logits,exps,
+ *   recomputed_macs,cache_cells,cache_bytes,cache_reads,passes,
+ *   total_macs,total_exps,total_recomputed_macs,total_cache_reads,token
+ * The unprefixed figures are those of the pass covering the step; `passes`
+ * and the cache figures are the state after it; total_* are cumulative.
+ * `token` is the argmax of that pass's logits. Returns 0, or EX_IOERR.
+ */
+int csv_write_counters(FILE *out, const Trace *t, const ExportFilter *f,
+		       KvError *err);
+
+/*
+ * Formats `v` in the fewest significant digits (15 to 17) that read back to
+ * the same double: 2, 0.5, 0.10000000000000001 never appear as 2.0000...
+ */
+void csv_format_double(char *buf, size_t size, double v);
+
+#endif

@@ -1,0 +1,49 @@
+#ifndef KVSTEP_KV_TYPES_H
+#define KVSTEP_KV_TYPES_H
+/* Names shared by the engine, the trace and the views. */
+
+/* The three ways of running the same prompt, in display order. */
+typedef enum Mode {
+	MODE_NOCACHE, /* every pass recomputes positions 1..t */
+	MODE_CACHE,   /* every pass computes position t, reuses stored K, V */
+	MODE_PREFILL, /* pass 1 covers the prompt, then as MODE_CACHE */
+	MODE_COUNT
+} Mode;
+
+/* The matrices a pass produces, in worksheet orientation. */
+typedef enum Matrix {
+	MAT_X,      /* (d_model, t) token columns */
+	MAT_Q,      /* (d_k, t) */
+	MAT_K,      /* (d_k, t) */
+	MAT_V,      /* (d_v, t) */
+	MAT_S,      /* (t, t) rows are keys, columns are queries */
+	MAT_A,      /* (t, t) softmax down each column */
+	MAT_Z,      /* (d_v, t) */
+	MAT_LOGITS, /* (vocab, 1) per position; column = position */
+	MAT_COUNT
+} Matrix;
+
+typedef enum CellStatus {
+	CELL_ABSENT,     /* the mode does not hold this cell at this step */
+	CELL_COMPUTED,   /* first computed by this pass */
+	CELL_REUSED,     /* read from the KV cache, stored by an earlier pass */
+	CELL_RECOMPUTED, /* an earlier pass already computed the same value */
+	CELL_MASKED,     /* causal mask: key after query; never computed */
+	CELL_STATUS_COUNT
+} CellStatus;
+
+/* "nocache", "cache", "prefill": the CSV and CLI spelling. */
+const char *mode_name(Mode m);
+/* "no cache", "KV cache", "prefill": the title a person reads. */
+const char *mode_title(Mode m);
+/* "X", "Q", ... "logits". */
+const char *matrix_name(Matrix m);
+/* "computed", "reused", "recomputed", "masked"; "" for CELL_ABSENT. */
+const char *cell_status_name(CellStatus s);
+
+/* Parses the spellings above; returns -1 when `s` is none of them. */
+int mode_parse(const char *s);
+int matrix_parse(const char *s);
+int cell_status_parse(const char *s);
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * kvstep: the command-line front end. The only place that prints errors and
+ * chooses exit statuses; everything below returns KvError values.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic_file.h"
+#include "cli.h"
+#include "csv_out.h"
+#include "mem.h"
+#include "model.h"
+#include "run.h"
+#include "text_view.h"
+#include "trace.h"
+
+#ifndef KVSTEP_VERSION
+#define KVSTEP_VERSION "unknown"
+#endif
+
+static int report(const KvError *err)
+{
+	fprintf(stderr, "kvstep: %s\n", err->msg);
+	return err->code;
+}
+
+static Model *load_model(const CliOpts *o, KvError *err)
+{
+	return o->model_path ? model_load_file(o->model_path, err)
+			     : model_load_default(err);
+}
+
+/* The run's configuration: the model's defaults overridden by -p and -n. */
+static int make_config(const Model *m, const CliOpts *o, int *ids,
+		       RunConfig *cfg, KvError *err)
+{
+	*cfg = run_config_default(m);
+	cfg->elem_bytes = o->elem_bytes;
+	if (o->prompt) {
+		int n = model_parse_prompt(m, o->prompt, ids, KV_MAX_TOKENS, err);
+		if (n < 0)
+			return err->code;
+		cfg->prompt = ids;
+		cfg->prompt_n = n;
+	}
+	if (o->generate >= 0)
+		cfg->generate = o->generate;
+	return run_config_check(m, cfg, err);
+}
+
+static int cmd_export(const CliOpts *o, const Trace *t, KvError *err)
+{
+	AtomicFile af;
+	if (atomic_open(&af, o->output, err))
+		return err->code;
+	int rc = o->counters ? csv_write_counters(af.fp, t, &o->filter, err)
+			     : csv_write_trace(af.fp, t, &o->filter, err);
+	if (rc) {
+		atomic_abort(&af);
+		return rc;
+	}
+	return atomic_commit(&af, err);
+}
+
+static int run_command(const CliOpts *o, const Trace *t, KvError *err)
+{
+	switch (o->cmd) {
+	case CMD_EXPORT:
+		return cmd_export(o, t, err);
+	case CMD_UI:
+		if (text_view_summary(stdout, t) != 0 || fflush(stdout) != 0)
+			return kv_error_set(err, EX_IOERR, "cannot write output");
+		return 0;
+	case CMD_ANSWERS:
+	case CMD_GRADE:
+		return kv_error_set(err, EX_UNAVAILABLE,
+				    "this command is not built yet");
+	case CMD_HELP:
+	case CMD_VERSION:
+		break;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "mem") == 0)
+		return mem_main(argc - 1, argv + 1, stdout, stderr);
+	KvError err;
+	kv_error_clear(&err);
+	CliOpts o;
+	if (cli_parse(argc, argv, &o, &err))
+		return report(&err);
+	if (o.cmd == CMD_HELP) {
+		fputs(cli_usage(), stdout);
+		return 0;
+	}
+	if (o.cmd == CMD_VERSION) {
+		puts("kvstep " KVSTEP_VERSION);
+		return 0;
+	}
+	Model *m = load_model(&o, &err);
+	if (!m)
+		return report(&err);
+	int *ids = malloc(KV_MAX_TOKENS * sizeof *ids);
+	RunConfig cfg;
+	Trace *t = NULL;
+	if (!ids)
+		kv_error_set(&err, EX_OSERR, "out of memory");
+	else if (!make_config(m, &o, ids, &cfg, &err))
+		t = run_trace(m, &cfg, &err);
+	if (t)
+		run_command(&o, t, &err);
+	trace_free(t);
+	free(ids);
+	model_free(m);
+	return err.code ? report(&err) : 0;
+}

@@ -1,0 +1,138 @@
+#include "run.h"
+
+#include <stdlib.h>
+
+#include "dot.h"
+#include "engine.h"
+
+RunConfig run_config_default(const Model *m)
+{
+	return (RunConfig){ .prompt = m->prompt, .prompt_n = m->prompt_n,
+			    .generate = m->generate, .elem_bytes = 4 };
+}
+
+int run_config_check(const Model *m, const RunConfig *cfg, KvError *err)
+{
+	if (cfg->prompt_n < 1)
+		return kv_error_set(err, EX_USAGE, "the prompt is empty");
+	if (cfg->generate < 0)
+		return kv_error_set(err, EX_USAGE,
+				    "cannot generate a negative number of tokens");
+	long total = (long)cfg->prompt_n + cfg->generate;
+	if (total > model_max_positions(m))
+		return kv_error_set(err, EX_USAGE,
+				    "%d prompt + %d generated tokens is %ld positions; %s allows %d",
+				    cfg->prompt_n, cfg->generate, total,
+				    m->source, model_max_positions(m));
+	for (int i = 0; i < cfg->prompt_n; i++)
+		if (cfg->prompt[i] < 0 || cfg->prompt[i] >= m->vocab_n)
+			return kv_error_set(err, EX_USAGE,
+					    "prompt token %d is not in the vocab", i + 1);
+	return 0;
+}
+
+bool run_plan(Mode mode, int step, int prompt_n, int *proj_lo, int *att_lo,
+	      int *hi)
+{
+	switch (mode) {
+	case MODE_NOCACHE: /* recompute everything up to t */
+		*proj_lo = 1, *att_lo = 1, *hi = step;
+		return true;
+	case MODE_PREFILL:
+		if (step <= prompt_n) { /* one pass over the whole prompt */
+			*proj_lo = 1, *att_lo = 1, *hi = prompt_n;
+			return step == 1;
+		}
+		/* then decode like the cache mode */
+		*proj_lo = step, *att_lo = step, *hi = step;
+		return true;
+	case MODE_CACHE: /* only the new column; K, V before it are cached */
+		*proj_lo = step, *att_lo = step, *hi = step;
+		return true;
+	case MODE_COUNT:
+		break;
+	}
+	return false;
+}
+
+typedef struct Lockstep {
+	const Model *m;
+	const RunConfig *cfg;
+	Trace *trace;
+	Engine *eng[MODE_COUNT];
+	int *tokens;           /* (T) ids at positions 1..T */
+	Counters total[MODE_COUNT];
+	TraceStep last[MODE_COUNT];
+} Lockstep;
+
+/* Runs `mode`'s pass for `step`, or repeats the record of the pass covering it. */
+static void step_mode(Lockstep *L, int step, Mode mode)
+{
+	int proj_lo, att_lo, hi;
+	TraceStep *s = &L->last[mode];
+	if (run_plan(mode, step, L->cfg->prompt_n, &proj_lo, &att_lo, &hi)) {
+		EngineSink sink = trace_sink(L->trace);
+		engine_pass(L->eng[mode], L->tokens, proj_lo, att_lo, hi, &sink,
+			    &s->pass_c, &s->info);
+		counters_accumulate(&L->total[mode], &s->pass_c);
+		s->total = L->total[mode];
+		s->pass = (int)s->pass_c.passes;
+		s->keeps_cache = mode != MODE_NOCACHE;
+		s->chosen = argmax(engine_logits(L->eng[mode]), L->m->vocab_n);
+	}
+	trace_set_step(L->trace, step, mode, s);
+}
+
+static int lockstep_run(Lockstep *L, KvError *err)
+{
+	const RunConfig *cfg = L->cfg;
+	int T = cfg->prompt_n + cfg->generate;
+	for (int i = 0; i < cfg->prompt_n; i++)
+		L->tokens[i] = cfg->prompt[i];
+	for (int step = 1; step <= T; step++) {
+		trace_set_token(L->trace, step, L->tokens[step - 1]);
+		for (int mode = 0; mode < MODE_COUNT; mode++)
+			step_mode(L, step, (Mode)mode);
+		int next = L->last[MODE_NOCACHE].chosen;
+		for (int mode = 0; mode < MODE_COUNT; mode++)
+			if (L->last[mode].info.hi == step &&
+			    L->last[mode].chosen != next)
+				return kv_error_set(err, EX_SOFTWARE,
+						    "modes chose different tokens at step %d",
+						    step);
+		if (step >= cfg->prompt_n && step < T)
+			L->tokens[step] = next;
+	}
+	if (trace_mismatches(L->trace))
+		return kv_error_set(err, EX_SOFTWARE,
+				    "modes disagree in %llu cells",
+				    (unsigned long long)trace_mismatches(L->trace));
+	return 0;
+}
+
+Trace *run_trace(const Model *m, const RunConfig *cfg, KvError *err)
+{
+	if (run_config_check(m, cfg, err))
+		return NULL;
+	int T = cfg->prompt_n + cfg->generate;
+	Lockstep L = { .m = m, .cfg = cfg };
+	L.trace = trace_new(m, cfg->prompt_n, cfg->generate, err);
+	L.tokens = calloc((size_t)T, sizeof *L.tokens);
+	int rc = L.trace && L.tokens ? 0 : kv_error_set(err, EX_OSERR,
+							"out of memory");
+	for (int mode = 0; mode < MODE_COUNT && !rc; mode++) {
+		L.eng[mode] = engine_new(m, T, mode != MODE_NOCACHE,
+					 cfg->elem_bytes, err);
+		rc = L.eng[mode] ? 0 : EX_OSERR;
+	}
+	if (!rc)
+		rc = lockstep_run(&L, err);
+	for (int mode = 0; mode < MODE_COUNT; mode++)
+		engine_free(L.eng[mode]);
+	free(L.tokens);
+	if (rc) {
+		trace_free(L.trace);
+		return NULL;
+	}
+	return L.trace;
+}

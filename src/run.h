@@ -1,0 +1,43 @@
+#ifndef KVSTEP_RUN_H
+#define KVSTEP_RUN_H
+/*
+ * Runs the three modes in lockstep over positions t = 1..P+N and records
+ * the trace. Tokens at t ≤ P come from the prompt; each later token is the
+ * argmax of the logits at t−1 (the same in every mode, or the run fails).
+ */
+#include "kv_error.h"
+#include "model.h"
+#include "trace.h"
+
+typedef struct RunConfig {
+	const int *prompt; /* (prompt_n) token ids */
+	int prompt_n;      /* P ≥ 1 */
+	int generate;      /* N ≥ 0 */
+	int elem_bytes;    /* bytes per cached cell for cache_bytes; 4 = fp32 */
+} RunConfig;
+
+/* The model's own prompt and generate count, fp32 cache accounting. */
+RunConfig run_config_default(const Model *m);
+
+/*
+ * Checks `cfg` against the model's limits. Returns 0, or EX_USAGE with a
+ * message (too many positions for the model, an empty prompt, ...).
+ */
+int run_config_check(const Model *m, const RunConfig *cfg, KvError *err);
+
+/*
+ * Builds the trace of all three modes. Returns NULL with `err` set:
+ * EX_USAGE for a bad configuration, EX_OSERR when memory runs out,
+ * EX_SOFTWARE if the modes ever disagree (a bug, never expected).
+ */
+Trace *run_trace(const Model *m, const RunConfig *cfg, KvError *err);
+
+/*
+ * The plan of the pass `mode` runs at `step`: columns proj_lo, att_lo, hi.
+ * Returns false when the mode runs no pass at that step (prefill at
+ * 2 ≤ step ≤ P, covered by its first pass).
+ */
+bool run_plan(Mode mode, int step, int prompt_n, int *proj_lo, int *att_lo,
+	      int *hi);
+
+#endif

@@ -1,0 +1,94 @@
+#ifndef KVSTEP_TRACE_H
+#define KVSTEP_TRACE_H
+/*
+ * The trace: everything a run did, for every step and mode. It is the single
+ * source of truth for the views; they read it and never recompute math.
+ *
+ * Storage is T·d + T², never T³: all three modes produce the same bits for
+ * a given cell, so each value is stored once (the first mode to produce it
+ * writes it, every later producer is compared with memcmp). What differs
+ * between modes and steps is which cells a pass holds and why; that is
+ * kept as one PassInfo per (step, mode) and cell statuses are derived
+ * from it.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "counters.h"
+#include "engine.h"
+#include "kv_error.h"
+#include "kv_types.h"
+#include "model.h"
+
+typedef struct Trace Trace;
+
+/* One mode at one step. */
+typedef struct TraceStep {
+	int pass;         /* the mode's own number of the pass covering the step */
+	PassInfo info;    /* columns that pass projected, attended, produced */
+	bool keeps_cache; /* the mode keeps K and V as a cache */
+	Counters pass_c;  /* that pass's counters */
+	Counters total;   /* the mode's cumulative counters after that pass */
+	int chosen;       /* argmax token id of the pass's logits */
+} TraceStep;
+
+/* The cells of one matrix a mode holds at a step. */
+typedef struct TraceSpan {
+	int rows;   /* rows, 1..rows (S and A: keys 1..hi) */
+	int col_lo; /* first column held */
+	int col_hi; /* last column held */
+} TraceSpan;
+
+/*
+ * Creates an empty trace for positions 1..prompt_n+generate. The model is
+ * borrowed and must outlive the trace. Returns NULL with `err` set (EX_OSERR)
+ * when memory runs out.
+ */
+Trace *trace_new(const Model *m, int prompt_n, int generate, KvError *err);
+void trace_free(Trace *t);
+
+/* ---- recording (run.c) ---- */
+
+/* A sink that stores the columns an engine produces into `t`. */
+EngineSink trace_sink(Trace *t);
+/* Records the token id at position pos (1-based). */
+void trace_set_token(Trace *t, int pos, int id);
+/* Records what `mode` did for `step`. */
+void trace_set_step(Trace *t, int step, Mode mode, const TraceStep *s);
+/*
+ * Cells that one mode produced with bits different from another mode's.
+ * Always 0 unless the engine is broken; run.c refuses such a trace.
+ */
+uint64_t trace_mismatches(const Trace *t);
+
+/* ---- reading (views) ---- */
+
+const Model *trace_model(const Trace *t);
+int trace_steps(const Trace *t);      /* T = prompt + generated */
+int trace_prompt_len(const Trace *t); /* P */
+/* Token id at position pos, 1 ≤ pos ≤ T. */
+int trace_token(const Trace *t, int pos);
+/* The record of `mode` at `step` (1 ≤ step ≤ T). */
+const TraceStep *trace_step(const Trace *t, int step, Mode mode);
+
+/*
+ * Which cells of `mat` `mode` holds at `step`. Returns false when it holds
+ * none (an empty span).
+ */
+bool trace_span(const Trace *t, int step, Mode mode, Matrix mat,
+		TraceSpan *span);
+
+/* Status of cell (row, col), both 1-based; CELL_ABSENT outside the span. */
+CellStatus trace_status(const Trace *t, int step, Mode mode, Matrix mat,
+			int row, int col);
+
+/*
+ * Value of cell (row, col), the same for every mode that holds it. Masked
+ * and never-produced cells have no value: returns false.
+ */
+bool trace_value(const Trace *t, Matrix mat, int row, int col, double *out);
+
+/* Rows a matrix has in the model (S and A: T). */
+int trace_matrix_rows(const Trace *t, Matrix mat);
+
+#endif
