@@ -9,11 +9,13 @@
 #include "atomic_file.h"
 #include "cli.h"
 #include "csv_out.h"
+#include "grade.h"
 #include "mem.h"
 #include "model.h"
 #include "run.h"
-#include "text_view.h"
+#include "sheet.h"
 #include "trace.h"
+#include "tui.h"
 
 #ifndef KVSTEP_VERSION
 #define KVSTEP_VERSION "unknown"
@@ -63,23 +65,52 @@ static int cmd_export(const CliOpts *o, const Trace *t, KvError *err)
 	return atomic_commit(&af, err);
 }
 
+static int cmd_answers(const CliOpts *o, const Trace *t, KvError *err)
+{
+	SheetOptions so = { .blank = o->filter.blank, .ascii = o->ascii,
+			    .digits = o->digits };
+	if (sheet_print(stdout, t, o->args, o->n_args, &so, err))
+		return err->code;
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return kv_error_set(err, EX_IOERR, "cannot write output");
+	return 0;
+}
+
+static int cmd_ui(const CliOpts *o, const Trace *t, KvError *err)
+{
+	TuiOptions to = { .no_color = o->no_color, .ascii = o->ascii,
+			  .digits = o->digits };
+	return tui_run(t, &to, err);
+}
+
 static int run_command(const CliOpts *o, const Trace *t, KvError *err)
 {
 	switch (o->cmd) {
 	case CMD_EXPORT:
 		return cmd_export(o, t, err);
 	case CMD_UI:
-		if (text_view_summary(stdout, t) != 0 || fflush(stdout) != 0)
-			return kv_error_set(err, EX_IOERR, "cannot write output");
-		return 0;
+		return cmd_ui(o, t, err);
 	case CMD_ANSWERS:
+		return cmd_answers(o, t, err);
 	case CMD_GRADE:
-		return kv_error_set(err, EX_UNAVAILABLE,
-				    "this command is not built yet");
 	case CMD_HELP:
 	case CMD_VERSION:
 		break;
 	}
+	return 0;
+}
+
+/* Grading reads CSV files only; it needs no model and no run. */
+static int cmd_grade(const CliOpts *o, KvError *err)
+{
+	if (o->n_args < 2)
+		return kv_error_set(err, EX_USAGE,
+				    "usage: kvstep grade KEY.csv STUDENT.csv...");
+	GradeOptions go = { .tol = o->tol, .summary = o->summary };
+	if (grade_run(o->args[0], o->args + 1, o->n_args - 1, &go, stdout, err))
+		return err->code;
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return kv_error_set(err, EX_IOERR, "cannot write output");
 	return 0;
 }
 
@@ -100,6 +131,8 @@ int main(int argc, char **argv)
 		puts("kvstep " KVSTEP_VERSION);
 		return 0;
 	}
+	if (o.cmd == CMD_GRADE)
+		return cmd_grade(&o, &err) ? report(&err) : 0;
 	Model *m = load_model(&o, &err);
 	if (!m)
 		return report(&err);
