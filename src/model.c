@@ -350,13 +350,13 @@ static int read_weights(Loader *L, const WeightSpec *w)
 		if (n < 0) {
 			rc = L->err->code;
 		} else if (n != w->cols) {
-			char what[200];
-			snprintf(what, sizeof what,
-				 "[%s] %s '%s' has %d values, expected %d (%s)",
-				 w->section, w->kind == KEY_ROW ? "row" : "line",
-				 w->kind == KEY_ROW ? "" : e->key, n, w->cols,
-				 w->cols_name);
-			rc = fail(L, e->line, "%s", what);
+			char which[48];
+			if (w->kind == KEY_ROW)
+				snprintf(which, sizeof which, "row %d", r + 1);
+			else
+				snprintf(which, sizeof which, "'%s'", e->key);
+			rc = fail(L, e->line, "[%s] %s has %d values, expected %d (%s)",
+				  w->section, which, n, w->cols, w->cols_name);
 		}
 		filled++;
 	}

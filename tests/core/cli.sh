@@ -1,0 +1,70 @@
+#!/bin/sh
+# End to end: the real binary, run from an empty directory, as a user would.
+# usage: cli.sh KVSTEP SRCDIR
+set -u
+abspath() { (cd "$(dirname "$1")" && printf '%s/%s' "$(pwd)" "$(basename "$1")"); }
+kvstep=$(abspath "$1")
+src=$(cd "$2" && pwd)
+work=$(mktemp -d)
+trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
+cd "$work" || exit 1
+fails=0
+check() { # check NAME CONDITION...
+	name=$1; shift
+	if "$@"; then echo "ok - $name"; else echo "not ok - $name"; fails=$((fails + 1)); fi
+}
+
+# export works with no files around; header, CRLF, row count
+"$kvstep" export > trace.csv; rc=$?
+check "export exits 0" [ "$rc" -eq 0 ]
+check "header" [ "$(head -n 1 trace.csv)" = "$(printf 'step,mode,pass,layer,head,matrix,row,col,value,status\r')" ]
+check "every line ends in CRLF" [ "$(grep -c "$(printf '\r')\$" trace.csv)" -eq "$(wc -l < trace.csv)" ]
+# rows: X Q K V S A Z logits held per step and mode (worked out in the
+# test comment of tests/core/test_engine.c): 1364 cells + the header
+check "row count" [ "$(wc -l < trace.csv)" -eq 1365 ]
+check "S[2,3] at step 3 is 3" grep -q "^3,nocache,3,1,1,S,2,3,3,computed" trace.csv
+check "masked cell has an empty value" grep -q "^3,nocache,3,1,1,S,3,2,,masked" trace.csv
+check "reused K in the cache" grep -q "^4,cache,4,1,1,K,1,1,1,reused" trace.csv
+
+# counters
+"$kvstep" export --counters > c.csv
+check "counters row" grep -q "^6,nocache,6,498,330,84,63,21,21,380,0,0,0,6,1673,56,1070,0,\\.$(printf '\r')\$" c.csv
+
+# -o writes the same bytes atomically
+"$kvstep" export -o out.csv
+check "export -o" cmp -s out.csv trace.csv
+check "no temporary left" [ "$(ls | grep -c tmp)" -eq 0 ]
+
+# -p and -n
+"$kvstep" -p "the dog sat" -n 1 export --counters --mode cache > d.csv
+check "prompt override" [ "$(wc -l < d.csv)" -eq 5 ]
+
+# errors: usage 64, bad data 65, missing input 66, cannot create 73, I/O 74
+"$kvstep" --frobnicate 2> err.txt; rc=$?
+check "unknown option is 64" [ "$rc" -eq 64 ]
+check "unknown option message" grep -q "^kvstep: unknown option '--frobnicate'" err.txt
+"$kvstep" -p "the bird" export > /dev/null 2> err.txt; rc=$?
+check "unknown prompt word is 64" [ "$rc" -eq 64 ]
+check "unknown prompt word message" grep -q "prompt word 'bird' is not in the vocab" err.txt
+sed 's/^row =  0  1  0  2  2$/row = 0 1 0 2/' "$src/../../data/default.ini" > bad.ini
+"$kvstep" -m bad.ini export > /dev/null 2> err.txt; rc=$?
+check "short row is 65" [ "$rc" -eq 65 ]
+check "short row names file:line" grep -q "^kvstep: bad.ini:39: \[W_V\] row 1 has 4 values, expected 5 (d_model)" err.txt
+"$kvstep" -m nothere.ini export > /dev/null 2> err.txt; rc=$?
+check "missing model is 66" [ "$rc" -eq 66 ]
+"$kvstep" export -o no/such/dir/t.csv 2> err.txt; rc=$?
+check "missing directory is 73" [ "$rc" -eq 73 ]
+echo keep > keep.csv
+"$kvstep" -m bad.ini export -o keep.csv 2> /dev/null
+check "failed export leaves the old file" [ "$(cat keep.csv)" = keep ]
+if [ -w /dev/full ]; then
+	"$kvstep" export > /dev/full 2> err.txt; rc=$?
+	check "/dev/full is an I/O error" [ "$rc" -eq 74 ]
+fi
+"$kvstep" --version > v.txt
+check "version" grep -q "^kvstep [0-9]" v.txt
+"$kvstep" --help > h.txt
+check "help names export" grep -q "kvstep export" h.txt
+
+if [ "$fails" -ne 0 ]; then echo "$fails failed"; exit 1; fi
+exit 0

@@ -1,0 +1,380 @@
+/*
+ * The engine and the trace: counters against their closed forms at every
+ * step of every mode, cell statuses against the DESIGN.md table, and the
+ * three modes bit for bit (memcmp) on the classroom model and on random
+ * models with d_k ≠ d_v.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dot.h"
+#include "engine.h"
+#include "model.h"
+#include "run.h"
+#include "trace.h"
+
+typedef struct Dims {
+	uint64_t dm, dk, dv, vocab;
+} Dims;
+
+static Dims dims_of(const Model *m)
+{
+	return (Dims){ (uint64_t)m->d_model, (uint64_t)m->d_k,
+		       (uint64_t)m->d_v, (uint64_t)m->vocab_n };
+}
+
+/* Closed form of one pass over queries a..b projecting columns p..b. */
+static Counters pass_form(Dims d, uint64_t p, uint64_t a, uint64_t b,
+			  uint64_t first_new)
+{
+	Counters c = { 0 };
+	uint64_t proj = d.dm * (2 * d.dk + d.dv);
+	uint64_t tri = (b * (b + 1) - (a - 1) * a) / 2; /* Σ_{j=a..b} j */
+	c.macs_proj = (b - p + 1) * proj;
+	c.macs_scores = d.dk * tri;
+	c.macs_av = d.dv * tri;
+	c.macs_logits = d.vocab * d.dv;
+	c.exps = tri;
+	if (first_new > p) { /* columns p..first_new-1 were done before */
+		uint64_t old = first_new - 1;
+		c.recomputed_macs = (old - p + 1) * proj +
+				    (d.dk + d.dv) * (old * (old + 1) / 2);
+	}
+	return c;
+}
+
+static void assert_counters(const Counters *got, const Counters *want)
+{
+	assert_int_equal(got->macs_proj, want->macs_proj);
+	assert_int_equal(got->macs_scores, want->macs_scores);
+	assert_int_equal(got->macs_av, want->macs_av);
+	assert_int_equal(got->macs_logits, want->macs_logits);
+	assert_int_equal(got->exps, want->exps);
+	assert_int_equal(got->recomputed_macs, want->recomputed_macs);
+	assert_int_equal(got->cache_cells, want->cache_cells);
+	assert_int_equal(got->cache_bytes, want->cache_bytes);
+	assert_int_equal(got->cache_reads, want->cache_reads);
+	assert_int_equal(got->passes, want->passes);
+}
+
+static Trace *default_trace(Model **m, int generate)
+{
+	KvError err;
+	kv_error_clear(&err);
+	*m = model_load_default(&err);
+	assert_non_null(*m);
+	RunConfig cfg = run_config_default(*m);
+	if (generate >= 0)
+		cfg.generate = generate;
+	Trace *t = run_trace(*m, &cfg, &err);
+	assert_non_null(t);
+	return t;
+}
+
+/* Every counter of every mode at every step equals its closed form. */
+static void test_counters_closed_forms(void **state)
+{
+	(void)state;
+	Model *m;
+	Trace *t = default_trace(&m, 9);
+	Dims d = dims_of(m);
+	uint64_t P = 3, kv = d.dk + d.dv;
+	Counters tot[MODE_COUNT] = { { 0 } };
+	for (uint64_t s = 1; s <= 12; s++) {
+		/* no cache: one pass over 1..t, all but column t recomputed */
+		Counters w = pass_form(d, 1, 1, s, s);
+		w.passes = s;
+		const TraceStep *ts = trace_step(t, (int)s, MODE_NOCACHE);
+		assert_counters(&ts->pass_c, &w);
+		assert_int_equal(counters_macs(&ts->pass_c),
+				 s * d.dm * (2 * d.dk + d.dv) +
+					 kv * s * (s + 1) / 2 + d.vocab * d.dv);
+		counters_accumulate(&tot[MODE_NOCACHE], &w);
+		assert_counters(&ts->total, &tot[MODE_NOCACHE]);
+
+		/* cache: column t only, t−1 cached columns read */
+		w = pass_form(d, s, s, s, s);
+		w.cache_cells = s * kv;
+		w.cache_bytes = 4 * s * kv;
+		w.cache_reads = (s - 1) * kv;
+		w.passes = s;
+		ts = trace_step(t, (int)s, MODE_CACHE);
+		assert_int_equal(ts->pass, (int)s);
+		assert_counters(&ts->pass_c, &w);
+		counters_accumulate(&tot[MODE_CACHE], &w);
+		assert_counters(&ts->total, &tot[MODE_CACHE]);
+
+		/* prefill: pass 1 covers 1..P, then like the cache */
+		ts = trace_step(t, (int)s, MODE_PREFILL);
+		if (s <= P) {
+			w = pass_form(d, 1, 1, P, 1);
+			w.cache_cells = P * kv;
+			w.cache_bytes = 4 * P * kv;
+			w.passes = 1;
+			if (s == 1)
+				counters_accumulate(&tot[MODE_PREFILL], &w);
+		} else {
+			w.passes = s - P + 1;
+			counters_accumulate(&tot[MODE_PREFILL], &w);
+		}
+		assert_int_equal(ts->pass, (int)w.passes);
+		assert_counters(&ts->pass_c, &w);
+		assert_counters(&ts->total, &tot[MODE_PREFILL]);
+	}
+	/* the classroom figures a worksheet quotes: step 6 */
+	assert_int_equal(counters_macs(&trace_step(t, 6, MODE_NOCACHE)->total), 1673);
+	assert_int_equal(counters_macs(&trace_step(t, 6, MODE_CACHE)->total), 603);
+	assert_int_equal(counters_macs(&trace_step(t, 6, MODE_PREFILL)->total), 561);
+	trace_free(t);
+	model_free(m);
+}
+
+/* One letter per status, so a whole matrix compares as a string. */
+static char status_letter(CellStatus s)
+{
+	static const char letters[CELL_STATUS_COUNT] = {
+		[CELL_ABSENT] = '.', [CELL_COMPUTED] = 'c', [CELL_REUSED] = 'u',
+		[CELL_RECOMPUTED] = 'r', [CELL_MASKED] = 'm',
+	};
+	return letters[s];
+}
+
+/* Statuses of rows 1..rows, columns 1..cols, row by row with '/'. */
+static void assert_statuses(const Trace *t, int step, Mode mode, Matrix mat,
+			    int rows, int cols, const char *want)
+{
+	char got[256];
+	size_t n = 0;
+	for (int r = 1; r <= rows; r++) {
+		for (int c = 1; c <= cols; c++)
+			got[n++] = status_letter(trace_status(t, step, mode, mat,
+							      r, c));
+		got[n++] = r < rows ? '/' : '\0';
+	}
+	assert_string_equal(got, want);
+}
+
+static void test_statuses(void **state)
+{
+	(void)state;
+	Model *m;
+	Trace *t = default_trace(&m, -1);
+	/* step 4, no cache: columns 1..3 redone, masked above the diagonal */
+	assert_statuses(t, 4, MODE_NOCACHE, MAT_K, 1, 6, "rrrc..");
+	assert_statuses(t, 4, MODE_NOCACHE, MAT_Q, 1, 6, "rrrc..");
+	assert_statuses(t, 4, MODE_NOCACHE, MAT_S, 5, 5,
+			"rrrc./mrrc./mmrc./mmmc./.....");
+	assert_statuses(t, 4, MODE_NOCACHE, MAT_LOGITS, 1, 5, "...c.");
+	/* step 4, KV cache: only column 4 computed, K and V 1..3 reused */
+	assert_statuses(t, 4, MODE_CACHE, MAT_X, 1, 5, "...c.");
+	assert_statuses(t, 4, MODE_CACHE, MAT_Q, 1, 5, "...c.");
+	assert_statuses(t, 4, MODE_CACHE, MAT_K, 2, 5, "uuuc./uuuc.");
+	assert_statuses(t, 4, MODE_CACHE, MAT_V, 1, 5, "uuuc.");
+	assert_statuses(t, 4, MODE_CACHE, MAT_S, 5, 5,
+			"...c./...c./...c./...c./.....");
+	assert_statuses(t, 4, MODE_CACHE, MAT_Z, 1, 5, "...c.");
+	/* steps 1..3, prefill: its single pass 1 over the prompt, in full */
+	for (int step = 1; step <= 3; step++) {
+		assert_statuses(t, step, MODE_PREFILL, MAT_K, 1, 4, "ccc.");
+		assert_statuses(t, step, MODE_PREFILL, MAT_A, 4, 4,
+				"ccc./mcc./mmc./....");
+		assert_statuses(t, step, MODE_PREFILL, MAT_LOGITS, 1, 4, "..c.");
+		assert_int_equal(trace_step(t, step, MODE_PREFILL)->pass, 1);
+	}
+	/* step 5, prefill: pass 3, like the cache */
+	assert_statuses(t, 5, MODE_PREFILL, MAT_K, 1, 6, "uuuuc.");
+	assert_int_equal(trace_step(t, 5, MODE_PREFILL)->pass, 3);
+	/* masked cells have no value; others do */
+	double v;
+	assert_false(trace_value(t, MAT_S, 2, 1, &v));
+	assert_true(trace_value(t, MAT_S, 1, 2, &v));
+	trace_free(t);
+	model_free(m);
+}
+
+static char *dup_str(const char *s)
+{
+	char *d = malloc(strlen(s) + 1);
+	strcpy(d, s);
+	return d;
+}
+
+static double *random_matrix(unsigned *seed, int n)
+{
+	double *w = malloc((size_t)n * sizeof *w);
+	for (int i = 0; i < n; i++)
+		w[i] = (double)rand_r(seed) / RAND_MAX * 2.0 - 1.0;
+	return w;
+}
+
+/* A model with random real weights: no sum is exact, so order matters. */
+static Model *random_model(unsigned seed, int dm, int dk, int dv, int vocab,
+			   int positions)
+{
+	Model *m = calloc(1, sizeof *m);
+	m->name = dup_str("random");
+	m->source = dup_str("random.ini");
+	m->vocab_n = vocab;
+	m->vocab = calloc((size_t)vocab, sizeof *m->vocab);
+	for (int i = 0; i < vocab; i++) {
+		char w[16];
+		snprintf(w, sizeof w, "w%d", i);
+		m->vocab[i] = dup_str(w);
+	}
+	m->d_model = dm, m->d_k = dk, m->d_v = dv;
+	m->scale = 1.0 / sqrt((double)dk);
+	m->scale_sqrt = true;
+	m->prompt_n = 5;
+	m->prompt = calloc(5, sizeof *m->prompt);
+	for (int i = 0; i < 5; i++)
+		m->prompt[i] = (int)(rand_r(&seed) % (unsigned)vocab);
+	m->generate = positions - 5;
+	m->embed = random_matrix(&seed, vocab * dm);
+	m->pos_n = positions;
+	m->pos = random_matrix(&seed, positions * dm);
+	m->wq = random_matrix(&seed, dk * dm);
+	m->wk = random_matrix(&seed, dk * dm);
+	m->wv = random_matrix(&seed, dv * dm);
+	m->wout = random_matrix(&seed, vocab * dv);
+	return m;
+}
+
+/*
+ * Drives three engines in lockstep like run.c and compares, after every
+ * step, the columns each mode holds with memcmp: no tolerance.
+ */
+static void assert_modes_identical(const Model *m)
+{
+	int P = m->prompt_n, T = P + m->generate;
+	Engine *e[MODE_COUNT];
+	for (int k = 0; k < MODE_COUNT; k++)
+		e[k] = engine_new(m, T, k != MODE_NOCACHE, 4, NULL);
+	int *tok = calloc((size_t)T, sizeof *tok);
+	memcpy(tok, m->prompt, (size_t)P * sizeof *tok);
+	int rows[MAT_COUNT] = { [MAT_X] = m->d_model, [MAT_Q] = m->d_k,
+				[MAT_K] = m->d_k, [MAT_V] = m->d_v,
+				[MAT_Z] = m->d_v };
+	for (int s = 1; s <= T; s++) {
+		int hi_of[MODE_COUNT] = { 0 };
+		for (int k = 0; k < MODE_COUNT; k++) {
+			int pl, al, hi;
+			Counters c;
+			PassInfo info;
+			if (run_plan((Mode)k, s, P, &pl, &al, &hi))
+				engine_pass(e[k], tok, pl, al, hi, NULL, &c, &info);
+			hi_of[k] = k == MODE_PREFILL && s <= P ? P : s;
+		}
+		/* logits of the modes whose pass ended at s */
+		for (int k = 1; k < MODE_COUNT; k++)
+			if (hi_of[k] == s)
+				assert_memory_equal(engine_logits(e[k]),
+						    engine_logits(e[0]),
+						    (size_t)m->vocab_n * sizeof(double));
+		/* every column 1..s of X, Q, K, V, Z the modes have */
+		Matrix mats[] = { MAT_X, MAT_Q, MAT_K, MAT_V, MAT_Z };
+		for (size_t i = 0; i < 5; i++)
+			for (int col = 1; col <= s; col++)
+				for (int k = 1; k < MODE_COUNT; k++)
+					assert_memory_equal(
+						engine_column(e[k], mats[i], col),
+						engine_column(e[0], mats[i], col),
+						(size_t)rows[mats[i]] * sizeof(double));
+		if (s >= P && s < T)
+			tok[s] = argmax(engine_logits(e[0]), m->vocab_n);
+	}
+	for (int k = 0; k < MODE_COUNT; k++)
+		engine_free(e[k]);
+	free(tok);
+}
+
+static void test_modes_identical_default(void **state)
+{
+	(void)state;
+	KvError err;
+	kv_error_clear(&err);
+	Model *m = model_load_default(&err);
+	m->generate = 20; /* past the default, into repeated tokens */
+	assert_modes_identical(m);
+	model_free(m);
+}
+
+static void test_modes_identical_random(void **state)
+{
+	(void)state;
+	static const int shapes[][4] = {
+		/* d_model, d_k, d_v, vocab: d_k ≠ d_v, odd widths, > 8 lanes */
+		{ 5, 4, 3, 7 }, { 7, 3, 5, 11 }, { 16, 8, 4, 9 },
+		{ 33, 17, 9, 20 }, { 64, 64, 1, 3 },
+	};
+	for (unsigned i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+		Model *m = random_model(1000 + i, shapes[i][0], shapes[i][1],
+					shapes[i][2], shapes[i][3], 40);
+		assert_modes_identical(m);
+		/* and through the trace, which memcmps every producer */
+		KvError err;
+		kv_error_clear(&err);
+		RunConfig cfg = run_config_default(m);
+		Trace *t = run_trace(m, &cfg, &err);
+		assert_non_null(t);
+		assert_int_equal(trace_mismatches(t), 0);
+		trace_free(t);
+		model_free(m);
+	}
+}
+
+/* The lockstep really feeds each argmax back as the next token. */
+static void test_greedy_continuation(void **state)
+{
+	(void)state;
+	Model *m;
+	Trace *t = default_trace(&m, -1);
+	char got[64] = "";
+	for (int pos = 1; pos <= trace_steps(t); pos++) {
+		strcat(got, m->vocab[trace_token(t, pos)]);
+		strcat(got, " ");
+	}
+	assert_string_equal(got, "the cat sat on the mat ");
+	/* the prompt's own predictions read as the sentence too */
+	const char *next[] = { "cat", "sat", "on", "the", "mat", "." };
+	for (int s = 1; s <= 6; s++)
+		assert_string_equal(m->vocab[trace_step(t, s, MODE_NOCACHE)->chosen],
+				    next[s - 1]);
+	trace_free(t);
+	model_free(m);
+}
+
+static void test_config_limits(void **state)
+{
+	(void)state;
+	KvError err;
+	kv_error_clear(&err);
+	Model *m = model_load_default(&err);
+	RunConfig cfg = run_config_default(m);
+	cfg.generate = KV_MAX_TOKENS;
+	assert_null(run_trace(m, &cfg, &err));
+	assert_int_equal(err.code, 64);
+	assert_string_equal(err.msg,
+			    "3 prompt + 1024 generated tokens is 1027 positions; default.ini allows 1024");
+	model_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_counters_closed_forms),
+		cmocka_unit_test(test_statuses),
+		cmocka_unit_test(test_modes_identical_default),
+		cmocka_unit_test(test_modes_identical_random),
+		cmocka_unit_test(test_greedy_continuation),
+		cmocka_unit_test(test_config_limits),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,308 @@
+/*
+ * Model loading: the classroom model's values, checked by hand, and every
+ * kind of bad model file, with the exact `file:line` message.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "run.h"
+#include "trace.h"
+
+/* A small valid model; tests break one line of it at a time. */
+static const char good[] =
+	"[model]\n"                          /* 1 */
+	"name = tiny\n"                      /* 2 */
+	"vocab = a b c\n"                    /* 3 */
+	"d_model = 2\n"                      /* 4 */
+	"d_k = 2\n"                          /* 5 */
+	"d_v = 1\n"                          /* 6 */
+	"prompt = a b\n"                     /* 7 */
+	"generate = 2\n"                     /* 8 */
+	"[embedding]\n"                      /* 9 */
+	"a = 1 0\n"                          /* 10 */
+	"b = 0 1\n"                          /* 11 */
+	"c = 1 1\n"                          /* 12 */
+	"[W_Q]\n"                            /* 13 */
+	"row = 1 0\n"                        /* 14 */
+	"row = 0 1\n"                        /* 15 */
+	"[W_K]\n"                            /* 16 */
+	"row = 1 1\n"                        /* 17 */
+	"row = 0 1\n"                        /* 18 */
+	"[W_V]\n"                            /* 19 */
+	"row = 2 1\n"                        /* 20 */
+	"[W_out]\n"                          /* 21 */
+	"a = 1\n"                            /* 22 */
+	"b = -1\n"                           /* 23 */
+	"c = 0\n";                           /* 24 */
+
+/* `good` with line `line` (1-based) replaced by `with` ("" deletes it). */
+static char *edit_line(int line, const char *with)
+{
+	char *out = malloc(sizeof good + strlen(with) + 2);
+	const char *p = good;
+	char *o = out;
+	for (int n = 1; *p; n++) {
+		const char *nl = strchr(p, '\n');
+		size_t len = (size_t)(nl - p) + 1;
+		if (n == line) {
+			if (*with)
+				o += sprintf(o, "%s\n", with);
+		} else {
+			memcpy(o, p, len);
+			o += len;
+		}
+		p += len;
+	}
+	*o = '\0';
+	return out;
+}
+
+static void expect_error(const char *text, const char *msg)
+{
+	KvError err;
+	kv_error_clear(&err);
+	Model *m = model_parse("t.ini", text, strlen(text), &err);
+	assert_null(m);
+	assert_int_equal(err.code, 65);
+	assert_string_equal(err.msg, msg);
+}
+
+static void expect_line_error(int line, const char *with, const char *msg)
+{
+	char *text = edit_line(line, with);
+	expect_error(text, msg);
+	free(text);
+}
+
+static void test_good_model_loads(void **state)
+{
+	(void)state;
+	KvError err;
+	kv_error_clear(&err);
+	Model *m = model_parse("t.ini", good, strlen(good), &err);
+	assert_non_null(m);
+	assert_int_equal(err.code, 0);
+	assert_string_equal(m->name, "tiny");
+	assert_int_equal(m->vocab_n, 3);
+	assert_int_equal(m->prompt_n, 2);
+	assert_int_equal(m->prompt[1], 1);
+	assert_int_equal(m->generate, 2);
+	assert_true(m->scale == 1.0 / sqrt(2.0));
+	assert_true(m->wk[1] == 1.0 && m->wk[2] == 0.0);
+	assert_true(m->wout[1] == -1.0);
+	model_free(m);
+}
+
+static void test_short_row(void **state)
+{
+	(void)state;
+	expect_line_error(15, "row = 0",
+			  "t.ini:15: [W_Q] row 2 has 1 values, expected 2 (d_model)");
+}
+
+static void test_long_token_line(void **state)
+{
+	(void)state;
+	expect_line_error(22, "a = 1 2",
+			  "t.ini:22: [W_out] 'a' has 2 values, expected 1 (d_v)");
+}
+
+static void test_unknown_prompt_token(void **state)
+{
+	(void)state;
+	expect_line_error(7, "prompt = a dog",
+			  "t.ini:7: prompt word 'dog' is not in the vocab");
+}
+
+static void test_missing_section(void **state)
+{
+	(void)state;
+	char *text = edit_line(19, "");
+	char *cut = strstr(text, "row = 2 1\n");
+	memmove(cut, cut + 10, strlen(cut + 10) + 1);
+	expect_error(text, "t.ini:22: missing section [W_V] (1 rows, d_v of 2 values)");
+	free(text);
+}
+
+static void test_not_a_number(void **state)
+{
+	(void)state;
+	expect_line_error(17, "row = 1 x1",
+			  "t.ini:17: expected a number, got 'x1'");
+	expect_line_error(17, "row = 1 nan",
+			  "t.ini:17: 'nan' is not a finite number within ±1e6");
+	expect_line_error(17, "row = 1 2e7",
+			  "t.ini:17: '2e7' is not a finite number within ±1e6");
+}
+
+static void test_dimension_limits(void **state)
+{
+	(void)state;
+	expect_line_error(4, "d_model = 65",
+			  "t.ini:4: d_model = 65 is outside the limits 1..64");
+	expect_line_error(5, "d_k = 0",
+			  "t.ini:5: d_k = 0 is outside the limits 1..64");
+	expect_line_error(6, "d_v = two",
+			  "t.ini:6: d_v: expected a whole number, got 'two'");
+}
+
+static void test_structure_errors(void **state)
+{
+	(void)state;
+	expect_line_error(2, "colour = red",
+			  "t.ini:2: unknown key 'colour' in [model]; expected name, vocab, d_model, d_k, d_v, scale, prompt or generate");
+	expect_line_error(13, "[W_Qx]",
+			  "t.ini:13: unknown section [W_Qx]; expected [model], [embedding], [position], [W_Q], [W_K], [W_V] or [W_out]");
+	expect_line_error(14, "row 1 0",
+			  "t.ini:14: expected `key = value`, `[section]` or a comment");
+	expect_line_error(12, "",
+			  "t.ini:9: [embedding] has no line for token 'c'");
+	expect_line_error(16, "[W_K]\nrow = 1 1\nrow = 1 1\nrow = 1 1",
+			  "t.ini:19: one row too many: expected 2 rows (rows, d_k)");
+	expect_line_error(3, "vocab = a b a",
+			  "t.ini:3: token 'a' appears twice in vocab");
+	expect_line_error(8, "generate = 2000",
+			  "t.ini:8: generate = 2000 is outside the limits 0..1023");
+	expect_line_error(5, "d_k = 2\nd_k = 3",
+			  "t.ini:6: key given twice in [model] (first on line 5)");
+}
+
+static void test_line_too_long(void **state)
+{
+	(void)state;
+	/* libinih would split this line silently; we refuse it by number. */
+	char line[260] = "row = 1";
+	while (strlen(line) < 250)
+		strcat(line, " 0");
+	expect_line_error(17, line,
+			  "t.ini:17: line is 251 bytes long; the limit is 198");
+}
+
+static void test_comments_and_indent(void **state)
+{
+	(void)state;
+	/* '#' after a blank starts a comment; indented lines are ordinary. */
+	char *text = edit_line(17, "   row = 1 1   # first key row");
+	KvError err;
+	kv_error_clear(&err);
+	Model *m = model_parse("t.ini", text, strlen(text), &err);
+	assert_non_null(m);
+	assert_true(m->wk[0] == 1.0 && m->wk[1] == 1.0);
+	model_free(m);
+	free(text);
+}
+
+static void test_position_rows(void **state)
+{
+	(void)state;
+	char *text = edit_line(13, "[position]\n1 = 1 0\n2 = 0 0\n3 = 0 0\n[W_Q]");
+	KvError err;
+	kv_error_clear(&err);
+	Model *m = model_parse("t.ini", text, strlen(text), &err);
+	assert_null(m);
+	assert_string_equal(err.msg,
+			    "t.ini:13: [position] has 3 rows but prompt plus generate needs 4");
+	free(text);
+	text = edit_line(13, "[position]\n1 = 1 0\n3 = 0 0\n[W_Q]");
+	kv_error_clear(&err);
+	assert_null(model_parse("t.ini", text, strlen(text), &err));
+	assert_string_equal(err.msg, "t.ini:15: expected position 2 next, got 3");
+	free(text);
+}
+
+static void test_missing_file(void **state)
+{
+	(void)state;
+	KvError err;
+	kv_error_clear(&err);
+	assert_null(model_load_file("/nonexistent/m.ini", &err));
+	assert_int_equal(err.code, 66);
+}
+
+/* Entry (row, col) of matrix `mat` in the trace, which must hold it. */
+static double value(const Trace *t, Matrix mat, int row, int col)
+{
+	double v = -999;
+	assert_true(trace_value(t, mat, row, col, &v));
+	return v;
+}
+
+/*
+ * The classroom model at the last step, worked by hand: X columns are the
+ * embeddings of "the cat sat on the mat"; Q = W_Q·X, K = W_K·X, V = W_V·X.
+ */
+static void test_default_model_by_hand(void **state)
+{
+	(void)state;
+	static const double X[5][6] = {
+		{ 0, 0, 1, 0, 0, 1 }, { 0, 0, 1, 0, 0, 1 }, { 1, 0, 1, 1, 1, 0 },
+		{ 0, 1, 0, 1, 0, 0 }, { 0, 0, 0, 0, 0, 1 },
+	};
+	static const double Q[4][6] = {
+		{ 2, 1, 2, 3, 2, -1 }, { 2, 0, 6, 2, 2, 4 },
+		{ 0, -1, 0, -1, 0, -1 }, { 2, 2, 5, 4, 2, 5 },
+	};
+	static const double K[4][6] = {
+		{ 1, 1, -1, 2, 1, -3 }, { 0, -1, 2, -1, 0, 2 },
+		{ 1, -1, 4, 0, 1, 3 }, { -1, 2, 3, 1, -1, 6 },
+	};
+	static const double V[3][6] = {
+		{ 0, 2, 1, 2, 0, 3 }, { 2, 0, 4, 2, 2, 2 }, { 1, 2, 1, 3, 1, 0 },
+	};
+	KvError err;
+	kv_error_clear(&err);
+	Model *m = model_load_default(&err);
+	assert_non_null(m);
+	RunConfig cfg = run_config_default(m);
+	Trace *t = run_trace(m, &cfg, &err);
+	assert_non_null(t);
+	assert_int_equal(trace_steps(t), 6);
+	const char *words[] = { "the", "cat", "sat", "on", "the", "mat" };
+	for (int j = 1; j <= 6; j++) {
+		assert_string_equal(m->vocab[trace_token(t, j)], words[j - 1]);
+		for (int r = 1; r <= 5; r++)
+			assert_true(value(t, MAT_X, r, j) == X[r - 1][j - 1]);
+		for (int r = 1; r <= 4; r++) {
+			assert_true(value(t, MAT_Q, r, j) == Q[r - 1][j - 1]);
+			assert_true(value(t, MAT_K, r, j) == K[r - 1][j - 1]);
+		}
+		for (int r = 1; r <= 3; r++)
+			assert_true(value(t, MAT_V, r, j) == V[r - 1][j - 1]);
+	}
+	/* S[i][j] = k_i·q_j / √4: S[2,3] = (1·2 − 1·6 − 1·0 + 2·5)/2 = 3 */
+	assert_true(value(t, MAT_S, 2, 3) == 3.0);
+	assert_true(value(t, MAT_S, 6, 6) == 19.0);
+	/* the next token after "mat" is "." */
+	assert_string_equal(m->vocab[trace_step(t, 6, MODE_CACHE)->chosen], ".");
+	trace_free(t);
+	model_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_model_loads),
+		cmocka_unit_test(test_short_row),
+		cmocka_unit_test(test_long_token_line),
+		cmocka_unit_test(test_unknown_prompt_token),
+		cmocka_unit_test(test_missing_section),
+		cmocka_unit_test(test_not_a_number),
+		cmocka_unit_test(test_dimension_limits),
+		cmocka_unit_test(test_structure_errors),
+		cmocka_unit_test(test_line_too_long),
+		cmocka_unit_test(test_comments_and_indent),
+		cmocka_unit_test(test_position_rows),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_default_model_by_hand),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
