@@ -1,0 +1,456 @@
+/*
+ * `kvstep mem` command line: parse arguments, load the models, then hand
+ * the numbers to the text, CSV and chart views.
+ */
+#include "mem.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kv_error.h"
+#include "mem_calc.h"
+#include "mem_chart.h"
+#include "mem_config.h"
+#include "mem_format.h"
+#include "mem_models.h"
+
+enum {
+	CONTEXTS_MAX = 32,
+	CHART_HEIGHT = 12,
+	FILE_MAX = 1 << 20, /* longest model file read from disk */
+};
+
+#define BATCH_MAX ((uint64_t)1 << 20)
+
+static const char usage_text[] =
+	"usage: kvstep mem [MODEL...] [--context N[,N...]] [--dtype fp32|fp16|bf16|fp8|int4]\n"
+	"                  [--batch B] [--csv] [--ascii | --unicode] [--width W] [--no-chart]\n"
+	"       kvstep mem --list\n"
+	"\n"
+	"KV-cache memory of published model architectures, with the arithmetic shown.\n"
+	"\n"
+	"  MODEL          a model id from --list, or a path to a model .ini file;\n"
+	"                 none means every bundled model\n"
+	"  --context N    context lengths in tokens, comma-separated, 1 to 2^31;\n"
+	"                 a k or m suffix multiplies by 1024 or 1048576\n"
+	"                 (default 8192,32768,131072; for --csv every power of two\n"
+	"                 from 1k to 128k)\n"
+	"  --dtype T      element type of the cache (default fp16)\n"
+	"  --batch B      sequences cached at once, 1 to 1048576 (default 1)\n"
+	"  --csv          write the numbers as CSV (RFC 4180) instead of text\n"
+	"  --list         list the bundled models\n"
+	"  --ascii        draw with ASCII only (the default when not on a terminal)\n"
+	"  --unicode      draw with Unicode blocks even when not on a terminal\n"
+	"  --width W      chart width in columns, 30 to 1000 (default: $COLUMNS on a\n"
+	"                 terminal, else 80)\n"
+	"  --no-chart     leave the chart out\n"
+	"\n"
+	"A global layer keeps every token; a local layer of window W keeps\n"
+	"min(context, W). bytes = batch x layer-tokens x elements x bits / 8.\n";
+
+typedef struct MemArgs {
+	const char **models;           /* ids or paths, argc entries */
+	size_t n_models;
+	uint64_t contexts[CONTEXTS_MAX];
+	size_t n_contexts;
+	MemDtype dtype;
+	uint64_t batch;
+	int width;                     /* 0 = pick */
+	bool csv, list, help, ascii, unicode, no_chart;
+} MemArgs;
+
+/* A whole number with an optional k/m suffix; false if malformed. */
+static bool parse_count(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *p = s;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > UINT64_MAX / 10 - 9)
+			v = UINT64_MAX / 10 - 9; /* saturate: "beyond" anyway */
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (p == s)
+		return false;
+	uint64_t mul = 1;
+	if (*p == 'k' || *p == 'K')
+		mul = 1024, p++;
+	else if (*p == 'm' || *p == 'M')
+		mul = (uint64_t)1 << 20, p++;
+	if (*p != '\0')
+		return false;
+	*out = v > UINT64_MAX / mul ? UINT64_MAX : v * mul;
+	return true;
+}
+
+static int parse_contexts(const char *list, MemArgs *a, KvError *e)
+{
+	char item[64];
+	const char *p = list;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		uint64_t v;
+		snprintf(item, sizeof item, "%.*s", (int)(n < 63 ? n : 63), p);
+		if (n == 0 || n > 63 || !parse_count(item, &v))
+			return kv_error_set(e, EX_USAGE,
+					    "--context: expected a number of tokens such as 8192 or 128k, found '%s'",
+					    item);
+		if (v == 0)
+			return kv_error_set(e, EX_USAGE,
+					    "--context: 0 tokens is not a context; the closest valid length is 1 (expected 1 to 2147483648 = 2^31)");
+		if (v > MEM_CONTEXT_MAX)
+			return kv_error_set(e, EX_USAGE,
+					    "--context: %s is beyond 2^31 tokens; the closest valid length is 2147483648 (expected 1 to 2^31)",
+					    item);
+		if (a->n_contexts == CONTEXTS_MAX)
+			return kv_error_set(e, EX_USAGE,
+					    "--context: expected at most %d lengths", CONTEXTS_MAX);
+		a->contexts[a->n_contexts++] = v;
+		if (p[n] == '\0')
+			return 0;
+		p += n + 1;
+	}
+}
+
+static int parse_dtype(const char *s, MemArgs *a, KvError *e)
+{
+	static const char *const names[] = { "fp32", "fp16", "bf16", "fp8", "int4" };
+	if (mem_dtype_parse(s, &a->dtype))
+		return 0;
+	size_t picked[3];
+	char hint[128];
+	size_t got = mem_suggest(s, names, sizeof names / sizeof names[0], picked, 1);
+	mem_suggest_text(names, picked, got, hint, sizeof hint);
+	return kv_error_set(e, EX_USAGE,
+			    "unknown dtype '%s'; %s (expected fp32, fp16, bf16, fp8 or int4)",
+			    s, hint);
+}
+
+static int parse_ranged(const char *opt, const char *s, uint64_t lo,
+			uint64_t hi, uint64_t *out, KvError *e)
+{
+	uint64_t v;
+	if (!parse_count(s, &v) || v < lo || v > hi)
+		return kv_error_set(e, EX_USAGE,
+				    "%s: expected a whole number from %" PRIu64 " to %" PRIu64 ", found '%s'",
+				    opt, lo, hi, s);
+	*out = v;
+	return 0;
+}
+
+/* Applies option `opt` with its value `val` (NULL for flags). */
+static int apply_value(MemArgs *a, const char *opt, const char *val, KvError *e)
+{
+	uint64_t v;
+	if (strcmp(opt, "--context") == 0)
+		return parse_contexts(val, a, e);
+	if (strcmp(opt, "--dtype") == 0)
+		return parse_dtype(val, a, e);
+	if (strcmp(opt, "--batch") == 0)
+		return parse_ranged(opt, val, 1, BATCH_MAX, &a->batch, e);
+	if (parse_ranged(opt, val, MEM_CHART_WIDTH_MIN, MEM_CHART_WIDTH_MAX, &v, e))
+		return e->code;
+	a->width = (int)v;
+	return 0;
+}
+
+static bool *flag_for(MemArgs *a, const char *opt)
+{
+	static const char *const names[] = {
+		"--csv", "--list", "--help", "-h", "--ascii", "--unicode", "--no-chart",
+	};
+	bool *const flags[] = {
+		&a->csv, &a->list, &a->help, &a->help, &a->ascii, &a->unicode, &a->no_chart,
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(opt, names[i]) == 0)
+			return flags[i];
+	return NULL;
+}
+
+static bool takes_value(const char *opt)
+{
+	return strcmp(opt, "--context") == 0 || strcmp(opt, "--dtype") == 0 ||
+	       strcmp(opt, "--batch") == 0 || strcmp(opt, "--width") == 0;
+}
+
+/* Handles argv[*i], an option; may consume argv[*i + 1] as its value. */
+static int parse_option(MemArgs *a, int argc, char **argv, int *i, KvError *e)
+{
+	char opt[32];
+	const char *arg = argv[*i];
+	const char *eq = strchr(arg, '=');
+	size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+	snprintf(opt, sizeof opt, "%.*s", (int)(n < 31 ? n : 31), arg);
+	bool *flag = flag_for(a, opt);
+	if (flag && !eq) {
+		*flag = true;
+		return 0;
+	}
+	if (!takes_value(opt))
+		return kv_error_set(e, EX_USAGE,
+				    "mem: unknown option '%s' (kvstep mem --help lists them)", arg);
+	if (eq)
+		return apply_value(a, opt, eq + 1, e);
+	if (*i + 1 >= argc)
+		return kv_error_set(e, EX_USAGE, "%s: expected a value after it", opt);
+	*i += 1;
+	return apply_value(a, opt, argv[*i], e);
+}
+
+static int args_parse(MemArgs *a, int argc, char **argv, KvError *e)
+{
+	bool options_done = false;
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		if (!options_done && strcmp(arg, "--") == 0)
+			options_done = true;
+		else if (!options_done && arg[0] == '-' && arg[1] != '\0') {
+			if (parse_option(a, argc, argv, &i, e))
+				return e->code;
+		} else
+			a->models[a->n_models++] = arg;
+	}
+	return 0;
+}
+
+/* True for an argument naming a file rather than a bundled id. */
+static bool is_path(const char *s)
+{
+	size_t n = strlen(s);
+	return strchr(s, '/') || (n > 4 && strcmp(s + n - 4, ".ini") == 0);
+}
+
+static int load_path(const char *path, MemConfig *c, KvError *e)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return kv_error_set(e, EX_NOINPUT, "%s: cannot open the model file", path);
+	char *text = malloc(FILE_MAX + 1);
+	size_t len = text ? fread(text, 1, FILE_MAX + 1, f) : 0;
+	int bad = !text || ferror(f);
+	fclose(f);
+	int rc;
+	if (bad)
+		rc = kv_error_set(e, EX_NOINPUT, "%s: cannot read the model file", path);
+	else if (len > FILE_MAX)
+		rc = kv_error_set(e, EX_DATAERR, "%s: expected at most %d bytes", path, FILE_MAX);
+	else
+		rc = mem_config_load(path, text, len, c, e);
+	free(text);
+	return rc;
+}
+
+static int load_models(const MemArgs *a, MemConfig *cfgs, KvError *e)
+{
+	for (size_t i = 0; i < a->n_models; i++) {
+		const char *m = a->models[i];
+		int rc = is_path(m) ? load_path(m, &cfgs[i], e)
+				    : mem_models_load(m, &cfgs[i], e);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static unsigned log2_floor(uint64_t v)
+{
+	unsigned k = 0;
+	while (v >>= 1)
+		k++;
+	return k;
+}
+
+/* Chart spans the powers of two around the contexts asked, at least 4. */
+static void chart_range(const MemArgs *a, unsigned *lo, unsigned *hi)
+{
+	if (a->n_contexts == 0) {
+		*lo = 10;
+		*hi = 17;
+		return;
+	}
+	uint64_t min = UINT64_MAX, max = 0;
+	for (size_t i = 0; i < a->n_contexts; i++) {
+		min = a->contexts[i] < min ? a->contexts[i] : min;
+		max = a->contexts[i] > max ? a->contexts[i] : max;
+	}
+	*lo = log2_floor(min);
+	*hi = log2_floor(max) + ((max & (max - 1)) != 0);
+	if (*hi > 31)
+		*hi = 31;
+	if (*hi - *lo < 3)
+		*lo = *hi >= 3 ? *hi - 3 : 0;
+}
+
+/*
+ * Works out every total once before anything is written, so an overflow
+ * fails cleanly instead of halfway through the output.
+ */
+static int check_totals(const MemConfig *cfgs, const MemArgs *a,
+			const uint64_t *ctx, size_t n, KvError *e)
+{
+	unsigned lo, hi;
+	chart_range(a, &lo, &hi);
+	for (size_t m = 0; m < a->n_models; m++) {
+		MemTotals t;
+		for (size_t i = 0; i < n; i++)
+			if (mem_totals(&cfgs[m], ctx[i], a->batch, a->dtype, &t, e))
+				return e->code;
+		if (!a->csv && !a->no_chart &&
+		    mem_totals(&cfgs[m], (uint64_t)1 << hi, a->batch, a->dtype, &t, e))
+			return e->code;
+	}
+	return 0;
+}
+
+static int write_chart(FILE *out, const MemConfig *c, const MemArgs *a,
+		       int width, bool unicode, KvError *e)
+{
+	MemChart ch;
+	unsigned lo, hi;
+	chart_range(a, &lo, &hi);
+	if (mem_chart_fill(&ch, c, a->dtype, a->batch, lo, hi, e))
+		return e->code;
+	int need = mem_chart_render(&ch, width, CHART_HEIGHT, unicode, NULL, 0);
+	char *buf = need >= 0 ? malloc((size_t)need + 1) : NULL;
+	if (!buf)
+		return kv_error_set(e, EX_SOFTWARE, "cannot draw the chart");
+	mem_chart_render(&ch, width, CHART_HEIGHT, unicode, buf, (size_t)need + 1);
+	fprintf(out, "\n%s", buf);
+	free(buf);
+	return 0;
+}
+
+static int write_text(FILE *out, const MemConfig *cfgs, const MemArgs *a,
+		      int width, bool unicode, KvError *e)
+{
+	static const uint64_t defaults[] = { 8192, 32768, 131072 };
+	const uint64_t *ctx = a->n_contexts ? a->contexts : defaults;
+	size_t n = a->n_contexts ? a->n_contexts : 3;
+	if (check_totals(cfgs, a, ctx, n, e))
+		return e->code;
+	for (size_t i = 0; i < a->n_models; i++) {
+		if (i > 0)
+			fprintf(out, "\n");
+		if (mem_report_write(out, &cfgs[i], a->dtype, a->batch, ctx, n, unicode, e))
+			return e->code;
+		if (!a->no_chart && write_chart(out, &cfgs[i], a, width, unicode, e))
+			return e->code;
+	}
+	return 0;
+}
+
+static int write_csv(FILE *out, const MemConfig *cfgs, const MemArgs *a, KvError *e)
+{
+	uint64_t pow2[8];
+	for (size_t k = 0; k < 8; k++)
+		pow2[k] = (uint64_t)1024 << k;
+	const uint64_t *ctx = a->n_contexts ? a->contexts : pow2;
+	size_t n = a->n_contexts ? a->n_contexts : 8;
+	if (check_totals(cfgs, a, ctx, n, e))
+		return e->code;
+	fputs(MEM_CSV_HEADER, out);
+	for (size_t i = 0; i < a->n_models; i++)
+		if (mem_csv_write(out, &cfgs[i], a->dtype, a->batch, ctx, n, e))
+			return e->code;
+	return 0;
+}
+
+/* Chart width: --width, else $COLUMNS on a terminal, else 80. */
+static int pick_width(const MemArgs *a, bool tty)
+{
+	uint64_t v;
+	const char *cols = getenv("COLUMNS");
+	if (a->width)
+		return a->width;
+	if (tty && cols && parse_count(cols, &v) && v >= MEM_CHART_WIDTH_MIN &&
+	    v <= MEM_CHART_WIDTH_MAX)
+		return (int)v;
+	return 80;
+}
+
+static bool pick_unicode(const MemArgs *a, bool tty)
+{
+	const char *term = getenv("TERM");
+	if (a->ascii)
+		return false;
+	if (a->unicode)
+		return true;
+	return tty && !(term && strcmp(term, "dumb") == 0);
+}
+
+static int run(const MemArgs *a_in, FILE *out, KvError *e)
+{
+	MemArgs a = *a_in;
+	char (*ids)[MEM_ID_MAX] = NULL;
+	MemConfig *cfgs = NULL;
+	int rc = 0;
+	if (a.n_models == 0) {
+		/* No model named: every bundled one. */
+		size_t n = mem_models_count();
+		ids = calloc(n ? n : 1, sizeof *ids);
+		a.models = calloc(n ? n : 1, sizeof *a.models);
+		if (!ids || !a.models) {
+			rc = kv_error_set(e, EX_OSERR, "out of memory");
+			goto done;
+		}
+		for (size_t i = 0; i < n; i++) {
+			mem_models_id(i, ids[i], sizeof ids[i]);
+			a.models[i] = ids[i];
+		}
+		a.n_models = n;
+	}
+	cfgs = calloc(a.n_models ? a.n_models : 1, sizeof *cfgs);
+	if (!cfgs) {
+		rc = kv_error_set(e, EX_OSERR, "out of memory");
+		goto done;
+	}
+	if ((rc = load_models(&a, cfgs, e)))
+		goto done;
+	bool tty = isatty(fileno(out));
+	if (a.csv)
+		rc = write_csv(out, cfgs, &a, e);
+	else
+		rc = write_text(out, cfgs, &a, pick_width(&a, tty), pick_unicode(&a, tty), e);
+done:
+	if (ids)
+		free(a.models);
+	free(ids);
+	free(cfgs);
+	return rc;
+}
+
+static int dispatch(const MemArgs *a, FILE *out, KvError *e)
+{
+	if (a->help) {
+		fputs(usage_text, out);
+		return 0;
+	}
+	if (a->list)
+		return mem_models_list(out, e);
+	return run(a, out, e);
+}
+
+int mem_main(int argc, char **argv, FILE *out, FILE *err)
+{
+	KvError e;
+	kv_error_clear(&e);
+	MemArgs a = { .dtype = MEM_DTYPE_FP16, .batch = 1 };
+	a.models = calloc(argc > 0 ? (size_t)argc : 1, sizeof *a.models);
+	if (!a.models) {
+		fprintf(err, "kvstep: out of memory\n");
+		return EX_OSERR;
+	}
+	int rc = args_parse(&a, argc, argv, &e);
+	if (rc == 0)
+		rc = dispatch(&a, out, &e);
+	free(a.models);
+	if (rc == 0 && (fflush(out) != 0 || ferror(out)))
+		rc = kv_error_set(&e, EX_IOERR, "cannot write the output");
+	if (rc != 0)
+		fprintf(err, "kvstep: %s\n", e.msg);
+	return rc;
+}
