@@ -92,7 +92,7 @@ static int parse_contexts(const char *list, MemArgs *a, KvError *e)
 	const char *p = list;
 	for (;;) {
 		size_t n = strcspn(p, ",");
-		uint64_t v;
+		uint64_t v = 0;
 		snprintf(item, sizeof item, "%.*s", (int)(n < 63 ? n : 63), p);
 		if (n == 0 || n > 63 || !parse_count(item, &v))
 			return kv_error_set(e, EX_USAGE,
@@ -132,7 +132,7 @@ static int parse_dtype(const char *s, MemArgs *a, KvError *e)
 static int parse_ranged(const char *opt, const char *s, uint64_t lo,
 			uint64_t hi, uint64_t *out, KvError *e)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	if (!parse_count(s, &v) || v < lo || v > hi)
 		return kv_error_set(e, EX_USAGE,
 				    "%s: expected a whole number from %" PRIu64 " to %" PRIu64 ", found '%s'",
@@ -144,7 +144,7 @@ static int parse_ranged(const char *opt, const char *s, uint64_t lo,
 /* Applies option `opt` with its value `val` (NULL for flags). */
 static int apply_value(MemArgs *a, const char *opt, const char *val, KvError *e)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	if (strcmp(opt, "--context") == 0)
 		return parse_contexts(val, a, e);
 	if (strcmp(opt, "--dtype") == 0)
@@ -362,7 +362,7 @@ static int write_csv(FILE *out, const MemConfig *cfgs, const MemArgs *a, KvError
 /* Chart width: --width, else $COLUMNS on a terminal, else 80. */
 static int pick_width(const MemArgs *a, bool tty)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	const char *cols = getenv("COLUMNS");
 	if (a->width)
 		return a->width;

@@ -126,7 +126,7 @@ static int set_string(Loader *ld, KeyId k, const char *value, char *dst,
 static int set_number(Loader *ld, KeyId k, const char *value, uint64_t lo,
 		      uint64_t hi, uint32_t *dst)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	if (!parse_u64(value, lo, hi, &v))
 		return kv_error_set(ld->e, EX_DATAERR,
 				    "%s:%d: %s: expected a whole number from %llu to %llu, found '%s'",
