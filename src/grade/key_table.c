@@ -1,0 +1,140 @@
+#include "key_table.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "number.h"
+
+/* Reads one data row of the key into `c`. Returns 0 or EX_DATAERR. */
+static int read_cell(const char *name, const ColMap *m, const CsvRow *r,
+		     KeyCell *c, KvError *err)
+{
+	char why[160];
+	if (!colmap_key(m, r, &c->k, why, sizeof why))
+		return kv_error_set(err, EX_DATAERR, "%s:%d: %s", name, r->line,
+				    why);
+	const char *s = colmap_field(m, r, COL_VALUE);
+	NumberKind kind = s ? number_parse(s, &c->value) : NUMBER_BAD;
+	c->masked = kind == NUMBER_EMPTY;
+	if (kind == NUMBER_BAD)
+		return kv_error_set(err, EX_DATAERR,
+				    "%s:%d: value '%.40s' is not a number", name,
+				    r->line, s ? s : "");
+	return 0;
+}
+
+/* qsort_r is not in POSIX; sort (key, index) pairs instead. */
+typedef struct Sortable {
+	CellKey k;
+	int i;
+} Sortable;
+
+static int cmp_sortable(const void *a, const void *b)
+{
+	const Sortable *x = a, *y = b;
+	int d = cellkey_cmp(&x->k, &y->k);
+	return d ? d : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Builds kt->sorted and refuses a cell listed twice. */
+static int index_cells(const char *name, const CsvTable *t, KeyTable *kt,
+		       KvError *err)
+{
+	Sortable *s = malloc((size_t)kt->n * sizeof *s);
+	kt->sorted = malloc((size_t)kt->n * sizeof *kt->sorted);
+	if (!s || !kt->sorted) {
+		free(s);
+		return kv_error_set(err, EX_OSERR, "out of memory");
+	}
+	for (int i = 0; i < kt->n; i++)
+		s[i] = (Sortable){ kt->cells[i].k, i };
+	qsort(s, (size_t)kt->n, sizeof *s, cmp_sortable);
+	int rc = 0;
+	for (int i = 0; i < kt->n; i++) {
+		kt->sorted[i] = s[i].i;
+		if (!rc && i > 0 && cellkey_cmp(&s[i].k, &s[i - 1].k) == 0) {
+			char cell[96];
+			cellkey_format(&s[i].k, cell, sizeof cell);
+			rc = kv_error_set(err, EX_DATAERR,
+					  "%s:%d: %s is listed twice (also on line %d)",
+					  name, t->rows[s[i].i + 1].line, cell,
+					  t->rows[s[i - 1].i + 1].line);
+		}
+	}
+	free(s);
+	return rc;
+}
+
+static void tally(KeyTable *kt, const KeyCell *c)
+{
+	kt->modes |= 1u << c->k.mode;
+	if (c->k.step > kt->max_step)
+		kt->max_step = c->k.step;
+	if (c->masked)
+		return;
+	kt->graded++;
+	kt->matrices |= 1u << c->k.mat;
+}
+
+int keytab_build(const char *name, const CsvTable *t, KeyTable *kt,
+		 KvError *err)
+{
+	memset(kt, 0, sizeof *kt);
+	ColMap m;
+	if (colmap_build(&t->rows[0], name, &m, err))
+		return err->code;
+	if (t->n_rows < 2)
+		return kv_error_set(err, EX_DATAERR,
+				    "%s: the key has a header but no cells", name);
+	kt->cells = calloc((size_t)t->n_rows - 1, sizeof *kt->cells);
+	if (!kt->cells)
+		return kv_error_set(err, EX_OSERR, "out of memory");
+	for (int r = 1; r < t->n_rows; r++) {
+		if (read_cell(name, &m, &t->rows[r], &kt->cells[kt->n], err))
+			break;
+		tally(kt, &kt->cells[kt->n++]);
+	}
+	if (!err->code)
+		index_cells(name, t, kt, err);
+	if (!err->code && kt->graded == 0)
+		kv_error_set(err, EX_DATAERR,
+			     "%s: every cell is empty; export the key without --blank",
+			     name);
+	if (err->code)
+		keytab_free(kt);
+	return err->code;
+}
+
+int keytab_load(const char *path, KeyTable *kt, KvError *err)
+{
+	memset(kt, 0, sizeof *kt);
+	CsvTable t;
+	if (csvtab_read(path, &t, err))
+		return err->code;
+	int rc = keytab_build(path, &t, kt, err);
+	csvtab_free(&t);
+	return rc;
+}
+
+int keytab_find(const KeyTable *kt, const CellKey *k)
+{
+	int lo = 0, hi = kt->n - 1;
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+		int d = cellkey_cmp(&kt->cells[kt->sorted[mid]].k, k);
+		if (d == 0)
+			return kt->sorted[mid];
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+void keytab_free(KeyTable *kt)
+{
+	free(kt->cells);
+	free(kt->sorted);
+	memset(kt, 0, sizeof *kt);
+}

@@ -1,0 +1,212 @@
+#include "report.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "csv_out.h"
+
+void report_format_expected(double v, double tol, char *buf, size_t size)
+{
+	if (!(tol > 0)) {
+		csv_format_double(buf, size, v);
+		return;
+	}
+	int decimals = (int)ceil(-log10(tol)) + 1;
+	decimals = decimals < 1 ? 1 : decimals > 12 ? 12 : decimals;
+	snprintf(buf, size, "%.*f", decimals, v);
+	char *dot = strchr(buf, '.');
+	if (dot) {
+		char *end = buf + strlen(buf);
+		while (end > dot + 1 && end[-1] == '0')
+			*--end = '\0';
+		if (end == dot + 1)
+			*dot = '\0';
+	}
+	if (strcmp(buf, "-0") == 0)
+		strcpy(buf, "0");
+}
+
+void report_key(FILE *out, const char *path, const KeyTable *kt, double tol)
+{
+	fprintf(out, "key %s: %d cells to grade, tolerance %g", path,
+		kt->graded, tol);
+	int masked = kt->n - kt->graded;
+	if (masked)
+		fprintf(out, " (%d masked cell%s not graded)", masked,
+			masked == 1 ? "" : "s");
+	fputs("\n", out);
+}
+
+static void put_tally(FILE *out, const char *label, const Tally *t, bool first)
+{
+	fprintf(out, "%s%s %d/%d", first ? "" : ", ", label, t->correct,
+		t->graded);
+}
+
+static void report_breakdown(FILE *out, const KeyTable *kt, const Score *s)
+{
+	fputs("  by matrix:", out);
+	bool first = true;
+	for (int m = 0; m < MAT_COUNT; m++)
+		if (s->by_matrix[m].graded) {
+			fputs(first ? " " : "", out);
+			put_tally(out, matrix_name((Matrix)m), &s->by_matrix[m],
+				  first);
+			first = false;
+		}
+	if (kt->modes & (kt->modes - 1)) { /* more than one mode */
+		fputs("\n  by mode:  ", out);
+		first = true;
+		for (int m = 0; m < MODE_COUNT; m++)
+			if (s->by_mode[m].graded) {
+				fputs(first ? " " : "", out);
+				put_tally(out, mode_name((Mode)m), &s->by_mode[m],
+					  first);
+				first = false;
+			}
+	}
+	fputs("\n  by step:  ", out);
+	first = true;
+	for (int t = 1; t <= kt->max_step; t++)
+		if (s->by_step[t].graded) {
+			char label[16];
+			snprintf(label, sizeof label, "%s%d:", first ? " " : "", t);
+			put_tally(out, label, &s->by_step[t], first);
+			first = false;
+		}
+	fputs("\n", out);
+}
+
+/* What the student wrote for a wrong or missing cell. */
+static void put_given(FILE *out, const Answer *a)
+{
+	char given[48];
+	switch (a->verdict) {
+	case VERDICT_NO_ROW:
+		fputs("no row in the file", out);
+		return;
+	case VERDICT_EMPTY:
+		fprintf(out, "left empty (line %d)", a->line);
+		return;
+	case VERDICT_BAD:
+		fprintf(out, "given '%s' (line %d, unreadable; see notes)",
+			csvtab_trim(a->given, given, sizeof given), a->line);
+		return;
+	case VERDICT_WRONG:
+	case VERDICT_CORRECT:
+		break;
+	}
+	fprintf(out, "given %s (line %d)",
+		csvtab_trim(a->given, given, sizeof given), a->line);
+}
+
+static void report_wrong(FILE *out, const KeyTable *kt, const Score *s,
+			 double tol)
+{
+	int shown = 0, total = s->wrong + s->missing;
+	if (!total)
+		return;
+	fputs("  first wrong or missing cells:\n", out);
+	for (int i = 0; i < kt->n && shown < REPORT_SHOW_WRONG; i++) {
+		const KeyCell *c = &kt->cells[i];
+		const Answer *a = &s->answers[i];
+		if (c->masked || a->verdict == VERDICT_CORRECT)
+			continue;
+		char cell[96], expected[48];
+		cellkey_format(&c->k, cell, sizeof cell);
+		report_format_expected(c->value, tol, expected, sizeof expected);
+		fprintf(out, "    %s: expected %s, ", cell, expected);
+		put_given(out, a);
+		fputs("\n", out);
+		shown++;
+	}
+	if (total > shown)
+		fprintf(out, "    ... and %d more\n", total - shown);
+}
+
+static void report_notes(FILE *out, const Score *s)
+{
+	if (!s->n_notes && !s->extra_rows && !s->masked_given &&
+	    !s->comma_values)
+		return;
+	fputs("  notes:\n", out);
+	for (int i = 0; i < s->n_notes; i++)
+		fprintf(out, "    line %d: %s\n", s->notes[i].line,
+			s->notes[i].msg);
+	if (s->notes_dropped)
+		fprintf(out, "    ... and %d more problems\n", s->notes_dropped);
+	if (s->comma_values)
+		fprintf(out, "    read %d value%s written with a decimal comma (first on line %d) as decimals\n",
+			s->comma_values, s->comma_values == 1 ? "" : "s",
+			s->first_comma_line);
+	if (s->extra_rows)
+		fprintf(out, "    %d row%s for cells the key does not have (first on line %d) ignored; was the key exported with the same --mode, --step and --matrix?\n",
+			s->extra_rows, s->extra_rows == 1 ? "" : "s",
+			s->first_extra_line);
+	if (s->masked_given)
+		fprintf(out, "    %d value%s written in masked cells, not graded\n",
+			s->masked_given, s->masked_given == 1 ? "" : "s");
+}
+
+void report_student(FILE *out, const char *path, const KeyTable *kt,
+		    const Score *s, double tol)
+{
+	char pct[16];
+	score_percent(&s->total, pct, sizeof pct);
+	fprintf(out, "\n%s: %d/%d correct (%s%%)", path, s->total.correct,
+		s->total.graded, pct);
+	if (s->wrong || s->missing)
+		fprintf(out, ", %d wrong, %d missing", s->wrong, s->missing);
+	fputs("\n", out);
+	report_breakdown(out, kt, s);
+	report_wrong(out, kt, s, tol);
+	report_notes(out, s);
+}
+
+void report_reason(const char *path, const char *why, char *buf, size_t size)
+{
+	size_t n = strlen(path);
+	if (strncmp(why, path, n) != 0 || why[n] != ':') {
+		snprintf(buf, size, "%s", why);
+		return;
+	}
+	const char *rest = why + n + 1;
+	size_t digits = strspn(rest, "0123456789");
+	if (digits && rest[digits] == ':')
+		snprintf(buf, size, "line %.*s:%s", (int)digits, rest,
+			 rest + digits + 1);
+	else
+		snprintf(buf, size, "%s", rest + (*rest == ' '));
+}
+
+void report_not_graded(FILE *out, const char *path, const char *why)
+{
+	char reason[1100];
+	report_reason(path, why, reason, sizeof reason);
+	fprintf(out, "\n%s: not graded: %s\n", path, reason);
+}
+
+void report_class(FILE *out, const StudentResult *r, int n)
+{
+	int width = 4, graded = 0;
+	for (int i = 0; i < n; i++) {
+		int w = (int)strlen(r[i].file);
+		width = w > width ? w : width;
+		graded += r[i].score != NULL;
+	}
+	fprintf(out, "\nclass: %d of %d file%s graded\n", graded, n,
+		n == 1 ? "" : "s");
+	fprintf(out, "  %-*s  %11s  %7s\n", width, "file", "correct", "percent");
+	for (int i = 0; i < n; i++) {
+		if (!r[i].score) {
+			fprintf(out, "  %-*s  %11s  not graded\n", width, r[i].file,
+				"-");
+			continue;
+		}
+		const Tally *t = &r[i].score->total;
+		char score[32], pct[16];
+		snprintf(score, sizeof score, "%d/%d", t->correct, t->graded);
+		score_percent(t, pct, sizeof pct);
+		fprintf(out, "  %-*s  %11s  %6s%%\n", width, r[i].file, score, pct);
+	}
+}

@@ -1,0 +1,79 @@
+#include "summary.h"
+
+#include <csv.h>
+#include <string.h>
+
+/* A field, quoted through libcsv only when RFC 4180 needs it. */
+static void put_field(FILE *out, const char *s, bool last)
+{
+	if (strpbrk(s, ",\"\r\n"))
+		csv_fwrite(out, s, strlen(s));
+	else
+		fputs(s, out);
+	fputs(last ? "\r\n" : ",", out);
+}
+
+static void put_int(FILE *out, int v, bool last)
+{
+	fprintf(out, "%d%s", v, last ? "\r\n" : ",");
+}
+
+static void put_header(FILE *out, const KeyTable *kt)
+{
+	fputs("file,status,correct,graded,percent,wrong,missing,error", out);
+	for (int m = 0; m < MAT_COUNT; m++)
+		if (kt->matrices & (1u << m))
+			fprintf(out, ",%s_correct,%s_graded", matrix_name((Matrix)m),
+				matrix_name((Matrix)m));
+	fputs("\r\n", out);
+}
+
+static void put_not_graded(FILE *out, const KeyTable *kt,
+			   const StudentResult *r)
+{
+	put_field(out, r->file, false);
+	fputs("not graded,,,,,,", out);
+	bool per_matrix = kt->matrices != 0;
+	char reason[1100];
+	report_reason(r->file, r->error ? r->error : "", reason, sizeof reason);
+	put_field(out, reason, !per_matrix);
+	for (int m = 0; m < MAT_COUNT; m++)
+		if (kt->matrices & (1u << m))
+			fputs((kt->matrices >> (m + 1)) ? ",," : ",\r\n", out);
+}
+
+static void put_graded(FILE *out, const KeyTable *kt, const StudentResult *r)
+{
+	const Score *s = r->score;
+	char pct[16];
+	score_percent(&s->total, pct, sizeof pct);
+	put_field(out, r->file, false);
+	fputs("graded,", out);
+	put_int(out, s->total.correct, false);
+	put_int(out, s->total.graded, false);
+	put_field(out, pct, false);
+	put_int(out, s->wrong, false);
+	put_int(out, s->missing, false);
+	put_field(out, "", kt->matrices == 0);
+	for (int m = 0; m < MAT_COUNT; m++)
+		if (kt->matrices & (1u << m)) {
+			put_int(out, s->by_matrix[m].correct, false);
+			put_int(out, s->by_matrix[m].graded,
+				(kt->matrices >> (m + 1)) == 0);
+		}
+}
+
+int summary_write(FILE *out, const KeyTable *kt, const StudentResult *r,
+		  int n, KvError *err)
+{
+	put_header(out, kt);
+	for (int i = 0; i < n; i++) {
+		if (r[i].score)
+			put_graded(out, kt, &r[i]);
+		else
+			put_not_graded(out, kt, &r[i]);
+	}
+	if (fflush(out) != 0 || ferror(out))
+		return kv_error_set(err, EX_IOERR, "cannot write the summary");
+	return 0;
+}
