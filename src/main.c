@@ -53,6 +53,10 @@ static int make_config(const Model *m, const CliOpts *o, int *ids,
 
 static int cmd_export(const CliOpts *o, const Trace *t, KvError *err)
 {
+	if (o->filter.step_hi > trace_steps(t))
+		return kv_error_set(err, EX_USAGE,
+				    "--step %d is past the last step of this run (%d)",
+				    o->filter.step_hi, trace_steps(t));
 	AtomicFile af;
 	if (atomic_open(&af, o->output, err))
 		return err->code;

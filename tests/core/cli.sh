@@ -61,6 +61,11 @@ if [ -w /dev/full ]; then
 	"$kvstep" export > /dev/full 2> err.txt; rc=$?
 	check "/dev/full is an I/O error" [ "$rc" -eq 74 ]
 fi
+"$kvstep" export --step 7 > /dev/null 2> err.txt; rc=$?
+check "step past the run is 64" [ "$rc" -eq 64 ]
+check "step past the run message" grep -q "^kvstep: --step 7 is past the last step of this run (6)" err.txt
+"$kvstep" export --blank --mode cache --step 2 --matrix S > b.csv
+check "blank copy drops masked cells, keeps rows" [ "$(cat b.csv | tr -d '\r')" = "$(printf 'step,mode,pass,layer,head,matrix,row,col,value,status\n2,cache,2,1,1,S,1,2,,computed\n2,cache,2,1,1,S,2,2,,computed')" ]
 "$kvstep" --version > v.txt
 check "version" grep -q "^kvstep [0-9]" v.txt
 "$kvstep" --help > h.txt
