@@ -89,8 +89,11 @@ static void put_given(FILE *out, const Answer *a)
 		fprintf(out, "left empty (line %d)", a->line);
 		return;
 	case VERDICT_BAD:
-		fprintf(out, "given '%s' (line %d, unreadable; see notes)",
-			csvtab_trim(a->given, given, sizeof given), a->line);
+		if (csvtab_trim(a->given, given, sizeof given)[0])
+			fprintf(out, "given '%s', unreadable (line %d; see notes)",
+				given, a->line);
+		else
+			fprintf(out, "unreadable row (line %d; see notes)", a->line);
 		return;
 	case VERDICT_WRONG:
 	case VERDICT_CORRECT:
