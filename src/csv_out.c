@@ -13,8 +13,7 @@ void csv_format_double(char *buf, size_t size, double v)
 	}
 }
 
-/* Writes a field, quoted through libcsv only when RFC 4180 needs it. */
-static void put_field(FILE *out, const char *s, bool last)
+void csv_put_field(FILE *out, const char *s, bool last)
 {
 	if (strpbrk(s, ",\"\r\n"))
 		csv_fwrite(out, s, strlen(s));
@@ -35,6 +34,29 @@ static bool keep_mode(const ExportFilter *f, Mode m)
 	return !f->modes || (f->modes & (1u << m));
 }
 
+static int finish(FILE *out, KvError *err)
+{
+	if (fflush(out) != 0 || ferror(out))
+		return kv_error_set(err, EX_IOERR, "cannot write the CSV");
+	return 0;
+}
+
+/* Calls `row` for every (step, mode) the filter keeps, in export order. */
+static int for_each_kept(FILE *out, const Trace *t, const ExportFilter *f,
+			 void (*row)(FILE *, const Trace *, const ExportFilter *,
+				     int, Mode),
+			 KvError *err)
+{
+	for (int step = 1; step <= trace_steps(t); step++) {
+		if (!keep_step(f, t, step))
+			continue;
+		for (int mode = 0; mode < MODE_COUNT && !ferror(out); mode++)
+			if (keep_mode(f, (Mode)mode))
+				row(out, t, f, step, (Mode)mode);
+	}
+	return finish(out, err);
+}
+
 static void write_cell(FILE *out, const Trace *t, const ExportFilter *f,
 		       int step, Mode mode, Matrix mat, int row, int col)
 {
@@ -47,8 +69,8 @@ static void write_cell(FILE *out, const Trace *t, const ExportFilter *f,
 		csv_format_double(value, sizeof value, v);
 	fprintf(out, "%d,%s,%d,1,1,%s,%d,%d,", step, mode_name(mode),
 		trace_step(t, step, mode)->pass, matrix_name(mat), row, col);
-	put_field(out, value, false);
-	put_field(out, cell_status_name(st), true);
+	csv_put_field(out, value, false);
+	csv_put_field(out, cell_status_name(st), true);
 }
 
 static void write_matrix(FILE *out, const Trace *t, const ExportFilter *f,
@@ -62,37 +84,42 @@ static void write_matrix(FILE *out, const Trace *t, const ExportFilter *f,
 			write_cell(out, t, f, step, mode, mat, row, col);
 }
 
-static int finish(FILE *out, KvError *err)
+static void write_step_cells(FILE *out, const Trace *t,
+			     const ExportFilter *f, int step, Mode mode)
 {
-	if (fflush(out) != 0 || ferror(out))
-		return kv_error_set(err, EX_IOERR, "cannot write the CSV");
-	return 0;
+	for (int mat = 0; mat < MAT_COUNT; mat++)
+		if (!f->matrices || (f->matrices & (1u << mat)))
+			write_matrix(out, t, f, step, mode, (Matrix)mat);
 }
 
 int csv_write_trace(FILE *out, const Trace *t, const ExportFilter *f,
 		    KvError *err)
 {
 	fputs("step,mode,pass,layer,head,matrix,row,col,value,status\r\n", out);
-	for (int step = 1; step <= trace_steps(t); step++) {
-		if (!keep_step(f, t, step))
-			continue;
-		for (int mode = 0; mode < MODE_COUNT; mode++) {
-			if (!keep_mode(f, (Mode)mode))
-				continue;
-			for (int mat = 0; mat < MAT_COUNT; mat++)
-				if (!f->matrices || (f->matrices & (1u << mat)))
-					write_matrix(out, t, f, step, (Mode)mode,
-						     (Matrix)mat);
-			if (ferror(out))
-				return finish(out, err);
-		}
-	}
-	return finish(out, err);
+	return for_each_kept(out, t, f, write_step_cells, err);
 }
 
 static void put_u64(FILE *out, uint64_t v)
 {
 	fprintf(out, "%llu,", (unsigned long long)v);
+}
+
+static void write_step_counters(FILE *out, const Trace *t,
+				const ExportFilter *f, int step, Mode mode)
+{
+	(void)f;
+	const TraceStep *s = trace_step(t, step, mode);
+	const Counters *p = &s->pass_c, *c = &s->total;
+	fprintf(out, "%d,%s,%d,", step, mode_name(mode), s->pass);
+	const uint64_t cols[] = {
+		counters_macs(p), p->macs_proj, p->macs_scores, p->macs_av,
+		p->macs_logits, p->exps, p->recomputed_macs, p->cache_cells,
+		p->cache_bytes, p->cache_reads, p->passes, counters_macs(c),
+		c->exps, c->recomputed_macs, c->cache_reads,
+	};
+	for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
+		put_u64(out, cols[i]);
+	csv_put_field(out, trace_model(t)->vocab[s->chosen], true);
 }
 
 int csv_write_counters(FILE *out, const Trace *t, const ExportFilter *f,
@@ -102,28 +129,5 @@ int csv_write_counters(FILE *out, const Trace *t, const ExportFilter *f,
 	      "exps,recomputed_macs,cache_cells,cache_bytes,cache_reads,passes,"
 	      "total_macs,total_exps,total_recomputed_macs,total_cache_reads,"
 	      "token\r\n", out);
-	const Model *m = trace_model(t);
-	for (int step = 1; step <= trace_steps(t); step++) {
-		if (!keep_step(f, t, step))
-			continue;
-		for (int mode = 0; mode < MODE_COUNT; mode++) {
-			if (!keep_mode(f, (Mode)mode))
-				continue;
-			const TraceStep *s = trace_step(t, step, (Mode)mode);
-			const Counters *p = &s->pass_c, *c = &s->total;
-			fprintf(out, "%d,%s,%d,", step, mode_name((Mode)mode),
-				s->pass);
-			const uint64_t cols[] = {
-				counters_macs(p), p->macs_proj, p->macs_scores,
-				p->macs_av, p->macs_logits, p->exps,
-				p->recomputed_macs, p->cache_cells, p->cache_bytes,
-				p->cache_reads, p->passes, counters_macs(c),
-				c->exps, c->recomputed_macs, c->cache_reads,
-			};
-			for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
-				put_u64(out, cols[i]);
-			put_field(out, m->vocab[s->chosen], true);
-		}
-	}
-	return finish(out, err);
+	return for_each_kept(out, t, f, write_step_counters, err);
 }

@@ -40,6 +40,12 @@ int csv_write_counters(FILE *out, const Trace *t, const ExportFilter *f,
 		       KvError *err);
 
 /*
+ * Writes field `s` to `out`, quoted (through libcsv) only when RFC 4180
+ * needs it, followed by "," or, when `last`, by CRLF.
+ */
+void csv_put_field(FILE *out, const char *s, bool last);
+
+/*
  * Formats `v` in the fewest significant digits (15 to 17) that read back to
  * the same double: 2, 0.5, 0.10000000000000001 never appear as 2.0000...
  */

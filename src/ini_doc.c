@@ -18,15 +18,6 @@ typedef struct Reader {
 	int failed;    /* set once; stops the parse early */
 } Reader;
 
-static char *dup_str(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *d = malloc(n);
-	if (d)
-		memcpy(d, s, n);
-	return d;
-}
-
 static int add_section(Reader *r, const char *start, size_t n)
 {
 	IniDoc *d = r->doc;
@@ -121,9 +112,9 @@ static int on_entry(void *user, const char *section, const char *key,
 	}
 	d->entries = grown;
 	IniEntry *e = &d->entries[d->n_entries];
-	e->section = dup_str(section);
-	e->key = dup_str(key);
-	e->value = dup_str(value);
+	e->section = strdup(section);
+	e->key = strdup(key);
+	e->value = strdup(value);
 	e->line = r->line;
 	d->n_entries++;
 	if (!e->section || !e->key || !e->value) {

@@ -71,6 +71,25 @@ static int parse_int(Loader *L, const IniEntry *e, long lo, long hi, int *out)
 }
 
 /*
+ * Copies the next blank-separated word of *p into buf (cut to size-1 bytes)
+ * and advances *p past it. Returns the word's full length, 0 at the end.
+ */
+static size_t next_word(const char **p, char *buf, size_t size)
+{
+	const char *s = *p;
+	while (isspace((unsigned char)*s))
+		s++;
+	const char *w = s;
+	while (*s && !isspace((unsigned char)*s))
+		s++;
+	size_t n = (size_t)(s - w), keep = n < size ? n : size - 1;
+	memcpy(buf, w, keep);
+	buf[keep] = '\0';
+	*p = s;
+	return n;
+}
+
+/*
  * Splits `s` on blanks into `out`, at most `cap` numbers. Returns the count
  * (which may exceed cap: the caller reports the mismatch) or -1 after
  * reporting a word that is not a finite number within the limits.
@@ -79,24 +98,13 @@ static int parse_numbers(Loader *L, const IniEntry *e, double *out, int cap)
 {
 	int n = 0;
 	const char *p = e->value;
-	while (*p) {
-		while (isspace((unsigned char)*p))
-			p++;
-		if (!*p)
-			break;
-		const char *w = p;
-		while (*p && !isspace((unsigned char)*p))
-			p++;
-		char word[64];
-		size_t wl = (size_t)(p - w);
-		if (wl >= sizeof word)
-			wl = sizeof word - 1;
-		memcpy(word, w, wl);
-		word[wl] = '\0';
+	char word[64];
+	size_t wl;
+	while ((wl = next_word(&p, word, sizeof word)) > 0) {
 		char *end;
 		errno = 0;
 		double v = strtod(word, &end);
-		if (end == word || *end != '\0' || (size_t)(p - w) >= sizeof word) {
+		if (end == word || *end != '\0' || wl >= sizeof word) {
 			fail(L, e->line, "expected a number, got '%s'", word);
 			return -1;
 		}
@@ -112,19 +120,10 @@ static int parse_numbers(Loader *L, const IniEntry *e, double *out, int cap)
 	return n;
 }
 
-static char *dup_str(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *d = malloc(n);
-	if (d)
-		memcpy(d, s, n);
-	return d;
-}
-
 static int set_vocab(Loader *L, const IniEntry *e)
 {
 	Model *m = L->m;
-	char *copy = dup_str(e->value);
+	char *copy = strdup(e->value);
 	if (!copy)
 		return oom(L);
 	int rc = 0;
@@ -140,7 +139,7 @@ static int set_vocab(Loader *L, const IniEntry *e)
 		else if (model_token_id(m, w) >= 0)
 			rc = fail(L, e->line, "token '%s' appears twice in vocab",
 				  w);
-		else if (!(m->vocab[m->vocab_n++] = dup_str(w)))
+		else if (!(m->vocab[m->vocab_n++] = strdup(w)))
 			rc = oom(L);
 	}
 	free(copy);
@@ -176,7 +175,7 @@ static int set_model_key(Loader *L, const IniEntry *e, int k)
 	switch (k) {
 	case MK_NAME:
 		free(m->name);
-		return (m->name = dup_str(e->value)) ? 0 : oom(L);
+		return (m->name = strdup(e->value)) ? 0 : oom(L);
 	case MK_VOCAB:
 		return set_vocab(L, e);
 	case MK_DMODEL:
@@ -439,7 +438,7 @@ static int load_doc(Loader *L)
 		return L->err->code;
 	if (!m->name) {
 		const char *base = strrchr(L->doc->source, '/');
-		if (!(m->name = dup_str(base ? base + 1 : L->doc->source)))
+		if (!(m->name = strdup(base ? base + 1 : L->doc->source)))
 			return oom(L);
 	}
 	m->scale = m->scale_sqrt ? 1.0 / sqrt((double)m->d_k) : 1.0;
@@ -452,7 +451,7 @@ Model *model_parse(const char *source, const char *text, size_t len,
 		   KvError *err)
 {
 	Model *m = calloc(1, sizeof *m);
-	if (!m || !(m->source = dup_str(source)) ||
+	if (!m || !(m->source = strdup(source)) ||
 	    !(m->vocab = calloc(KV_MAX_VOCAB, sizeof *m->vocab))) {
 		model_free(m);
 		kv_error_set(err, EX_OSERR, "out of memory");
@@ -546,20 +545,8 @@ int model_parse_prompt(const Model *m, const char *words, int *ids, int cap,
 {
 	int n = 0;
 	const char *p = words;
-	while (*p) {
-		while (isspace((unsigned char)*p))
-			p++;
-		if (!*p)
-			break;
-		const char *w = p;
-		while (*p && !isspace((unsigned char)*p))
-			p++;
-		char word[KV_MAX_TOKEN_LEN + 2];
-		size_t wl = (size_t)(p - w);
-		if (wl > KV_MAX_TOKEN_LEN + 1)
-			wl = KV_MAX_TOKEN_LEN + 1;
-		memcpy(word, w, wl);
-		word[wl] = '\0';
+	char word[KV_MAX_TOKEN_LEN + 2];
+	while (next_word(&p, word, sizeof word) > 0) {
 		int id = model_token_id(m, word);
 		if (id < 0) {
 			kv_error_set(err, EX_USAGE,
