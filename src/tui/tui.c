@@ -1,8 +1,10 @@
 #include "tui.h"
 
+#include "tui_term.h"
+
 int tui_run(const Trace *t, const TuiOptions *o, KvError *err)
 {
-	(void)t;
-	(void)o;
-	return kv_error_set(err, EX_UNAVAILABLE, "the terminal UI is not built yet");
+	if (tui_term_check(err))
+		return err->code;
+	return tui_term_run(t, o, err);
 }

@@ -1,0 +1,65 @@
+#ifndef KVSTEP_TUI_BUF_H
+#define KVSTEP_TUI_BUF_H
+/*
+ * The off-screen frame: a grid of cells, each one character (a Unicode code
+ * point of display width 1) and a role. Every view draws into a TuiBuf; only
+ * tui_term.c copies it to the terminal, so tests read frames as plain text.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tui_theme.h"
+
+typedef struct TuiCell {
+	uint32_t ch;    /* code point; ' ' for empty */
+	uint8_t role;   /* a Role from tui_theme.h */
+} TuiCell;
+
+typedef struct TuiBuf {
+	int w, h;       /* columns, rows */
+	TuiCell *cells; /* (h, w) row-major */
+} TuiBuf;
+
+/*
+ * Sets `b` to a blank w×h grid (w, h ≥ 0), reusing its memory when it is
+ * large enough. `b` must be zeroed before the first call. Returns 0, or -1
+ * when memory runs out (then `b` is left empty).
+ */
+int tui_buf_resize(TuiBuf *b, int w, int h);
+
+/* Frees the cells; `b` becomes an empty 0×0 grid. */
+void tui_buf_free(TuiBuf *b);
+
+/* Blanks every cell to ' ' with ROLE_NORMAL. */
+void tui_buf_clear(TuiBuf *b);
+
+/* The cell at (x, y), or NULL outside the grid. */
+TuiCell *tui_buf_at(TuiBuf *b, int x, int y);
+
+/*
+ * Writes UTF-8 text `s` at (x, y) with `role`, one cell per code point,
+ * stopping at column `x_end` (exclusive; clipped to the grid). Returns the
+ * column after the last cell written, so calls can be chained.
+ */
+int tui_buf_put(TuiBuf *b, int x, int y, int x_end, Role role, const char *s);
+
+/* As tui_buf_put with the full row width as the limit. */
+int tui_buf_puts(TuiBuf *b, int x, int y, Role role, const char *s);
+
+/* Fills cells x..x+n-1 of row y with code point `ch` and `role`. */
+void tui_buf_fill(TuiBuf *b, int x, int y, int n, uint32_t ch, Role role);
+
+/* Sets the role of cells x..x+n-1 of row y, keeping their characters. */
+void tui_buf_paint(TuiBuf *b, int x, int y, int n, Role role);
+
+/*
+ * The grid as UTF-8 text: one line per row, trailing blanks removed, each
+ * line ending in '\n'. Returns a malloc'd string the caller frees, or NULL
+ * when memory runs out.
+ */
+char *tui_buf_text(const TuiBuf *b);
+
+/* Number of code points in UTF-8 string `s`: its width on screen. */
+int tui_text_width(const char *s);
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * The whole frame: header, token strip, panes, comparison strip,
+ * inspector and legend, laid out by tui_layout.c; or the "terminal too
+ * small" screen.
+ */
+#include "tui_render.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void draw_too_small(TuiBuf *b)
+{
+	char msg[64];
+	snprintf(msg, sizeof msg, "terminal too small: need %dx%d",
+		 TUI_MIN_W, TUI_MIN_H);
+	int y = b->h / 2;
+	int x = (b->w - tui_text_width(msg)) / 2;
+	tui_buf_puts(b, x > 0 ? x : 0, y > 0 ? y - 1 : 0, ROLE_WARN, msg);
+	snprintf(msg, sizeof msg, "now %dx%d", b->w, b->h);
+	x = (b->w - tui_text_width(msg)) / 2;
+	tui_buf_puts(b, x > 0 ? x : 0, y, ROLE_NORMAL, msg);
+	tui_buf_puts(b, 0, y + 1, ROLE_DIM, "q quits");
+}
+
+static void draw_header(TuiBuf *b, const TuiView *v, const TuiState *s,
+			TuiRect r)
+{
+	const Model *m = trace_model(v->t);
+	int chosen = trace_step(v->t, s->step, s->focus)->chosen;
+	char buf[160];
+	int x = tui_buf_put(b, r.x, r.y, r.x + r.w, ROLE_TITLE, "kvstep ");
+	snprintf(buf, sizeof buf, "%s  ", m->name);
+	x = tui_buf_put(b, x, r.y, r.x + r.w, ROLE_NORMAL, buf);
+	snprintf(buf, sizeof buf, "step %d/%d", s->step, s->steps);
+	x = tui_buf_put(b, x, r.y, r.x + r.w, ROLE_CURRENT, buf);
+	snprintf(buf, sizeof buf, "  %s  next token: ",
+		 s->step <= s->prompt_n ? "reading the prompt" : "generating");
+	x = tui_buf_put(b, x, r.y, r.x + r.w, ROLE_NORMAL, buf);
+	x = tui_buf_put(b, x, r.y, r.x + r.w, ROLE_CHOSEN, m->vocab[chosen]);
+	const char *keys = "?:help  q:quit";
+	int kx = r.x + r.w - tui_text_width(keys);
+	if (kx > x + 1)
+		tui_buf_put(b, kx, r.y, r.x + r.w, ROLE_DIM, keys);
+}
+
+/* "1:the 2:cat [3:sat] | 4:? ...": later generated tokens are hidden. */
+static void draw_tokens(TuiBuf *b, const TuiView *v, const TuiState *s,
+			TuiRect r)
+{
+	const Model *m = trace_model(v->t);
+	int x = tui_buf_put(b, r.x, r.y, r.x + r.w, ROLE_TITLE, "tokens ");
+	char buf[64];
+	for (int p = 1; p <= s->steps && x < r.x + r.w; p++) {
+		bool prompt = p <= s->prompt_n;
+		if (p == s->prompt_n + 1)
+			x = tui_buf_put(b, x, r.y, r.x + r.w, ROLE_DIM,
+					v->ascii ? " |" : " │");
+		const char *word = prompt || p <= s->step
+					   ? m->vocab[trace_token(v->t, p)]
+					   : "?";
+		Role role = p == s->step ? ROLE_CURRENT
+			  : p > s->step  ? ROLE_DIM
+			  : prompt       ? ROLE_PROMPT
+					 : ROLE_GENERATED;
+		x = tui_buf_put(b, x, r.y, r.x + r.w, ROLE_NORMAL, " ");
+		snprintf(buf, sizeof buf, p == s->step ? "[%d:%s]" : "%d:%s", p,
+			 word);
+		x = tui_buf_put(b, x, r.y, r.x + r.w, role, buf);
+	}
+}
+
+/* Samples drawn in their own roles, so the legend is the key to colour. */
+static void draw_legend(TuiBuf *b, const TuiView *v, TuiRect r)
+{
+	static const struct {
+		CellStatus st;
+		const char *sample, *text;
+	} items[] = {
+		{ CELL_COMPUTED, "1", " computed  " },
+		{ CELL_REUSED, "1", " reused (cache)  " },
+		{ CELL_RECOMPUTED, "1", " recomputed  " },
+		{ CELL_MASKED, " ", " masked  " },
+	};
+	int x_end = r.x + r.w;
+	int x = tui_buf_put(b, r.x, r.y, x_end, ROLE_TITLE, "legend ");
+	for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
+		Role role = tui_status_role(items[i].st);
+		x = tui_buf_put(b, x, r.y, x_end, role, items[i].sample);
+		x = tui_buf_put(b, x, r.y, x_end, role,
+				tui_status_glyph(items[i].st, v->ascii));
+		x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, items[i].text);
+	}
+	x = tui_buf_put(b, x, r.y, x_end, ROLE_CURSOR, v->ascii ? ">" : "▶");
+	x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, " cursor  ");
+	const char *hint = "Tab pane  [ ] matrix  i inspect";
+	if (x + tui_text_width(hint) <= x_end)
+		tui_buf_put(b, x, r.y, x_end, ROLE_DIM, hint);
+}
+
+static void draw_separators(TuiBuf *b, const TuiView *v, const TuiLayout *l)
+{
+	for (int m = 0; m + 1 < MODE_COUNT; m++) {
+		if (!l->shown[m] || !l->shown[m + 1])
+			continue;
+		TuiRect p = l->pane[m];
+		for (int y = p.y; y < p.y + p.h; y++)
+			tui_buf_fill(b, p.x + p.w, y, 1, v->ascii ? '|' : 0x2502,
+				     ROLE_DIM);
+	}
+}
+
+void tui_render_frame(TuiBuf *b, const TuiView *v, const TuiState *s)
+{
+	tui_buf_clear(b);
+	TuiLayout l;
+	tui_layout_compute(&l, b->w, b->h, s, v->pane_need);
+	if (l.too_small) {
+		draw_too_small(b);
+		return;
+	}
+	draw_header(b, v, s, l.header);
+	draw_tokens(b, v, s, l.tokens);
+	for (int m = 0; m < MODE_COUNT; m++)
+		if (l.shown[m])
+			tui_render_pane(b, v, s, (Mode)m, l.pane[m], l.tabs);
+	draw_separators(b, v, &l);
+	tui_render_strip(b, v, s, l.strip);
+	tui_render_inspector(b, v, s, l.inspector);
+	draw_legend(b, v, l.legend);
+	if (s->help)
+		tui_render_help(b, v);
+}

@@ -1,0 +1,43 @@
+#include "tui_layout.h"
+
+static TuiRect rect(int x, int y, int w, int h)
+{
+	return (TuiRect){ x, y, w, h };
+}
+
+/* Three panes with a one-column gap between them (the separator). */
+static void layout_three(TuiLayout *l, int y, int h)
+{
+	int pw = (l->w - 2) / 3;
+	for (int m = 0; m < MODE_COUNT; m++) {
+		l->pane[m] = rect(m * (pw + 1), y, pw, h);
+		l->shown[m] = true;
+	}
+	/* the last pane takes the columns the division left over */
+	l->pane[MODE_PREFILL].w = l->w - l->pane[MODE_PREFILL].x;
+}
+
+void tui_layout_compute(TuiLayout *l, int w, int h, const TuiState *s,
+			int pane_need)
+{
+	*l = (TuiLayout){ .w = w, .h = h };
+	l->too_small = w < TUI_MIN_W || h < TUI_MIN_H;
+	if (l->too_small)
+		return;
+	l->header = rect(0, 0, w, 1);
+	l->tokens = rect(0, 1, w, 1);
+	l->legend = rect(0, h - 1, w, 1);
+	l->inspector = rect(0, h - 1 - TUI_INSPECT_H, w, TUI_INSPECT_H);
+	l->strip = rect(0, l->inspector.y - TUI_STRIP_H, w, TUI_STRIP_H);
+	int py = 2, ph = l->strip.y - py;
+	if (pane_need > TUI_PANE_MAX_NEED)
+		pane_need = TUI_PANE_MAX_NEED;
+	if (s->solo < 0 && 3 * pane_need + 2 <= w) {
+		layout_three(l, py, ph);
+		return;
+	}
+	Mode m = s->solo >= 0 ? (Mode)s->solo : s->focus;
+	l->pane[m] = rect(0, py, w, ph);
+	l->shown[m] = true;
+	l->tabs = true;
+}

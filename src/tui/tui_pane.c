@@ -1,0 +1,350 @@
+/*
+ * One mode's pane: a title row (or the tab bar), the matrices as blocks
+ * that flow left to right and wrap, and two counter rows at the bottom.
+ *
+ * A block is a matrix in worksheet orientation: a header row with the
+ * matrix name and column labels, then one row per matrix row. A cell is
+ * " value*": a separator (the cursor marker when inspected), the value
+ * right-aligned, and its status glyph. When the pane is too small, blocks
+ * show a window of their columns and rows around the newest column or the
+ * cursor, and the pane scrolls so the cursor's block is visible.
+ */
+#include "tui_render.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+enum {
+	BLOCK_GAP = 3,     /* columns between blocks on one flow row */
+	LABEL_MAX = 8,     /* longest vocab label shown */
+	MAX_BLOCKS = MAT_COUNT,
+};
+
+typedef struct Block {
+	Matrix mat;
+	int rows, lo, hi;  /* full extent: rows 1..rows, columns lo..hi */
+	int r0, r1;        /* rows shown */
+	int c0, c1;        /* columns shown */
+	int labw;          /* row label column, with its trailing space */
+	int x, y;          /* top-left inside the block area, y unscrolled */
+	int w, h;
+} Block;
+
+/* The pane being drawn: what every block helper needs. */
+typedef struct PaneCtx {
+	TuiBuf *b;
+	const TuiView *v;
+	const TuiState *s;
+	Mode mode;
+	bool focused;
+	int ax, ay, aw, ah; /* block area on screen */
+	int scroll;         /* unscrolled y shown at the area's top */
+} PaneCtx;
+
+static const char *const col_prefix[MAT_COUNT] = {
+	[MAT_X] = "x", [MAT_Q] = "q", [MAT_K] = "k", [MAT_V] = "v",
+	[MAT_S] = "q", [MAT_A] = "q", [MAT_Z] = "z", [MAT_LOGITS] = "",
+};
+
+static int min_i(int a, int b)
+{
+	return a < b ? a : b;
+}
+
+static int max_i(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+static const char *next_mark(const TuiView *v)
+{
+	return v->ascii ? " <- next" : " ◀ next";
+}
+
+/* Row label: the dimension index, "k3" for S and A, a token for logits. */
+static void row_label(const TuiView *v, Matrix mat, int r, char *out,
+		      size_t n)
+{
+	if (mat == MAT_S || mat == MAT_A)
+		snprintf(out, n, "k%d", r);
+	else if (mat == MAT_LOGITS)
+		snprintf(out, n, "%.*s", LABEL_MAX,
+			 trace_model(v->t)->vocab[r - 1]);
+	else
+		snprintf(out, n, "%d", r);
+}
+
+static int label_width(const TuiView *v, Matrix mat)
+{
+	int w = (int)strlen(matrix_name(mat));
+	int rows = mat == MAT_S || mat == MAT_A ? trace_steps(v->t)
+						: trace_matrix_rows(v->t, mat);
+	char buf[32];
+	for (int r = 1; r <= rows; r++) {
+		row_label(v, mat, r, buf, sizeof buf);
+		w = max_i(w, tui_text_width(buf));
+	}
+	return w + 1;
+}
+
+static int cell_width(const TuiView *v, Matrix mat)
+{
+	return v->valw[mat] + 2;
+}
+
+int tui_block_width(const TuiView *v, Matrix mat, int ncols)
+{
+	int extra = mat == MAT_LOGITS ? tui_text_width(next_mark(v)) : 0;
+	return label_width(v, mat) + ncols * cell_width(v, mat) + extra;
+}
+
+/* A window of `max` out of lo..hi, ending at hi unless `want` is before. */
+static void window(int lo, int hi, int max, int want, int *a, int *z)
+{
+	*a = max_i(lo, hi - max + 1);
+	if (want >= lo && want < *a)
+		*a = want;
+	*z = min_i(hi, *a + max - 1);
+}
+
+static Block block_size(const PaneCtx *p, Matrix mat)
+{
+	Block bl = { .mat = mat, .labw = label_width(p->v, mat) };
+	tui_state_extent(p->s, p->v->t, p->mode, mat, &bl.rows, &bl.lo, &bl.hi);
+	bool cur = p->s->cur_mat == mat;
+	int cw = cell_width(p->v, mat);
+	int extra = tui_block_width(p->v, mat, 0) - bl.labw;
+	int max_c = max_i(1, (p->aw - bl.labw - extra) / cw);
+	int max_r = max_i(1, p->ah - 1);
+	window(bl.lo, bl.hi, max_c, cur ? p->s->cur_col : 0, &bl.c0, &bl.c1);
+	/* rows start at 1; the window moves only to follow the cursor */
+	window(1, bl.rows, max_r, cur ? p->s->cur_row : 1, &bl.r0, &bl.r1);
+	if (bl.r0 > 1 && !(cur && p->s->cur_row > max_r))
+		window(1, bl.rows, max_r, 1, &bl.r0, &bl.r1);
+	bl.w = bl.labw + (bl.c1 - bl.c0 + 1) * cw + extra;
+	bl.h = 1 + bl.r1 - bl.r0 + 1;
+	return bl;
+}
+
+/* Places blocks in flow rows; returns the total height. */
+static int flow(Block *bl, int n, int aw, int vgap)
+{
+	int x = 0, y = 0, line_h = 0;
+	for (int i = 0; i < n; i++) {
+		if (x > 0 && x + bl[i].w > aw) {
+			x = 0;
+			y += line_h + vgap;
+			line_h = 0;
+		}
+		bl[i].x = x;
+		bl[i].y = y;
+		x += bl[i].w + BLOCK_GAP;
+		line_h = max_i(line_h, bl[i].h);
+	}
+	return y + line_h;
+}
+
+/*
+ * Scroll so the cursor's block is on screen: start at the first flow row
+ * from which everything down to the bottom of that block fits.
+ */
+static int scroll_for(const Block *bl, int n, int total, int ah, Matrix cur)
+{
+	if (total <= ah)
+		return 0;
+	int bottom = 0, top = 0;
+	for (int i = 0; i < n; i++) {
+		if (bl[i].mat == cur) {
+			bottom = bl[i].y + bl[i].h;
+			top = bl[i].y;
+		}
+	}
+	int scroll = top;
+	for (int i = 0; i < n; i++)
+		if (bl[i].y >= bottom - ah && bl[i].y < scroll)
+			scroll = bl[i].y;
+	return scroll;
+}
+
+/* Screen row of unscrolled block row y, or -1 when it is off the area. */
+static int screen_row(const PaneCtx *p, int y)
+{
+	int sy = y - p->scroll;
+	return sy >= 0 && sy < p->ah ? p->ay + sy : -1;
+}
+
+static void draw_block_header(const PaneCtx *p, const Block *bl, int sx,
+			      int sy)
+{
+	TuiBuf *b = p->b;
+	int x_end = p->ax + p->aw;
+	tui_buf_put(b, sx, sy, x_end, ROLE_TITLE, matrix_name(bl->mat));
+	if (bl->c0 > bl->lo)
+		tui_buf_put(b, sx + bl->labw - 1, sy, x_end, ROLE_DIM,
+			    p->v->ascii ? "<" : "…");
+	int cw = cell_width(p->v, bl->mat);
+	for (int c = bl->c0; c <= bl->c1; c++) {
+		char lab[16];
+		snprintf(lab, sizeof lab, "%s%d", col_prefix[bl->mat], c);
+		if (bl->mat == MAT_LOGITS)
+			lab[0] = '\0';
+		int cx = sx + bl->labw + (c - bl->c0) * cw + 1;
+		int pad = p->v->valw[bl->mat] - tui_text_width(lab);
+		tui_buf_put(b, cx + pad, sy, x_end, ROLE_DIM, lab);
+	}
+	if (bl->c1 < bl->hi)
+		tui_buf_put(b, sx + bl->labw + (bl->c1 - bl->c0 + 1) * cw, sy,
+			    x_end, ROLE_DIM, p->v->ascii ? ">" : "…");
+}
+
+static bool is_cursor(const PaneCtx *p, Matrix mat, int r, int c)
+{
+	return p->s->cur_mat == mat && p->s->cur_row == r &&
+	       p->s->cur_col == c;
+}
+
+/* One cell at cx: separator or cursor marker, value, glyph. */
+static void draw_cell(const PaneCtx *p, const Block *bl, int r, int c,
+		      int cx, int sy)
+{
+	TuiBuf *b = p->b;
+	int x_end = p->ax + p->aw, w = p->v->valw[bl->mat];
+	CellStatus st = trace_status(p->v->t, p->s->step, p->mode, bl->mat, r,
+				     c);
+	bool cur = is_cursor(p, bl->mat, r, c);
+	if (cur)
+		tui_buf_put(b, cx, sy, x_end, ROLE_CURSOR,
+			    p->v->ascii ? ">" : "▶");
+	if (st == CELL_ABSENT)
+		return;
+	char val[64] = "";
+	double x;
+	if (st != CELL_MASKED && trace_value(p->v->t, bl->mat, r, c, &x))
+		tui_format_value(x, p->s->digits, val, sizeof val);
+	Role role = cur && p->focused ? ROLE_CURSOR : tui_status_role(st);
+	tui_buf_fill(b, cx + 1, sy, min_i(w + 1, max_i(0, x_end - cx - 1)),
+		     ' ', role);
+	int pad = w - tui_text_width(val);
+	tui_buf_put(b, cx + 1 + max_i(0, pad), sy, x_end, role, val);
+	tui_buf_put(b, cx + 1 + w, sy, x_end, role,
+		    tui_status_glyph(st, p->v->ascii));
+}
+
+static void draw_row_label(const PaneCtx *p, const Block *bl, int r,
+			   int sx, int sy, bool chosen)
+{
+	char lab[32];
+	row_label(p->v, bl->mat, r, lab, sizeof lab);
+	int pad = bl->labw - 1 - tui_text_width(lab);
+	tui_buf_put(p->b, sx + pad, sy, p->ax + p->aw,
+		    chosen ? ROLE_CHOSEN : ROLE_DIM, lab);
+	bool more = (r == bl->r0 && bl->r0 > 1) ||
+		    (r == bl->r1 && bl->r1 < bl->rows);
+	if (more)
+		tui_buf_put(p->b, sx + bl->labw - 1, sy, p->ax + p->aw,
+			    ROLE_DIM, p->v->ascii ? ":" : "⋮");
+}
+
+static void draw_block(const PaneCtx *p, const Block *bl)
+{
+	int sx = p->ax + bl->x;
+	int sy = screen_row(p, bl->y);
+	if (sy >= 0)
+		draw_block_header(p, bl, sx, sy);
+	int chosen = trace_step(p->v->t, p->s->step, p->mode)->chosen + 1;
+	int cw = cell_width(p->v, bl->mat);
+	for (int r = bl->r0; r <= bl->r1; r++) {
+		sy = screen_row(p, bl->y + 1 + r - bl->r0);
+		if (sy < 0)
+			continue;
+		bool is_chosen = bl->mat == MAT_LOGITS && r == chosen;
+		draw_row_label(p, bl, r, sx, sy, is_chosen);
+		for (int c = bl->c0; c <= bl->c1; c++)
+			draw_cell(p, bl, r, c, sx + bl->labw + (c - bl->c0) * cw,
+				  sy);
+		if (is_chosen)
+			tui_buf_put(p->b, sx + bl->labw + (bl->c1 - bl->c0 + 1) * cw,
+				    sy, p->ax + p->aw, ROLE_CHOSEN,
+				    next_mark(p->v));
+	}
+}
+
+/* Title row: the mode's name, or the tab bar when one pane is shown. */
+static void draw_title(const PaneCtx *p, TuiRect r, bool tabs)
+{
+	TuiBuf *b = p->b;
+	int x = r.x, x_end = r.x + r.w;
+	const TraceStep *ts = trace_step(p->v->t, p->s->step, p->mode);
+	char buf[96];
+	if (tabs) {
+		for (int m = 0; m < MODE_COUNT; m++) {
+			snprintf(buf, sizeof buf, " %d %s ", m + 1,
+				 mode_title((Mode)m));
+			x = tui_buf_put(b, x, r.y, x_end,
+					m == (int)p->mode ? ROLE_TAB_ACTIVE
+							  : ROLE_TAB, buf);
+			x = tui_buf_put(b, x, r.y, x_end, ROLE_DIM, " ");
+		}
+	} else {
+		snprintf(buf, sizeof buf, " %s ", mode_title(p->mode));
+		x = tui_buf_put(b, x, r.y, x_end,
+				p->focused ? ROLE_TAB_ACTIVE : ROLE_TAB, buf);
+	}
+	snprintf(buf, sizeof buf, " pass %d: columns %d-%d", ts->pass,
+		 ts->info.proj_lo, ts->info.hi);
+	tui_buf_put(b, x, r.y, x_end, ROLE_DIM, buf);
+}
+
+static void draw_scroll_marks(const PaneCtx *p, TuiRect r, int total)
+{
+	const char *up = p->v->ascii ? "^ [" : "▲ [";
+	const char *down = p->v->ascii ? "v ]" : "▼ ]";
+	int x_end = r.x + r.w;
+	if (p->scroll > 0)
+		tui_buf_put(p->b, x_end - 8, r.y, x_end, ROLE_TITLE, up);
+	if (total - p->scroll > p->ah)
+		tui_buf_put(p->b, x_end - 4, r.y, x_end, ROLE_TITLE, down);
+}
+
+static void draw_counters(const PaneCtx *p, TuiRect r)
+{
+	const TraceStep *ts = trace_step(p->v->t, p->s->step, p->mode);
+	const Counters *c = &ts->pass_c, *tot = &ts->total;
+	char buf[160];
+	int y = r.y + r.h - 2, x_end = r.x + r.w;
+	snprintf(buf, sizeof buf,
+		 "this pass %" PRIu64 " MACs  %" PRIu64 " recomputed  %" PRIu64
+		 " cache reads",
+		 counters_macs(c), c->recomputed_macs, c->cache_reads);
+	tui_buf_put(p->b, r.x, y, x_end, ROLE_NORMAL, buf);
+	snprintf(buf, sizeof buf,
+		 "total     %" PRIu64 " MACs  %" PRIu64 " recomputed  %" PRIu64
+		 " passes  cache %" PRIu64 " cells %" PRIu64 " B",
+		 counters_macs(tot), tot->recomputed_macs, tot->passes,
+		 tot->cache_cells, tot->cache_bytes);
+	tui_buf_put(p->b, r.x, y + 1, x_end, ROLE_TITLE, buf);
+}
+
+void tui_render_pane(TuiBuf *b, const TuiView *v, const TuiState *s, Mode m,
+		     TuiRect r, bool tabs)
+{
+	PaneCtx p = { .b = b, .v = v, .s = s, .mode = m,
+		      .focused = m == s->focus, .ax = r.x, .ay = r.y + 1,
+		      .aw = r.w, .ah = r.h - 3 };
+	draw_title(&p, r, tabs);
+	draw_counters(&p, r);
+	if (p.ah < 2)
+		return;
+	Block bl[MAX_BLOCKS];
+	for (int i = 0; i < MAT_COUNT; i++)
+		bl[i] = block_size(&p, (Matrix)i);
+	/* a blank row between flow rows when everything fits with it */
+	int total = flow(bl, MAT_COUNT, p.aw, 1);
+	if (total > p.ah)
+		total = flow(bl, MAT_COUNT, p.aw, 0);
+	p.scroll = scroll_for(bl, MAT_COUNT, total, p.ah, s->cur_mat);
+	for (int i = 0; i < MAT_COUNT; i++)
+		draw_block(&p, &bl[i]);
+	draw_scroll_marks(&p, r, total);
+}

@@ -1,0 +1,159 @@
+#include "tui_state.h"
+
+void tui_state_init(TuiState *s, const Trace *t, int digits)
+{
+	if (digits < 0)
+		digits = TUI_DIGITS_DEFAULT;
+	if (digits > TUI_DIGITS_MAX)
+		digits = TUI_DIGITS_MAX;
+	*s = (TuiState){
+		.step = 1,
+		.steps = trace_steps(t),
+		.prompt_n = trace_prompt_len(t),
+		.solo = -1,
+		.focus = MODE_NOCACHE,
+		.digits = digits,
+		.cur_mat = MAT_S,
+		.cur_row = 1,
+		.cur_col = 1,
+	};
+}
+
+void tui_state_extent(const TuiState *s, const Trace *t, Mode mode,
+		      Matrix mat, int *rows, int *lo, int *hi)
+{
+	/* Every pane shows columns 1..hi of its pass, so a column sits at the
+	 * same place in every matrix; cells the mode does not hold are blank. */
+	int h = trace_step(t, s->step, mode)->info.hi;
+	*hi = h;
+	*lo = mat == MAT_LOGITS ? h : 1;
+	*rows = (mat == MAT_S || mat == MAT_A) ? h
+						: trace_matrix_rows(t, mat);
+}
+
+static int clamp(int v, int lo, int hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+void tui_state_clamp(TuiState *s, const Trace *t)
+{
+	int rows, lo, hi;
+	tui_state_extent(s, t, s->focus, s->cur_mat, &rows, &lo, &hi);
+	s->cur_row = clamp(s->cur_row, 1, rows);
+	s->cur_col = clamp(s->cur_col, lo, hi);
+}
+
+static bool go_step(TuiState *s, const Trace *t, int step)
+{
+	step = clamp(step, 1, s->steps);
+	if (step == s->step)
+		return false;
+	s->step = step;
+	tui_state_clamp(s, t);
+	return true;
+}
+
+static bool show(TuiState *s, const Trace *t, int solo)
+{
+	s->solo = solo;
+	if (solo >= 0)
+		s->focus = (Mode)solo;
+	tui_state_clamp(s, t);
+	return true;
+}
+
+static bool focus_next(TuiState *s, const Trace *t)
+{
+	s->focus = (Mode)((s->focus + 1) % MODE_COUNT);
+	if (s->solo >= 0)
+		s->solo = (int)s->focus;
+	tui_state_clamp(s, t);
+	return true;
+}
+
+static bool cursor_move(TuiState *s, const Trace *t, int drow, int dcol)
+{
+	s->cur_row += drow;
+	s->cur_col += dcol;
+	tui_state_clamp(s, t);
+	return true;
+}
+
+static bool matrix_move(TuiState *s, const Trace *t, int d)
+{
+	s->cur_mat = (Matrix)((s->cur_mat + MAT_COUNT + d) % MAT_COUNT);
+	/* land on the newest column, where this step's work is */
+	s->cur_col = trace_step(t, s->step, s->focus)->info.hi;
+	tui_state_clamp(s, t);
+	return true;
+}
+
+static bool digits_by(TuiState *s, int d)
+{
+	s->digits = clamp(s->digits + d, TUI_DIGITS_MIN, TUI_DIGITS_MAX);
+	return true;
+}
+
+bool tui_state_apply(TuiState *s, const Trace *t, Action a)
+{
+	if (s->help && a != ACT_NONE) {
+		s->help = false;
+		if (a == ACT_QUIT)
+			s->quit = true;
+		return true;
+	}
+	switch (a) {
+	case ACT_NEXT:
+		return go_step(s, t, s->step + 1);
+	case ACT_PREV:
+		return go_step(s, t, s->step - 1);
+	case ACT_FIRST:
+		return go_step(s, t, 1);
+	case ACT_LAST:
+		return go_step(s, t, s->steps);
+	case ACT_PROMPT_END:
+		return go_step(s, t, s->prompt_n);
+	case ACT_FOCUS_NEXT:
+		return focus_next(s, t);
+	case ACT_SHOW_NOCACHE:
+		return show(s, t, MODE_NOCACHE);
+	case ACT_SHOW_CACHE:
+		return show(s, t, MODE_CACHE);
+	case ACT_SHOW_PREFILL:
+		return show(s, t, MODE_PREFILL);
+	case ACT_SHOW_ALL:
+		return show(s, t, -1);
+	case ACT_CUR_LEFT:
+		return cursor_move(s, t, 0, -1);
+	case ACT_CUR_RIGHT:
+		return cursor_move(s, t, 0, 1);
+	case ACT_CUR_UP:
+		return cursor_move(s, t, -1, 0);
+	case ACT_CUR_DOWN:
+		return cursor_move(s, t, 1, 0);
+	case ACT_MAT_NEXT:
+		return matrix_move(s, t, 1);
+	case ACT_MAT_PREV:
+		return matrix_move(s, t, -1);
+	case ACT_INSPECT:
+		s->inspect = !s->inspect;
+		return true;
+	case ACT_DIGITS_MORE:
+		return digits_by(s, 1);
+	case ACT_DIGITS_LESS:
+		return digits_by(s, -1);
+	case ACT_HELP:
+		s->help = true;
+		return true;
+	case ACT_REDRAW:
+		return true;
+	case ACT_QUIT:
+		s->quit = true;
+		return false;
+	case ACT_NONE:
+	case ACT_COUNT:
+		break;
+	}
+	return false;
+}

@@ -1,0 +1,57 @@
+#ifndef KVSTEP_TUI_STATE_H
+#define KVSTEP_TUI_STATE_H
+/*
+ * What the UI shows: the step, the panes, the cell cursor. Actions change
+ * it through tui_state_apply(), one small function per action, with no
+ * terminal involved, so stepping logic is tested directly.
+ */
+#include <stdbool.h>
+
+#include "kv_types.h"
+#include "trace.h"
+#include "tui_keys.h"
+
+enum {
+	TUI_DIGITS_MIN = 0,
+	TUI_DIGITS_MAX = 6,
+	TUI_DIGITS_DEFAULT = 2,
+};
+
+typedef struct TuiState {
+	int step;       /* lockstep position t, 1..T */
+	int steps;      /* T */
+	int prompt_n;   /* P */
+	int solo;       /* -1: all three panes; else the Mode shown alone */
+	Mode focus;     /* the pane the cursor lives in */
+	int digits;     /* decimals shown for fractions */
+	bool inspect;   /* inspector mode: hjkl move the cursor */
+	bool help;      /* the help overlay is open */
+	bool quit;
+	Matrix cur_mat; /* cell cursor: matrix, 1-based row and column */
+	int cur_row;
+	int cur_col;
+} TuiState;
+
+/*
+ * The state for trace `t` at step 1: all panes, focus on no cache, cursor
+ * on S[1,1]. `digits` < 0 picks TUI_DIGITS_DEFAULT; others are clamped.
+ */
+void tui_state_init(TuiState *s, const Trace *t, int digits);
+
+/*
+ * Applies action `a`. With the help overlay open, any action closes it
+ * (and q still quits). Returns true when the screen must be redrawn.
+ */
+bool tui_state_apply(TuiState *s, const Trace *t, Action a);
+
+/*
+ * The columns matrix `mat` shows in pane `mode` at the current step:
+ * 1..*hi (logits: the single column *hi). Rows: *rows.
+ */
+void tui_state_extent(const TuiState *s, const Trace *t, Mode mode,
+		      Matrix mat, int *rows, int *lo, int *hi);
+
+/* Keeps the cursor inside the focused pane's current extent. */
+void tui_state_clamp(TuiState *s, const Trace *t);
+
+#endif

@@ -1,0 +1,75 @@
+#include "tui_render.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Smallest k ≤ digits with x·10^k a whole number, or digits when none. */
+static int decimals_needed(double x, int digits)
+{
+	double scaled = x;
+	for (int k = 0; k < digits; k++) {
+		if (scaled == floor(scaled))
+			return k;
+		scaled *= 10.0;
+	}
+	return digits;
+}
+
+int tui_format_value(double x, int digits, char *out, size_t n)
+{
+	int k = fabs(x) < 1e9 ? decimals_needed(x, digits) : digits;
+	int len = snprintf(out, n, "%.*f", k, x);
+	/* "-0" and "-0.00" read as a sign error on a worksheet */
+	if (len > 0 && out[0] == '-' && strspn(out + 1, "0.") == (size_t)len - 1) {
+		memmove(out, out + 1, (size_t)len);
+		len--;
+	}
+	return len < 0 ? 0 : len;
+}
+
+/* Widest formatted value of `mat` anywhere in the trace. */
+static int widest_value(const Trace *t, Matrix mat, int digits)
+{
+	int w = 1, T = trace_steps(t), rows = trace_matrix_rows(t, mat);
+	char buf[64];
+	for (int c = 1; c <= T; c++) {
+		for (int r = 1; r <= rows; r++) {
+			double x;
+			if (!trace_value(t, mat, r, c, &x))
+				continue;
+			int len = tui_format_value(x, digits, buf, sizeof buf);
+			if (len > w)
+				w = len;
+		}
+	}
+	return w;
+}
+
+static int decimal_width(int n)
+{
+	int w = 1;
+	while (n >= 10) {
+		n /= 10;
+		w++;
+	}
+	return w;
+}
+
+void tui_view_init(TuiView *v, const Trace *t, bool ascii, int digits)
+{
+	*v = (TuiView){ .t = t, .ascii = ascii, .digits = digits };
+	int T = trace_steps(t);
+	for (int m = 0; m < MAT_COUNT; m++) {
+		int w = widest_value(t, (Matrix)m, digits);
+		/* column labels are "q12": a letter and the position */
+		int lab = m == MAT_LOGITS ? 1 : 1 + decimal_width(T);
+		v->valw[m] = w > lab ? w : lab;
+	}
+	v->pane_need = 0;
+	for (int m = 0; m < MAT_COUNT; m++) {
+		int bw = tui_block_width(v, (Matrix)m, m == MAT_LOGITS ? 1 : T);
+		if (bw > v->pane_need)
+			v->pane_need = bw;
+	}
+}
