@@ -1,0 +1,58 @@
+#include "sheet_format.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Drops trailing zeros after a decimal point, and the point itself. */
+static void trim_zeros(char *s)
+{
+	if (!strchr(s, '.'))
+		return;
+	size_t n = strlen(s);
+	while (n > 0 && s[n - 1] == '0')
+		s[--n] = '\0';
+	if (n > 0 && s[n - 1] == '.')
+		s[--n] = '\0';
+}
+
+/* "-0.00" → "0.00": a rounded zero has no sign. */
+static void drop_negative_zero(char *s)
+{
+	if (s[0] != '-' || strspn(s + 1, "0.") != strlen(s + 1))
+		return;
+	memmove(s, s + 1, strlen(s));
+}
+
+void sheet_format_value(double v, int digits, char out[SHEET_TEXT_MAX])
+{
+	if (digits < 0)
+		digits = SHEET_DEFAULT_DIGITS;
+	if (!isfinite(v)) {
+		snprintf(out, SHEET_TEXT_MAX, "%s", isnan(v) ? "nan" : "inf");
+		return;
+	}
+	if (v == nearbyint(v) && fabs(v) < 1e15) {
+		snprintf(out, SHEET_TEXT_MAX, "%.0f", v == 0 ? 0.0 : v);
+		return;
+	}
+	snprintf(out, SHEET_TEXT_MAX, "%.*f", digits, v);
+	double scaled = v * pow(10.0, digits);
+	if (scaled == nearbyint(scaled))
+		trim_zeros(out); /* shown exactly: 1.5, not 1.50 */
+	drop_negative_zero(out);
+}
+
+int sheet_text_width(const char *s, size_t n)
+{
+	int w = 0;
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+const char *sheet_dash(bool ascii)
+{
+	return ascii ? "-" : "\xe2\x80\x94";
+}

@@ -1,0 +1,36 @@
+#ifndef KVSTEP_SHEET_RENDER_H
+#define KVSTEP_SHEET_RENDER_H
+/*
+ * Resolves a parsed template against a trace: one page of text, as the
+ * answer key or as the student copy. Every value comes from the trace
+ * (trace_value, TraceStep counters) or the model's weights; nothing is
+ * recomputed here.
+ */
+#include "kv_error.h"
+#include "sheet.h"
+#include "sheet_grid.h"
+#include "sheet_tmpl.h"
+#include "trace.h"
+
+/* One rendered worksheet. */
+typedef struct SheetPage {
+	SheetBuf text;  /* lines, each ending in '\n' */
+	int lines;
+	SheetRef *refs; /* (n_refs) every value printed; line = page line */
+	int n_refs;
+	int cap_refs;
+} SheetPage;
+
+/*
+ * Renders `tp` against `t` with options `o` (o->blank picks the copy).
+ * Returns 0, or EX_DATAERR with "source:line: ..." when a placeholder
+ * does not fit the trace (a step out of range, a cell outside its matrix
+ * or not held by the mode), EX_OSERR when memory runs out. The page is
+ * only valid on success; free it either way.
+ */
+int sheet_render(const Template *tp, const Trace *t, const SheetOptions *o,
+		 SheetPage *page, KvError *err);
+
+void sheet_page_free(SheetPage *page);
+
+#endif
