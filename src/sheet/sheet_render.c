@@ -66,10 +66,12 @@ static int step_resolve(const Render *R, const Placeholder *ph, int *step)
 	*step = index_value(R, &ph->step);
 	if (*step >= 1 && *step <= T)
 		return 0;
-	char txt[32];
+	char txt[32], val[32] = "";
 	index_text(&ph->step, txt, sizeof txt);
-	return rfail(R, ph, "step %s = %d is out of range (this run has steps "
-		     "1..%d)", txt, *step, T);
+	if (ph->step.base)
+		snprintf(val, sizeof val, " = %d", *step);
+	return rfail(R, ph, "step %s%s is out of range (this run has steps "
+		     "1..%d)", txt, val, T);
 }
 
 static bool wants_blank(const Render *R, const Placeholder *ph)

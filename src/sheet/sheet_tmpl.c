@@ -90,10 +90,18 @@ const char *sheet_matrix_name(int mat)
 	return "";
 }
 
+/* "source:line: what 'word' hint" */
+static int fail_hint(Parser *ps, const char *what, const Word *w,
+		     const char *hint)
+{
+	return kv_error_set(ps->err, EX_DATAERR, "%s:%d: %s '%.*s'%s%s",
+			    ps->tp->source, ps->line, what, (int)w->len, w->s,
+			    *hint ? " " : "", hint);
+}
+
 static int fail(Parser *ps, const char *what, const Word *w)
 {
-	return kv_error_set(ps->err, EX_DATAERR, "%s:%d: %s '%.*s'",
-			    ps->tp->source, ps->line, what, (int)w->len, w->s);
+	return fail_hint(ps, what, w, "");
 }
 
 static bool word_is(const Word *w, const char *s)
@@ -233,8 +241,8 @@ static int opt_given(Parser *ps, Placeholder *ph, const Word *val)
 		}
 		if (st < 0) {
 			Word w = { p, (size_t)(e - p) };
-			return fail(ps, "unknown cell status (expected computed, "
-				    "reused or recomputed)", &w);
+			return fail_hint(ps, "unknown cell status", &w,
+					 "(expected computed, reused or recomputed)");
 		}
 		ph->given |= 1u << st;
 		p = comma ? comma + 1 : end;
@@ -256,7 +264,7 @@ static int opt_of(Parser *ps, Placeholder *ph, const Word *val)
 		ph->of |= 1u << m;
 		p = comma ? comma + 1 : end;
 	}
-	return ph->of ? 0 : fail(ps, "of= needs matrices, got", val);
+	return ph->of ? 0 : fail_hint(ps, "no matrices in", val, "(write of=Q,K,V)");
 }
 
 static int opt_status(Parser *ps, Placeholder *ph, const Word *val)
@@ -269,8 +277,8 @@ static int opt_status(Parser *ps, Placeholder *ph, const Word *val)
 		st = cell_status_parse(name);
 	}
 	if (st < 0)
-		return fail(ps, "unknown cell status (expected computed, reused, "
-			    "recomputed or masked)", val);
+		return fail_hint(ps, "unknown cell status", val, "(expected "
+				 "computed, reused, recomputed or masked)");
 	ph->status = st;
 	return 0;
 }
@@ -290,8 +298,8 @@ static int opt_mode(Parser *ps, Placeholder *ph, const Word *val)
 {
 	int m = mode_parse_word(val);
 	if (m < 0)
-		return fail(ps, "unknown mode (expected nocache, cache or "
-			    "prefill)", val);
+		return fail_hint(ps, "unknown mode", val,
+				 "(expected nocache, cache or prefill)");
 	ph->mode = m;
 	return 0;
 }
@@ -299,8 +307,8 @@ static int opt_mode(Parser *ps, Placeholder *ph, const Word *val)
 static int opt_step(Parser *ps, SheetIndex *ix, const Word *val)
 {
 	if (!index_parse(val, ix))
-		return fail(ps, "bad step (expected a number, P, T, P+k or T-k)",
-			    val);
+		return fail_hint(ps, "bad step", val,
+				 "(expected a number, P, T, P+k or T-k)");
 	return 0;
 }
 
@@ -308,7 +316,7 @@ static int opt_width(Parser *ps, Placeholder *ph, const Word *val)
 {
 	if (!number_parse(val->s, val->len, &ph->width) || ph->width < 1 ||
 	    ph->width > 60)
-		return fail(ps, "bad width (expected w=1..60)", val);
+		return fail_hint(ps, "bad width", val, "(expected w=1..60)");
 	return 0;
 }
 
@@ -372,16 +380,16 @@ static int ph_cell(Parser *ps, Placeholder *ph, const Word *name)
 	const char *comma = memchr(open, ',', (size_t)(end - open));
 	Word mat = { name->s, (size_t)(open - name->s) };
 	if (!comma || end[-1] != ']')
-		return fail(ps, "bad cell (expected like S[2,3])", name);
+		return fail_hint(ps, "bad cell", name, "(expected like S[2,3])");
 	int m = matrix_lookup(&mat);
 	if (m < 0)
-		return fail(ps, "unknown matrix (expected X Q K V S A Z logits "
-			    "W_Q W_K W_V W_out)", &mat);
+		return fail_hint(ps, "unknown matrix", &mat, "(expected X Q K V "
+				 "S A Z logits W_Q W_K W_V W_out)");
 	Word r = { open + 1, (size_t)(comma - open - 1) };
 	Word c = { comma + 1, (size_t)(end - 1 - comma - 1) };
 	if (!index_parse(&r, &ph->row) || !index_parse(&c, &ph->col))
-		return fail(ps, "bad cell index (expected numbers, P or T, "
-			    "like S[2,3] or A[1,T])", name);
+		return fail_hint(ps, "bad cell index", name, "(expected "
+				 "numbers, P or T, like S[2,3] or A[1,T])");
 	ph->kind = PH_CELL;
 	ph->what = m;
 	return 0;
@@ -444,14 +452,15 @@ static int ph_finish(Parser *ps, Placeholder *ph, const Word *name)
 	if ((takes & OPT_STEP) && !ph->step.set)
 		ph->step = ps->def_step;
 	if ((needs & OPT_MODE) && ph->mode < 0)
-		return fail(ps, "needs a mode (nocache, cache or prefill, or "
-			    "{{set mode=...}} above):", name);
+		return fail_hint(ps, "missing mode for", name, "(write "
+				 "nocache, cache or prefill, or {{set mode=...}} "
+				 "above)");
 	if ((needs & OPT_STEP) && !ph->step.set)
-		return fail(ps, "needs a step (step=N, or {{set step=...}} "
-			    "above):", name);
+		return fail_hint(ps, "missing step for", name,
+				 "(write step=N, or {{set step=...}} above)");
 	if ((needs & OPT_STATUS) && ph->status == CELL_ABSENT)
-		return fail(ps, "needs status=computed|reused|recomputed|masked:",
-			    name);
+		return fail_hint(ps, "missing status for", name, "(write "
+				 "status=computed|reused|recomputed|masked)");
 	if ((takes & OPT_OF) && !ph->of)
 		ph->of = (1u << MAT_COUNT) - 1;
 	return 0;
@@ -464,7 +473,7 @@ static int ph_say(Parser *ps, Placeholder *ph, const char *p, const char *end)
 		p++;
 	if (p == end) {
 		Word w = { "say", 3 };
-		return fail(ps, "needs its answer text:", &w);
+		return fail_hint(ps, "missing answer text after", &w, "");
 	}
 	ph->kind = PH_SAY;
 	ph->text_at = (size_t)(p - ps->tp->text);
