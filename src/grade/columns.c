@@ -87,6 +87,19 @@ static const char *matrix_at(int i)
 	return matrix_name((Matrix)i);
 }
 
+/* "nocache, cache or prefill": every name of a table, for messages. */
+static const char *names_list(int count, const char *(*name)(int), char *buf,
+			      size_t size)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < count && n < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s",
+				      i == 0 ? "" : i + 1 < count ? ", " : " or ",
+				      name(i));
+	return buf;
+}
+
 static bool bad_field(const char *col, const char *s, const char *what,
 		      char *why, size_t size)
 {
@@ -111,13 +124,17 @@ bool colmap_key(const ColMap *m, const CsvRow *r, CellKey *k, char *why,
 	}
 	const char *s = colmap_field(m, r, COL_MODE);
 	int mode = s ? parse_name(s, MODE_COUNT, mode_at) : -1;
+	char names[128];
 	if (mode < 0)
-		return bad_field("mode", s, "nocache, cache or prefill", why, size);
+		return bad_field("mode", s,
+				 names_list(MODE_COUNT, mode_at, names, sizeof names),
+				 why, size);
 	s = colmap_field(m, r, COL_MATRIX);
 	int mat = s ? parse_name(s, MAT_COUNT, matrix_at) : -1;
 	if (mat < 0)
-		return bad_field("matrix", s, "X, Q, K, V, S, A, Z or logits", why,
-				 size);
+		return bad_field("matrix", s,
+				 names_list(MAT_COUNT, matrix_at, names, sizeof names),
+				 why, size);
 	k->mode = (Mode)mode;
 	k->mat = (Matrix)mat;
 	return true;

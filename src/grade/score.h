@@ -59,7 +59,8 @@ typedef struct Score {
  * Scores the data rows of `t` (header mapped as `m`) against `kt`. A value
  * counts as correct when |given - key| <= tol, plus 1e-9 times
  * max(1, |key|) so that an answer on the rounding boundary (0.125 written
- * as 0.13) is not lost to binary floating point. Returns 0, or EX_OSERR.
+ * as 0.13) is not lost to binary floating point; with tol 0, only the
+ * exact double is correct. Returns 0, or EX_OSERR.
  * Free `s` with score_free, also after an error.
  */
 int score_student(const KeyTable *kt, const CsvTable *t, const ColMap *m,
