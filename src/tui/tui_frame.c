@@ -8,18 +8,26 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Centred rows, so even a 20x6 terminal shows the whole message. */
 static void draw_too_small(TuiBuf *b)
 {
-	char msg[64];
-	snprintf(msg, sizeof msg, "terminal too small: need %dx%d",
-		 TUI_MIN_W, TUI_MIN_H);
-	int y = b->h / 2;
-	int x = (b->w - tui_text_width(msg)) / 2;
-	tui_buf_puts(b, x > 0 ? x : 0, y > 0 ? y - 1 : 0, ROLE_WARN, msg);
-	snprintf(msg, sizeof msg, "now %dx%d", b->w, b->h);
-	x = (b->w - tui_text_width(msg)) / 2;
-	tui_buf_puts(b, x > 0 ? x : 0, y, ROLE_NORMAL, msg);
-	tui_buf_puts(b, 0, y + 1, ROLE_DIM, "q quits");
+	char need[32], now[32];
+	snprintf(need, sizeof need, "need %dx%d", TUI_MIN_W, TUI_MIN_H);
+	snprintf(now, sizeof now, "now %dx%d", b->w, b->h);
+	const struct {
+		const char *text;
+		Role role;
+	} rows[] = {
+		{ "terminal too small", ROLE_WARN }, { need, ROLE_WARN },
+		{ now, ROLE_NORMAL }, { "", ROLE_NORMAL },
+		{ "q quits", ROLE_DIM },
+	};
+	int n = (int)(sizeof rows / sizeof rows[0]);
+	int y = (b->h - n) / 2;
+	for (int i = 0; i < n; i++) {
+		int x = (b->w - tui_text_width(rows[i].text)) / 2;
+		tui_buf_puts(b, x > 0 ? x : 0, y + i, rows[i].role, rows[i].text);
+	}
 }
 
 static void draw_header(TuiBuf *b, const TuiView *v, const TuiState *s,

@@ -29,7 +29,7 @@ static void draw_box(TuiBuf *b, const TuiView *v, TuiRect r)
 
 void tui_render_help(TuiBuf *b, const TuiView *v)
 {
-	int lines = ACT_COUNT - 1 + 2; /* every action but NONE, and a footer */
+	int lines = ACT_COUNT - 1 + 2; /* every action but NONE, a footer */
 	int w = b->w < 76 ? b->w : 76;
 	int h = lines + 2 < b->h ? lines + 2 : b->h;
 	TuiRect r = { (b->w - w) / 2, (b->h - h) / 2, w, h };
@@ -45,5 +45,5 @@ void tui_render_help(TuiBuf *b, const TuiView *v)
 	}
 	if (y + 1 < r.y + r.h - 1)
 		tui_buf_put(b, r.x + 2, y + 1, r.x + r.w - 1, ROLE_DIM,
-			    "any key closes this help");
+			    "[keys] work in inspector mode (i); any key closes this");
 }

@@ -175,22 +175,14 @@ static void note_reused(Str *o, const Cell *k)
 static void note_status(Str *o, const Cell *k, CellStatus st)
 {
 	const TraceStep *ts = trace_step(k->v->t, k->s->step, k->s->focus);
-	switch (st) {
-	case CELL_COMPUTED:
+	if (st == CELL_COMPUTED) {
 		str_add(o, "   computed in pass %d", ts->pass);
 		note_reused(o, k);
-		break;
-	case CELL_RECOMPUTED:
+	} else if (st == CELL_RECOMPUTED) {
 		str_add(o, "   recomputed: an earlier pass already had it");
-		break;
-	case CELL_REUSED:
+	} else if (st == CELL_REUSED) {
 		str_add(o, "   %c%d reused from cache", k->mat == MAT_K ? 'k' : 'v',
 			k->c);
-		break;
-	case CELL_MASKED:
-	case CELL_ABSENT:
-	case CELL_STATUS_COUNT:
-		break;
 	}
 }
 
@@ -220,36 +212,30 @@ int tui_inspect_text(const TuiView *v, const TuiState *s, char *out,
 		explain_absent(&o, &k);
 		return (int)o.len;
 	}
-	if (st == CELL_MASKED) {
+	if (st != CELL_COMPUTED && st != CELL_REUSED &&
+	    st != CELL_RECOMPUTED) {
+		if (st != CELL_MASKED) {
+			str_add(&o, "%s[%d,%d] was evicted from the sliding "
+				"window's cache", matrix_name(k.mat), k.r, k.c);
+			return (int)o.len;
+		}
 		str_add(&o, "%s[%d,%d] is masked: key %d comes after query %d, "
 			"so it is never computed", matrix_name(k.mat), k.r, k.c,
 			k.r, k.c);
 		return (int)o.len;
 	}
-	switch (k.mat) {
-	case MAT_X:
+	if (k.mat == MAT_X)
 		explain_x(&o, &k);
-		break;
-	case MAT_Q:
-	case MAT_K:
-	case MAT_V:
+	else if (k.mat == MAT_Q || k.mat == MAT_K || k.mat == MAT_V)
 		explain_proj(&o, &k);
-		break;
-	case MAT_S:
+	else if (k.mat == MAT_S)
 		explain_s(&o, &k);
-		break;
-	case MAT_A:
+	else if (k.mat == MAT_A)
 		explain_a(&o, &k);
-		break;
-	case MAT_Z:
+	else if (k.mat == MAT_Z)
 		explain_z(&o, &k);
-		break;
-	case MAT_LOGITS:
+	else if (k.mat == MAT_LOGITS)
 		explain_logits(&o, &k);
-		break;
-	case MAT_COUNT:
-		break;
-	}
 	note_status(&o, &k, st);
 	return (int)o.len;
 }

@@ -124,8 +124,11 @@ int tui_action_keys(Action a, bool ascii, char *out, int n)
 			continue;
 		const char *name = ascii ? ascii_name(bindings[i].name)
 					 : bindings[i].name;
-		int w = snprintf(out + len, (size_t)(n - len), "%s%s",
-				 len ? " " : "", name);
+		/* keys that work only in inspector mode are bracketed */
+		bool insp = bindings[i].scope == SCOPE_INSPECT;
+		int w = snprintf(out + len, (size_t)(n - len), "%s%s%s%s",
+				 len ? " " : "", insp ? "[" : "", name,
+				 insp ? "]" : "");
 		if (w < 0 || len + w >= n)
 			break;
 		len += w;

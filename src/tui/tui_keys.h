@@ -62,7 +62,8 @@ const char *tui_action_help(Action a);
 
 /*
  * Writes the keys bound to `a` as "→ l space" into out (size n, always
- * NUL-terminated). `ascii` spells arrows as "Right" etc. Returns the length.
+ * NUL-terminated). `ascii` spells arrows as "Right" etc. Keys that work
+ * only in inspector mode are bracketed: "Shift-→ [l]". Returns the length.
  */
 int tui_action_keys(Action a, bool ascii, char *out, int n);
 

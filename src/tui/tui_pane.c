@@ -246,8 +246,17 @@ static void draw_row_label(const PaneCtx *p, const Block *bl, int r,
 			    ROLE_DIM, p->v->ascii ? ":" : "⋮");
 }
 
+/* A block cut off after fewer than two of its rows is not drawn. */
+static bool block_visible(const PaneCtx *p, const Block *bl)
+{
+	int top = bl->y - p->scroll, shown = p->ah - top;
+	return top >= 0 && shown >= (bl->h < 3 ? bl->h : 3);
+}
+
 static void draw_block(const PaneCtx *p, const Block *bl)
 {
+	if (!block_visible(p, bl))
+		return;
 	int sx = p->ax + bl->x;
 	int sy = screen_row(p, bl->y);
 	if (sy >= 0)
@@ -320,9 +329,10 @@ static void draw_counters(const PaneCtx *p, TuiRect r)
 	tui_buf_put(p->b, r.x, y, x_end, ROLE_NORMAL, buf);
 	snprintf(buf, sizeof buf,
 		 "total     %" PRIu64 " MACs  %" PRIu64 " recomputed  %" PRIu64
-		 " passes  cache %" PRIu64 " cells %" PRIu64 " B",
+		 " %s  cache %" PRIu64 " cells %" PRIu64 " B",
 		 counters_macs(tot), tot->recomputed_macs, tot->passes,
-		 tot->cache_cells, tot->cache_bytes);
+		 tot->passes == 1 ? "pass" : "passes", tot->cache_cells,
+		 tot->cache_bytes);
 	tui_buf_put(p->b, r.x, y + 1, x_end, ROLE_TITLE, buf);
 }
 
@@ -337,14 +347,16 @@ void tui_render_pane(TuiBuf *b, const TuiView *v, const TuiState *s, Mode m,
 	if (p.ah < 2)
 		return;
 	Block bl[MAX_BLOCKS];
-	for (int i = 0; i < MAT_COUNT; i++)
-		bl[i] = block_size(&p, (Matrix)i);
+	const Matrix *list;
+	int n = tui_shown_matrices(&list);
+	for (int i = 0; i < n; i++)
+		bl[i] = block_size(&p, list[i]);
 	/* a blank row between flow rows when everything fits with it */
-	int total = flow(bl, MAT_COUNT, p.aw, 1);
+	int total = flow(bl, n, p.aw, 1);
 	if (total > p.ah)
-		total = flow(bl, MAT_COUNT, p.aw, 0);
-	p.scroll = scroll_for(bl, MAT_COUNT, total, p.ah, s->cur_mat);
-	for (int i = 0; i < MAT_COUNT; i++)
+		total = flow(bl, n, p.aw, 0);
+	p.scroll = scroll_for(bl, n, total, p.ah, s->cur_mat);
+	for (int i = 0; i < n; i++)
 		draw_block(&p, &bl[i]);
 	draw_scroll_marks(&p, r, total);
 }

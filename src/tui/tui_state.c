@@ -31,6 +31,16 @@ void tui_state_extent(const TuiState *s, const Trace *t, Mode mode,
 						: trace_matrix_rows(t, mat);
 }
 
+/* Layer outputs (H) of stacked models are not drawn yet. */
+static const Matrix shown[] = { MAT_X, MAT_Q, MAT_K, MAT_V,
+				MAT_S, MAT_A, MAT_Z, MAT_LOGITS };
+
+int tui_shown_matrices(const Matrix **list)
+{
+	*list = shown;
+	return (int)(sizeof shown / sizeof shown[0]);
+}
+
 static int clamp(int v, int lo, int hi)
 {
 	return v < lo ? lo : v > hi ? hi : v;
@@ -44,12 +54,24 @@ void tui_state_clamp(TuiState *s, const Trace *t)
 	s->cur_col = clamp(s->cur_col, lo, hi);
 }
 
+static int newest_column(const TuiState *s, const Trace *t)
+{
+	return trace_step(t, s->step, s->focus)->info.hi;
+}
+
+/*
+ * A cursor on the newest column follows it to the next step, so the
+ * inspector keeps showing the work the step is about.
+ */
 static bool go_step(TuiState *s, const Trace *t, int step)
 {
 	step = clamp(step, 1, s->steps);
 	if (step == s->step)
 		return false;
+	bool follow = s->cur_col == newest_column(s, t);
 	s->step = step;
+	if (follow)
+		s->cur_col = newest_column(s, t);
 	tui_state_clamp(s, t);
 	return true;
 }
@@ -82,9 +104,14 @@ static bool cursor_move(TuiState *s, const Trace *t, int drow, int dcol)
 
 static bool matrix_move(TuiState *s, const Trace *t, int d)
 {
-	s->cur_mat = (Matrix)((s->cur_mat + MAT_COUNT + d) % MAT_COUNT);
+	const Matrix *list;
+	int n = tui_shown_matrices(&list), at = 0;
+	for (int i = 0; i < n; i++)
+		if (list[i] == s->cur_mat)
+			at = i;
+	s->cur_mat = list[(at + n + d) % n];
 	/* land on the newest column, where this step's work is */
-	s->cur_col = trace_step(t, s->step, s->focus)->info.hi;
+	s->cur_col = newest_column(s, t);
 	tui_state_clamp(s, t);
 	return true;
 }

@@ -51,6 +51,12 @@ bool tui_state_apply(TuiState *s, const Trace *t, Action a);
 void tui_state_extent(const TuiState *s, const Trace *t, Mode mode,
 		      Matrix mat, int *rows, int *lo, int *hi);
 
+/*
+ * The matrices a pane shows, in display order: X Q K V S A Z logits.
+ * Returns how many; *list points at a constant table.
+ */
+int tui_shown_matrices(const Matrix **list);
+
 /* Keeps the cursor inside the focused pane's current extent. */
 void tui_state_clamp(TuiState *s, const Trace *t);
 

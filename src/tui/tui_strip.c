@@ -63,9 +63,10 @@ void tui_render_strip(TuiBuf *b, const TuiView *v, const TuiState *s,
 		int rw = snprintf(right, sizeof right,
 				  " %*" PRIu64 " MACs  %*" PRIu64
 				  " recomputed  cache %5" PRIu64 " B  %3" PRIu64
-				  " passes",
+				  " %s",
 				  dw, counters_macs(c), dw, c->recomputed_macs,
-				  c->cache_bytes, c->passes);
+				  c->cache_bytes, c->passes,
+				  c->passes == 1 ? "pass  " : "passes");
 		int y = r.y + m;
 		tui_buf_put(b, r.x, y, r.x + lw, ROLE_TITLE, mode_title((Mode)m));
 		int bar_w = r.w - lw - rw;

@@ -13,6 +13,7 @@ static const TuiStyle colour_theme[ROLE_COUNT] = {
 	[ROLE_REUSED] = { TC_BLACK, TC_CYAN, 0 },
 	[ROLE_RECOMPUTED] = { TC_WHITE, TC_RED, TA_BOLD },
 	[ROLE_MASKED] = { TC_DEFAULT, TC_DEFAULT, 0 },
+	[ROLE_EVICTED] = { TC_DEFAULT, TC_DEFAULT, TA_DIM },
 	[ROLE_CURSOR] = { TC_BLACK, TC_YELLOW, TA_BOLD },
 	[ROLE_PROMPT] = { TC_DEFAULT, TC_DEFAULT, TA_BOLD },
 	[ROLE_GENERATED] = { TC_MAGENTA, TC_DEFAULT, TA_BOLD },
@@ -28,7 +29,7 @@ static const TuiStyle colour_theme[ROLE_COUNT] = {
 
 /*
  * Monochrome theme: computed bold, reused reverse, recomputed underline,
- * masked plain; the glyph after each number says the same in text.
+ * masked plain, evicted dim; the glyph after each number says the same in text.
  */
 static const TuiStyle mono_theme[ROLE_COUNT] = {
 	[ROLE_NORMAL] = { TC_DEFAULT, TC_DEFAULT, 0 },
@@ -38,6 +39,7 @@ static const TuiStyle mono_theme[ROLE_COUNT] = {
 	[ROLE_REUSED] = { TC_DEFAULT, TC_DEFAULT, TA_REVERSE },
 	[ROLE_RECOMPUTED] = { TC_DEFAULT, TC_DEFAULT, TA_UNDERLINE },
 	[ROLE_MASKED] = { TC_DEFAULT, TC_DEFAULT, 0 },
+	[ROLE_EVICTED] = { TC_DEFAULT, TC_DEFAULT, TA_DIM },
 	[ROLE_CURSOR] = { TC_DEFAULT, TC_DEFAULT,
 			  TA_BOLD | TA_REVERSE | TA_UNDERLINE },
 	[ROLE_PROMPT] = { TC_DEFAULT, TC_DEFAULT, TA_BOLD },
@@ -59,40 +61,38 @@ TuiStyle tui_theme_style(Role r, bool mono)
 	return mono ? mono_theme[r] : colour_theme[r];
 }
 
+/*
+ * If-chains rather than switches: statuses after CELL_MASKED (evicted,
+ * for sliding windows) all draw as evicted.
+ */
 Role tui_status_role(CellStatus s)
 {
-	switch (s) {
-	case CELL_COMPUTED:
+	if (s == CELL_ABSENT)
+		return ROLE_DIM;
+	if (s == CELL_COMPUTED)
 		return ROLE_COMPUTED;
-	case CELL_REUSED:
+	if (s == CELL_REUSED)
 		return ROLE_REUSED;
-	case CELL_RECOMPUTED:
+	if (s == CELL_RECOMPUTED)
 		return ROLE_RECOMPUTED;
-	case CELL_MASKED:
+	if (s == CELL_MASKED)
 		return ROLE_MASKED;
-	case CELL_ABSENT:
-	case CELL_STATUS_COUNT:
-		break;
-	}
-	return ROLE_DIM;
+	return ROLE_EVICTED;
 }
 
 const char *tui_status_glyph(CellStatus s, bool ascii)
 {
-	switch (s) {
-	case CELL_COMPUTED:
+	if (s == CELL_ABSENT)
+		return "";
+	if (s == CELL_COMPUTED)
 		return "*";
-	case CELL_REUSED:
+	if (s == CELL_REUSED)
 		return "=";
-	case CELL_RECOMPUTED:
+	if (s == CELL_RECOMPUTED)
 		return "!";
-	case CELL_MASKED:
+	if (s == CELL_MASKED)
 		return ascii ? "." : "·";
-	case CELL_ABSENT:
-	case CELL_STATUS_COUNT:
-		break;
-	}
-	return "";
+	return "x";
 }
 
 bool tui_theme_wants_mono(bool no_color_opt, const char *no_color_env)

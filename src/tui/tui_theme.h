@@ -22,6 +22,7 @@ typedef enum Role {
 	ROLE_REUSED,
 	ROLE_RECOMPUTED,
 	ROLE_MASKED,
+	ROLE_EVICTED,    /* fell out of a sliding window's cache */
 	ROLE_CURSOR,     /* the inspected cell */
 	ROLE_PROMPT,     /* prompt tokens in the token strip */
 	ROLE_GENERATED,  /* generated tokens */
@@ -64,7 +65,8 @@ Role tui_status_role(CellStatus s);
 
 /*
  * The glyph drawn after a number of status `s`: "*" computed, "=" reused,
- * "!" recomputed, "·" masked ("." with ascii), "" for absent cells.
+ * "!" recomputed, "·" masked ("." with ascii), "x" evicted, "" for absent
+ * cells.
  */
 const char *tui_status_glyph(CellStatus s, bool ascii);
 

@@ -60,15 +60,19 @@ void tui_view_init(TuiView *v, const Trace *t, bool ascii, int digits)
 {
 	*v = (TuiView){ .t = t, .ascii = ascii, .digits = digits };
 	int T = trace_steps(t);
-	for (int m = 0; m < MAT_COUNT; m++) {
-		int w = widest_value(t, (Matrix)m, digits);
+	const Matrix *list;
+	int n = tui_shown_matrices(&list);
+	for (int i = 0; i < n; i++) {
+		Matrix m = list[i];
+		int w = widest_value(t, m, digits);
 		/* column labels are "q12": a letter and the position */
 		int lab = m == MAT_LOGITS ? 1 : 1 + decimal_width(T);
 		v->valw[m] = w > lab ? w : lab;
 	}
 	v->pane_need = 0;
-	for (int m = 0; m < MAT_COUNT; m++) {
-		int bw = tui_block_width(v, (Matrix)m, m == MAT_LOGITS ? 1 : T);
+	for (int i = 0; i < n; i++) {
+		Matrix m = list[i];
+		int bw = tui_block_width(v, m, m == MAT_LOGITS ? 1 : T);
 		if (bw > v->pane_need)
 			v->pane_need = bw;
 	}
