@@ -209,6 +209,9 @@ static int check_scope(const CliOpts *o, KvError *err)
 	    o->cmd != CMD_VERSION)
 		return kv_error_set(err, EX_USAGE,
 				    "-o, --counters, --mode, --step, --matrix and --masked go with 'kvstep export'");
+	if (o->counters && f->blank)
+		return kv_error_set(err, EX_USAGE,
+				    "--blank does not go with --counters (the counters are the answers)");
 	if (o->cmd == CMD_EXPORT && o->n_args > 0)
 		return kv_error_set(err, EX_USAGE,
 				    "export takes no arguments, got '%s'", o->args[0]);

@@ -57,39 +57,64 @@ static int for_each_kept(FILE *out, const Trace *t, const ExportFilter *f,
 	return finish(out, err);
 }
 
+/* Where a cell lives: the step and mode that hold it, layer and head. */
+typedef struct CellAt {
+	int step;
+	Mode mode;
+	int layer;
+	int head;
+	Matrix mat;
+} CellAt;
+
 static void write_cell(FILE *out, const Trace *t, const ExportFilter *f,
-		       int step, Mode mode, Matrix mat, int row, int col)
+		       const CellAt *c, int row, int col)
 {
-	CellStatus st = trace_status(t, step, mode, mat, row, col);
-	if (st == CELL_MASKED && f->blank && !f->masked)
+	CellStatus st = trace_status_at(t, c->step, c->mode, c->layer, c->mat,
+					row, col);
+	bool held = st != CELL_MASKED && st != CELL_EVICTED;
+	if (!held && f->blank && !f->masked)
 		return;
 	char value[32] = "";
 	double v;
-	if (!f->blank && st != CELL_MASKED && trace_value(t, mat, row, col, &v))
+	if (!f->blank && held &&
+	    trace_value_at(t, c->layer, c->head, c->mat, row, col, &v))
 		csv_format_double(value, sizeof value, v);
-	fprintf(out, "%d,%s,%d,1,1,%s,%d,%d,", step, mode_name(mode),
-		trace_step(t, step, mode)->pass, matrix_name(mat), row, col);
+	fprintf(out, "%d,%s,%d,%d,%d,%s,%d,%d,", c->step, mode_name(c->mode),
+		trace_step(t, c->step, c->mode)->pass, c->layer, c->head,
+		matrix_name(c->mat), row, col);
 	csv_put_field(out, value, false);
 	csv_put_field(out, cell_status_name(st), true);
 }
 
 static void write_matrix(FILE *out, const Trace *t, const ExportFilter *f,
-			 int step, Mode mode, Matrix mat)
+			 CellAt *c)
 {
 	TraceSpan sp;
-	if (!trace_span(t, step, mode, mat, &sp))
+	if (!trace_span_at(t, c->step, c->mode, c->layer, c->mat, &sp))
 		return;
-	for (int row = 1; row <= sp.rows; row++)
-		for (int col = sp.col_lo; col <= sp.col_hi; col++)
-			write_cell(out, t, f, step, mode, mat, row, col);
+	for (c->head = 1; c->head <= trace_heads(t, c->mat); c->head++)
+		for (int row = 1; row <= sp.rows; row++)
+			for (int col = sp.col_lo; col <= sp.col_hi; col++)
+				write_cell(out, t, f, c, row, col);
 }
 
+/* Layer by layer, matrix by matrix; logits once, after the last layer. */
 static void write_step_cells(FILE *out, const Trace *t,
 			     const ExportFilter *f, int step, Mode mode)
 {
-	for (int mat = 0; mat < MAT_COUNT; mat++)
-		if (!f->matrices || (f->matrices & (1u << mat)))
-			write_matrix(out, t, f, step, mode, (Matrix)mat);
+	CellAt c = { .step = step, .mode = mode };
+	for (c.layer = 1; c.layer <= trace_layers(t); c.layer++)
+		for (int mat = 0; mat < MAT_COUNT; mat++) {
+			c.mat = (Matrix)mat;
+			bool once = mat == MAT_LOGITS;
+			if ((!f->matrices || (f->matrices & (1u << mat))) &&
+			    (!once || c.layer == trace_layers(t))) {
+				int layer = c.layer;
+				c.layer = once ? 1 : layer;
+				write_matrix(out, t, f, &c);
+				c.layer = layer;
+			}
+		}
 }
 
 int csv_write_trace(FILE *out, const Trace *t, const ExportFilter *f,

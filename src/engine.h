@@ -4,13 +4,14 @@
  * One mode's forward passes. An Engine owns preallocated buffers for every
  * position up to its capacity, so a pass allocates nothing.
  *
- * A pass is described by three column numbers (1-based positions):
- *   proj_lo..hi  columns whose x, q, k, v this pass computes;
- *   att_lo..hi   query columns whose scores, softmax and z it computes;
- *   hi           the position whose logits it computes.
- * Key/value columns below proj_lo are read from earlier passes: that is the
- * KV cache. Every mode is just a choice of these numbers (see run.c), and
- * every column is produced by the same code, so the modes agree bit for bit.
+ * A pass covers columns lo..hi (1-based positions): for each column in
+ * rising order, and in it for each layer, it projects x, q, k, v, attends
+ * the query to its visible keys (1..j, or the last W under a sliding
+ * window), and forms the layer output; then logits for position hi. Key and
+ * value columns below lo are read from earlier passes: that is the KV
+ * cache. Every mode is just a choice of lo and hi (see run.c), and every
+ * number is produced by the same code in the same order, so the modes agree
+ * bit for bit.
  */
 #include <stdbool.h>
 
@@ -23,28 +24,31 @@ typedef struct Engine Engine;
 
 /* What a pass did, for the trace to derive cell statuses from. */
 typedef struct PassInfo {
-	int proj_lo;   /* first column projected */
-	int att_lo;    /* first query column attended */
+	int proj_lo;   /* first column projected (lo) */
+	int att_lo;    /* first query column attended (lo) */
 	int hi;        /* last column; logits are for this position */
 	int first_new; /* columns below it were computed by an earlier pass */
 } PassInfo;
 
 /*
- * Receives every column a pass produces, as it is produced. `rows` values
- * for X, Q, K, V, Z and logits; for S and A, the `rows` = col entries of
- * keys 1..col. A NULL sink records nothing (the benchmark path).
+ * Receives every column a pass produces, as it is produced: rows
+ * first_row..first_row+n-1 of column `col` of `mat` in `layer`, `head`
+ * (1-based; head counts K/V heads for K and V, and is 1 for X, H, logits).
+ * first_row is 1 except for S and A under a sliding window. A NULL sink
+ * records nothing (the benchmark path).
  */
 typedef struct EngineSink {
-	void (*column)(void *ctx, Matrix mat, int col, const double *v,
-		       int rows);
+	void (*column)(void *ctx, Matrix mat, int layer, int head, int col,
+		       int first_row, const double *v, int n);
 	void *ctx;
 } EngineSink;
 
 /*
  * Creates an engine for `capacity` positions. `keeps_cache` says whether
  * K and V count as a cache (cache_cells and cache_bytes, at `elem_bytes` per
- * cell) or as scratch recomputed by every pass. Returns NULL with `err` set
- * (EX_OSERR) when memory runs out.
+ * cell; a sliding-window layer then keeps a ring of W columns) or as scratch
+ * recomputed by every pass. Returns NULL with `err` set (EX_OSERR) when
+ * memory runs out.
  */
 Engine *engine_new(const Model *m, int capacity, bool keeps_cache,
 		   int elem_bytes, KvError *err);
@@ -52,22 +56,23 @@ Engine *engine_new(const Model *m, int capacity, bool keeps_cache,
 void engine_free(Engine *e);
 
 /*
- * Runs one forward pass over positions with token ids tokens[0..hi).
- * Requires 1 ≤ att_lo, proj_lo ≤ hi ≤ capacity, and proj_lo at most one
- * past the last column any earlier pass computed. Fills `pass` with this
- * pass's counters (passes = passes so far) and `info` with what it did.
+ * Runs one forward pass over columns lo..hi with token ids tokens[0..hi).
+ * Requires 1 ≤ lo ≤ hi ≤ capacity and lo at most one past the last column
+ * an earlier pass computed. Fills `pass` with this pass's counters
+ * (passes = passes so far) and `info` with what it did.
  */
-void engine_pass(Engine *e, const int *tokens, int proj_lo, int att_lo,
-		 int hi, const EngineSink *sink, Counters *pass,
-		 PassInfo *info);
+void engine_pass(Engine *e, const int *tokens, int lo, int hi,
+		 const EngineSink *sink, Counters *pass, PassInfo *info);
 
 /* Logits (vocab) of the latest pass. */
 const double *engine_logits(const Engine *e);
 
 /*
- * Column `col` (1-based) of X, Q, K, V or Z as the engine last computed it;
- * NULL for other matrices or an out-of-range column. For tests.
+ * Column `col` (1-based) of X, Q, K, V, Z or H of `layer` and `head`
+ * (1-based) as the engine holds it; NULL for other matrices, out-of-range
+ * indices, or a K/V column a ring buffer no longer holds. For tests.
  */
-const double *engine_column(const Engine *e, Matrix mat, int col);
+const double *engine_column(const Engine *e, Matrix mat, int layer, int head,
+			    int col);
 
 #endif

@@ -20,6 +20,7 @@ typedef enum Matrix {
 	MAT_A,      /* (t, t) softmax down each column */
 	MAT_Z,      /* (d_v, t) */
 	MAT_LOGITS, /* (vocab, 1) per position; column = position */
+	MAT_H,      /* (d_model, t) layer output x + W_O·concat(z); stacked only */
 	MAT_COUNT
 } Matrix;
 
@@ -28,7 +29,8 @@ typedef enum CellStatus {
 	CELL_COMPUTED,   /* first computed by this pass */
 	CELL_REUSED,     /* read from the KV cache, stored by an earlier pass */
 	CELL_RECOMPUTED, /* an earlier pass already computed the same value */
-	CELL_MASKED,     /* causal mask: key after query; never computed */
+	CELL_MASKED,     /* causal mask or outside the window; never computed */
+	CELL_EVICTED,    /* fell out of a sliding window's ring buffer */
 	CELL_STATUS_COUNT
 } CellStatus;
 
@@ -36,9 +38,9 @@ typedef enum CellStatus {
 const char *mode_name(Mode m);
 /* "no cache", "KV cache", "prefill": the title a person reads. */
 const char *mode_title(Mode m);
-/* "X", "Q", ... "logits". */
+/* "X", "Q", ... "logits", "H". */
 const char *matrix_name(Matrix m);
-/* "computed", "reused", "recomputed", "masked"; "" for CELL_ABSENT. */
+/* "computed", "reused", "recomputed", "masked", "evicted"; "" for CELL_ABSENT. */
 const char *cell_status_name(CellStatus s);
 
 /* Parses the spellings above; returns -1 when `s` is none of them. */

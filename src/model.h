@@ -1,8 +1,17 @@
 #ifndef KVSTEP_MODEL_H
 #define KVSTEP_MODEL_H
 /*
- * The tiny transformer: one attention head, weights in worksheet
- * orientation (a weight matrix maps a column vector to a column vector).
+ * The tiny transformer, weights in worksheet orientation (a weight matrix
+ * maps a column vector to a column vector).
+ *
+ * A classic model file describes one layer with one head and no output
+ * projection: logits = W_out·z. A stacked model (any of n_layers, n_heads,
+ * n_kv_heads in [model]) has per layer n_heads query heads over n_kv_heads
+ * K/V heads, an output projection W_O and a residual,
+ *   h = x + W_O·concat(z_1..z_H),
+ * h feeding the next layer, and logits = W_out·h of the last layer.
+ * Every layer may have a sliding window: key i is visible to query j only
+ * when j−W < i ≤ j (W = 0: global, plain causal).
  *
  * A Model is immutable once loaded; the engine, the trace and every view
  * only read it.
@@ -15,6 +24,8 @@
 /* Documented limits for model files; the loader refuses anything larger. */
 enum {
 	KV_MAX_DIM = 64,        /* d_model, d_k, d_v */
+	KV_MAX_LAYERS = 16,     /* n_layers */
+	KV_MAX_HEADS = 16,      /* n_heads, n_kv_heads */
 	KV_MAX_VOCAB = 64,      /* tokens in the vocabulary */
 	KV_MAX_TOKEN_LEN = 31,  /* bytes in one token's spelling */
 	KV_MAX_TOKENS = 1024,   /* prompt + generated positions */
@@ -31,21 +42,67 @@ typedef struct Model {
 	int vocab_n;     /* number of tokens */
 	char **vocab;    /* (vocab_n) token spellings, index = token id */
 	int d_model;     /* width of X columns */
-	int d_k;         /* rows of Q and K */
-	int d_v;         /* rows of V and Z */
+	int d_k;         /* rows of Q and K, per head */
+	int d_v;         /* rows of V and Z, per head */
 	double scale;    /* 1/sqrt(d_k), or 1 for `scale = none` */
 	bool scale_sqrt; /* true when scale = 1/sqrt(d_k) */
+	bool stacked;    /* W_O and residual per layer; W_out reads d_model */
+	int n_layers;    /* layers, 1 for a classic file */
+	int n_heads;     /* query heads per layer */
+	int n_kv_heads;  /* K/V heads per layer; divides n_heads */
+	int *window;     /* (n_layers) 0 = global, else the sliding window W */
 	int prompt_n;    /* default prompt length P */
 	int *prompt;     /* (prompt_n) token ids of the default prompt */
 	int generate;    /* default number N of generated tokens */
 	int pos_n;       /* rows in [position]; 0 when the model has none */
 	double *embed;   /* (vocab_n, d_model) row t is token t's embedding */
 	double *pos;     /* (pos_n, d_model) row p-1 is position p's vector */
-	double *wq;      /* (d_k, d_model) row-major */
-	double *wk;      /* (d_k, d_model) row-major */
-	double *wv;      /* (d_v, d_model) row-major */
-	double *wout;    /* (vocab_n, d_v) row t gives token t's logit */
+	double *wq;      /* (n_layers, n_heads, d_k, d_model) row-major */
+	double *wk;      /* (n_layers, n_kv_heads, d_k, d_model) */
+	double *wv;      /* (n_layers, n_kv_heads, d_v, d_model) */
+	double *wo;      /* (n_layers, d_model, n_heads·d_v); NULL if classic */
+	double *wout;    /* (vocab_n, out_dim) row t gives token t's logit */
 } Model;
+
+/* Width of the vector W_out reads: d_model when stacked, else d_v. */
+static inline int model_out_dim(const Model *m)
+{
+	return m->stacked ? m->d_model : m->d_v;
+}
+
+/* W_Q of query head h (0-based) in layer l (0-based): (d_k, d_model). */
+static inline const double *model_wq(const Model *m, int l, int h)
+{
+	return m->wq + ((size_t)l * (size_t)m->n_heads + (size_t)h) *
+			       (size_t)m->d_k * (size_t)m->d_model;
+}
+
+/* W_K of K/V head g in layer l: (d_k, d_model). */
+static inline const double *model_wk(const Model *m, int l, int g)
+{
+	return m->wk + ((size_t)l * (size_t)m->n_kv_heads + (size_t)g) *
+			       (size_t)m->d_k * (size_t)m->d_model;
+}
+
+/* W_V of K/V head g in layer l: (d_v, d_model). */
+static inline const double *model_wv(const Model *m, int l, int g)
+{
+	return m->wv + ((size_t)l * (size_t)m->n_kv_heads + (size_t)g) *
+			       (size_t)m->d_v * (size_t)m->d_model;
+}
+
+/* W_O of layer l: (d_model, n_heads·d_v); stacked models only. */
+static inline const double *model_wo(const Model *m, int l)
+{
+	return m->wo + (size_t)l * (size_t)m->d_model *
+			       (size_t)m->n_heads * (size_t)m->d_v;
+}
+
+/* The K/V head query head h reads: h / (n_heads / n_kv_heads). */
+static inline int model_kv_head(const Model *m, int h)
+{
+	return h / (m->n_heads / m->n_kv_heads);
+}
 
 /*
  * Parses and validates model text. `source` names the file in messages

@@ -31,23 +31,22 @@ int run_config_check(const Model *m, const RunConfig *cfg, KvError *err)
 	return 0;
 }
 
-bool run_plan(Mode mode, int step, int prompt_n, int *proj_lo, int *att_lo,
-	      int *hi)
+bool run_plan(Mode mode, int step, int prompt_n, int *lo, int *hi)
 {
 	switch (mode) {
 	case MODE_NOCACHE: /* recompute everything up to t */
-		*proj_lo = 1, *att_lo = 1, *hi = step;
+		*lo = 1, *hi = step;
 		return true;
 	case MODE_PREFILL:
 		if (step <= prompt_n) { /* one pass over the whole prompt */
-			*proj_lo = 1, *att_lo = 1, *hi = prompt_n;
+			*lo = 1, *hi = prompt_n;
 			return step == 1;
 		}
 		/* then decode like the cache mode */
-		*proj_lo = step, *att_lo = step, *hi = step;
+		*lo = step, *hi = step;
 		return true;
 	case MODE_CACHE: /* only the new column; K, V before it are cached */
-		*proj_lo = step, *att_lo = step, *hi = step;
+		*lo = step, *hi = step;
 		return true;
 	case MODE_COUNT:
 		break;
@@ -68,12 +67,12 @@ typedef struct Lockstep {
 /* Runs `mode`'s pass for `step`, or repeats the record of the pass covering it. */
 static void step_mode(Lockstep *L, int step, Mode mode)
 {
-	int proj_lo, att_lo, hi;
+	int lo, hi;
 	TraceStep *s = &L->last[mode];
-	if (run_plan(mode, step, L->cfg->prompt_n, &proj_lo, &att_lo, &hi)) {
+	if (run_plan(mode, step, L->cfg->prompt_n, &lo, &hi)) {
 		EngineSink sink = trace_sink(L->trace);
-		engine_pass(L->eng[mode], L->tokens, proj_lo, att_lo, hi, &sink,
-			    &s->pass_c, &s->info);
+		engine_pass(L->eng[mode], L->tokens, lo, hi, &sink, &s->pass_c,
+			    &s->info);
 		counters_accumulate(&L->total[mode], &s->pass_c);
 		s->total = L->total[mode];
 		s->pass = (int)s->pass_c.passes;

@@ -33,11 +33,10 @@ int run_config_check(const Model *m, const RunConfig *cfg, KvError *err);
 Trace *run_trace(const Model *m, const RunConfig *cfg, KvError *err);
 
 /*
- * The plan of the pass `mode` runs at `step`: columns proj_lo, att_lo, hi.
- * Returns false when the mode runs no pass at that step (prefill at
- * 2 ≤ step ≤ P, covered by its first pass).
+ * The columns lo..hi of the pass `mode` runs at `step`. Returns false when
+ * the mode runs no pass at that step (prefill at 2 ≤ step ≤ P, covered by
+ * its first pass); lo and hi are then that first pass's.
  */
-bool run_plan(Mode mode, int step, int prompt_n, int *proj_lo, int *att_lo,
-	      int *hi);
+bool run_plan(Mode mode, int step, int prompt_n, int *lo, int *hi);
 
 #endif

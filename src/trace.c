@@ -6,13 +6,36 @@
 struct Trace {
 	const Model *m;
 	int P, T;
-	int *tokens;                  /* (T) token id at positions 1..T */
-	int rows[MAT_COUNT];          /* rows per column of each matrix */
-	double *val[MAT_COUNT];       /* (T, rows) column-major, one per cell */
-	unsigned char *set[MAT_COUNT];/* (T, rows) 1 once the cell has a value */
-	TraceStep *steps;             /* (T, MODE_COUNT) */
+	int *tokens;                   /* (T) token id at positions 1..T */
+	int rows[MAT_COUNT];           /* rows per column of each matrix */
+	int heads[MAT_COUNT];          /* heads per layer of each matrix */
+	int layers[MAT_COUNT];         /* layers of each matrix (logits: 1) */
+	double *val[MAT_COUNT];        /* (layers, heads, T, rows) one per cell */
+	unsigned char *set[MAT_COUNT]; /* same shape: 1 once the cell has a value */
+	TraceStep *steps;              /* (T, MODE_COUNT) */
+	size_t bytes;                  /* memory held, for trace_memory */
 	uint64_t mismatches;
 };
+
+/* Shapes of the stored matrices; H exists only in stacked models. */
+static void set_shapes(Trace *t)
+{
+	const Model *m = t->m;
+	const int rows[MAT_COUNT] = {
+		[MAT_X] = m->d_model, [MAT_Q] = m->d_k, [MAT_K] = m->d_k,
+		[MAT_V] = m->d_v, [MAT_S] = t->T, [MAT_A] = t->T,
+		[MAT_Z] = m->d_v, [MAT_LOGITS] = m->vocab_n,
+		[MAT_H] = m->stacked ? m->d_model : 0,
+	};
+	memcpy(t->rows, rows, sizeof rows);
+	for (int k = 0; k < MAT_COUNT; k++) {
+		t->heads[k] = 1;
+		t->layers[k] = k == MAT_LOGITS ? 1 : m->n_layers;
+	}
+	t->heads[MAT_Q] = t->heads[MAT_S] = t->heads[MAT_A] = t->heads[MAT_Z] =
+		m->n_heads;
+	t->heads[MAT_K] = t->heads[MAT_V] = m->n_kv_heads;
+}
 
 Trace *trace_new(const Model *m, int prompt_n, int generate, KvError *err)
 {
@@ -23,22 +46,21 @@ Trace *trace_new(const Model *m, int prompt_n, int generate, KvError *err)
 	t->m = m;
 	t->P = prompt_n;
 	t->T = T;
-	const int rows[MAT_COUNT] = {
-		[MAT_X] = m->d_model, [MAT_Q] = m->d_k, [MAT_K] = m->d_k,
-		[MAT_V] = m->d_v, [MAT_S] = T, [MAT_A] = T, [MAT_Z] = m->d_v,
-		[MAT_LOGITS] = m->vocab_n,
-	};
-	memcpy(t->rows, rows, sizeof rows);
+	set_shapes(t);
 	t->tokens = calloc((size_t)T, sizeof *t->tokens);
 	t->steps = calloc((size_t)T * MODE_COUNT, sizeof *t->steps);
 	if (!t->tokens || !t->steps)
 		goto oom;
+	t->bytes = sizeof *t + (size_t)T * (sizeof *t->tokens +
+					    MODE_COUNT * sizeof *t->steps);
 	for (int k = 0; k < MAT_COUNT; k++) {
-		size_t n = (size_t)T * (size_t)t->rows[k];
-		t->val[k] = calloc(n, sizeof *t->val[k]);
-		t->set[k] = calloc(n, 1);
+		size_t n = (size_t)t->layers[k] * (size_t)t->heads[k] *
+			   (size_t)T * (size_t)t->rows[k];
+		t->val[k] = calloc(n ? n : 1, sizeof *t->val[k]);
+		t->set[k] = calloc(n ? n : 1, 1);
 		if (!t->val[k] || !t->set[k])
 			goto oom;
+		t->bytes += n * (sizeof *t->val[k] + 1);
 	}
 	return t;
 oom:
@@ -60,15 +82,25 @@ void trace_free(Trace *t)
 	free(t);
 }
 
+/* Offset of cell (row, col) of `mat` in layer, head (all 1-based). */
+static size_t cell_at(const Trace *t, Matrix mat, int layer, int head,
+		      int row, int col)
+{
+	size_t lh = (size_t)(layer - 1) * (size_t)t->heads[mat] +
+		    (size_t)(head - 1);
+	return (lh * (size_t)t->T + (size_t)(col - 1)) * (size_t)t->rows[mat] +
+	       (size_t)(row - 1);
+}
+
 /* Stores a column, or checks it bit for bit against the stored one. */
-static void record_column(void *ctx, Matrix mat, int col, const double *v,
-			  int rows)
+static void record_column(void *ctx, Matrix mat, int layer, int head, int col,
+			  int first_row, const double *v, int n)
 {
 	Trace *t = ctx;
-	size_t at = (size_t)(col - 1) * (size_t)t->rows[mat];
+	size_t at = cell_at(t, mat, layer, head, first_row, col);
 	double *dst = t->val[mat] + at;
 	unsigned char *set = t->set[mat] + at;
-	for (int r = 0; r < rows; r++) {
+	for (int r = 0; r < n; r++) {
 		if (!set[r]) {
 			dst[r] = v[r];
 			set[r] = 1;
@@ -123,14 +155,36 @@ const TraceStep *trace_step(const Trace *t, int step, Mode mode)
 	return &t->steps[(size_t)(step - 1) * MODE_COUNT + mode];
 }
 
+int trace_layers(const Trace *t)
+{
+	return t->m->n_layers;
+}
+
+int trace_heads(const Trace *t, Matrix mat)
+{
+	return (unsigned)mat < MAT_COUNT ? t->heads[mat] : 0;
+}
+
+int trace_window(const Trace *t, int layer)
+{
+	return t->m->window[layer - 1];
+}
+
 int trace_matrix_rows(const Trace *t, Matrix mat)
 {
 	return t->rows[mat];
 }
 
-bool trace_span(const Trace *t, int step, Mode mode, Matrix mat,
-		TraceSpan *span)
+size_t trace_memory(const Trace *t)
 {
+	return t->bytes;
+}
+
+bool trace_span_at(const Trace *t, int step, Mode mode, int layer, Matrix mat,
+		   TraceSpan *span)
+{
+	if ((unsigned)mat >= MAT_COUNT || layer < 1 || layer > t->layers[mat])
+		return false;
 	const TraceStep *s = trace_step(t, step, mode);
 	const PassInfo *p = &s->info;
 	*span = (TraceSpan){ .rows = t->rows[mat], .col_lo = p->proj_lo,
@@ -138,20 +192,18 @@ bool trace_span(const Trace *t, int step, Mode mode, Matrix mat,
 	switch (mat) {
 	case MAT_X:
 	case MAT_Q:
+	case MAT_Z:
+	case MAT_H:
 		break;
 	case MAT_K:
 	case MAT_V:
-		/* the cache: every column so far, most of them reused */
+		/* the cache: every column so far, reused or evicted */
 		if (s->keeps_cache)
 			span->col_lo = 1;
 		break;
 	case MAT_S:
 	case MAT_A:
 		span->rows = p->hi;
-		span->col_lo = p->att_lo;
-		break;
-	case MAT_Z:
-		span->col_lo = p->att_lo;
 		break;
 	case MAT_LOGITS:
 		span->col_lo = p->hi;
@@ -162,29 +214,55 @@ bool trace_span(const Trace *t, int step, Mode mode, Matrix mat,
 	return span->col_lo <= span->col_hi && span->rows > 0;
 }
 
-CellStatus trace_status(const Trace *t, int step, Mode mode, Matrix mat,
-			int row, int col)
+CellStatus trace_status_at(const Trace *t, int step, Mode mode, int layer,
+			   Matrix mat, int row, int col)
 {
 	TraceSpan sp;
-	if (!trace_span(t, step, mode, mat, &sp) || row < 1 || row > sp.rows ||
-	    col < sp.col_lo || col > sp.col_hi)
+	if (!trace_span_at(t, step, mode, layer, mat, &sp) || row < 1 ||
+	    row > sp.rows || col < sp.col_lo || col > sp.col_hi)
 		return CELL_ABSENT;
-	const PassInfo *p = &trace_step(t, step, mode)->info;
-	if ((mat == MAT_S || mat == MAT_A) && row > col)
+	const TraceStep *s = trace_step(t, step, mode);
+	const PassInfo *p = &s->info;
+	int w = mat == MAT_LOGITS ? 0 : trace_window(t, layer);
+	if ((mat == MAT_S || mat == MAT_A) &&
+	    (row > col || (w > 0 && row <= col - w)))
 		return CELL_MASKED;
-	if ((mat == MAT_K || mat == MAT_V) && col < p->proj_lo)
-		return CELL_REUSED;
+	if (mat == MAT_K || mat == MAT_V) {
+		if (s->keeps_cache && w > 0 && col <= p->hi - w)
+			return CELL_EVICTED;
+		if (col < p->proj_lo)
+			return CELL_REUSED;
+	}
 	return col >= p->first_new ? CELL_COMPUTED : CELL_RECOMPUTED;
 }
 
-bool trace_value(const Trace *t, Matrix mat, int row, int col, double *out)
+bool trace_value_at(const Trace *t, int layer, int head, Matrix mat, int row,
+		    int col, double *out)
 {
-	if ((unsigned)mat >= MAT_COUNT || row < 1 || row > t->rows[mat] ||
-	    col < 1 || col > t->T)
+	if ((unsigned)mat >= MAT_COUNT || layer < 1 ||
+	    layer > t->layers[mat] || head < 1 || head > t->heads[mat] ||
+	    row < 1 || row > t->rows[mat] || col < 1 || col > t->T)
 		return false;
-	size_t at = (size_t)(col - 1) * (size_t)t->rows[mat] + (size_t)(row - 1);
+	size_t at = cell_at(t, mat, layer, head, row, col);
 	if (!t->set[mat][at])
 		return false;
 	*out = t->val[mat][at];
 	return true;
+}
+
+bool trace_span(const Trace *t, int step, Mode mode, Matrix mat,
+		TraceSpan *span)
+{
+	return trace_span_at(t, step, mode, 1, mat, span);
+}
+
+CellStatus trace_status(const Trace *t, int step, Mode mode, Matrix mat,
+			int row, int col)
+{
+	return trace_status_at(t, step, mode, 1, mat, row, col);
+}
+
+bool trace_value(const Trace *t, Matrix mat, int row, int col, double *out)
+{
+	return trace_value_at(t, 1, 1, mat, row, col, out);
 }

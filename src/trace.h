@@ -22,6 +22,11 @@
 
 typedef struct Trace Trace;
 
+/*
+ * Layers and heads are 1-based. Q, S, A and Z have n_heads heads, K and V
+ * n_kv_heads, X, H and logits one; logits belong to no layer (use 1).
+ */
+
 /* One mode at one step. */
 typedef struct TraceStep {
 	int pass;         /* the mode's own number of the pass covering the step */
@@ -32,7 +37,7 @@ typedef struct TraceStep {
 	int chosen;       /* argmax token id of the pass's logits */
 } TraceStep;
 
-/* The cells of one matrix a mode holds at a step. */
+/* The cells of one matrix a mode holds at a step (the same for every head). */
 typedef struct TraceSpan {
 	int rows;   /* rows, 1..rows (S and A: keys 1..hi) */
 	int col_lo; /* first column held */
@@ -71,24 +76,46 @@ int trace_token(const Trace *t, int pos);
 /* The record of `mode` at `step` (1 ≤ step ≤ T). */
 const TraceStep *trace_step(const Trace *t, int step, Mode mode);
 
+int trace_layers(const Trace *t);
+/* Heads `mat` has: n_heads (Q S A Z), n_kv_heads (K V), else 1. */
+int trace_heads(const Trace *t, Matrix mat);
+/* Sliding window of `layer`, 0 for a global layer. */
+int trace_window(const Trace *t, int layer);
+
 /*
- * Which cells of `mat` `mode` holds at `step`. Returns false when it holds
- * none (an empty span).
+ * Which cells of `mat` in `layer` `mode` holds at `step`. Returns false
+ * when it holds none (an empty span, or H in a classic model).
  */
+bool trace_span_at(const Trace *t, int step, Mode mode, int layer, Matrix mat,
+		   TraceSpan *span);
+
+/*
+ * Status of cell (row, col) of `mat` in `layer`: CELL_ABSENT outside the
+ * span, CELL_MASKED for keys after the query or outside the window,
+ * CELL_EVICTED for K/V columns a sliding-window cache no longer holds.
+ */
+CellStatus trace_status_at(const Trace *t, int step, Mode mode, int layer,
+			   Matrix mat, int row, int col);
+
+/*
+ * Value of cell (row, col) of `mat` in `layer`, `head`, the same for every
+ * mode that holds it. Masked and never-produced cells have no value:
+ * returns false.
+ */
+bool trace_value_at(const Trace *t, int layer, int head, Matrix mat, int row,
+		    int col, double *out);
+
+/* Layer 1, head 1: all a classic one-head model has. */
 bool trace_span(const Trace *t, int step, Mode mode, Matrix mat,
 		TraceSpan *span);
-
-/* Status of cell (row, col), both 1-based; CELL_ABSENT outside the span. */
 CellStatus trace_status(const Trace *t, int step, Mode mode, Matrix mat,
 			int row, int col);
-
-/*
- * Value of cell (row, col), the same for every mode that holds it. Masked
- * and never-produced cells have no value: returns false.
- */
 bool trace_value(const Trace *t, Matrix mat, int row, int col, double *out);
 
 /* Rows a matrix has in the model (S and A: T). */
 int trace_matrix_rows(const Trace *t, Matrix mat);
+
+/* Bytes the trace holds; grows like T·d + T², never T³. */
+size_t trace_memory(const Trace *t);
 
 #endif

@@ -215,36 +215,91 @@ static double *random_matrix(unsigned *seed, int n)
 	return w;
 }
 
+/* The shape of a random model. */
+typedef struct Shape {
+	int dm, dk, dv, vocab;
+	int layers, heads, kv_heads; /* layers = 0: a classic file */
+	int windows[4];
+} Shape;
+
 /* A model with random real weights: no sum is exact, so order matters. */
-static Model *random_model(unsigned seed, int dm, int dk, int dv, int vocab,
-			   int positions)
+static Model *random_model(unsigned seed, const Shape *sh, int positions)
 {
 	Model *m = calloc(1, sizeof *m);
 	m->name = dup_str("random");
 	m->source = dup_str("random.ini");
-	m->vocab_n = vocab;
-	m->vocab = calloc((size_t)vocab, sizeof *m->vocab);
-	for (int i = 0; i < vocab; i++) {
+	m->vocab_n = sh->vocab;
+	m->vocab = calloc((size_t)sh->vocab, sizeof *m->vocab);
+	for (int i = 0; i < sh->vocab; i++) {
 		char w[16];
 		snprintf(w, sizeof w, "w%d", i);
 		m->vocab[i] = dup_str(w);
 	}
-	m->d_model = dm, m->d_k = dk, m->d_v = dv;
-	m->scale = 1.0 / sqrt((double)dk);
+	m->d_model = sh->dm, m->d_k = sh->dk, m->d_v = sh->dv;
+	m->stacked = sh->layers > 0;
+	m->n_layers = m->stacked ? sh->layers : 1;
+	m->n_heads = m->stacked ? sh->heads : 1;
+	m->n_kv_heads = m->stacked ? sh->kv_heads : 1;
+	m->window = calloc((size_t)m->n_layers, sizeof *m->window);
+	for (int l = 0; l < m->n_layers && l < 4; l++)
+		m->window[l] = sh->windows[l];
+	m->scale = 1.0 / sqrt((double)sh->dk);
 	m->scale_sqrt = true;
 	m->prompt_n = 5;
 	m->prompt = calloc(5, sizeof *m->prompt);
 	for (int i = 0; i < 5; i++)
-		m->prompt[i] = (int)(rand_r(&seed) % (unsigned)vocab);
+		m->prompt[i] = (int)(rand_r(&seed) % (unsigned)sh->vocab);
 	m->generate = positions - 5;
-	m->embed = random_matrix(&seed, vocab * dm);
+	int L = m->n_layers, H = m->n_heads, G = m->n_kv_heads;
+	m->embed = random_matrix(&seed, sh->vocab * sh->dm);
 	m->pos_n = positions;
-	m->pos = random_matrix(&seed, positions * dm);
-	m->wq = random_matrix(&seed, dk * dm);
-	m->wk = random_matrix(&seed, dk * dm);
-	m->wv = random_matrix(&seed, dv * dm);
-	m->wout = random_matrix(&seed, vocab * dv);
+	m->pos = random_matrix(&seed, positions * sh->dm);
+	m->wq = random_matrix(&seed, L * H * sh->dk * sh->dm);
+	m->wk = random_matrix(&seed, L * G * sh->dk * sh->dm);
+	m->wv = random_matrix(&seed, L * G * sh->dv * sh->dm);
+	if (m->stacked)
+		m->wo = random_matrix(&seed, L * sh->dm * H * sh->dv);
+	m->wout = random_matrix(&seed, sh->vocab * model_out_dim(m));
 	return m;
+}
+
+/* Rows of a column of `mat`. */
+static int rows_of(const Model *m, Matrix mat)
+{
+	switch (mat) {
+	case MAT_X: case MAT_H: return m->d_model;
+	case MAT_Q: case MAT_K: return m->d_k;
+	case MAT_V: case MAT_Z: return m->d_v;
+	case MAT_S: case MAT_A: case MAT_LOGITS: case MAT_COUNT: break;
+	}
+	return 0;
+}
+
+/* Every column 1..s of every layer and head that both engines hold. */
+static void assert_columns_identical(const Model *m, Engine *const *e, int s)
+{
+	static const Matrix mats[] = { MAT_X, MAT_Q, MAT_K, MAT_V, MAT_Z,
+				       MAT_H };
+	for (size_t i = 0; i < sizeof mats / sizeof *mats; i++) {
+		Matrix mat = mats[i];
+		int heads = mat == MAT_K || mat == MAT_V ? m->n_kv_heads
+			    : mat == MAT_X || mat == MAT_H ? 1 : m->n_heads;
+		for (int l = 1; l <= m->n_layers; l++)
+			for (int h = 1; h <= heads; h++)
+				for (int col = 1; col <= s; col++) {
+					const double *ref =
+						engine_column(e[0], mat, l, h, col);
+					for (int k = 1; k < MODE_COUNT; k++) {
+						const double *got = engine_column(
+							e[k], mat, l, h, col);
+						if (got && ref)
+							assert_memory_equal(
+								got, ref,
+								(size_t)rows_of(m, mat) *
+									sizeof(double));
+					}
+				}
+	}
 }
 
 /*
@@ -259,18 +314,15 @@ static void assert_modes_identical(const Model *m)
 		e[k] = engine_new(m, T, k != MODE_NOCACHE, 4, NULL);
 	int *tok = calloc((size_t)T, sizeof *tok);
 	memcpy(tok, m->prompt, (size_t)P * sizeof *tok);
-	int rows[MAT_COUNT] = { [MAT_X] = m->d_model, [MAT_Q] = m->d_k,
-				[MAT_K] = m->d_k, [MAT_V] = m->d_v,
-				[MAT_Z] = m->d_v };
 	for (int s = 1; s <= T; s++) {
 		int hi_of[MODE_COUNT] = { 0 };
 		for (int k = 0; k < MODE_COUNT; k++) {
-			int pl, al, hi;
+			int lo, hi;
 			Counters c;
 			PassInfo info;
-			if (run_plan((Mode)k, s, P, &pl, &al, &hi))
-				engine_pass(e[k], tok, pl, al, hi, NULL, &c, &info);
-			hi_of[k] = k == MODE_PREFILL && s <= P ? P : s;
+			if (run_plan((Mode)k, s, P, &lo, &hi))
+				engine_pass(e[k], tok, lo, hi, NULL, &c, &info);
+			hi_of[k] = hi;
 		}
 		/* logits of the modes whose pass ended at s */
 		for (int k = 1; k < MODE_COUNT; k++)
@@ -278,15 +330,7 @@ static void assert_modes_identical(const Model *m)
 				assert_memory_equal(engine_logits(e[k]),
 						    engine_logits(e[0]),
 						    (size_t)m->vocab_n * sizeof(double));
-		/* every column 1..s of X, Q, K, V, Z the modes have */
-		Matrix mats[] = { MAT_X, MAT_Q, MAT_K, MAT_V, MAT_Z };
-		for (size_t i = 0; i < 5; i++)
-			for (int col = 1; col <= s; col++)
-				for (int k = 1; k < MODE_COUNT; k++)
-					assert_memory_equal(
-						engine_column(e[k], mats[i], col),
-						engine_column(e[0], mats[i], col),
-						(size_t)rows[mats[i]] * sizeof(double));
+		assert_columns_identical(m, e, s);
 		if (s >= P && s < T)
 			tok[s] = argmax(engine_logits(e[0]), m->vocab_n);
 	}
@@ -309,14 +353,25 @@ static void test_modes_identical_default(void **state)
 static void test_modes_identical_random(void **state)
 {
 	(void)state;
-	static const int shapes[][4] = {
-		/* d_model, d_k, d_v, vocab: d_k ≠ d_v, odd widths, > 8 lanes */
-		{ 5, 4, 3, 7 }, { 7, 3, 5, 11 }, { 16, 8, 4, 9 },
-		{ 33, 17, 9, 20 }, { 64, 64, 1, 3 },
+	static const Shape shapes[] = {
+		/* classic: d_k ≠ d_v, odd widths, more than 8 lanes */
+		{ 5, 4, 3, 7, 0, 0, 0, { 0 } },
+		{ 7, 3, 5, 11, 0, 0, 0, { 0 } },
+		{ 16, 8, 4, 9, 0, 0, 0, { 0 } },
+		{ 33, 17, 9, 20, 0, 0, 0, { 0 } },
+		{ 64, 64, 1, 3, 0, 0, 0, { 0 } },
+		/* classic with a window */
+		{ 6, 3, 2, 5, 0, 0, 0, { 0 } },
+		/* stacked: layers, heads, GQA, MQA, windows */
+		{ 8, 4, 3, 6, 1, 2, 2, { 0 } },
+		{ 8, 4, 2, 6, 2, 4, 2, { 3, 0 } },
+		{ 12, 3, 5, 9, 3, 4, 1, { 2, 0, 5 } },
+		{ 16, 9, 7, 10, 4, 6, 3, { 1, 4, 0, 2 } },
 	};
 	for (unsigned i = 0; i < sizeof shapes / sizeof *shapes; i++) {
-		Model *m = random_model(1000 + i, shapes[i][0], shapes[i][1],
-					shapes[i][2], shapes[i][3], 40);
+		Model *m = random_model(1000 + i, &shapes[i], 40);
+		if (i == 5)
+			m->window[0] = 4;
 		assert_modes_identical(m);
 		/* and through the trace, which memcmps every producer */
 		KvError err;
