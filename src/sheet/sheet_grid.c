@@ -180,7 +180,8 @@ static void grid_cell(const GridSpec *g, const GridCell *cell, int row,
 			  cell->ref.kind != REF_NONE ? &cell->ref : NULL);
 	}
 	if (g->marks) {
-		char m = cell->blank || cell->masked ? ' ' : cell->mark;
+		/* a blank reaches into the mark column: the student writes 2* */
+		char m = cell->blank ? '_' : cell->masked ? ' ' : cell->mark;
 		sheet_block_put(out, row, &m, 1, NULL);
 	}
 }

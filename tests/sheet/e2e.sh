@@ -1,0 +1,76 @@
+#!/bin/sh
+# End-to-end: `kvstep answers` run from an unrelated directory, as an
+# installed binary would be. Usage: e2e.sh KVSTEP GOLDEN_DIR
+set -u
+kvstep=$1
+golden=$2
+case $kvstep in /*) ;; *) kvstep=$PWD/$kvstep ;; esac
+case $golden in /*) ;; *) golden=$PWD/$golden ;; esac
+fails=0
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+
+check() { # name, condition result
+	if [ "$2" -eq 0 ]; then echo "ok - $1"; else echo "not ok - $1"; fails=$((fails + 1)); fi
+}
+
+# Every bundled key and blank, byte for byte.
+for s in 1-no-cache 2-kv-cache 3-prefill; do
+	"$kvstep" answers "$s" > key.txt
+	check "$s key exit 0" $?
+	cmp -s key.txt "$golden/$s.key.txt"
+	check "$s key matches golden" $?
+	"$kvstep" answers "$s" --blank > blank.txt
+	check "$s blank exit 0" $?
+	cmp -s blank.txt "$golden/$s.blank.txt"
+	check "$s blank matches golden" $?
+	[ "$(wc -l < key.txt)" -eq "$(wc -l < blank.txt)" ]
+	check "$s key and blank have the same lines" $?
+done
+
+# All three, form feeds between them.
+"$kvstep" answers > all.txt
+check "answers exit 0" $?
+{ cat "$golden/1-no-cache.key.txt"; printf '\f'; cat "$golden/2-kv-cache.key.txt"
+  printf '\f'; cat "$golden/3-prefill.key.txt"; } > want.txt
+cmp -s all.txt want.txt
+check "answers prints the three keys" $?
+[ "$(tr -cd '\f' < all.txt | wc -c)" -eq 2 ]
+check "two form feeds" $?
+
+# A template file in this directory; a bad one: exit 65, nothing on stdout.
+printf 'macs {{macs nocache step=2}}\n' > good.txt
+[ "$("$kvstep" answers good.txt)" = "macs 152" ]
+check "template file" $?
+printf 'line one\n{{nosuch}}\n' > bad.txt
+"$kvstep" answers 1-no-cache bad.txt > out.txt 2> err.txt
+rc=$?
+[ "$rc" -eq 65 ]; check "bad template exit 65 (got $rc)" $?
+[ ! -s out.txt ]; check "bad template prints nothing on stdout" $?
+grep -q "^kvstep: bad.txt:2: unknown placeholder 'nosuch'" err.txt
+check "bad template names file:line" $?
+printf '{{Q[1,1] nocache step=9}}\n' > step.txt
+"$kvstep" answers step.txt > out.txt 2> err.txt
+rc=$?
+[ "$rc" -eq 65 ] && [ ! -s out.txt ] && grep -q "step.txt:1: step 9 is out of range" err.txt
+check "step out of range" $?
+printf 'x\n{{Y[1,1]}}\n' > mat.txt
+"$kvstep" answers mat.txt > out.txt 2> err.txt
+rc=$?
+[ "$rc" -eq 65 ] && [ ! -s out.txt ] && grep -q "mat.txt:2: unknown matrix 'Y'" err.txt
+check "unknown matrix" $?
+"$kvstep" answers no-such-sheet > out.txt 2> err.txt
+[ $? -eq 64 ] && [ ! -s out.txt ]; check "unknown worksheet exit 64" $?
+"$kvstep" answers missing.txt > out.txt 2> err.txt
+[ $? -eq 66 ] && [ ! -s out.txt ]; check "missing file exit 66" $?
+
+# Other runs still resolve the bundled sheets (steps are written as P and T).
+"$kvstep" answers -p "the" -n 0 > /dev/null; check "one-token prompt, nothing generated" $?
+"$kvstep" answers -p "dog sat" -n 4 --digits 3 --ascii --blank > a.txt
+check "other prompt, --digits, --ascii, --blank" $?
+! LC_ALL=C grep -q '[^ -~]' a.txt 2>/dev/null || [ "$(LC_ALL=C tr -d '\n\f -~' < a.txt | wc -c)" -eq 0 ]
+check "--ascii output is ASCII" $?
+
+echo "$fails failed"
+[ "$fails" -eq 0 ]
