@@ -1,2 +1,192 @@
 #!/bin/bash
-exit 0
+# End-to-end test of the terminal UI: runs the real binary in a private tmux
+# server at 200x60 and 80x24, sends keys, and checks what capture-pane shows
+# against values from the trace (`kvstep export`). Polls with a timeout
+# instead of sleeping a fixed time, so a loaded CI machine only runs slower.
+#
+# usage: tmux_e2e.sh path/to/kvstep
+set -u
+KVSTEP=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+SOCK=kvstep-test-$$
+TMP=$(mktemp -d)
+TIMEOUT=${KVSTEP_TUI_TIMEOUT:-15}   # seconds per wait
+fails=0 checks=0
+
+cleanup() {
+	tmux -L "$SOCK" kill-server 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ok() { checks=$((checks + 1)); echo "ok $checks - $1"; }
+bad() {
+	checks=$((checks + 1)); fails=$((fails + 1))
+	echo "not ok $checks - $1"
+	[ -f "$TMP/screen" ] && sed 's/^/#   /' "$TMP/screen"
+}
+
+capture() { tmux -L "$SOCK" capture-pane -p -t ui "$@" > "$TMP/screen" 2>/dev/null; }
+
+# wait_for TEXT DESCRIPTION: polls the screen until TEXT (fixed string) shows
+wait_for() {
+	local end=$((SECONDS + TIMEOUT))
+	while [ $SECONDS -le $end ]; do
+		capture
+		if grep -qF -- "$1" "$TMP/screen"; then ok "$2"; return 0; fi
+		sleep 0.1
+	done
+	bad "$2 (no \"$1\" within ${TIMEOUT}s)"
+	return 1
+}
+
+# wait_rc WANT DESCRIPTION: waits for the UI's exit status file
+wait_rc() {
+	local end=$((SECONDS + TIMEOUT))
+	while [ $SECONDS -le $end ]; do
+		if [ -s "$TMP/rc" ]; then
+			local rc; rc=$(cat "$TMP/rc")
+			if [ "$rc" = "$1" ]; then ok "$2"; else bad "$2 (exit $rc, want $1)"; fi
+			return
+		fi
+		sleep 0.1
+	done
+	bad "$2 (never exited)"
+}
+
+# start W H [ENV...] [-- ARGS...]: a new server running kvstep in window "ui"
+start() {
+	local w=$1 h=$2; shift 2
+	local envs="" args=""
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs="$envs $1"; shift; done
+	[ $# -gt 0 ] && shift && args="$*"
+	tmux -L "$SOCK" kill-server 2>/dev/null
+	rm -f "$TMP/rc"
+	tmux -L "$SOCK" -f /dev/null new-session -d -s ui -x "$w" -y "$h" \
+		"env LC_ALL=C.UTF-8 $envs '$KVSTEP' $args; echo \$? > '$TMP/rc'; sleep 60"
+}
+
+keys() { tmux -L "$SOCK" send-keys -t ui "$@"; }
+
+# SGR parameters of every escape in the last `capture -e`, one per line
+sgr_params() {
+	grep -o $'\e\\[[0-9;]*m' "$TMP/screen" | tr -d $'\e[m' | tr ';' '\n'
+}
+
+# values the screens must show, straight from the trace
+"$KVSTEP" export > "$TMP/trace.csv"
+s33=$(grep -m1 '^3,nocache,3,1,1,S,3,3,' "$TMP/trace.csv" | cut -d, -f9)
+s66=$(grep -m1 '^6,nocache,6,1,1,S,6,6,' "$TMP/trace.csv" | cut -d, -f9)
+"$KVSTEP" export --counters > "$TMP/counters.csv"
+macs6=$(awk -F, '$1==6 && $2=="nocache" {print $15}' "$TMP/counters.csv")
+[ "$s33" = 12.5 ] && [ "$s66" = 19 ] && [ "$macs6" = 1673 ] &&
+	ok "trace values: S[3,3]=$s33 S[6,6]=$s66 no-cache MACs $macs6" ||
+	bad "trace values: S[3,3]=$s33 S[6,6]=$s66 MACs $macs6"
+
+# ---- 200x60: three panes side by side ----
+start 200 60
+wait_for "step 1/6" "200x60 starts at step 1"
+grep -q " no cache .*│ KV cache .*│ prefill " "$TMP/screen" &&
+	ok "200x60 shows the three modes side by side" || bad "three panes"
+keys Right Right
+wait_for "step 3/6" "Right Right goes to step 3"
+wait_for "$s33*" "step 3 shows S[3,3] = $s33 from the trace"
+grep -q "next token: on" "$TMP/screen" && ok "step 3 predicts \"on\"" ||
+	bad "step 3 next token"
+keys Left
+wait_for "step 2/6" "Left goes back to step 2"
+keys End
+wait_for "step 6/6" "End goes to the last step"
+wait_for "$s66*" "step 6 shows S[6,6] = $s66"
+grep -q "no cache █*[▏▎▍▌▋▊▉]* *$macs6 MACs" "$TMP/screen" &&
+	ok "comparison strip shows $macs6 no-cache MACs" || bad "strip MACs"
+tmux -L "$SOCK" resize-window -t ui -x 20 -y 6
+wait_for "terminal too small" "20x6 shows the too-small screen"
+wait_for "need 60x18" "too-small screen names the minimum"
+tmux -L "$SOCK" resize-window -t ui -x 200 -y 60
+wait_for "step 6/6" "back at 200x60 the step is kept"
+capture
+grep -q " no cache .*│ KV cache .*│ prefill " "$TMP/screen" &&
+	ok "back at 200x60 the three panes return" || bad "relayout after resize"
+keys '?'
+wait_for "this help" "? opens the help"
+keys x
+wait_for "$s66*" "any key closes the help"
+keys q
+wait_rc 0 "q exits with status 0 (200x60)"
+
+# ---- 80x24: one pane at a time ----
+start 80 24
+wait_for "step 1/6" "80x24 starts"
+grep -qF " 1 no cache   2 KV cache   3 prefill " "$TMP/screen" &&
+	ok "80x24 shows tabs" || bad "80x24 tabs"
+keys Right Right 2
+wait_for "pass 3: columns 3-3" "80x24: step 3, KV cache pane computes column 3 only"
+wait_for "k1 reused from cache" "the inspector says k1 came from the cache"
+keys p
+wait_for "step 3/6" "p stays at the end of the prompt"
+keys G 1
+wait_for "pass 6: columns 1-6" "G and 1: no cache at step 6 recomputes 1-6"
+keys q
+wait_rc 0 "q exits with status 0 (80x24)"
+
+# ---- colour and no colour ----
+start 80 24
+wait_for "step 1/6" "colour run starts"
+capture -e
+sgr_params | grep -qE '^(3[0-7]|4[0-7])$' &&
+	ok "with colour, colour escapes are sent" || bad "no colour escapes in colour mode"
+keys q
+wait_rc 0 "colour run quits"
+
+for how in "NO_COLOR=1" "-- --no-color"; do
+	if [ "$how" = "NO_COLOR=1" ]; then start 80 24 NO_COLOR=1; else start 80 24 -- --no-color; fi
+	wait_for "step 1/6" "$how starts"
+	capture -e
+	if sgr_params | grep -qE '^(3[0-7]|4[0-7]|9[0-7]|10[0-7]|38|48)$'; then
+		bad "$how: colour escapes sent"
+	else
+		ok "$how: no colour escapes"
+	fi
+	sgr_params | grep -qx 1 && ok "$how: bold is used" || bad "$how: no bold"
+	sgr_params | grep -qx 7 && ok "$how: reverse is used" || bad "$how: no reverse"
+	capture
+	grep -qF "1* computed  1= reused (cache)  1! recomputed" "$TMP/screen" &&
+		ok "$how: the legend shows the glyphs" || bad "$how: legend"
+	keys q
+	wait_rc 0 "$how: q exits 0"
+done
+
+# ---- signals restore the terminal ----
+start 80 24
+wait_for "step 1/6" "signal run starts"
+pane_pid=$(tmux -L "$SOCK" display -p -t ui '#{pane_pid}')
+ui_pid=""
+end=$((SECONDS + TIMEOUT))
+while [ -z "$ui_pid" ] && [ $SECONDS -le $end ]; do
+	ui_pid=$(pgrep -P "$pane_pid" -x kvstep || true)
+	[ -z "$ui_pid" ] && { env_pid=$(pgrep -P "$pane_pid" || true); [ -n "$env_pid" ] && ui_pid=$(pgrep -P "$env_pid" || echo "$env_pid"); }
+	sleep 0.1
+done
+kill -TERM $ui_pid
+wait_rc 143 "SIGTERM exits with 128+15"
+capture
+grep -q "step 1/6" "$TMP/screen" && bad "screen not restored after SIGTERM" ||
+	ok "SIGTERM leaves the alternate screen"
+grep -qF "kvstep: interrupted by SIGTERM" "$TMP/screen" &&
+	ok "SIGTERM is reported" || bad "SIGTERM message"
+
+# ---- no terminal: refuse at once ----
+timeout 10 "$KVSTEP" < /dev/null > "$TMP/out" 2> "$TMP/err"; rc=$?
+[ $rc = 64 ] && ok "no tty: exit 64" || bad "no tty: exit $rc"
+grep -q "kvstep answers" "$TMP/err" && grep -q "kvstep export" "$TMP/err" &&
+	ok "no tty: the message names kvstep answers and kvstep export" ||
+	bad "no tty message: $(cat "$TMP/err")"
+for term in dumb no-such-terminal; do
+	start 80 24 TERM=$term
+	wait_rc 64 "TERM=$term: exit 64"
+	wait_for "kvstep export" "TERM=$term: names the text commands"
+done
+
+echo "1..$checks"
+echo "# $((checks - fails)) passed, $fails failed"
+[ $fails = 0 ]
