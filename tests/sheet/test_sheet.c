@@ -254,7 +254,7 @@ static void test_key_blank_aligned(void **state)
 static double ref_truth(const Trace *t, const SheetRef *r)
 {
 	const Model *m = trace_model(t);
-	double v = NAN;
+	double v = (double)NAN;
 	switch (r->what) {
 	case SHEET_W_Q: return m->wq[(r->row - 1) * m->d_model + r->col - 1];
 	case SHEET_W_K: return m->wk[(r->row - 1) * m->d_model + r->col - 1];
@@ -289,7 +289,7 @@ static double counter_truth(const Trace *t, const SheetRef *r)
 	case CTR_COUNT: break;
 	}
 	fail_msg("unknown counter %d", r->what);
-	return NAN;
+	return (double)NAN;
 }
 
 /* Reads one printed value back and checks it is the truth, rounded. */
