@@ -28,7 +28,9 @@ typedef struct Block {
 	int c0, c1;        /* columns shown */
 	int labw;          /* row label column, with its trailing space */
 	int x, y;          /* top-left inside the block area, y unscrolled */
-	int w, h;
+	int w, h;          /* drawn size */
+	int pw, ph;        /* size reserved: as at the last step, so blocks
+			    * keep their place while the teacher steps */
 } Block;
 
 /* The pane being drawn: what every block helper needs. */
@@ -124,23 +126,28 @@ static Block block_size(const PaneCtx *p, Matrix mat)
 		window(1, bl.rows, max_r, 1, &bl.r0, &bl.r1);
 	bl.w = bl.labw + (bl.c1 - bl.c0 + 1) * cw + extra;
 	bl.h = 1 + bl.r1 - bl.r0 + 1;
+	int T = trace_steps(p->v->t);
+	int full_c = mat == MAT_LOGITS ? 1 : T;
+	int full_r = mat == MAT_S || mat == MAT_A ? T : bl.rows;
+	bl.pw = bl.labw + min_i(full_c, max_c) * cw + extra;
+	bl.ph = 1 + min_i(full_r, max_r);
 	return bl;
 }
 
-/* Places blocks in flow rows; returns the total height. */
+/* Places blocks in flow rows by reserved size; returns the total height. */
 static int flow(Block *bl, int n, int aw, int vgap)
 {
 	int x = 0, y = 0, line_h = 0;
 	for (int i = 0; i < n; i++) {
-		if (x > 0 && x + bl[i].w > aw) {
+		if (x > 0 && x + bl[i].pw > aw) {
 			x = 0;
 			y += line_h + vgap;
 			line_h = 0;
 		}
 		bl[i].x = x;
 		bl[i].y = y;
-		x += bl[i].w + BLOCK_GAP;
-		line_h = max_i(line_h, bl[i].h);
+		x += bl[i].pw + BLOCK_GAP;
+		line_h = max_i(line_h, bl[i].ph);
 	}
 	return y + line_h;
 }
@@ -156,7 +163,7 @@ static int scroll_for(const Block *bl, int n, int total, int ah, Matrix cur)
 	int bottom = 0, top = 0;
 	for (int i = 0; i < n; i++) {
 		if (bl[i].mat == cur) {
-			bottom = bl[i].y + bl[i].h;
+			bottom = bl[i].y + bl[i].ph;
 			top = bl[i].y;
 		}
 	}
@@ -351,10 +358,21 @@ void tui_render_pane(TuiBuf *b, const TuiView *v, const TuiState *s, Mode m,
 	int n = tui_shown_matrices(&list);
 	for (int i = 0; i < n; i++)
 		bl[i] = block_size(&p, list[i]);
-	/* a blank row between flow rows when everything fits with it */
+	/*
+	 * Reserve each block's size at the last step, with a blank row between
+	 * flow rows, when that fits: nothing moves while stepping. A small
+	 * screen packs blocks at their current size and scrolls instead.
+	 */
 	int total = flow(bl, n, p.aw, 1);
 	if (total > p.ah)
 		total = flow(bl, n, p.aw, 0);
+	if (total > p.ah) {
+		for (int i = 0; i < n; i++) {
+			bl[i].pw = bl[i].w;
+			bl[i].ph = bl[i].h;
+		}
+		total = flow(bl, n, p.aw, 0);
+	}
 	p.scroll = scroll_for(bl, n, total, p.ah, s->cur_mat);
 	for (int i = 0; i < n; i++)
 		draw_block(&p, &bl[i]);

@@ -340,15 +340,16 @@ static void test_frame_roles(void **state)
 	Fixture *f = *state;
 	apply_n(f, ACT_NEXT, 2);
 	free(render(f, 200, 60));
-	/* row 4 is X/Q/K/V row 1; panes start at columns 0, 67 and 134 */
+	/* row 4 is X row 1, row 11 K row 1; panes start at 0, 67 and 134 */
 	assert_int_equal(role_of(f, 4, 0, "0!"), ROLE_RECOMPUTED);
 	assert_int_equal(role_of(f, 4, 0, "1*"), ROLE_COMPUTED);
-	assert_int_equal(role_of(f, 4, 67, "1="), ROLE_REUSED);
+	assert_int_equal(role_of(f, 11, 67, "1="), ROLE_REUSED);
+	assert_int_equal(role_of(f, 11, 67, "-1*"), ROLE_COMPUTED);
 	assert_int_equal(role_of(f, 4, 134, "0*"), ROLE_COMPUTED);
 	/* S[2,1] is masked; S[1,3] is under the focused cursor */
-	assert_int_equal(role_of(f, 12, 0, "·"), ROLE_MASKED);
-	assert_int_equal(role_of(f, 11, 0, "-1.5*"), ROLE_CURSOR);
-	assert_int_equal(role_of(f, 11, 67, "-1.5*"), ROLE_COMPUTED);
+	assert_int_equal(role_of(f, 18, 0, "·"), ROLE_MASKED);
+	assert_int_equal(role_of(f, 17, 0, "-1.5*"), ROLE_CURSOR);
+	assert_int_equal(role_of(f, 17, 67, "-1.5*"), ROLE_COMPUTED);
 	assert_int_equal(role_of(f, 1, 0, "[3:sat]"), ROLE_CURRENT);
 }
 
