@@ -143,6 +143,7 @@ static char status_letter(CellStatus s)
 	static const char letters[CELL_STATUS_COUNT] = {
 		[CELL_ABSENT] = '.', [CELL_COMPUTED] = 'c', [CELL_REUSED] = 'u',
 		[CELL_RECOMPUTED] = 'r', [CELL_MASKED] = 'm',
+		[CELL_EVICTED] = 'e',
 	};
 	return letters[s];
 }
@@ -421,6 +422,211 @@ static void test_config_limits(void **state)
 	model_free(m);
 }
 
+static Model *load_data(const char *name)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", KV_DATA_DIR, name);
+	KvError err;
+	kv_error_clear(&err);
+	Model *m = model_load_file(path, &err);
+	if (!m)
+		fail_msg("%s", err.msg);
+	return m;
+}
+
+/* Keys query j sees in a layer of window w: min(j, w), or j if global. */
+static uint64_t visible(uint64_t j, int w)
+{
+	return w > 0 && (uint64_t)w < j ? (uint64_t)w : j;
+}
+
+/*
+ * Closed form of a pass over columns lo..hi of a stacked model: per layer
+ * and column, projections d_model·(H·d_k + G·(d_k+d_v)) plus W_O
+ * d_model·H·d_v; per head and visible key, d_k score and d_v value MACs.
+ */
+static Counters stacked_form(const Model *m, uint64_t lo, uint64_t hi,
+			     uint64_t first_new, bool cache)
+{
+	uint64_t H = (uint64_t)m->n_heads, G = (uint64_t)m->n_kv_heads;
+	uint64_t dm = (uint64_t)m->d_model, dk = (uint64_t)m->d_k;
+	uint64_t dv = (uint64_t)m->d_v;
+	uint64_t proj = dm * (H * dk + G * (dk + dv)) + dm * H * dv;
+	Counters c = { 0 };
+	for (int l = 0; l < m->n_layers; l++) {
+		int w = m->window[l];
+		for (uint64_t j = lo; j <= hi; j++) {
+			uint64_t vis = visible(j, w);
+			c.macs_proj += proj;
+			c.macs_scores += H * dk * vis;
+			c.macs_av += H * dv * vis;
+			c.exps += H * vis;
+			if (j < first_new)
+				c.recomputed_macs += proj + H * (dk + dv) * vis;
+			if (cache && lo > 1) /* keys before lo come from the cache */
+				c.cache_reads += G * (dk + dv) * (vis - 1);
+		}
+		if (cache) /* 2·min(t, W_l)·n_kv_heads·d_head when d_k = d_v */
+			c.cache_cells += visible(hi, w) * G * (dk + dv);
+	}
+	c.macs_logits = (uint64_t)m->vocab_n * dm;
+	c.cache_bytes = 4 * c.cache_cells;
+	return c;
+}
+
+/* Closed-form counters for the GQA, MQA and local/global models. */
+static void test_stacked_counters(void **state)
+{
+	(void)state;
+	const char *files[] = { "gqa.ini", "mqa.ini", "local-global.ini" };
+	for (size_t f = 0; f < 3; f++) {
+		Model *m = load_data(files[f]);
+		KvError err;
+		kv_error_clear(&err);
+		RunConfig cfg = run_config_default(m);
+		cfg.generate = 9;
+		Trace *t = run_trace(m, &cfg, &err);
+		assert_non_null(t);
+		uint64_t P = (uint64_t)m->prompt_n;
+		for (uint64_t s = 1; s <= P + 9; s++) {
+			Counters w = stacked_form(m, 1, s, s, false);
+			w.passes = s;
+			assert_counters(&trace_step(t, (int)s, MODE_NOCACHE)->pass_c, &w);
+			w = stacked_form(m, s, s, s, true);
+			w.passes = s;
+			assert_counters(&trace_step(t, (int)s, MODE_CACHE)->pass_c, &w);
+			if (s <= P) {
+				w = stacked_form(m, 1, P, 1, true);
+				w.passes = 1;
+			} else {
+				w.passes = s - P + 1;
+			}
+			assert_counters(&trace_step(t, (int)s, MODE_PREFILL)->pass_c, &w);
+		}
+		trace_free(t);
+		model_free(m);
+	}
+}
+
+/* The cache sizes a teacher quotes, from the closed form by hand. */
+static void test_stacked_cache_sizes(void **state)
+{
+	(void)state;
+	Model *m = load_data("local-global.ini");
+	KvError err;
+	kv_error_clear(&err);
+	RunConfig cfg = run_config_default(m);
+	Trace *t = run_trace(m, &cfg, &err);
+	assert_non_null(t);
+	/* 2 local layers (W = 2) + 1 global, 1 K/V head, d_k = d_v = 2:
+	 * after step t: 2·(2·min(t,2) + t)·1·2 cells */
+	static const uint64_t cells[] = { 12, 24, 28, 32, 36, 40 };
+	for (int s = 1; s <= 6; s++)
+		assert_int_equal(trace_step(t, s, MODE_CACHE)->pass_c.cache_cells,
+				 cells[s - 1]);
+	trace_free(t);
+	model_free(m);
+	/* GQA: 4 query heads over 2 K/V heads hold half of full MHA */
+	m = load_data("gqa.ini");
+	cfg = run_config_default(m);
+	t = run_trace(m, &cfg, &err);
+	assert_int_equal(trace_step(t, 6, MODE_CACHE)->pass_c.cache_cells,
+			 6 * 2 * (2 + 2));
+	trace_free(t);
+	model_free(m);
+}
+
+static void test_bundled_modes_identical(void **state)
+{
+	(void)state;
+	const char *files[] = { "default.ini", "gqa.ini", "mqa.ini",
+				"local-global.ini" };
+	for (size_t f = 0; f < 4; f++) {
+		Model *m = load_data(files[f]);
+		m->generate = 12;
+		assert_modes_identical(m);
+		model_free(m);
+	}
+}
+
+/* Evicted K/V columns in the local layers; the global layer keeps all. */
+static void test_evicted_statuses(void **state)
+{
+	(void)state;
+	Model *m = load_data("local-global.ini");
+	KvError err;
+	kv_error_clear(&err);
+	RunConfig cfg = run_config_default(m);
+	Trace *t = run_trace(m, &cfg, &err);
+	char got[16];
+	for (int layer = 1; layer <= 3; layer++) {
+		for (int c = 1; c <= 5; c++)
+			got[c - 1] = status_letter(trace_status_at(
+				t, 4, MODE_CACHE, layer, MAT_K, 1, c));
+		got[5] = '\0';
+		assert_string_equal(got, layer < 3 ? "eeuc." : "uuuc.");
+	}
+	/* S of a local layer: keys outside the window are masked */
+	for (int c = 3; c <= 4; c++) {
+		for (int r = 1; r <= 4; r++)
+			got[r - 1] = status_letter(trace_status_at(
+				t, 4, MODE_NOCACHE, 1, MAT_S, r, c));
+		got[4] = '\0';
+		assert_string_equal(got, c == 3 ? "mrrm" : "mmcc");
+	}
+	/* prefill's pass 1 over the 3-token prompt already evicts column 1 */
+	assert_int_equal(trace_status_at(t, 2, MODE_PREFILL, 1, MAT_V, 1, 1),
+			 CELL_EVICTED);
+	assert_int_equal(trace_status_at(t, 2, MODE_PREFILL, 3, MAT_V, 1, 1),
+			 CELL_COMPUTED);
+	double v;
+	assert_false(trace_value_at(t, 1, 1, MAT_S, 1, 4, &v));
+	trace_free(t);
+	model_free(m);
+}
+
+/*
+ * Two layers worked by hand (d_model 2, one head, d_k = d_v = 1):
+ * layer 1 at position 2: q2 = 0, so A = (½, ½), z2 = (3 + 1)/2 = 2,
+ * h2 = x2 + W_O·z2 = (0, 1) + (2, 0) = (2, 1). Layer 2: q2 = 2, keys 4
+ * and 2, S = (8, 4), A1 = 1/(1 + e⁻⁴), z2 = 2·A1 + 1·(1 − A1) = 1 + A1,
+ * h2 = (2, 1) + (0, z2) = (2, 2 + A1).
+ */
+static void test_two_layers_by_hand(void **state)
+{
+	(void)state;
+	static const char text[] =
+		"[model]\nvocab = a b\nd_model = 2\nd_k = 1\nd_v = 1\n"
+		"n_layers = 2\nprompt = a b\n"
+		"[embedding]\na = 1 2\nb = 0 1\n"
+		"[L1.H1.W_Q]\nrow = 1 0\n[L1.H1.W_K]\nrow = 0 1\n"
+		"[L1.H1.W_V]\nrow = 1 1\n[L1.W_O]\nrow = 1\nrow = 0\n"
+		"[L2.H1.W_Q]\nrow = 1 0\n[L2.H1.W_K]\nrow = 1 0\n"
+		"[L2.H1.W_V]\nrow = 0 1\n[L2.W_O]\nrow = 0\nrow = 1\n"
+		"[W_out]\na = 1 0\nb = 0 1\n";
+	KvError err;
+	kv_error_clear(&err);
+	Model *m = model_parse("two.ini", text, strlen(text), &err);
+	assert_non_null(m);
+	RunConfig cfg = run_config_default(m);
+	Trace *t = run_trace(m, &cfg, &err);
+	assert_non_null(t);
+	double v;
+	assert_true(trace_value_at(t, 2, 1, MAT_X, 1, 2, &v) && v == 2.0);
+	assert_true(trace_value_at(t, 2, 1, MAT_X, 2, 2, &v) && v == 1.0);
+	assert_true(trace_value_at(t, 2, 1, MAT_X, 1, 1, &v) && v == 4.0);
+	assert_true(trace_value_at(t, 2, 1, MAT_S, 1, 2, &v) && v == 8.0);
+	assert_true(trace_value_at(t, 2, 1, MAT_S, 2, 2, &v) && v == 4.0);
+	double a1 = 1.0 / (1.0 + exp(-4.0));
+	assert_true(trace_value_at(t, 2, 1, MAT_H, 2, 2, &v));
+	assert_true(fabs(v - (2.0 + a1)) < 1e-15);
+	/* logits = W_out·h: a reads h[1] = 2, b reads h[2] = 2 + A1 */
+	assert_true(trace_value_at(t, 1, 1, MAT_LOGITS, 1, 2, &v) && v == 2.0);
+	assert_string_equal(m->vocab[trace_step(t, 2, MODE_CACHE)->chosen], "b");
+	trace_free(t);
+	model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +636,11 @@ int main(void)
 		cmocka_unit_test(test_modes_identical_random),
 		cmocka_unit_test(test_greedy_continuation),
 		cmocka_unit_test(test_config_limits),
+		cmocka_unit_test(test_stacked_counters),
+		cmocka_unit_test(test_stacked_cache_sizes),
+		cmocka_unit_test(test_bundled_modes_identical),
+		cmocka_unit_test(test_evicted_statuses),
+		cmocka_unit_test(test_two_layers_by_hand),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

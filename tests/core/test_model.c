@@ -228,6 +228,103 @@ static void test_missing_file(void **state)
 	assert_int_equal(err.code, 66);
 }
 
+/* A stacked two-layer, two-head file; tests break one line at a time. */
+static const char stacked[] =
+	"[model]\n"                /* 1 */
+	"vocab = a b\n"            /* 2 */
+	"d_model = 2\n"            /* 3 */
+	"d_k = 1\n"                /* 4 */
+	"d_v = 1\n"                /* 5 */
+	"n_layers = 2\n"           /* 6 */
+	"n_heads = 2\n"            /* 7 */
+	"n_kv_heads = 1\n"         /* 8 */
+	"windows = 1 0\n"          /* 9 */
+	"prompt = a b\n"           /* 10 */
+	"[embedding]\na = 1 0\nb = 0 1\n"                         /* 11-13 */
+	"[L1.H1.W_Q]\nrow = 1 0\n[L1.H2.W_Q]\nrow = 0 1\n"        /* 14-17 */
+	"[L1.H1.W_K]\nrow = 1 1\n[L1.H1.W_V]\nrow = 1 0\n"        /* 18-21 */
+	"[L1.W_O]\nrow = 1 0\nrow = 0 1\n"                        /* 22-24 */
+	"[L2.H1.W_Q]\nrow = 1 0\n[L2.H2.W_Q]\nrow = 0 1\n"        /* 25-28 */
+	"[L2.H1.W_K]\nrow = 1 1\n[L2.H1.W_V]\nrow = 1 0\n"        /* 29-32 */
+	"[L2.W_O]\nrow = 1 0\nrow = 0 1\n"                        /* 33-35 */
+	"[W_out]\na = 1 0\nb = 0 1\n";                            /* 36-38 */
+
+static char *edit_stacked(int line, const char *with)
+{
+	char *out = malloc(sizeof stacked + strlen(with) + 2);
+	const char *p = stacked;
+	char *o = out;
+	for (int n = 1; *p; n++) {
+		const char *nl = strchr(p, '\n');
+		size_t len = (size_t)(nl - p) + 1;
+		if (n == line)
+			o += sprintf(o, "%s%s", with, *with ? "\n" : "");
+		else
+			memcpy(o, p, len), o += len;
+		p += len;
+	}
+	*o = '\0';
+	return out;
+}
+
+static void expect_stacked_error(int line, const char *with, const char *msg)
+{
+	char *text = edit_stacked(line, with);
+	expect_error(text, msg);
+	free(text);
+}
+
+static void test_stacked_loads(void **state)
+{
+	(void)state;
+	KvError err;
+	kv_error_clear(&err);
+	Model *m = model_parse("s.ini", stacked, strlen(stacked), &err);
+	assert_non_null(m);
+	assert_true(m->stacked);
+	assert_int_equal(m->n_layers, 2);
+	assert_int_equal(m->n_heads, 2);
+	assert_int_equal(m->n_kv_heads, 1);
+	assert_int_equal(m->window[0], 1);
+	assert_int_equal(m->window[1], 0);
+	assert_true(model_wq(m, 1, 1)[1] == 1.0);
+	assert_int_equal(model_kv_head(m, 1), 0);
+	model_free(m);
+	/* a pattern repeats over the layers: LG over 2 layers, window 3 */
+	char *text = edit_stacked(9, "pattern = lG\nwindow = 3");
+	m = model_parse("s.ini", text, strlen(text), &err);
+	assert_non_null(m);
+	assert_int_equal(m->window[0], 3);
+	assert_int_equal(m->window[1], 0);
+	model_free(m);
+	free(text);
+}
+
+static void test_stacked_errors(void **state)
+{
+	(void)state;
+	expect_stacked_error(8, "n_kv_heads = 3",
+			     "t.ini:8: n_heads = 2 is not a multiple of n_kv_heads = 3");
+	expect_stacked_error(9, "windows = 1 0 2",
+			     "t.ini:9: windows has 3 values but n_layers = 2");
+	expect_stacked_error(9, "pattern = LX",
+			     "t.ini:9: pattern: expected letters L (local) and G (global), got 'LX'");
+	expect_stacked_error(9, "pattern = LG",
+			     "t.ini:9: pattern has local layers: give their `window = W` too");
+	expect_stacked_error(9, "windows = 1 0\npattern = LG",
+			     "t.ini:9: give either `windows = ...` or `pattern` with `window`, not both");
+	expect_stacked_error(9, "windows = -1 0",
+			     "t.ini:9: window 1: expected a whole number 0..1024 (0 = global)");
+	expect_stacked_error(6, "n_layers = 17",
+			     "t.ini:6: n_layers = 17 is outside the limits 1..16");
+	expect_stacked_error(25, "[W_Q]",
+			     "t.ini:25: unknown section [W_Q]; this model (n_layers = 2, n_heads = 2, n_kv_heads = 1) expects [model], [embedding], [position], [L<l>.H<h>.W_Q], [L<l>.H<g>.W_K], [L<l>.H<g>.W_V], [L<l>.W_O] or [W_out]");
+	expect_stacked_error(23, "row = 1",
+			     "t.ini:23: [L1.W_O] row 1 has 1 values, expected 2 (n_heads·d_v)");
+	expect_stacked_error(37, "a = 1",
+			     "t.ini:37: [W_out] 'a' has 1 values, expected 2 (d_model)");
+}
+
 /* Entry (row, col) of matrix `mat` in the trace, which must hold it. */
 static double value(const Trace *t, Matrix mat, int row, int col)
 {
@@ -303,6 +400,8 @@ int main(void)
 		cmocka_unit_test(test_position_rows),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_default_model_by_hand),
+		cmocka_unit_test(test_stacked_loads),
+		cmocka_unit_test(test_stacked_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
