@@ -29,8 +29,7 @@ static int report(const KvError *err)
 
 static Model *load_model(const CliOpts *o, KvError *err)
 {
-	return o->model_path ? model_load_file(o->model_path, err)
-			     : model_load_default(err);
+	return model_load(o->model_path, err);
 }
 
 /* The run's configuration: the model's defaults overridden by -p and -n. */

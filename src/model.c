@@ -12,12 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "blob.h"
 #include "ini_doc.h"
 
-extern const struct blob kv_default_model[];
-extern const size_t kv_default_model_count;
+extern const struct blob kv_bundled_models[];
+extern const size_t kv_bundled_models_count;
 
 /* A weight section: which matrix it fills and how its lines are keyed. */
 typedef enum { KEY_ROW, KEY_TOKEN, KEY_POSITION } KeyKind;
@@ -707,8 +708,37 @@ Model *model_load_file(const char *path, KvError *err)
 
 Model *model_load_default(KvError *err)
 {
-	const struct blob *b = &kv_default_model[0];
+	return model_load_named("default.ini", err);
+}
+
+Model *model_load_named(const char *name, KvError *err)
+{
+	char file[64];
+	snprintf(file, sizeof file, "%s%s", name,
+		 strstr(name, ".ini") ? "" : ".ini");
+	const struct blob *b = blob_find(kv_bundled_models,
+					 kv_bundled_models_count, file);
+	if (!b) {
+		kv_error_set(err, EX_NOINPUT,
+			     "%s: no such file, nor a bundled model (%s)", name,
+			     model_bundled_names());
+		return NULL;
+	}
 	return model_parse(b->name, (const char *)b->data, b->size, err);
+}
+
+const char *model_bundled_names(void)
+{
+	return "default, gqa, mqa, local-global";
+}
+
+Model *model_load(const char *path, KvError *err)
+{
+	if (!path)
+		return model_load_default(err);
+	if (!strchr(path, '/') && access(path, F_OK) != 0)
+		return model_load_named(path, err);
+	return model_load_file(path, err);
 }
 
 void model_free(Model *m)

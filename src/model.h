@@ -124,6 +124,21 @@ Model *model_load_file(const char *path, KvError *err);
 /* The classroom model compiled into the binary from data/default.ini. */
 Model *model_load_default(KvError *err);
 
+/*
+ * A model compiled into the binary from data/: "default", "gqa", "mqa" or
+ * "local-global" (".ini" optional). EX_NOINPUT for another name.
+ */
+Model *model_load_named(const char *name, KvError *err);
+
+/* The bundled names, for messages and help: "default, gqa, ...". */
+const char *model_bundled_names(void);
+
+/*
+ * What -m means: NULL is the default model; a path is read as a file; a bare
+ * name that is not a file in the current directory is a bundled model.
+ */
+Model *model_load(const char *path, KvError *err);
+
 /* Frees a model from any of the loaders; NULL is allowed. */
 void model_free(Model *m);
 

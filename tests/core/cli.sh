@@ -66,6 +66,11 @@ check "step past the run is 64" [ "$rc" -eq 64 ]
 check "step past the run message" grep -q "^kvstep: --step 7 is past the last step of this run (6)" err.txt
 "$kvstep" export --blank --mode cache --step 2 --matrix S > b.csv
 check "blank copy drops masked cells, keeps rows" [ "$(cat b.csv | tr -d '\r')" = "$(printf 'step,mode,pass,layer,head,matrix,row,col,value,status\n2,cache,2,1,1,S,1,2,,computed\n2,cache,2,1,1,S,2,2,,computed')" ]
+"$kvstep" -m local-global export --counters --mode cache --step 6 > lg.csv
+check "bundled model by name" grep -q "^6,cache,6,252,144,40,40,28,20,0,40,160,28,6,1376,86,0,100,dog" lg.csv
+"$kvstep" -m gqb export > /dev/null 2> err.txt; rc=$?
+check "unknown bundled model is 66" [ "$rc" -eq 66 ]
+check "unknown bundled model names them" grep -q "gqb: no such file, nor a bundled model (default, gqa, mqa, local-global)" err.txt
 "$kvstep" --version > v.txt
 check "version" grep -q "^kvstep [0-9]" v.txt
 "$kvstep" --help > h.txt
