@@ -18,6 +18,7 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kv_error.h"
 
@@ -138,6 +139,26 @@ const char *model_bundled_names(void);
  * name that is not a file in the current directory is a bundled model.
  */
 Model *model_load(const char *path, KvError *err);
+
+/* The shape of a random model (model_random). */
+typedef struct ModelShape {
+	int d_model, d_k, d_v, vocab;
+	int n_layers;        /* 0: a classic one-head model */
+	int n_heads;         /* stacked only */
+	int n_kv_heads;      /* stacked only; divides n_heads */
+	const int *windows;  /* (n_layers) or NULL for all global */
+	int prompt_n;        /* ≥ 1 */
+	int positions;       /* prompt + generate */
+	bool with_positions; /* add a [position] row per position */
+} ModelShape;
+
+/*
+ * A model of shape `s` with random real weights (scaled by 1/sqrt(fan-in))
+ * and a random prompt, the same for the same seed. No limits are checked:
+ * the benchmark runs sizes no file may have. NULL with EX_OSERR when memory
+ * runs out.
+ */
+Model *model_random(const ModelShape *s, uint64_t seed, KvError *err);
 
 /* Frees a model from any of the loaders; NULL is allowed. */
 void model_free(Model *m);

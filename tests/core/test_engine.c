@@ -201,21 +201,6 @@ static void test_statuses(void **state)
 	model_free(m);
 }
 
-static char *dup_str(const char *s)
-{
-	char *d = malloc(strlen(s) + 1);
-	strcpy(d, s);
-	return d;
-}
-
-static double *random_matrix(unsigned *seed, int n)
-{
-	double *w = malloc((size_t)n * sizeof *w);
-	for (int i = 0; i < n; i++)
-		w[i] = (double)rand_r(seed) / RAND_MAX * 2.0 - 1.0;
-	return w;
-}
-
 /* The shape of a random model. */
 typedef struct Shape {
 	int dm, dk, dv, vocab;
@@ -223,44 +208,15 @@ typedef struct Shape {
 	int windows[4];
 } Shape;
 
-/* A model with random real weights: no sum is exact, so order matters. */
 static Model *random_model(unsigned seed, const Shape *sh, int positions)
 {
-	Model *m = calloc(1, sizeof *m);
-	m->name = dup_str("random");
-	m->source = dup_str("random.ini");
-	m->vocab_n = sh->vocab;
-	m->vocab = calloc((size_t)sh->vocab, sizeof *m->vocab);
-	for (int i = 0; i < sh->vocab; i++) {
-		char w[16];
-		snprintf(w, sizeof w, "w%d", i);
-		m->vocab[i] = dup_str(w);
-	}
-	m->d_model = sh->dm, m->d_k = sh->dk, m->d_v = sh->dv;
-	m->stacked = sh->layers > 0;
-	m->n_layers = m->stacked ? sh->layers : 1;
-	m->n_heads = m->stacked ? sh->heads : 1;
-	m->n_kv_heads = m->stacked ? sh->kv_heads : 1;
-	m->window = calloc((size_t)m->n_layers, sizeof *m->window);
-	for (int l = 0; l < m->n_layers && l < 4; l++)
-		m->window[l] = sh->windows[l];
-	m->scale = 1.0 / sqrt((double)sh->dk);
-	m->scale_sqrt = true;
-	m->prompt_n = 5;
-	m->prompt = calloc(5, sizeof *m->prompt);
-	for (int i = 0; i < 5; i++)
-		m->prompt[i] = (int)(rand_r(&seed) % (unsigned)sh->vocab);
-	m->generate = positions - 5;
-	int L = m->n_layers, H = m->n_heads, G = m->n_kv_heads;
-	m->embed = random_matrix(&seed, sh->vocab * sh->dm);
-	m->pos_n = positions;
-	m->pos = random_matrix(&seed, positions * sh->dm);
-	m->wq = random_matrix(&seed, L * H * sh->dk * sh->dm);
-	m->wk = random_matrix(&seed, L * G * sh->dk * sh->dm);
-	m->wv = random_matrix(&seed, L * G * sh->dv * sh->dm);
-	if (m->stacked)
-		m->wo = random_matrix(&seed, L * sh->dm * H * sh->dv);
-	m->wout = random_matrix(&seed, sh->vocab * model_out_dim(m));
+	ModelShape s = { .d_model = sh->dm, .d_k = sh->dk, .d_v = sh->dv,
+			 .vocab = sh->vocab, .n_layers = sh->layers,
+			 .n_heads = sh->heads, .n_kv_heads = sh->kv_heads,
+			 .windows = sh->windows, .prompt_n = 5,
+			 .positions = positions, .with_positions = true };
+	Model *m = model_random(&s, seed, NULL);
+	assert_non_null(m);
 	return m;
 }
 
