@@ -40,6 +40,7 @@ const char *cli_usage(void)
 	       "       kvstep export [-o FILE]          write the step trace as CSV\n"
 	       "       kvstep grade KEY.csv STUDENT.csv...  score filled-in CSVs against a key\n"
 	       "       kvstep mem [MODEL...]            KV-cache memory of real models (kvstep mem --help)\n"
+	       "       kvstep bench [--quick]           time the three modes at real sizes (kvstep bench --help)\n"
 	       "\n"
 	       "options:\n"
 	       "  -m, --model FILE     model file, or a bundled model: default, gqa, mqa,\n"

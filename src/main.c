@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "atomic_file.h"
+#include "bench.h"
 #include "cli.h"
 #include "csv_out.h"
 #include "grade.h"
@@ -121,6 +122,8 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "mem") == 0)
 		return mem_main(argc - 1, argv + 1, stdout, stderr);
+	if (argc > 1 && strcmp(argv[1], "bench") == 0)
+		return bench_main(argc - 1, argv + 1, stdout, stderr);
 	KvError err;
 	kv_error_clear(&err);
 	CliOpts o;

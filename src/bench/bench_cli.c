@@ -1,0 +1,212 @@
+/* `kvstep bench`: arguments, the per-T lines and the summary a person reads. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+static const char usage[] =
+	"usage: kvstep bench [--d-model D] [--d-head H] [--heads N] [--kv-heads G]\n"
+	"                    [--layers L] [--tokens T[,T...]] [--quick]\n"
+	"Times one decode step at each position T in each mode, trace off, on a\n"
+	"random model (default d_model 512, d_head 64, 8 heads, 1 layer,\n"
+	"T = 128,256,512,1024,2048; --quick: T = 64,128,256).\n";
+
+static int int_arg(const char *opt, const char *s, int lo, int hi, int *out,
+		   KvError *err)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (end == s || *end || errno || v < lo || v > hi)
+		return kv_error_set(err, EX_USAGE,
+				    "bench: %s expects a whole number from %d to %d, got '%s'",
+				    opt, lo, hi, s);
+	*out = (int)v;
+	return 0;
+}
+
+static int tokens_arg(const char *s, BenchConfig *c, KvError *err)
+{
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s", s);
+	c->n_tokens = 0;
+	for (char *save, *w = strtok_r(buf, ",", &save); w;
+	     w = strtok_r(NULL, ",", &save)) {
+		if (c->n_tokens == BENCH_MAX_TOKENS)
+			return kv_error_set(err, EX_USAGE,
+					    "bench: at most %d positions in --tokens",
+					    BENCH_MAX_TOKENS);
+		int t;
+		if (int_arg("--tokens", w, 2, 65536, &t, err))
+			return err->code;
+		if (c->n_tokens && t <= c->tokens[c->n_tokens - 1])
+			return kv_error_set(err, EX_USAGE,
+					    "bench: --tokens must rise, got %d after %d",
+					    t, c->tokens[c->n_tokens - 1]);
+		c->tokens[c->n_tokens++] = t;
+	}
+	return c->n_tokens ? 0 : kv_error_set(err, EX_USAGE,
+					      "bench: --tokens is empty");
+}
+
+static void set_defaults(BenchConfig *c)
+{
+	*c = (BenchConfig){ .d_model = 512, .d_head = 64, .heads = 8,
+			    .kv_heads = 0, .layers = 1, .vocab = 256,
+			    .repeats = 9, .n_tokens = 5,
+			    .tokens = { 128, 256, 512, 1024, 2048 } };
+}
+
+static int apply(int opt, const char *arg, BenchConfig *c, bool *tokens_given,
+		 KvError *err)
+{
+	switch (opt) {
+	case 'd': return int_arg("--d-model", arg, 1, 8192, &c->d_model, err);
+	case 'k': return int_arg("--d-head", arg, 1, 1024, &c->d_head, err);
+	case 'H': return int_arg("--heads", arg, 1, 128, &c->heads, err);
+	case 'G': return int_arg("--kv-heads", arg, 1, 128, &c->kv_heads, err);
+	case 'L': return int_arg("--layers", arg, 1, 64, &c->layers, err);
+	case 't': *tokens_given = true; return tokens_arg(arg, c, err);
+	case 'q': c->quick = true; return 0;
+	default:
+		return kv_error_set(err, EX_USAGE,
+				    "bench: unknown option; try 'kvstep bench --help'");
+	}
+}
+
+int bench_parse(int argc, char **argv, BenchConfig *c, FILE *out,
+		KvError *err)
+{
+	static const struct option opts[] = {
+		{ "d-model", required_argument, NULL, 'd' },
+		{ "d-head", required_argument, NULL, 'k' },
+		{ "heads", required_argument, NULL, 'H' },
+		{ "kv-heads", required_argument, NULL, 'G' },
+		{ "layers", required_argument, NULL, 'L' },
+		{ "tokens", required_argument, NULL, 't' },
+		{ "quick", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	set_defaults(c);
+	bool tokens_given = false;
+	optind = 1;
+	opterr = 0;
+	int opt;
+	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(usage, out);
+			return -1;
+		}
+		if (opt == '?' || opt == ':')
+			return kv_error_set(err, EX_USAGE,
+					    "bench: bad option '%s'; try 'kvstep bench --help'",
+					    argv[optind - 1]);
+		if (apply(opt, optarg, c, &tokens_given, err))
+			return err->code;
+	}
+	if (optind < argc)
+		return kv_error_set(err, EX_USAGE, "bench: unexpected '%s'",
+				    argv[optind]);
+	if (!c->kv_heads)
+		c->kv_heads = c->heads;
+	if (c->heads % c->kv_heads)
+		return kv_error_set(err, EX_USAGE,
+				    "bench: --heads %d is not a multiple of --kv-heads %d",
+				    c->heads, c->kv_heads);
+	if (c->quick) {
+		c->repeats = 5;
+		if (!tokens_given) {
+			int q[] = { 64, 128, 256 };
+			memcpy(c->tokens, q, sizeof q);
+			c->n_tokens = 3;
+		}
+	}
+	return 0;
+}
+
+void bench_format_line(char *buf, size_t size, const BenchRow *r)
+{
+	snprintf(buf, size,
+		 "T=%d nocache_ms=%.3f cache_ms=%.4f prefill_ms=%.3f mac_ratio=%.2f time_ratio=%.2f gflops=%.2f",
+		 r->T, r->nocache_ms, r->cache_ms, r->prefill_ms, r->mac_ratio,
+		 r->time_ratio, r->gflops);
+}
+
+/* A bar of `v` out of `max` in `width` cells. */
+static void bar(FILE *out, double v, double max, int width)
+{
+	int n = max > 0 ? (int)(v / max * width + 0.5) : 0;
+	for (int i = 0; i < width; i++)
+		fputc(i < n ? '#' : ' ', out);
+}
+
+static void print_summary(FILE *out, const BenchConfig *c, const BenchRow *r,
+			  int n)
+{
+	fprintf(out, "\n%6s %12s %11s %9s %9s %11s %11s %6s\n", "T",
+		"no cache ms", "cached ms", "speed-up", "MAC ratio",
+		"step reads", "stream ms", "bound");
+	for (int i = 0; i < n; i++)
+		fprintf(out, "%6d %12.3f %11.4f %8.1fx %8.1fx %8.2f MB %11.4f %5.0f%%\n",
+			r[i].T, r[i].nocache_ms, r[i].cache_ms, r[i].time_ratio,
+			r[i].mac_ratio, (double)r[i].cache_step_bytes / 1e6,
+			r[i].stream_ms, 100.0 * r[i].stream_ms / r[i].cache_ms);
+	fputs("\ncached step time against T (each # is the same ms):\n", out);
+	for (int i = 0; i < n; i++) {
+		fprintf(out, "%6d ", r[i].T);
+		bar(out, r[i].cache_ms, r[n - 1].cache_ms, 50);
+		fprintf(out, " %.4f ms\n", r[i].cache_ms);
+	}
+	const BenchRow *last = &r[n - 1];
+	fprintf(out, "\nAt T=%d the no-cache step does %.1fx the work of the cached one and takes %.1fx the time",
+		last->T, last->mac_ratio, last->time_ratio);
+	fprintf(out, " (time/MAC ratio %.2f).\n", last->time_ratio / last->mac_ratio);
+	if (n >= 3) {
+		/* a line through the first two points, extrapolated */
+		double slope = (r[1].cache_ms - r[0].cache_ms) / (r[1].T - r[0].T);
+		double pred = r[0].cache_ms + slope * (last->T - r[0].T);
+		fprintf(out, "Cached step at T=%d: %.4f ms; a line through T=%d and T=%d predicts %.4f ms (%.2fx).\n",
+			last->T, last->cache_ms, r[0].T, r[1].T, pred,
+			pred > 0 ? last->cache_ms / pred : 0.0);
+	}
+	fprintf(out, "Bandwidth bound: streaming the %.2f MB the cached step reads takes %.4f ms (%.1f GB/s);\n"
+		"the cached step reaches %.0f%% of that bound.\n",
+		(double)last->cache_step_bytes / 1e6, last->stream_ms,
+		(double)last->cache_step_bytes / last->stream_ms / 1e6,
+		100.0 * last->stream_ms / last->cache_ms);
+	fprintf(out, "Prompt of %d tokens: prefill takes 1 pass (%.3f ms); token by token it takes %d sequential passes.\n",
+		last->T, last->prefill_ms, last->T);
+	(void)c;
+}
+
+int bench_main(int argc, char **argv, FILE *out, FILE *errf)
+{
+	BenchConfig c;
+	KvError err;
+	kv_error_clear(&err);
+	int rc = bench_parse(argc, argv, &c, out, &err);
+	if (rc < 0)
+		return 0;
+	BenchRow rows[BENCH_MAX_TOKENS];
+	if (!rc) {
+		fprintf(out, "kvstep bench: random model d_model=%d d_head=%d heads=%d kv_heads=%d layers=%d vocab=%d; float64, trace off\n",
+			c.d_model, c.d_head, c.heads, c.kv_heads, c.layers, c.vocab);
+		fflush(out);
+		rc = bench_measure(&c, rows, &err);
+	}
+	for (int i = 0; !rc && i < c.n_tokens; i++) {
+		char line[256];
+		bench_format_line(line, sizeof line, &rows[i]);
+		fprintf(out, "%s\n", line);
+	}
+	if (!rc)
+		print_summary(out, &c, rows, c.n_tokens);
+	if (!rc && (fflush(out) != 0 || ferror(out)))
+		rc = kv_error_set(&err, EX_IOERR, "cannot write output");
+	if (rc)
+		fprintf(errf, "kvstep: %s\n", err.msg);
+	return rc;
+}

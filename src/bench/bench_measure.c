@@ -1,0 +1,188 @@
+/*
+ * Measurements. Every timed pass runs the engine with no sink, so no trace
+ * is kept, and every buffer was allocated before timing starts.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench.h"
+#include "dot.h"
+#include "engine.h"
+#include "model.h"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+uint64_t bench_cache_step_macs(const BenchConfig *c, int T)
+{
+	uint64_t dm = (uint64_t)c->d_model, d = (uint64_t)c->d_head;
+	uint64_t H = (uint64_t)c->heads, G = (uint64_t)c->kv_heads;
+	uint64_t proj = dm * (H * d + G * 2 * d) + dm * H * d;
+	return (uint64_t)c->layers * (proj + H * 2 * d * (uint64_t)T) +
+	       (uint64_t)c->vocab * dm;
+}
+
+uint64_t bench_nocache_pass_macs(const BenchConfig *c, int T)
+{
+	uint64_t dm = (uint64_t)c->d_model, d = (uint64_t)c->d_head;
+	uint64_t H = (uint64_t)c->heads, G = (uint64_t)c->kv_heads;
+	uint64_t t = (uint64_t)T;
+	uint64_t proj = dm * (H * d + G * 2 * d) + dm * H * d;
+	return (uint64_t)c->layers * (t * proj + H * 2 * d * t * (t + 1) / 2) +
+	       (uint64_t)c->vocab * dm;
+}
+
+/* Bytes a cached step at T reads: every weight once, and the K/V cache. */
+static uint64_t cache_step_bytes(const BenchConfig *c, int T)
+{
+	uint64_t dm = (uint64_t)c->d_model, d = (uint64_t)c->d_head;
+	uint64_t H = (uint64_t)c->heads, G = (uint64_t)c->kv_heads;
+	uint64_t weights = (uint64_t)c->layers *
+				   (dm * (H * d + G * 2 * d) + dm * H * d) +
+			   (uint64_t)c->vocab * dm;
+	uint64_t cache = (uint64_t)c->layers * G * 2 * d * (uint64_t)T;
+	return (weights + cache) * sizeof(double);
+}
+
+/* Median time of streaming through `n` doubles, the bandwidth bound. */
+static double stream_ms(const double *buf, size_t n, int repeats, double *sink)
+{
+	double t[64];
+	for (int r = 0; r < repeats; r++) {
+		double t0 = now_ms();
+		double s = 0;
+		for (size_t i = 0; i + 64 <= n; i += 64)
+			s += dot(buf + i, buf + i, 64);
+		t[r] = now_ms() - t0;
+		*sink += s;
+	}
+	return median(t, repeats);
+}
+
+typedef struct Rig {
+	Model *m;
+	Engine *nocache, *cache, *prefill;
+	int *tokens;
+	double *stream;   /* as many doubles as the largest cached step reads */
+	size_t stream_n;
+} Rig;
+
+static void rig_free(Rig *r)
+{
+	engine_free(r->nocache);
+	engine_free(r->cache);
+	engine_free(r->prefill);
+	model_free(r->m);
+	free(r->tokens);
+	free(r->stream);
+}
+
+static int rig_build(Rig *r, const BenchConfig *c, KvError *err)
+{
+	int T = c->tokens[c->n_tokens - 1];
+	ModelShape s = { .d_model = c->d_model, .d_k = c->d_head,
+			 .d_v = c->d_head, .vocab = c->vocab,
+			 .n_layers = c->layers, .n_heads = c->heads,
+			 .n_kv_heads = c->kv_heads, .prompt_n = T,
+			 .positions = T };
+	memset(r, 0, sizeof *r);
+	if (!(r->m = model_random(&s, 2024, err)))
+		return EX_OSERR;
+	r->nocache = engine_new(r->m, T, false, 4, err);
+	r->cache = engine_new(r->m, T, true, 4, err);
+	r->prefill = engine_new(r->m, T, true, 4, err);
+	r->tokens = malloc((size_t)T * sizeof *r->tokens);
+	r->stream_n = cache_step_bytes(c, T) / sizeof(double);
+	r->stream = malloc(r->stream_n * sizeof *r->stream);
+	if (!r->nocache || !r->cache || !r->prefill || !r->tokens ||
+	    !r->stream)
+		return kv_error_set(err, EX_OSERR, "out of memory for T = %d", T);
+	memcpy(r->tokens, r->m->prompt, (size_t)T * sizeof *r->tokens);
+	for (size_t i = 0; i < r->stream_n; i++)
+		r->stream[i] = (double)(i % 7) * 0.25;
+	return 0;
+}
+
+/* Median time of `repeats` passes lo..hi of `e`; its counters to `c`. */
+static double time_pass(Engine *e, const int *tokens, int lo, int hi,
+			int repeats, Counters *c)
+{
+	double t[64];
+	PassInfo info;
+	for (int r = 0; r < repeats; r++) {
+		double t0 = now_ms();
+		engine_pass(e, tokens, lo, hi, NULL, r ? &(Counters){ 0 } : c,
+			    &info);
+		t[r] = now_ms() - t0;
+	}
+	return median(t, repeats);
+}
+
+/* Repeats for a pass of about `macs`: fewer for the slow ones. */
+static int repeats_for(const BenchConfig *c, uint64_t macs)
+{
+	int r = macs > 500000000u ? 1 : macs > 50000000u ? 3 : c->repeats;
+	return r < 1 ? 1 : r;
+}
+
+static void measure_row(Rig *r, const BenchConfig *c, int T, int *filled,
+			BenchRow *row)
+{
+	Counters nc, cc, pc;
+	PassInfo info;
+	/* fill the cache up to T-1 in one untimed pass, then time step T */
+	if (*filled < T - 1)
+		engine_pass(r->cache, r->tokens, *filled + 1, T - 1, NULL, &cc,
+			    &info);
+	*filled = T;
+	row->cache_ms = time_pass(r->cache, r->tokens, T, T, c->repeats, &cc);
+	uint64_t nmacs = bench_nocache_pass_macs(c, T);
+	row->nocache_ms = time_pass(r->nocache, r->tokens, 1, T,
+				    repeats_for(c, nmacs), &nc);
+	row->prefill_ms = time_pass(r->prefill, r->tokens, 1, T,
+				    repeats_for(c, nmacs), &pc);
+	row->T = T;
+	row->nocache_macs = counters_macs(&nc);
+	row->cache_macs = counters_macs(&cc);
+	row->prefill_macs = counters_macs(&pc);
+	row->mac_ratio = (double)row->nocache_macs / (double)row->cache_macs;
+	row->time_ratio = row->nocache_ms / row->cache_ms;
+	row->gflops = 2.0 * (double)row->nocache_macs / row->nocache_ms / 1e6;
+	row->cache_step_bytes = cache_step_bytes(c, T);
+}
+
+int bench_measure(const BenchConfig *c, BenchRow *rows, KvError *err)
+{
+	Rig r;
+	int rc = rig_build(&r, c, err);
+	int filled = 0;
+	double sink = 0;
+	for (int i = 0; i < c->n_tokens && !rc; i++) {
+		measure_row(&r, c, c->tokens[i], &filled, &rows[i]);
+		rows[i].stream_ms = stream_ms(
+			r.stream, rows[i].cache_step_bytes / sizeof(double),
+			c->repeats, &sink);
+	}
+	rig_free(&r);
+	/* the sums must be used, or the stream loop could be optimised away */
+	if (sink < 0)
+		rc = kv_error_set(err, EX_SOFTWARE, "negative stream sum");
+	return rc;
+}
