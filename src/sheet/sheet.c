@@ -11,6 +11,7 @@
 
 #include "sheet_bundle.h"
 #include "sheet_render.h"
+#include "sheet_runs.h"
 #include "sheet_tmpl.h"
 
 enum { SHEET_MAX_FILE = 1 << 20 }; /* bytes in one template file */
@@ -74,7 +75,8 @@ static int source_open(const char *name, SheetSource *src, KvError *err)
 	if (!fp && !strchr(name, '/') && !strchr(name, '.') && errno == ENOENT)
 		return kv_error_set(err, EX_USAGE,
 				    "unknown worksheet '%s'; bundled: "
-				    "1-no-cache, 2-kv-cache, 3-prefill, or give "
+				    "1-no-cache, 2-kv-cache, 3-prefill, "
+				    "4-windows-gqa, or give "
 				    "a template file", name);
 	if (!fp)
 		return kv_error_set(err, EX_NOINPUT, "cannot open '%s': %s",
@@ -91,11 +93,15 @@ static int sheet_one(const SheetSource *src, const Trace *t,
 	Template tp;
 	if (sheet_tmpl_parse(src->name, src->text, src->len, &tp, err))
 		return err->code;
-	SheetPage page;
-	int rc = sheet_render(&tp, t, o, &page, err);
+	SheetRuns sr;
+	SheetPage page = { 0 };
+	int rc = sheet_runs_load(&tp, t, &sr, err);
+	if (!rc)
+		rc = sheet_render_runs(&tp, sr.runs, o, &page, err);
 	if (!rc)
 		sheet_buf_add(out, sheet_buf_str(&page.text), page.text.len);
 	sheet_page_free(&page);
+	sheet_runs_free(&sr);
 	sheet_tmpl_free(&tp);
 	return rc;
 }

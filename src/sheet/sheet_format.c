@@ -56,3 +56,8 @@ const char *sheet_dash(bool ascii)
 {
 	return ascii ? "-" : "\xe2\x80\x94";
 }
+
+const char *sheet_evicted_mark(bool ascii)
+{
+	return ascii ? "x" : "\xc3\x97";
+}

@@ -30,4 +30,10 @@ int sheet_text_width(const char *s, size_t n);
 /* The masked-cell mark: an em dash, or '-' with --ascii. */
 const char *sheet_dash(bool ascii);
 
+/*
+ * The evicted-cell mark (a K/V column a sliding window's ring buffer has
+ * overwritten): a multiplication sign, or 'x' with --ascii.
+ */
+const char *sheet_evicted_mark(bool ascii);
+
 #endif

@@ -113,7 +113,7 @@ static int grid_col_width(const GridSpec *g, int c)
 		w = g->min_w;
 	for (int r = 0; r < g->rows; r++) {
 		const GridCell *cell = &g->cells[r * g->cols + c];
-		int cw = cell->masked ? 1
+		int cw = cell->masked || cell->evicted ? 1
 				      : sheet_text_width(cell->text,
 							 strlen(cell->text));
 		if (cw > w)
@@ -170,6 +170,8 @@ static void grid_cell(const GridSpec *g, const GridCell *cell, int row,
 	sheet_block_put(out, row, "  ", GRID_GAP, NULL);
 	if (cell->masked) {
 		put_right(out, row, sheet_dash(g->ascii), w, NULL);
+	} else if (cell->evicted) {
+		put_right(out, row, sheet_evicted_mark(g->ascii), w, NULL);
 	} else if (cell->blank) {
 		int n = w < (int)sizeof under ? w : (int)sizeof under - 1;
 		memset(under, '_', (size_t)n);
@@ -181,7 +183,9 @@ static void grid_cell(const GridSpec *g, const GridCell *cell, int row,
 	}
 	if (g->marks) {
 		/* a blank reaches into the mark column: the student writes 2* */
-		char m = cell->blank ? '_' : cell->masked ? ' ' : cell->mark;
+		char m = cell->blank ? '_'
+			 : cell->masked || cell->evicted ? ' '
+							 : cell->mark;
 		sheet_block_put(out, row, &m, 1, NULL);
 	}
 }

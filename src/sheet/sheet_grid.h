@@ -25,6 +25,8 @@ typedef struct SheetRef {
 	int what;
 	int row, col;
 	int mode, step;
+	int layer, head; /* REF_CELL: 1-based; REF_COUNTER: layer 0 = all */
+	int run;         /* Template model index, -1 for the command line's */
 	bool total;
 	bool answer; /* blank in the student copy */
 } SheetRef;
@@ -60,6 +62,7 @@ void sheet_block_beside(SheetBlock *dst, const SheetBlock *src);
 typedef struct GridCell {
 	char text[SHEET_TEXT_MAX]; /* the value as the key prints it */
 	bool masked;               /* causal mask: a dash in both copies */
+	bool evicted;              /* out of a sliding window's ring: a cross */
 	bool blank;                /* this copy shows underscores instead */
 	char mark;                 /* status mark after the value, or ' ' */
 	SheetRef ref;              /* what the value is; kind REF_NONE if text */

@@ -20,7 +20,8 @@ enum {
 
 typedef struct Render {
 	const Template *tp;
-	const Trace *t;
+	const Trace *t;            /* the run the current placeholder reads */
+	const Trace *const *runs;  /* (1 + tp->n_models) see sheet_render_runs */
 	const SheetOptions *o;
 	KvError *err;
 } Render;
@@ -72,6 +73,57 @@ static int step_resolve(const Render *R, const Placeholder *ph, int *step)
 		snprintf(val, sizeof val, " = %d", *step);
 	return rfail(R, ph, "step %s%s is out of range (this run has steps "
 		     "1..%d)", txt, val, T);
+}
+
+/* Checks 1 ≤ layer ≤ the model's layers (layer 0: every layer). */
+static int layer_check(const Render *R, const Placeholder *ph)
+{
+	int n = trace_layers(R->t);
+	if (ph->layer >= 0 && ph->layer <= n)
+		return 0;
+	return rfail(R, ph, "layer %d is out of range (the model has layers "
+		     "1..%d)", ph->layer, n);
+}
+
+/* Checks the head against the `n` heads `what` has. */
+static int head_check(const Render *R, const Placeholder *ph, int n,
+		      const char *what)
+{
+	if (ph->head >= 1 && ph->head <= n)
+		return 0;
+	return rfail(R, ph, "head %d is out of range (%s has %s 1..%d)",
+		     ph->head, what, n == trace_model(R->t)->n_kv_heads &&
+		     n != trace_model(R->t)->n_heads ? "K/V heads" : "heads",
+		     n);
+}
+
+/* Heads a trace matrix or weight has: query heads, K/V heads, or 1. */
+static int matrix_heads(const Trace *t, int mat)
+{
+	const Model *m = trace_model(t);
+	switch (mat) {
+	case SHEET_W_Q: return m->n_heads;
+	case SHEET_W_K:
+	case SHEET_W_V: return m->n_kv_heads;
+	case SHEET_W_OUT:
+	case SHEET_W_O: return 1;
+	default: return trace_heads(t, (Matrix)mat);
+	}
+}
+
+/* Layer and head of a matrix placeholder, and that the model has them. */
+static int matrix_check(const Render *R, const Placeholder *ph)
+{
+	const Model *m = trace_model(R->t);
+	if (layer_check(R, ph) ||
+	    head_check(R, ph, matrix_heads(R->t, ph->what),
+		       sheet_matrix_name(ph->what)))
+		return R->err->code;
+	if ((ph->what == SHEET_W_O || ph->what == MAT_H) && !m->stacked)
+		return rfail(R, ph, "model \"%s\" has no %s (one layer, one "
+			     "head, no output projection)", m->name,
+			     sheet_matrix_name(ph->what));
+	return 0;
 }
 
 static bool wants_blank(const Render *R, const Placeholder *ph)
@@ -128,20 +180,31 @@ static uint64_t counter_get(const TraceStep *s, const Counters *c,
 	return 0;
 }
 
+static uint64_t elem_bytes(const Trace *t);
+static uint64_t layer_cache_cells(const Trace *t, int step, Mode mode,
+				  int layer);
+
 static int render_counter(const Render *R, const Placeholder *ph,
 			  SheetBlock *b)
 {
 	int step;
-	if (step_resolve(R, ph, &step))
+	if (step_resolve(R, ph, &step) || layer_check(R, ph))
 		return R->err->code;
 	const TraceStep *s = trace_step(R->t, step, (Mode)ph->mode);
 	uint64_t v = counter_get(s, ph->total ? &s->total : &s->pass_c,
 				 (SheetCounter)ph->what);
+	if (ph->layer_given) {
+		/* one layer's share, counted from the cells the cache holds */
+		v = layer_cache_cells(R->t, step, (Mode)ph->mode, ph->layer);
+		if (ph->what == CTR_CACHE_BYTES)
+			v *= elem_bytes(R->t);
+	}
 	char txt[SHEET_TEXT_MAX];
 	snprintf(txt, sizeof txt, "%" PRIu64, v);
 	SheetRef ref = { .kind = REF_COUNTER, .what = ph->what,
 			 .mode = ph->mode, .step = step, .total = ph->total,
-			 .answer = ph->answer };
+			 .layer = ph->layer_given ? ph->layer : 0,
+			 .run = ph->model, .answer = ph->answer };
 	inline_put(R, ph, txt, &ref, b);
 	return 0;
 }
@@ -195,6 +258,17 @@ static void fact_number(const Render *R, const Placeholder *ph, SheetBuf *out)
 	case FACT_VOCAB: v = m->vocab_n; break;
 	case FACT_INDEX: v = index_value(R, &ph->row); break;
 	case FACT_ELEM_BYTES: v = (long long)elem_bytes(R->t); break;
+	case FACT_N_LAYERS: v = m->n_layers; break;
+	case FACT_N_HEADS: v = m->n_heads; break;
+	case FACT_N_KV_HEADS: v = m->n_kv_heads; break;
+	case FACT_KV_HEAD: v = model_kv_head(m, ph->head - 1) + 1; break;
+	case FACT_WINDOW:
+		v = trace_window(R->t, ph->layer);
+		if (!v) {
+			sheet_buf_puts(out, "global");
+			return;
+		}
+		break;
 	case FACT_SCALE:
 		sheet_format_value(m->scale, R->o->digits, txt);
 		sheet_buf_puts(out, txt);
@@ -206,10 +280,26 @@ static void fact_number(const Render *R, const Placeholder *ph, SheetBuf *out)
 	case FACT_CHOSEN:
 	case FACT_MODEL:
 	case FACT_DASH:
+	case FACT_RANGE:
+	case FACT_EVICTED:
 	case FACT_COUNT:
 		return;
 	}
 	snprintf(txt, sizeof txt, "%lld", v);
+	sheet_buf_puts(out, txt);
+}
+
+/* "1..3", "2" when lo = hi, "none" when lo > hi. */
+static void range_text(const Render *R, const Placeholder *ph, SheetBuf *out)
+{
+	int lo = index_value(R, &ph->row), hi = index_value(R, &ph->col);
+	char txt[48];
+	if (lo > hi)
+		snprintf(txt, sizeof txt, "none");
+	else if (lo == hi)
+		snprintf(txt, sizeof txt, "%d", lo);
+	else
+		snprintf(txt, sizeof txt, "%d..%d", lo, hi);
 	sheet_buf_puts(out, txt);
 }
 
@@ -219,6 +309,11 @@ static int fact_text(const Render *R, const Placeholder *ph, SheetBuf *out)
 	int P = trace_prompt_len(R->t), T = trace_steps(R->t), step = 0;
 	if ((ph->what == FACT_TOKEN || ph->what == FACT_CHOSEN) &&
 	    step_resolve(R, ph, &step))
+		return R->err->code;
+	if (ph->what == FACT_WINDOW && layer_check(R, ph))
+		return R->err->code;
+	if (ph->what == FACT_KV_HEAD &&
+	    head_check(R, ph, trace_model(R->t)->n_heads, "the model"))
 		return R->err->code;
 	switch ((SheetFact)ph->what) {
 	case FACT_PROMPT: words_text(R, 1, P, out); break;
@@ -230,6 +325,10 @@ static int fact_text(const Render *R, const Placeholder *ph, SheetBuf *out)
 		break;
 	case FACT_MODEL: sheet_buf_puts(out, trace_model(R->t)->name); break;
 	case FACT_DASH: sheet_buf_puts(out, sheet_dash(R->o->ascii)); break;
+	case FACT_EVICTED:
+		sheet_buf_puts(out, sheet_evicted_mark(R->o->ascii));
+		break;
+	case FACT_RANGE: range_text(R, ph, out); break;
 	case FACT_D_MODEL:
 	case FACT_D_K:
 	case FACT_D_V:
@@ -237,6 +336,11 @@ static int fact_text(const Render *R, const Placeholder *ph, SheetBuf *out)
 	case FACT_INDEX:
 	case FACT_SCALE:
 	case FACT_ELEM_BYTES:
+	case FACT_N_LAYERS:
+	case FACT_N_HEADS:
+	case FACT_N_KV_HEADS:
+	case FACT_WINDOW:
+	case FACT_KV_HEAD:
 	case FACT_COUNT:
 		fact_number(R, ph, out);
 		break;
@@ -258,26 +362,49 @@ static int render_fact(const Render *R, const Placeholder *ph, SheetBlock *b)
 
 /* ---- status summaries ---- */
 
-/* Does matrix `mat` of `mode` at `step` have a cell of `status` in column c? */
-static int col_count(const Render *R, Mode mode, int step, Matrix mat,
-		     int status, int c)
+/*
+ * Cells of column c of `mat` in `layer`, over every head, that `mode`
+ * holds at `step` with a status in the `statuses` bit set.
+ */
+static int col_count(const Trace *t, Mode mode, int step, int layer,
+		     Matrix mat, unsigned statuses, int c)
 {
-	int n = 0;
-	for (int r = 1; r <= trace_matrix_rows(R->t, mat); r++)
-		n += trace_status(R->t, step, mode, mat, r, c) ==
-		     (CellStatus)status;
-	return n;
+	int n = 0, heads = trace_heads(t, mat);
+	if (mat == MAT_LOGITS)
+		layer = 1; /* logits belong to no layer */
+	for (int r = 1; r <= trace_matrix_rows(t, mat); r++)
+		n += (statuses >> trace_status_at(t, step, mode, layer, mat, r,
+						   c)) & 1u;
+	return n * heads;
 }
 
-/* Cells (or, with per_col, columns) of the `of` matrices with `status`. */
+/* Cells of column c of the `of` matrices with the placeholder's status. */
 static int status_count(const Render *R, const Placeholder *ph, int step,
 			int c)
 {
 	int n = 0;
 	for (int m = 0; m < MAT_COUNT; m++)
 		if (ph->of & (1u << m))
-			n += col_count(R, (Mode)ph->mode, step, (Matrix)m,
-				       ph->status, c);
+			n += col_count(R->t, (Mode)ph->mode, step, ph->layer,
+				       (Matrix)m, 1u << ph->status, c);
+	return n;
+}
+
+/*
+ * K and V cells of `layer`, over its K/V heads, that the cache of `mode`
+ * holds after `step`: the columns it computed or reused, not the evicted
+ * ones. 0 for a mode that keeps no cache.
+ */
+static uint64_t layer_cache_cells(const Trace *t, int step, Mode mode,
+				  int layer)
+{
+	if (!trace_step(t, step, mode)->keeps_cache)
+		return 0;
+	unsigned held = 1u << CELL_COMPUTED | 1u << CELL_REUSED;
+	uint64_t n = 0;
+	for (int c = 1; c <= trace_steps(t); c++)
+		n += (uint64_t)(col_count(t, mode, step, layer, MAT_K, held, c) +
+				col_count(t, mode, step, layer, MAT_V, held, c));
 	return n;
 }
 
@@ -310,7 +437,7 @@ static int render_status(const Render *R, const Placeholder *ph,
 			 SheetBlock *b)
 {
 	int step;
-	if (step_resolve(R, ph, &step))
+	if (step_resolve(R, ph, &step) || layer_check(R, ph))
 		return R->err->code;
 	SheetBuf txt;
 	sheet_buf_init(&txt);
@@ -335,17 +462,26 @@ static int render_status(const Render *R, const Placeholder *ph,
 /* Shape of a model weight: rows and columns. */
 static void weight_shape(const Model *m, int w, int *rows, int *cols)
 {
-	*rows = w == SHEET_W_V ? m->d_v : w == SHEET_W_OUT ? m->vocab_n : m->d_k;
-	*cols = w == SHEET_W_OUT ? m->d_v : m->d_model;
+	switch (w) {
+	case SHEET_W_V: *rows = m->d_v; *cols = m->d_model; break;
+	case SHEET_W_OUT: *rows = m->vocab_n; *cols = model_out_dim(m); break;
+	case SHEET_W_O: *rows = m->d_model; *cols = m->n_heads * m->d_v; break;
+	default: *rows = m->d_k; *cols = m->d_model; break;
+	}
 }
 
-static double weight_value(const Model *m, int w, int r, int c)
+/* Entry (r, c) of weight `w` of `layer` and `head` (1-based). */
+static double weight_value(const Model *m, int w, int layer, int head, int r,
+			   int c)
 {
+	int l = layer - 1, h = head - 1, i = r - 1, j = c - 1;
 	switch (w) {
-	case SHEET_W_Q: return m->wq[(r - 1) * m->d_model + (c - 1)];
-	case SHEET_W_K: return m->wk[(r - 1) * m->d_model + (c - 1)];
-	case SHEET_W_V: return m->wv[(r - 1) * m->d_model + (c - 1)];
-	default: return m->wout[(r - 1) * m->d_v + (c - 1)];
+	case SHEET_W_Q: return model_wq(m, l, h)[i * m->d_model + j];
+	case SHEET_W_K: return model_wk(m, l, h)[i * m->d_model + j];
+	case SHEET_W_V: return model_wv(m, l, h)[i * m->d_model + j];
+	case SHEET_W_O:
+		return model_wo(m, l)[i * m->n_heads * m->d_v + j];
+	default: return m->wout[i * model_out_dim(m) + j];
 	}
 }
 
@@ -370,7 +506,8 @@ static int cell_held(const Render *R, const Placeholder *ph, int r, int c,
 	int step;
 	if (step_resolve(R, ph, &step))
 		return R->err->code;
-	*st = trace_status(R->t, step, (Mode)ph->mode, (Matrix)ph->what, r, c);
+	*st = trace_status_at(R->t, step, (Mode)ph->mode, ph->layer,
+			      (Matrix)ph->what, r, c);
 	if (*st != CELL_ABSENT)
 		return 0;
 	return rfail(R, ph, "%s does not hold %s[%d,%d] at step %d",
@@ -381,6 +518,8 @@ static int cell_held(const Render *R, const Placeholder *ph, int r, int c,
 static int render_cell(const Render *R, const Placeholder *ph, SheetBlock *b)
 {
 	int rows, cols;
+	if (matrix_check(R, ph))
+		return R->err->code;
 	matrix_shape(R->t, ph->what, &rows, &cols);
 	int r = index_value(R, &ph->row), c = index_value(R, &ph->col);
 	if (r < 1 || r > rows || c < 1 || c > cols)
@@ -391,17 +530,24 @@ static int render_cell(const Render *R, const Placeholder *ph, SheetBlock *b)
 	if (cell_held(R, ph, r, c, &st))
 		return R->err->code;
 	double v;
-	if (ph->what >= MAT_COUNT)
-		v = weight_value(trace_model(R->t), ph->what, r, c);
-	else if (st == CELL_MASKED ||
-		 !trace_value(R->t, (Matrix)ph->what, r, c, &v)) {
+	if (ph->what >= MAT_COUNT) {
+		v = weight_value(trace_model(R->t), ph->what, ph->layer,
+				 ph->head, r, c);
+	} else if (st == CELL_EVICTED) {
+		inline_put(R, ph, sheet_evicted_mark(R->o->ascii), NULL, b);
+		return 0;
+	} else if (st == CELL_MASKED ||
+		   !trace_value_at(R->t, ph->layer, ph->head, (Matrix)ph->what,
+				   r, c, &v)) {
 		inline_put(R, ph, sheet_dash(R->o->ascii), NULL, b);
 		return 0;
 	}
 	char txt[SHEET_TEXT_MAX];
 	sheet_format_value(v, R->o->digits, txt);
 	SheetRef ref = { .kind = REF_CELL, .what = ph->what, .row = r,
-			 .col = c, .mode = ph->mode, .answer = ph->answer };
+			 .col = c, .mode = ph->mode, .layer = ph->layer,
+			 .head = ph->head, .run = ph->model,
+			 .answer = ph->answer };
 	inline_put(R, ph, txt, &ref, b);
 	return 0;
 }
@@ -439,6 +585,7 @@ static void grid_labels(const Trace *t, Matrix mat, int col_lo, GridSpec *g)
 	static const char prefix[MAT_COUNT] = {
 		[MAT_X] = 'x', [MAT_Q] = 'q', [MAT_K] = 'k', [MAT_V] = 'v',
 		[MAT_S] = 'q', [MAT_A] = 'q', [MAT_Z] = 'z', [MAT_LOGITS] = 'l',
+		[MAT_H] = 'h',
 	};
 	const Model *m = trace_model(t);
 	for (int r = 0; r < g->rows; r++) {
@@ -460,17 +607,27 @@ static void grid_fill_cell(const Render *R, const Placeholder *ph, int step,
 			   int r, int c, GridCell *cell)
 {
 	Matrix mat = (Matrix)ph->what;
-	CellStatus st = trace_status(R->t, step, (Mode)ph->mode, mat, r, c);
+	CellStatus st = trace_status_at(R->t, step, (Mode)ph->mode, ph->layer,
+					mat, r, c);
 	double v;
 	cell->mark = st == CELL_RECOMPUTED ? '*' : st == CELL_REUSED ? '^' : ' ';
-	if (st == CELL_MASKED || !trace_value(R->t, mat, r, c, &v)) {
-		cell->masked = true;
+	if (st == CELL_EVICTED) {
+		cell->evicted = true;
+		return;
+	}
+	if (st == CELL_MASKED ||
+	    !trace_value_at(R->t, ph->layer, ph->head, mat, r, c, &v)) {
+		/* hidemask: the student finds the masked cells too */
+		cell->masked = !(ph->hidemask && wants_blank(R, ph));
+		cell->blank = !cell->masked;
 		return;
 	}
 	sheet_format_value(v, R->o->digits, cell->text);
 	cell->blank = wants_blank(R, ph) && !(ph->given & (1u << st));
 	cell->ref = (SheetRef){ .kind = REF_CELL, .what = mat, .row = r,
 				.col = c, .mode = ph->mode, .step = step,
+				.layer = ph->layer, .head = ph->head,
+				.run = ph->model,
 				.answer = ph->answer && !(ph->given & (1u << st)) };
 }
 
@@ -480,9 +637,9 @@ static int render_trace_grid(const Render *R, const Placeholder *ph,
 	int step;
 	TraceSpan sp;
 	Matrix mat = (Matrix)ph->what;
-	if (step_resolve(R, ph, &step))
+	if (step_resolve(R, ph, &step) || matrix_check(R, ph))
 		return R->err->code;
-	if (!trace_span(R->t, step, (Mode)ph->mode, mat, &sp))
+	if (!trace_span_at(R->t, step, (Mode)ph->mode, ph->layer, mat, &sp))
 		return rfail(R, ph, "%s holds no %s at step %d",
 			     mode_name((Mode)ph->mode), matrix_name(mat), step);
 	GridBuf gb = { 0 };
@@ -509,6 +666,8 @@ static int render_weight_grid(const Render *R, const Placeholder *ph,
 {
 	const Model *m = trace_model(R->t);
 	int rows, cols;
+	if (matrix_check(R, ph))
+		return R->err->code;
 	weight_shape(m, ph->what, &rows, &cols);
 	GridBuf gb = { 0 };
 	if (grid_alloc(&gb, rows, cols, R->err)) {
@@ -528,12 +687,15 @@ static int render_weight_grid(const Render *R, const Placeholder *ph,
 	for (int r = 0; r < rows; r++) {
 		for (int c = 0; c < cols; c++) {
 			GridCell *cell = &gb.g.cells[r * cols + c];
-			sheet_format_value(weight_value(m, ph->what, r + 1, c + 1),
+			sheet_format_value(weight_value(m, ph->what, ph->layer,
+							ph->head, r + 1, c + 1),
 					   R->o->digits, cell->text);
 			cell->blank = wants_blank(R, ph);
 			cell->ref = (SheetRef){ .kind = REF_CELL, .what = ph->what,
 						.row = r + 1, .col = c + 1,
-						.mode = -1, .answer = ph->answer };
+						.mode = -1, .layer = ph->layer,
+						.head = ph->head, .run = ph->model,
+						.answer = ph->answer };
 		}
 	}
 	gb.g.min_w = ph->answer ? GRID_ANSWER_W : 1;
@@ -573,15 +735,105 @@ static int render_choices(const Render *R, const Placeholder *ph,
 	return 0;
 }
 
+/* ---- caches of sliding windows ---- */
+
+/*
+ * The ring slot column c occupies in a layer with window W: (c−1) mod W
+ * + 1, the engine's layout; a global layer gives every column its own.
+ */
+static int ring_slot(int window, int c)
+{
+	return window > 0 ? (c - 1) % window + 1 : c;
+}
+
+/*
+ * {{slots layer=N}}: one row, the K/V column each cache slot of the layer
+ * holds after the step, as the trace's statuses say (computed or reused,
+ * not evicted). A slot nothing has filled yet shows a dash.
+ */
+static int render_slots(const Render *R, const Placeholder *ph,
+			SheetBlock *b)
+{
+	int step, T = trace_steps(R->t);
+	if (step_resolve(R, ph, &step) || layer_check(R, ph))
+		return R->err->code;
+	if (!trace_step(R->t, step, (Mode)ph->mode)->keeps_cache)
+		return rfail(R, ph, "%s keeps no cache", mode_name((Mode)ph->mode));
+	int w = trace_window(R->t, ph->layer), n = w > 0 ? w : 0;
+	unsigned held = 1u << CELL_COMPUTED | 1u << CELL_REUSED;
+	for (int c = 1; c <= T && !w; c++)
+		if (col_count(R->t, (Mode)ph->mode, step, ph->layer, MAT_K, held,
+			      c))
+			n = c;
+	GridBuf gb = { 0 };
+	if (grid_alloc(&gb, 1, n > 0 ? n : 1, R->err)) {
+		grid_free(&gb);
+		return R->err->code;
+	}
+	snprintf(gb.corner, sizeof gb.corner, "slot");
+	snprintf(gb.g.row_labels[0], SHEET_TEXT_MAX, "k,v");
+	for (int i = 0; i < gb.g.cols; i++) {
+		snprintf(gb.g.col_labels[i], SHEET_TEXT_MAX, "%d", i + 1);
+		gb.g.cells[i].masked = true;
+	}
+	for (int c = 1; c <= T; c++) {
+		if (!col_count(R->t, (Mode)ph->mode, step, ph->layer, MAT_K, held,
+			       c))
+			continue;
+		GridCell *cell = &gb.g.cells[ring_slot(w, c) - 1];
+		cell->masked = false;
+		snprintf(cell->text, SHEET_TEXT_MAX, "%d", c);
+		cell->blank = wants_blank(R, ph);
+	}
+	gb.g.min_w = ph->answer ? GRID_ANSWER_W : 1;
+	gb.g.ascii = R->o->ascii;
+	sheet_grid_layout(&gb.g, b);
+	grid_free(&gb);
+	return 0;
+}
+
+/* The closed form's cells after `step` with FORMULA_GLOBAL / _MHA bits. */
+static uint64_t formula_cells(const Trace *t, int step, unsigned how)
+{
+	const Model *m = trace_model(t);
+	int kv = how & FORMULA_MHA ? m->n_heads : m->n_kv_heads;
+	uint64_t cols = 0;
+	for (int l = 1; l <= trace_layers(t); l++) {
+		int w = how & FORMULA_GLOBAL ? 0 : trace_window(t, l);
+		cols += (uint64_t)(w > 0 && w < step ? w : step);
+	}
+	return cols * (uint64_t)kv * (uint64_t)(m->d_k + m->d_v);
+}
+
+/*
+ * {{formula_cells step=N}}: the cache's size from the closed form
+ * Σ_layers min(t, W_l)·n_kv_heads·(d_k + d_v), with t = N and W_l = t for
+ * a global layer; `global` makes every layer global, `mha` gives every
+ * query head its own K/V head, `saved` subtracts the model's own closed
+ * form. Computed from the model's sizes, not read from the trace: a sheet
+ * uses it for "what if" comparisons.
+ */
+static int render_formula(const Render *R, const Placeholder *ph,
+			  SheetBlock *b)
+{
+	int step;
+	if (step_resolve(R, ph, &step))
+		return R->err->code;
+	uint64_t v = formula_cells(R->t, step, ph->formula);
+	if (ph->formula & FORMULA_SAVED)
+		v -= formula_cells(R->t, step, 0);
+	if (ph->formula & FORMULA_BYTES)
+		v *= elem_bytes(R->t);
+	char txt[SHEET_TEXT_MAX];
+	snprintf(txt, sizeof txt, "%" PRIu64, v);
+	inline_put(R, ph, txt, NULL, b);
+	return 0;
+}
+
 /* ---- items and lines ---- */
 
-static int render_item(const Render *R, const TmplItem *it, SheetBlock *b)
+static int render_ph(const Render *R, const Placeholder *ph, SheetBlock *b)
 {
-	if (!it->is_ph) {
-		sheet_block_put(b, 0, R->tp->text + it->at, it->len, NULL);
-		return 0;
-	}
-	const Placeholder *ph = &it->ph;
 	switch (ph->kind) {
 	case PH_GRID:
 		return ph->what < MAT_COUNT ? render_trace_grid(R, ph, b)
@@ -592,6 +844,8 @@ static int render_item(const Render *R, const TmplItem *it, SheetBlock *b)
 	case PH_CELLS:
 	case PH_COLS: return render_status(R, ph, b);
 	case PH_CHOICES: return render_choices(R, ph, b);
+	case PH_SLOTS: return render_slots(R, ph, b);
+	case PH_FORMULA: return render_formula(R, ph, b);
 	case PH_SAY: {
 		char *s = strndup(R->tp->text + ph->text_at, ph->text_len);
 		if (!s)
@@ -609,6 +863,18 @@ static int render_item(const Render *R, const TmplItem *it, SheetBlock *b)
 	}
 	}
 	return 0;
+}
+
+/* Literal text, or a placeholder resolved against the run it reads. */
+static int render_item(const Render *R, const TmplItem *it, SheetBlock *b)
+{
+	if (!it->is_ph) {
+		sheet_block_put(b, 0, R->tp->text + it->at, it->len, NULL);
+		return 0;
+	}
+	Render run = *R;
+	run.t = R->runs[it->ph.model + 1];
+	return render_ph(&run, &it->ph, b);
 }
 
 static void page_ref(SheetPage *page, const SheetRef *ref)
@@ -668,7 +934,19 @@ static int render_line(const Render *R, const TmplLine *tl, SheetPage *page)
 int sheet_render(const Template *tp, const Trace *t, const SheetOptions *o,
 		 SheetPage *page, KvError *err)
 {
-	Render R = { .tp = tp, .t = t, .o = o, .err = err };
+	*page = (SheetPage){ 0 };
+	if (tp->n_models > 0)
+		return kv_error_set(err, EX_SOFTWARE, "%s:%d: this sheet names "
+				    "a model; render it with its runs",
+				    tp->source, tp->model_lines[0]);
+	const Trace *runs[1] = { t };
+	return sheet_render_runs(tp, runs, o, page, err);
+}
+
+int sheet_render_runs(const Template *tp, const Trace *const *runs,
+		      const SheetOptions *o, SheetPage *page, KvError *err)
+{
+	Render R = { .tp = tp, .t = runs[0], .runs = runs, .o = o, .err = err };
 	*page = (SheetPage){ 0 };
 	sheet_buf_init(&page->text);
 	for (int i = 0; i < tp->n_lines; i++)

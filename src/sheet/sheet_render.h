@@ -31,6 +31,15 @@ typedef struct SheetPage {
 int sheet_render(const Template *tp, const Trace *t, const SheetOptions *o,
 		 SheetPage *page, KvError *err);
 
+/*
+ * As sheet_render, for a template with {{model NAME}} directives:
+ * runs[0] is the command line's run, runs[1 + i] the run of
+ * tp->models[i] (see sheet_runs.h). sheet_render refuses such a template
+ * (EX_SOFTWARE).
+ */
+int sheet_render_runs(const Template *tp, const Trace *const *runs,
+		      const SheetOptions *o, SheetPage *page, KvError *err);
+
 void sheet_page_free(SheetPage *page);
 
 #endif

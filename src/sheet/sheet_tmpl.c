@@ -6,6 +6,7 @@
 #include "sheet_tmpl.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,10 @@ enum {
 	OPT_STATUS = 1 << 4, /* status=... */
 	OPT_OF = 1 << 5,     /* of=Q,K,V */
 	OPT_W = 1 << 6,      /* w=N */
+	OPT_LAYER = 1 << 7,  /* layer=N */
+	OPT_HEAD = 1 << 8,   /* head=N: a query head, or for K and V a K/V head */
+	OPT_FORMULA = 1 << 9, /* global, mha, saved */
+	OPT_HIDEMASK = 1 << 10, /* hidemask */
 };
 
 static const char *const counter_names[CTR_COUNT] = {
@@ -50,9 +55,17 @@ static const char *const fact_names[FACT_COUNT] = {
 	[FACT_SCALE] = "scale",
 	[FACT_ELEM_BYTES] = "elem_bytes",
 	[FACT_DASH] = "dash",
+	[FACT_N_LAYERS] = "n_layers",
+	[FACT_N_HEADS] = "n_heads",
+	[FACT_N_KV_HEADS] = "n_kv_heads",
+	[FACT_WINDOW] = "window",
+	[FACT_KV_HEAD] = "kv_head",
+	[FACT_RANGE] = NULL, /* written as range LO HI */
+	[FACT_EVICTED] = "evicted",
 };
 
-static const char *const weight_names[] = { "W_Q", "W_K", "W_V", "W_out" };
+static const char *const weight_names[] = { "W_Q", "W_K", "W_V", "W_out",
+					    "W_O" };
 
 /* The parser's state while it walks one template. */
 typedef struct Parser {
@@ -61,6 +74,9 @@ typedef struct Parser {
 	int line;            /* current template line, 1-based */
 	int def_mode;        /* {{set mode=...}}, -1 when unset */
 	SheetIndex def_step; /* {{set step=...}} */
+	int def_layer;       /* {{set layer=...}}, 0 when unset (layer 1) */
+	int def_head;        /* {{set head=...}}, 0 when unset (head 1) */
+	int cur_model;       /* {{model NAME}} in force, -1 for the run's */
 	int cap_items;
 	int cap_lines;
 } Parser;
@@ -184,24 +200,53 @@ static bool index_parse(const Word *w, SheetIndex *ix)
 	return number_parse(w->s, w->len, &ix->off);
 }
 
+/* Layer and head options a matrix takes: X and H have a layer, no head. */
+static unsigned matrix_takes(int mat)
+{
+	switch (mat) {
+	case MAT_X:
+	case MAT_H:
+	case SHEET_W_O:
+		return OPT_LAYER;
+	case MAT_LOGITS:
+	case SHEET_W_OUT:
+		return 0;
+	default:
+		return OPT_LAYER | OPT_HEAD;
+	}
+}
+
 /* Options each kind of placeholder accepts. */
 static unsigned ph_takes(const Placeholder *ph)
 {
 	switch (ph->kind) {
 	case PH_GRID:
 		return ph->what < MAT_COUNT
-			       ? OPT_MODE | OPT_STEP | OPT_GIVEN | OPT_MARKS
-			       : 0;
+			       ? OPT_MODE | OPT_STEP | OPT_GIVEN | OPT_MARKS |
+					 OPT_HIDEMASK | matrix_takes(ph->what)
+			       : matrix_takes(ph->what);
 	case PH_CELL:
+		return OPT_MODE | OPT_STEP | OPT_W | matrix_takes(ph->what);
 	case PH_COUNTER:
+		if (ph->what == CTR_CACHE_CELLS || ph->what == CTR_CACHE_BYTES)
+			return OPT_MODE | OPT_STEP | OPT_W | OPT_LAYER;
 		return OPT_MODE | OPT_STEP | OPT_W;
 	case PH_FACT:
 		if (ph->what == FACT_CHOSEN)
 			return OPT_MODE | OPT_STEP | OPT_W;
+		if (ph->what == FACT_WINDOW)
+			return OPT_LAYER | OPT_W;
+		if (ph->what == FACT_KV_HEAD)
+			return OPT_HEAD | OPT_W;
 		return ph->what == FACT_TOKEN ? OPT_STEP | OPT_W : OPT_W;
 	case PH_CELLS:
 	case PH_COLS:
-		return OPT_MODE | OPT_STEP | OPT_STATUS | OPT_OF | OPT_W;
+		return OPT_MODE | OPT_STEP | OPT_STATUS | OPT_OF | OPT_W |
+		       OPT_LAYER;
+	case PH_SLOTS:
+		return OPT_MODE | OPT_STEP | OPT_LAYER;
+	case PH_FORMULA:
+		return OPT_STEP | OPT_W | OPT_FORMULA;
 	case PH_CHOICES:
 	case PH_SAY:
 	case PH_COPY:
@@ -218,6 +263,8 @@ static unsigned ph_needs(const Placeholder *ph)
 		return 0; /* mode and step only check that the mode holds it */
 	if (ph->kind == PH_CELLS || ph->kind == PH_COLS)
 		return takes & (OPT_MODE | OPT_STEP | OPT_STATUS);
+	if (ph->kind == PH_FORMULA)
+		return OPT_STEP;
 	return takes & (OPT_MODE | OPT_STEP);
 }
 
@@ -320,6 +367,16 @@ static int opt_width(Parser *ps, Placeholder *ph, const Word *val)
 	return 0;
 }
 
+/* layer=N, head=N: 1-based; the range is checked against the model later. */
+static int opt_count(Parser *ps, int *out, const Word *val, const char *what)
+{
+	if (number_parse(val->s, val->len, out) && *out >= 1)
+		return 0;
+	char hint[48];
+	snprintf(hint, sizeof hint, "(expected %s=1, 2, ...)", what);
+	return fail_hint(ps, "bad number", val, hint);
+}
+
 /* Which option a word is: its bit, or 0 for none. */
 static unsigned opt_bit(const Word *key, bool has_value)
 {
@@ -328,12 +385,18 @@ static unsigned opt_bit(const Word *key, bool has_value)
 			return OPT_GIVEN;
 		if (word_is(key, "marks"))
 			return OPT_MARKS;
+		if (word_is(key, "global") || word_is(key, "mha") ||
+		    word_is(key, "saved"))
+			return OPT_FORMULA;
+		if (word_is(key, "hidemask"))
+			return OPT_HIDEMASK;
 		return 0;
 	}
 	static const struct { const char *name; unsigned bit; } keys[] = {
 		{ "mode", OPT_MODE }, { "step", OPT_STEP },
 		{ "given", OPT_GIVEN }, { "status", OPT_STATUS },
-		{ "of", OPT_OF }, { "w", OPT_W },
+		{ "of", OPT_OF }, { "w", OPT_W }, { "layer", OPT_LAYER },
+		{ "head", OPT_HEAD },
 	};
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (word_is(key, keys[i].name))
@@ -367,6 +430,19 @@ static int opt_apply(Parser *ps, Placeholder *ph, const Word *w)
 		return opt_status(ps, ph, &val);
 	case OPT_OF:
 		return opt_of(ps, ph, &val);
+	case OPT_LAYER:
+		ph->layer_given = true;
+		return opt_count(ps, &ph->layer, &val, "layer");
+	case OPT_HEAD:
+		return opt_count(ps, &ph->head, &val, "head");
+	case OPT_FORMULA:
+		ph->formula |= word_is(w, "global") ? FORMULA_GLOBAL
+			       : word_is(w, "mha")  ? FORMULA_MHA
+						    : FORMULA_SAVED;
+		return 0;
+	case OPT_HIDEMASK:
+		ph->hidemask = true;
+		return 0;
 	default:
 		return opt_width(ps, ph, &val);
 	}
@@ -384,7 +460,7 @@ static int ph_cell(Parser *ps, Placeholder *ph, const Word *name)
 	int m = matrix_lookup(&mat);
 	if (m < 0)
 		return fail_hint(ps, "unknown matrix", &mat, "(expected X Q K V "
-				 "S A Z logits W_Q W_K W_V W_out)");
+				 "S A Z H logits W_Q W_K W_V W_O W_out)");
 	Word r = { open + 1, (size_t)(comma - open - 1) };
 	Word c = { comma + 1, (size_t)(end - 1 - comma - 1) };
 	if (!index_parse(&r, &ph->row) || !index_parse(&c, &ph->col))
@@ -433,10 +509,14 @@ static int ph_name(Parser *ps, Placeholder *ph, const Word *name)
 	static const struct { const char *name; PhKind kind; } others[] = {
 		{ "cells", PH_CELLS }, { "cols", PH_COLS },
 		{ "choices", PH_CHOICES }, { "copy", PH_COPY },
+		{ "slots", PH_SLOTS }, { "formula_cells", PH_FORMULA },
+		{ "formula_bytes", PH_FORMULA },
 	};
 	for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
 		if (word_is(name, others[i].name)) {
 			ph->kind = others[i].kind;
+			if (word_is(name, "formula_bytes"))
+				ph->formula = FORMULA_BYTES;
 			return 0;
 		}
 	}
@@ -451,6 +531,16 @@ static int ph_finish(Parser *ps, Placeholder *ph, const Word *name)
 		ph->mode = ps->def_mode;
 	if ((takes & OPT_STEP) && !ph->step.set)
 		ph->step = ps->def_step;
+	if ((takes & OPT_LAYER) && !ph->layer)
+		ph->layer = ph->kind == PH_COUNTER ? 0 /* whole model */
+			    : ps->def_layer ? ps->def_layer : 1;
+	if ((takes & OPT_HEAD) && !ph->head)
+		ph->head = ps->def_head ? ps->def_head : 1;
+	if (!(takes & OPT_LAYER))
+		ph->layer = 1;
+	if (!(takes & OPT_HEAD))
+		ph->head = 1;
+	ph->model = ps->cur_model;
 	if ((needs & OPT_MODE) && ph->mode < 0)
 		return fail_hint(ps, "missing mode for", name, "(write "
 				 "nocache, cache or prefill, or {{set mode=...}} "
@@ -481,11 +571,31 @@ static int ph_say(Parser *ps, Placeholder *ph, const char *p, const char *end)
 	return 0;
 }
 
+/* "range LO HI": two indices, printed as "LO..HI", "LO" or "none". */
+static int ph_range(Parser *ps, Placeholder *ph, const char *p,
+		    const char *end)
+{
+	Word lo, hi, extra;
+	if (!word_next(&p, end, &lo) || !word_next(&p, end, &hi) ||
+	    word_next(&p, end, &extra) || !index_parse(&lo, &ph->row) ||
+	    !index_parse(&hi, &ph->col)) {
+		Word w = { "range", 5 };
+		return fail_hint(ps, "bad", &w, "(expected range LO HI, like "
+				 "range 1 P-1)");
+	}
+	ph->kind = PH_FACT;
+	ph->what = FACT_RANGE;
+	ph->layer = ph->head = 1;
+	ph->model = ps->cur_model;
+	return 0;
+}
+
 /* Parses a placeholder body [p, end), already trimmed. */
 static int ph_parse(Parser *ps, const char *p, const char *end,
 		    Placeholder *ph)
 {
-	*ph = (Placeholder){ .line = ps->line, .mode = -1 };
+	*ph = (Placeholder){ .line = ps->line, .mode = -1, .layer = 0,
+			     .head = 0, .model = ps->cur_model };
 	if (p < end && *p == '?') {
 		ph->answer = true;
 		p++;
@@ -497,6 +607,8 @@ static int ph_parse(Parser *ps, const char *p, const char *end,
 	}
 	if (word_is(&name, "say"))
 		return ph_say(ps, ph, p, end);
+	if (word_is(&name, "range"))
+		return ph_range(ps, ph, p, end);
 	if (ph_name(ps, ph, &name))
 		return ps->err->code;
 	while (word_next(&p, end, &w))
@@ -508,14 +620,15 @@ static int ph_parse(Parser *ps, const char *p, const char *end,
 /* {{set mode=cache step=T}}: defaults for the placeholders below. */
 static int set_parse(Parser *ps, const char *p, const char *end)
 {
-	Placeholder ph = { .kind = PH_COUNTER, .mode = -1 };
+	Placeholder ph = { .kind = PH_GRID, .what = MAT_Q, .mode = -1 };
 	Word w;
 	while (word_next(&p, end, &w)) {
 		Word key, val;
-		if (!word_split(&w, &key, &val) ||
-		    !(opt_bit(&key, true) & (OPT_MODE | OPT_STEP)))
-			return fail(ps, "set takes mode=... and step=..., not",
-				    &w);
+		unsigned bit = word_split(&w, &key, &val) ? opt_bit(&key, true)
+							    : 0;
+		if (!(bit & (OPT_MODE | OPT_STEP | OPT_LAYER | OPT_HEAD)))
+			return fail(ps, "set takes mode=, step=, layer= and "
+				    "head=, not", &w);
 		if (opt_apply(ps, &ph, &w))
 			return ps->err->code;
 	}
@@ -523,6 +636,35 @@ static int set_parse(Parser *ps, const char *p, const char *end)
 		ps->def_mode = ph.mode;
 	if (ph.step.set)
 		ps->def_step = ph.step;
+	if (ph.layer)
+		ps->def_layer = ph.layer;
+	if (ph.head)
+		ps->def_head = ph.head;
+	return 0;
+}
+
+/*
+ * {{model NAME}}: the placeholders below read a run of the bundled model
+ * NAME with its own prompt and generate count.
+ */
+static int model_directive(Parser *ps, const Word *name)
+{
+	Template *tp = ps->tp;
+	if (name->len >= SHEET_MODEL_NAME_MAX)
+		return fail(ps, "model name too long:", name);
+	for (int i = 0; i < tp->n_models; i++) {
+		if (word_is(name, tp->models[i])) {
+			ps->cur_model = i;
+			return 0;
+		}
+	}
+	if (tp->n_models == SHEET_MAX_MODELS)
+		return fail_hint(ps, "too many models at", name,
+				 "(a sheet may name 4)");
+	memcpy(tp->models[tp->n_models], name->s, name->len);
+	tp->models[tp->n_models][name->len] = '\0';
+	tp->model_lines[tp->n_models] = ps->line;
+	ps->cur_model = tp->n_models++;
 	return 0;
 }
 
@@ -587,6 +729,14 @@ static int body_parse(Parser *ps, const char *b, const char *e, bool *printed)
 		return 0;
 	if (word_next(&p, e, &first) && word_is(&first, "set"))
 		return set_parse(ps, p, e);
+	Word arg, more;
+	const char *q = p;
+	if (word_is(&first, "model") && word_next(&q, e, &arg) &&
+	    !memchr(arg.s, '=', arg.len)) {
+		if (word_next(&q, e, &more))
+			return fail(ps, "model takes one name, not", &more);
+		return model_directive(ps, &arg);
+	}
 	TmplItem it = { .is_ph = true };
 	if (ph_parse(ps, b, e, &it.ph))
 		return ps->err->code;
@@ -635,7 +785,7 @@ int sheet_tmpl_parse(const char *source, const char *text, size_t len,
 		     Template *tp, KvError *err)
 {
 	*tp = (Template){ .source = source, .text = text };
-	Parser ps = { .tp = tp, .err = err, .def_mode = -1 };
+	Parser ps = { .tp = tp, .err = err, .def_mode = -1, .cur_model = -1 };
 	const char *p = text, *end = text + len;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));

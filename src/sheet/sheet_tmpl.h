@@ -29,6 +29,8 @@ typedef enum PhKind {
 	PH_CHOICES, /* grid of the token each mode picks at each step */
 	PH_SAY,     /* literal answer text */
 	PH_COPY,    /* "ANSWER KEY" or a name line, by copy */
+	PH_SLOTS,   /* grid: the K/V column in each cache slot of a layer */
+	PH_FORMULA, /* cache size from the closed form, from model sizes */
 } PhKind;
 
 /* Matrices a template can name: the trace's, then the model's weights. */
@@ -36,7 +38,8 @@ enum {
 	SHEET_W_Q = MAT_COUNT, /* (d_k, d_model) */
 	SHEET_W_K,             /* (d_k, d_model) */
 	SHEET_W_V,             /* (d_v, d_model) */
-	SHEET_W_OUT,           /* (vocab, d_v) */
+	SHEET_W_OUT,           /* (vocab, out_dim) */
+	SHEET_W_O,             /* (d_model, n_heads·d_v); stacked only */
 	SHEET_MAT_COUNT
 };
 
@@ -56,6 +59,13 @@ typedef enum SheetFact {
 	FACT_SCALE,      /* the score scale */
 	FACT_ELEM_BYTES, /* bytes per cached cell */
 	FACT_DASH,       /* the masked-cell mark, as grids print it */
+	FACT_N_LAYERS,
+	FACT_N_HEADS,
+	FACT_N_KV_HEADS,
+	FACT_WINDOW,     /* window of `layer`: W, or "global" */
+	FACT_KV_HEAD,    /* the K/V head query head `head` reads */
+	FACT_RANGE,      /* row..col as "1..3", "1", or "none" */
+	FACT_EVICTED,    /* the evicted-cell mark, as grids print it */
 	FACT_COUNT
 } SheetFact;
 
@@ -76,6 +86,17 @@ typedef enum SheetCounter {
 	CTR_COUNT
 } SheetCounter;
 
+/* PH_FORMULA: what the closed form assumes and returns. */
+enum {
+	FORMULA_GLOBAL = 1 << 0, /* every layer global (W_l = t) */
+	FORMULA_MHA = 1 << 1,    /* one K/V head per query head */
+	FORMULA_BYTES = 1 << 2,  /* bytes instead of cells */
+	FORMULA_SAVED = 1 << 3,  /* minus the closed form of the model as is */
+};
+
+/* Most {{model NAME}} directives in one template. */
+enum { SHEET_MAX_MODELS = 4, SHEET_MODEL_NAME_MAX = 32 };
+
 /* A step or index: a number, or P / T plus an offset ("T-1", "P+1"). */
 typedef struct SheetIndex {
 	char base; /* 0 for a plain number, else 'P' or 'T' */
@@ -95,9 +116,15 @@ typedef struct Placeholder {
 	SheetIndex col;    /* PH_CELL */
 	unsigned given;    /* grid answer: bit 1<<CellStatus shown anyway */
 	bool marks;        /* grid: mark recomputed '*' and reused '^' cells */
+	bool hidemask;     /* answer grid: masked cells blank in the student copy */
 	int status;        /* PH_CELLS / PH_COLS: the CellStatus counted */
 	unsigned of;       /* PH_CELLS / PH_COLS: bit 1<<Matrix counted */
 	int width;         /* inline answer: minimum width; 0 = default */
+	int layer;         /* 1-based layer (set default, else 1) */
+	int head;          /* 1-based head; K and V: the K/V head */
+	bool layer_given;  /* layer= on the placeholder itself */
+	unsigned formula;  /* PH_FORMULA: FORMULA_* bits */
+	int model;         /* run: -1 the command line's, else Template.models */
 	size_t text_at;    /* PH_SAY: text offset in the template */
 	size_t text_len;
 } Placeholder;
@@ -124,6 +151,10 @@ typedef struct Template {
 	int n_items;
 	TmplLine *lines;
 	int n_lines;
+	/* {{model NAME}}: bundled models the sheet runs, in order of use */
+	char models[SHEET_MAX_MODELS][SHEET_MODEL_NAME_MAX];
+	int model_lines[SHEET_MAX_MODELS]; /* line of each name's first use */
+	int n_models;
 } Template;
 
 /*
