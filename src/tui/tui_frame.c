@@ -51,6 +51,47 @@ static void draw_header(TuiBuf *b, const TuiView *v, const TuiState *s,
 		tui_buf_put(b, kx, r.y, r.x + r.w, ROLE_DIM, keys);
 }
 
+/* " (K, V: shared by heads 3-4)": the query heads reading KV head g. */
+static void kv_sharing(const Model *m, int g, char *out, size_t n)
+{
+	int group = m->n_heads / m->n_kv_heads;
+	if (group == 1)
+		snprintf(out, n, " (K, V: head %d's own)", g);
+	else
+		snprintf(out, n, " (K, V: shared by heads %d-%d)",
+			 (g - 1) * group + 1, g * group);
+}
+
+/*
+ * "layer 2/3 (local, window 2)  head 1/2 → KV head 1 (K, V: shared by
+ * heads 1-2)", and the keys that change them when there is room.
+ */
+static void draw_select(TuiBuf *b, const TuiView *v, const TuiState *s,
+			TuiRect r)
+{
+	const Model *m = trace_model(v->t);
+	int x_end = r.x + r.w, w = trace_window(v->t, s->layer);
+	int g = tui_state_head_of(s, v->t, MAT_K);
+	char buf[160], share[64];
+	snprintf(buf, sizeof buf, "layer %d/%d", s->layer, s->layers);
+	int x = tui_buf_put(b, r.x, r.y, x_end, ROLE_CURRENT, buf);
+	if (w > 0)
+		snprintf(buf, sizeof buf, " (local, window %d)  ", w);
+	else
+		snprintf(buf, sizeof buf, " (global)  ");
+	x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, buf);
+	snprintf(buf, sizeof buf, "head %d/%d", s->head, s->heads);
+	x = tui_buf_put(b, x, r.y, x_end, ROLE_CURRENT, buf);
+	snprintf(buf, sizeof buf, " %s KV head %d", v->ascii ? "->" : "→", g);
+	x = tui_buf_put(b, x, r.y, x_end, ROLE_TITLE, buf);
+	kv_sharing(m, g, share, sizeof share);
+	x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, share);
+	const char *keys = "< > layer  , . head";
+	int kx = x_end - tui_text_width(keys);
+	if (kx > x + 1)
+		tui_buf_put(b, kx, r.y, x_end, ROLE_DIM, keys);
+}
+
 /* "1:the 2:cat [3:sat] | 4:? ...": later generated tokens are hidden. */
 static void draw_tokens(TuiBuf *b, const TuiView *v, const TuiState *s,
 			TuiRect r)
@@ -88,15 +129,25 @@ static void draw_legend(TuiBuf *b, const TuiView *v, TuiRect r)
 		{ CELL_REUSED, "1", " reused (cache)  " },
 		{ CELL_RECOMPUTED, "1", " recomputed  " },
 		{ CELL_MASKED, " ", " masked  " },
+		{ CELL_EVICTED, " ", " evicted  " },
 	};
+	/* evicted cells exist only in models with a sliding window */
+	size_t n = sizeof items / sizeof items[0] - 1;
+	for (int l = 1; l <= trace_layers(v->t); l++)
+		if (trace_window(v->t, l) > 0)
+			n = sizeof items / sizeof items[0];
 	int x_end = r.x + r.w;
 	int x = tui_buf_put(b, r.x, r.y, x_end, ROLE_TITLE, "legend ");
-	for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
+	/* with five statuses, 80 columns keep the cursor's entry */
+	bool short_reused = n == sizeof items / sizeof items[0] && r.w < 88;
+	for (size_t i = 0; i < n; i++) {
 		Role role = tui_status_role(items[i].st);
+		const char *text = items[i].st == CELL_REUSED && short_reused
+					   ? " reused  " : items[i].text;
 		x = tui_buf_put(b, x, r.y, x_end, role, items[i].sample);
 		x = tui_buf_put(b, x, r.y, x_end, role,
 				tui_status_glyph(items[i].st, v->ascii));
-		x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, items[i].text);
+		x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, text);
 	}
 	x = tui_buf_put(b, x, r.y, x_end, ROLE_CURSOR, v->ascii ? ">" : "▶");
 	x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, " cursor  ");
@@ -127,6 +178,8 @@ void tui_render_frame(TuiBuf *b, const TuiView *v, const TuiState *s)
 		return;
 	}
 	draw_header(b, v, s, l.header);
+	if (l.select.h > 0)
+		draw_select(b, v, s, l.select);
 	draw_tokens(b, v, s, l.tokens);
 	for (int m = 0; m < MODE_COUNT; m++)
 		if (l.shown[m])

@@ -37,6 +37,7 @@ typedef struct Cell {
 	const Model *m;
 	Matrix mat;
 	int r, c;
+	int layer;       /* the layer shown, 1-based */
 	const char *dot; /* "·" or "*" */
 } Cell;
 
@@ -47,23 +48,32 @@ static void add_num(Str *o, const Cell *k, double x, bool paren_neg)
 	str_add(o, paren_neg && buf[0] == '-' ? "(%s)" : "%s", buf);
 }
 
-static double trace_or_zero(const Cell *k, Matrix mat, int r, int c)
+static double value_or_zero(const Cell *k, int layer, int head, Matrix mat,
+			    int r, int c)
 {
 	double x = 0;
-	trace_value(k->v->t, mat, r, c, &x);
+	trace_value_at(k->v->t, layer, head, mat, r, c, &x);
 	return x;
 }
 
-/* "(w1·x1 + w2·x2 + ...)" for a weight row against a trace column. */
-static void add_terms_w(Str *o, const Cell *k, const double *w, int n,
-			Matrix mat, int col)
+/* A cell of `mat` in the selected layer and head (KV head for K, V). */
+static double trace_or_zero(const Cell *k, Matrix mat, int r, int c)
+{
+	return value_or_zero(k, tui_state_layer_of(k->s, mat),
+			     tui_state_head_of(k->s, k->v->t, mat), mat, r, c);
+}
+
+/* "(w1·x1 + w2·x2 + ...)": a weight row against a trace column. */
+static void add_terms_at(Str *o, const Cell *k, const double *w, int n,
+			 int layer, Matrix mat, int col)
 {
 	str_add(o, "(");
 	for (int i = 0; i < n; i++) {
 		str_add(o, i ? " + " : "");
 		add_num(o, k, w[i], true);
 		str_add(o, "%s", k->dot);
-		add_num(o, k, trace_or_zero(k, mat, i + 1, col), true);
+		add_num(o, k, value_or_zero(k, layer, 1, mat, i + 1, col),
+			true);
 	}
 	str_add(o, ")");
 }
@@ -72,12 +82,45 @@ static void add_result(Str *o, const Cell *k)
 {
 	double x;
 	str_add(o, " = ");
-	if (trace_value(k->v->t, k->mat, k->r, k->c, &x))
+	if (trace_value_at(k->v->t, tui_state_layer_of(k->s, k->mat),
+			   tui_state_head_of(k->s, k->v->t, k->mat), k->mat,
+			   k->r, k->c, &x))
 		add_num(o, k, x, false);
+}
+
+/* First key query c sees: 1, or c-W+1 in a sliding-window layer. */
+static int first_key(const Cell *k, int c)
+{
+	int w = trace_window(k->v->t, k->layer);
+	return w > 0 && c - w + 1 > 1 ? c - w + 1 : 1;
+}
+
+/*
+ * "L2.H1 " before a cell of a stacked model: the layer, and the query
+ * head (Q S A Z) or the KV head (K V, "L2.KV1 "). Classic models: none.
+ */
+static void add_where(Str *o, const Cell *k)
+{
+	if (!k->m->stacked || k->mat == MAT_LOGITS)
+		return;
+	str_add(o, "L%d", k->layer);
+	int heads = trace_heads(k->v->t, k->mat);
+	if (k->mat == MAT_K || k->mat == MAT_V)
+		str_add(o, ".KV%d", tui_state_head_of(k->s, k->v->t, k->mat));
+	else if (heads > 1 || k->mat == MAT_Q || k->mat == MAT_S ||
+		 k->mat == MAT_A || k->mat == MAT_Z)
+		str_add(o, ".H%d", k->s->head);
+	str_add(o, " ");
 }
 
 static void explain_x(Str *o, const Cell *k)
 {
+	if (k->layer > 1) {
+		str_add(o, "X[%d,%d] = H[%d,%d] of layer %d, the layer below",
+			k->r, k->c, k->r, k->c, k->layer - 1);
+		add_result(o, k);
+		return;
+	}
 	int tok = trace_token(k->v->t, k->c);
 	str_add(o, "X[%d,%d] = embedding of \"%s\", row %d", k->r, k->c,
 		k->m->vocab[tok], k->r);
@@ -88,13 +131,18 @@ static void explain_x(Str *o, const Cell *k)
 
 static void explain_proj(Str *o, const Cell *k)
 {
-	const double *w = k->mat == MAT_Q ? k->m->wq
-			: k->mat == MAT_K ? k->m->wk : k->m->wv;
+	int l = k->layer - 1, h = tui_state_head_of(k->s, k->v->t, k->mat) - 1;
+	const double *w = k->mat == MAT_Q ? model_wq(k->m, l, h)
+			: k->mat == MAT_K ? model_wk(k->m, l, h)
+					  : model_wv(k->m, l, h);
 	const char *name = matrix_name(k->mat);
-	str_add(o, "%s[%d,%d] = W_%s row %d %s x%d = ", name, k->r, k->c, name,
-		k->r, k->dot, k->c);
-	add_terms_w(o, k, w + (size_t)(k->r - 1) * (size_t)k->m->d_model,
-		    k->m->d_model, MAT_X, k->c);
+	str_add(o, "%s[%d,%d] = W_%s", name, k->r, k->c, name);
+	/* the model file's section name: [L2.H1.W_K] */
+	if (k->m->stacked)
+		str_add(o, " of L%d.H%d", k->layer, h + 1);
+	str_add(o, " row %d %s x%d = ", k->r, k->dot, k->c);
+	add_terms_at(o, k, w + (size_t)(k->r - 1) * (size_t)k->m->d_model,
+		     k->m->d_model, k->layer, MAT_X, k->c);
 	add_result(o, k);
 }
 
@@ -125,8 +173,8 @@ static void explain_a(Str *o, const Cell *k)
 		k->c, e);
 	add_num(o, k, trace_or_zero(k, MAT_S, k->r, k->c), true);
 	str_add(o, " / (");
-	for (int i = 1; i <= k->c; i++) {
-		str_add(o, "%s%s", i > 1 ? " + " : "", e);
+	for (int i = first_key(k, k->c); i <= k->c; i++) {
+		str_add(o, "%s%s", i > first_key(k, k->c) ? " + " : "", e);
 		add_num(o, k, trace_or_zero(k, MAT_S, i, k->c), true);
 	}
 	str_add(o, ")");
@@ -137,8 +185,8 @@ static void explain_z(Str *o, const Cell *k)
 {
 	str_add(o, "Z[%d,%d] = V row %d %s A column %d = (", k->r, k->c, k->r,
 		k->dot, k->c);
-	for (int i = 1; i <= k->c; i++) {
-		str_add(o, i > 1 ? " + " : "");
+	for (int i = first_key(k, k->c); i <= k->c; i++) {
+		str_add(o, i > first_key(k, k->c) ? " + " : "");
 		add_num(o, k, trace_or_zero(k, MAT_V, k->r, i), true);
 		str_add(o, "%s", k->dot);
 		add_num(o, k, trace_or_zero(k, MAT_A, i, k->c), true);
@@ -147,13 +195,40 @@ static void explain_z(Str *o, const Cell *k)
 	add_result(o, k);
 }
 
+/* H[r,c] = x + W_O row r · concat(z_1..z_H), the heads' z stacked. */
+static void explain_h(Str *o, const Cell *k)
+{
+	int dv = k->m->d_v, n = k->m->n_heads * dv;
+	const double *w = model_wo(k->m, k->layer - 1) + (size_t)(k->r - 1) *
+							 (size_t)n;
+	str_add(o, "H[%d,%d] = x%d + W_O row %d %s concat(z heads 1-%d) = ",
+		k->r, k->c, k->c, k->r, k->dot, k->m->n_heads);
+	add_num(o, k, value_or_zero(k, k->layer, 1, MAT_X, k->r, k->c), true);
+	str_add(o, " + (");
+	for (int j = 0; j < n; j++) {
+		str_add(o, j ? " + " : "");
+		add_num(o, k, w[j], true);
+		str_add(o, "%s", k->dot);
+		add_num(o, k, value_or_zero(k, k->layer, j / dv + 1, MAT_Z,
+					    j % dv + 1, k->c), true);
+	}
+	str_add(o, ")");
+	add_result(o, k);
+}
+
 static void explain_logits(Str *o, const Cell *k)
 {
 	const char *tok = k->m->vocab[k->r - 1];
-	str_add(o, "logit \"%s\" = W_out row %d %s z%d = ", tok, k->r, k->dot,
-		k->c);
-	add_terms_w(o, k, k->m->wout + (size_t)(k->r - 1) * (size_t)k->m->d_v,
-		    k->m->d_v, MAT_Z, k->c);
+	int dim = model_out_dim(k->m), last = trace_layers(k->v->t);
+	/* a stacked model's logits read h of the last layer, else z */
+	Matrix in = k->m->stacked ? MAT_H : MAT_Z;
+	str_add(o, "logit \"%s\" = W_out row %d %s %c%d", tok, k->r, k->dot,
+		k->m->stacked ? 'h' : 'z', k->c);
+	if (k->m->stacked)
+		str_add(o, " of layer %d", last);
+	str_add(o, " = ");
+	add_terms_at(o, k, k->m->wout + (size_t)(k->r - 1) * (size_t)dim, dim,
+		     k->m->stacked ? last : 1, in, k->c);
 	add_result(o, k);
 	int chosen = trace_step(k->v->t, k->s->step, k->s->focus)->chosen;
 	if (chosen == k->r - 1)
@@ -168,8 +243,9 @@ static void note_reused(Str *o, const Cell *k)
 		return;
 	if (k->mat == MAT_S && k->r < p->proj_lo)
 		str_add(o, ", k%d reused from cache", k->r);
-	if (k->mat == MAT_Z && p->proj_lo > 1)
-		str_add(o, ", v1..v%d reused from cache", p->proj_lo - 1);
+	int v0 = first_key(k, k->c);
+	if (k->mat == MAT_Z && p->proj_lo > v0)
+		str_add(o, ", v%d..v%d reused from cache", v0, p->proj_lo - 1);
 }
 
 static void note_status(Str *o, const Cell *k, CellStatus st)
@@ -199,6 +275,35 @@ static void explain_absent(Str *o, const Cell *k)
 		str_add(o, " (only the new query column is computed)");
 }
 
+static void explain_masked(Str *o, const Cell *k)
+{
+	str_add(o, "%s[%d,%d] is masked: ", matrix_name(k->mat), k->r, k->c);
+	if (k->r > k->c)
+		str_add(o, "key %d comes after query %d", k->r, k->c);
+	else
+		str_add(o, "key %d is outside query %d's window of %d "
+			"(keys %d-%d)", k->r, k->c,
+			trace_window(k->v->t, k->layer), first_key(k, k->c),
+			k->c);
+	str_add(o, ", so it is never computed");
+}
+
+/*
+ * A sliding-window cache keeps W slots; column c sits in slot (c-1) mod W
+ * until column c+W takes that slot.
+ */
+static void explain_evicted(Str *o, const Cell *k)
+{
+	int w = trace_window(k->v->t, k->layer);
+	int hi = trace_step(k->v->t, k->s->step, k->s->focus)->info.hi;
+	int slot = (k->c - 1) % w;
+	int now = hi - (hi - 1 - slot) % w;
+	str_add(o, "%s[%d,%d] evicted: layer %d caches only the last %d "
+		"columns; column %d left slot %d, which now holds column %d",
+		matrix_name(k->mat), k->r, k->c, k->layer, w, k->c, slot + 1,
+		now);
+}
+
 int tui_inspect_text(const TuiView *v, const TuiState *s, char *out,
 		     size_t n)
 {
@@ -206,22 +311,22 @@ int tui_inspect_text(const TuiView *v, const TuiState *s, char *out,
 	out[0] = '\0';
 	Cell k = { .v = v, .s = s, .m = trace_model(v->t), .mat = s->cur_mat,
 		   .r = s->cur_row, .c = s->cur_col,
+		   .layer = tui_state_layer_of(s, s->cur_mat),
 		   .dot = v->ascii ? "*" : "·" };
-	CellStatus st = trace_status(v->t, s->step, s->focus, k.mat, k.r, k.c);
+	CellStatus st = trace_status_at(v->t, s->step, s->focus, k.layer,
+					k.mat, k.r, k.c);
+	add_where(&o, &k);
 	if (st == CELL_ABSENT) {
 		explain_absent(&o, &k);
 		return (int)o.len;
 	}
+	if (st == CELL_MASKED) {
+		explain_masked(&o, &k);
+		return (int)o.len;
+	}
 	if (st != CELL_COMPUTED && st != CELL_REUSED &&
 	    st != CELL_RECOMPUTED) {
-		if (st != CELL_MASKED) {
-			str_add(&o, "%s[%d,%d] was evicted from the sliding "
-				"window's cache", matrix_name(k.mat), k.r, k.c);
-			return (int)o.len;
-		}
-		str_add(&o, "%s[%d,%d] is masked: key %d comes after query %d, "
-			"so it is never computed", matrix_name(k.mat), k.r, k.c,
-			k.r, k.c);
+		explain_evicted(&o, &k);
 		return (int)o.len;
 	}
 	if (k.mat == MAT_X)
@@ -234,6 +339,8 @@ int tui_inspect_text(const TuiView *v, const TuiState *s, char *out,
 		explain_a(&o, &k);
 	else if (k.mat == MAT_Z)
 		explain_z(&o, &k);
+	else if (k.mat == MAT_H)
+		explain_h(&o, &k);
 	else if (k.mat == MAT_LOGITS)
 		explain_logits(&o, &k);
 	note_status(&o, &k, st);

@@ -25,6 +25,10 @@ typedef enum Action {
 	ACT_CUR_DOWN,
 	ACT_MAT_NEXT,     /* cursor to the next matrix */
 	ACT_MAT_PREV,
+	ACT_LAYER_NEXT,   /* stacked models: the layer the panes show */
+	ACT_LAYER_PREV,
+	ACT_HEAD_NEXT,    /* multi-head models: the query head shown */
+	ACT_HEAD_PREV,
 	ACT_INSPECT,      /* toggle inspector mode (hjkl move the cursor) */
 	ACT_DIGITS_MORE,
 	ACT_DIGITS_LESS,
@@ -57,7 +61,10 @@ Action tui_key_action(int key, bool inspect);
 /* The binding table and its length, for the help overlay and tests. */
 const KeyBinding *tui_key_table(int *n);
 
-/* One line of help for `a`: "next step". Empty for ACT_NONE. */
+/*
+ * One line of help for `a`: "next step", at most 21 characters. Empty for
+ * ACT_NONE.
+ */
 const char *tui_action_help(Action a);
 
 /*

@@ -25,11 +25,13 @@ void tui_layout_compute(TuiLayout *l, int w, int h, const TuiState *s,
 	if (l->too_small)
 		return;
 	l->header = rect(0, 0, w, 1);
-	l->tokens = rect(0, 1, w, 1);
+	int sel_h = s->selectors ? 1 : 0;
+	l->select = rect(0, 1, w, sel_h);
+	l->tokens = rect(0, 1 + sel_h, w, 1);
 	l->legend = rect(0, h - 1, w, 1);
 	l->inspector = rect(0, h - 1 - TUI_INSPECT_H, w, TUI_INSPECT_H);
 	l->strip = rect(0, l->inspector.y - TUI_STRIP_H, w, TUI_STRIP_H);
-	int py = 2, ph = l->strip.y - py;
+	int py = 2 + sel_h, ph = l->strip.y - py;
 	if (pane_need > TUI_PANE_MAX_NEED)
 		pane_need = TUI_PANE_MAX_NEED;
 	if (s->solo < 0 && 3 * pane_need + 2 <= w) {

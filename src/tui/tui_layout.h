@@ -2,7 +2,8 @@
 #define KVSTEP_TUI_LAYOUT_H
 /*
  * Where each part of the frame goes for a given terminal size. From top to
- * bottom: header (1 row), token strip (1), panes (the rest), comparison
+ * bottom: header (1 row), the layer and head selector (1 row, stacked
+ * models only), token strip (1), panes (the rest), comparison
  * strip (3), inspector (2), legend (1). Panes sit side by side when all
  * three fit, otherwise one pane is shown with a tab bar as its title row.
  */
@@ -27,6 +28,7 @@ typedef struct TuiLayout {
 	int w, h;                  /* the terminal */
 	bool too_small;            /* w < TUI_MIN_W or h < TUI_MIN_H */
 	TuiRect header, tokens;
+	TuiRect select;            /* layer/head row; h = 0 when hidden */
 	TuiRect pane[MODE_COUNT];  /* valid where shown[] */
 	bool shown[MODE_COUNT];
 	bool tabs;                 /* one pane at a time, with a tab bar */

@@ -19,6 +19,7 @@ enum {
 	BLOCK_GAP = 3,     /* columns between blocks on one flow row */
 	LABEL_MAX = 8,     /* longest vocab label shown */
 	MAX_BLOCKS = MAT_COUNT,
+	PANE_MIN_BLOCK_ROWS = 5, /* the cache panel leaves the blocks this */
 };
 
 typedef struct Block {
@@ -47,6 +48,7 @@ typedef struct PaneCtx {
 static const char *const col_prefix[MAT_COUNT] = {
 	[MAT_X] = "x", [MAT_Q] = "q", [MAT_K] = "k", [MAT_V] = "v",
 	[MAT_S] = "q", [MAT_A] = "q", [MAT_Z] = "z", [MAT_LOGITS] = "",
+	[MAT_H] = "h",
 };
 
 static int min_i(int a, int b)
@@ -217,8 +219,9 @@ static void draw_cell(const PaneCtx *p, const Block *bl, int r, int c,
 {
 	TuiBuf *b = p->b;
 	int x_end = p->ax + p->aw, w = p->v->valw[bl->mat];
-	CellStatus st = trace_status(p->v->t, p->s->step, p->mode, bl->mat, r,
-				     c);
+	int layer = tui_state_layer_of(p->s, bl->mat);
+	CellStatus st = trace_status_at(p->v->t, p->s->step, p->mode, layer,
+					bl->mat, r, c);
 	bool cur = is_cursor(p, bl->mat, r, c);
 	if (cur)
 		tui_buf_put(b, cx, sy, x_end, ROLE_CURSOR,
@@ -227,7 +230,10 @@ static void draw_cell(const PaneCtx *p, const Block *bl, int r, int c,
 		return;
 	char val[64] = "";
 	double x;
-	if (st != CELL_MASKED && trace_value(p->v->t, bl->mat, r, c, &x))
+	if (st != CELL_MASKED && st != CELL_EVICTED &&
+	    trace_value_at(p->v->t, layer, tui_state_head_of(p->s, p->v->t,
+							      bl->mat),
+			   bl->mat, r, c, &x))
 		tui_format_value(x, p->s->digits, val, sizeof val);
 	Role role = cur && p->focused ? ROLE_CURSOR : tui_status_role(st);
 	tui_buf_fill(b, cx + 1, sy, min_i(w + 1, max_i(0, x_end - cx - 1)),
@@ -346,16 +352,21 @@ static void draw_counters(const PaneCtx *p, TuiRect r)
 void tui_render_pane(TuiBuf *b, const TuiView *v, const TuiState *s, Mode m,
 		     TuiRect r, bool tabs)
 {
+	/* the cache panel sits between the blocks and the counters */
+	int cache_h = tui_cache_height(v, r.h - 3 - PANE_MIN_BLOCK_ROWS);
 	PaneCtx p = { .b = b, .v = v, .s = s, .mode = m,
 		      .focused = m == s->focus, .ax = r.x, .ay = r.y + 1,
-		      .aw = r.w, .ah = r.h - 3 };
+		      .aw = r.w, .ah = r.h - 3 - cache_h };
 	draw_title(&p, r, tabs);
 	draw_counters(&p, r);
+	if (cache_h > 0)
+		tui_render_cache(b, v, s, m,
+				 (TuiRect){ r.x, r.y + 1 + p.ah, r.w, cache_h });
 	if (p.ah < 2)
 		return;
 	Block bl[MAX_BLOCKS];
 	const Matrix *list;
-	int n = tui_shown_matrices(&list);
+	int n = tui_shown_matrices(v->t, &list);
 	for (int i = 0; i < n; i++)
 		bl[i] = block_size(&p, list[i]);
 	/*

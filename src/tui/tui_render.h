@@ -9,6 +9,7 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "trace.h"
 #include "tui_buf.h"
@@ -57,6 +58,37 @@ void tui_render_strip(TuiBuf *b, const TuiView *v, const TuiState *s,
 void tui_render_inspector(TuiBuf *b, const TuiView *v, const TuiState *s,
 			  TuiRect r);
 void tui_render_help(TuiBuf *b, const TuiView *v);
+
+/*
+ * Rows the cache panel of a stacked model takes when at most `avail` rows
+ * are free: a title row and one row per layer, fewer when `avail` is
+ * short (then the rows scroll to keep the selected layer). 0 for a
+ * classic model, or when not even a title and one layer fit.
+ */
+int tui_cache_height(const TuiView *v, int avail);
+
+/*
+ * The cache panel of `mode` at the current step inside `r`: per layer,
+ * the K/V columns its cache holds (a sliding-window layer as its ring of
+ * W slots, slot (i-1) mod W holding column i), the column the newest one
+ * pushed out, and the layer's cells and bytes; the title row gives the
+ * totals, which equal the trace's cache_cells and cache_bytes.
+ */
+void tui_render_cache(TuiBuf *b, const TuiView *v, const TuiState *s,
+		      Mode mode, TuiRect r);
+
+/* What one layer's cache holds at a step, read from K's cell statuses. */
+typedef struct TuiLayerCache {
+	int window;      /* 0 for a global layer */
+	int lo, hi;      /* columns held, lo..hi; none when lo > hi */
+	int evicted;     /* column the newest one replaced; 0 if none */
+	uint64_t cells;  /* K and V cells held, over every KV head */
+	uint64_t bytes;  /* cells times the trace's bytes per cell */
+} TuiLayerCache;
+
+/* Fills `out` for `layer` (1-based) of `mode` at `step`. */
+void tui_cache_layer(const Trace *t, int step, Mode mode, int layer,
+		     TuiLayerCache *out);
 
 /*
  * The inspector's text for the cursor cell of `s` (matrix, row, column in

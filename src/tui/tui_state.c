@@ -16,7 +16,24 @@ void tui_state_init(TuiState *s, const Trace *t, int digits)
 		.cur_mat = MAT_S,
 		.cur_row = 1,
 		.cur_col = 1,
+		.layer = 1,
+		.layers = trace_layers(t),
+		.head = 1,
+		.heads = trace_heads(t, MAT_Q),
+		.selectors = trace_model(t)->stacked,
 	};
+}
+
+int tui_state_layer_of(const TuiState *s, Matrix mat)
+{
+	return mat == MAT_LOGITS ? 1 : s->layer;
+}
+
+int tui_state_head_of(const TuiState *s, const Trace *t, Matrix mat)
+{
+	if (mat == MAT_K || mat == MAT_V)
+		return model_kv_head(trace_model(t), s->head - 1) + 1;
+	return trace_heads(t, mat) > 1 ? s->head : 1;
 }
 
 void tui_state_extent(const TuiState *s, const Trace *t, Mode mode,
@@ -31,14 +48,20 @@ void tui_state_extent(const TuiState *s, const Trace *t, Mode mode,
 						: trace_matrix_rows(t, mat);
 }
 
-/* Layer outputs (H) of stacked models are not drawn yet. */
-static const Matrix shown[] = { MAT_X, MAT_Q, MAT_K, MAT_V,
-				MAT_S, MAT_A, MAT_Z, MAT_LOGITS };
+static const Matrix shown_classic[] = { MAT_X, MAT_Q, MAT_K, MAT_V,
+					MAT_S, MAT_A, MAT_Z, MAT_LOGITS };
+/* H sits before the logits, which read H of the last layer. */
+static const Matrix shown_stacked[] = { MAT_X, MAT_Q, MAT_K, MAT_V, MAT_S,
+					MAT_A, MAT_Z, MAT_H, MAT_LOGITS };
 
-int tui_shown_matrices(const Matrix **list)
+int tui_shown_matrices(const Trace *t, const Matrix **list)
 {
-	*list = shown;
-	return (int)(sizeof shown / sizeof shown[0]);
+	if (trace_model(t)->stacked) {
+		*list = shown_stacked;
+		return (int)(sizeof shown_stacked / sizeof shown_stacked[0]);
+	}
+	*list = shown_classic;
+	return (int)(sizeof shown_classic / sizeof shown_classic[0]);
 }
 
 static int clamp(int v, int lo, int hi)
@@ -105,7 +128,7 @@ static bool cursor_move(TuiState *s, const Trace *t, int drow, int dcol)
 static bool matrix_move(TuiState *s, const Trace *t, int d)
 {
 	const Matrix *list;
-	int n = tui_shown_matrices(&list), at = 0;
+	int n = tui_shown_matrices(t, &list), at = 0;
 	for (int i = 0; i < n; i++)
 		if (list[i] == s->cur_mat)
 			at = i;
@@ -113,6 +136,15 @@ static bool matrix_move(TuiState *s, const Trace *t, int d)
 	/* land on the newest column, where this step's work is */
 	s->cur_col = newest_column(s, t);
 	tui_state_clamp(s, t);
+	return true;
+}
+
+/* Steps `*v` by d through 1..n, wrapping; false when there is one choice. */
+static bool cycle(int *v, int n, int d)
+{
+	if (n <= 1)
+		return false;
+	*v = (*v - 1 + n + d) % n + 1;
 	return true;
 }
 
@@ -163,6 +195,14 @@ bool tui_state_apply(TuiState *s, const Trace *t, Action a)
 		return matrix_move(s, t, 1);
 	case ACT_MAT_PREV:
 		return matrix_move(s, t, -1);
+	case ACT_LAYER_NEXT:
+		return cycle(&s->layer, s->layers, 1);
+	case ACT_LAYER_PREV:
+		return cycle(&s->layer, s->layers, -1);
+	case ACT_HEAD_NEXT:
+		return cycle(&s->head, s->heads, 1);
+	case ACT_HEAD_PREV:
+		return cycle(&s->head, s->heads, -1);
 	case ACT_INSPECT:
 		s->inspect = !s->inspect;
 		return true;

@@ -30,11 +30,17 @@ typedef struct TuiState {
 	Matrix cur_mat; /* cell cursor: matrix, 1-based row and column */
 	int cur_row;
 	int cur_col;
+	int layer;      /* the layer the panes show, 1..layers */
+	int layers;     /* the model's layers; 1 for a classic file */
+	int head;       /* the query head shown, 1..heads; K and V show the
+			 * KV head it reads */
+	int heads;      /* query heads per layer */
+	bool selectors; /* a stacked model: the layer/head row and keys */
 } TuiState;
 
 /*
- * The state for trace `t` at step 1: all panes, focus on no cache, cursor
- * on S[1,1]. `digits` < 0 picks TUI_DIGITS_DEFAULT; others are clamped.
+ * The state for trace `t` at step 1: all panes, focus on no cache, layer 1
+ * head 1, cursor on S[1,1]. `digits` < 0 picks TUI_DIGITS_DEFAULT; others are clamped.
  */
 void tui_state_init(TuiState *s, const Trace *t, int digits);
 
@@ -52,10 +58,20 @@ void tui_state_extent(const TuiState *s, const Trace *t, Mode mode,
 		      Matrix mat, int *rows, int *lo, int *hi);
 
 /*
- * The matrices a pane shows, in display order: X Q K V S A Z logits.
+ * The matrices a pane of trace `t` shows, in display order: X Q K V S A Z
+ * logits, with H (the layer output) before the logits in a stacked model.
  * Returns how many; *list points at a constant table.
  */
-int tui_shown_matrices(const Matrix **list);
+int tui_shown_matrices(const Trace *t, const Matrix **list);
+
+/* The layer the trace files `mat` under for the selection: 1 for logits. */
+int tui_state_layer_of(const TuiState *s, Matrix mat);
+
+/*
+ * The head of `mat` for the selection (1-based): the selected query head
+ * for Q S A Z, the KV head that query head reads for K and V, else 1.
+ */
+int tui_state_head_of(const TuiState *s, const Trace *t, Matrix mat);
 
 /* Keeps the cursor inside the focused pane's current extent. */
 void tui_state_clamp(TuiState *s, const Trace *t);

@@ -13,7 +13,8 @@ static const TuiStyle colour_theme[ROLE_COUNT] = {
 	[ROLE_REUSED] = { TC_BLACK, TC_CYAN, 0 },
 	[ROLE_RECOMPUTED] = { TC_WHITE, TC_RED, TA_BOLD },
 	[ROLE_MASKED] = { TC_DEFAULT, TC_DEFAULT, 0 },
-	[ROLE_EVICTED] = { TC_DEFAULT, TC_DEFAULT, TA_DIM },
+	/* a light grey slot with a black x: no value left, yet visible */
+	[ROLE_EVICTED] = { TC_BLACK, TC_WHITE, 0 },
 	[ROLE_CURSOR] = { TC_BLACK, TC_YELLOW, TA_BOLD },
 	[ROLE_PROMPT] = { TC_DEFAULT, TC_DEFAULT, TA_BOLD },
 	[ROLE_GENERATED] = { TC_MAGENTA, TC_DEFAULT, TA_BOLD },
@@ -61,10 +62,7 @@ TuiStyle tui_theme_style(Role r, bool mono)
 	return mono ? mono_theme[r] : colour_theme[r];
 }
 
-/*
- * If-chains rather than switches: statuses after CELL_MASKED (evicted,
- * for sliding windows) all draw as evicted.
- */
+/* If-chains rather than switches: anything after CELL_MASKED is evicted. */
 Role tui_status_role(CellStatus s)
 {
 	if (s == CELL_ABSENT)

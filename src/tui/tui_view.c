@@ -28,19 +28,38 @@ int tui_format_value(double x, int digits, char *out, size_t n)
 	return len < 0 ? 0 : len;
 }
 
-/* Widest formatted value of `mat` anywhere in the trace. */
-static int widest_value(const Trace *t, Matrix mat, int digits)
+/* Widest formatted value of one layer and head of `mat`. */
+static int widest_in(const Trace *t, int layer, int head, Matrix mat,
+		     int digits)
 {
 	int w = 1, T = trace_steps(t), rows = trace_matrix_rows(t, mat);
 	char buf[64];
 	for (int c = 1; c <= T; c++) {
 		for (int r = 1; r <= rows; r++) {
 			double x;
-			if (!trace_value(t, mat, r, c, &x))
+			if (!trace_value_at(t, layer, head, mat, r, c, &x))
 				continue;
 			int len = tui_format_value(x, digits, buf, sizeof buf);
 			if (len > w)
 				w = len;
+		}
+	}
+	return w;
+}
+
+/*
+ * Widest formatted value of `mat` in every layer and head, so a block
+ * keeps its width when the teacher picks another layer or head.
+ */
+static int widest_value(const Trace *t, Matrix mat, int digits)
+{
+	int w = 1;
+	int layers = mat == MAT_LOGITS ? 1 : trace_layers(t);
+	for (int l = 1; l <= layers; l++) {
+		for (int h = 1; h <= trace_heads(t, mat); h++) {
+			int x = widest_in(t, l, h, mat, digits);
+			if (x > w)
+				w = x;
 		}
 	}
 	return w;
@@ -61,7 +80,7 @@ void tui_view_init(TuiView *v, const Trace *t, bool ascii, int digits)
 	*v = (TuiView){ .t = t, .ascii = ascii, .digits = digits };
 	int T = trace_steps(t);
 	const Matrix *list;
-	int n = tui_shown_matrices(&list);
+	int n = tui_shown_matrices(t, &list);
 	for (int i = 0; i < n; i++) {
 		Matrix m = list[i];
 		int w = widest_value(t, m, digits);
