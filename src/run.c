@@ -92,6 +92,12 @@ static int lockstep_run(Lockstep *L, KvError *err)
 		trace_set_token(L->trace, step, L->tokens[step - 1]);
 		for (int mode = 0; mode < MODE_COUNT; mode++)
 			step_mode(L, step, (Mode)mode);
+		const TraceOverflow *o = trace_overflow(L->trace);
+		if (o->found)
+			return kv_error_set(err, EX_DATAERR,
+					    "%s: the numbers overflow at step %d: %s[%d,%d] of layer %d, head %d is not finite; use smaller weights",
+					    L->m->source, step, matrix_name(o->mat),
+					    o->row, o->col, o->layer, o->head);
 		int next = L->last[MODE_NOCACHE].chosen;
 		for (int mode = 0; mode < MODE_COUNT; mode++)
 			if (L->last[mode].info.hi == step &&

@@ -28,6 +28,8 @@ int run_config_check(const Model *m, const RunConfig *cfg, KvError *err);
 /*
  * Builds the trace of all three modes. Returns NULL with `err` set:
  * EX_USAGE for a bad configuration, EX_OSERR when memory runs out,
+ * EX_DATAERR when a value overflows to infinity or NaN (named by step,
+ * matrix, cell, layer and head),
  * EX_SOFTWARE if the modes ever disagree (a bug, never expected).
  */
 Trace *run_trace(const Model *m, const RunConfig *cfg, KvError *err);

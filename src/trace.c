@@ -1,5 +1,6 @@
 #include "trace.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@ struct Trace {
 	TraceStep *steps;              /* (T, MODE_COUNT) */
 	size_t bytes;                  /* memory held, for trace_memory */
 	uint64_t mismatches;
+	TraceOverflow overflow;        /* the first value that was not finite */
 };
 
 /* Shapes of the stored matrices; H exists only in stacked models. */
@@ -97,6 +99,13 @@ static void record_column(void *ctx, Matrix mat, int layer, int head, int col,
 			  int first_row, const double *v, int n)
 {
 	Trace *t = ctx;
+	for (int r = 0; r < n && !t->overflow.found; r++)
+		if (!isfinite(v[r]))
+			t->overflow = (TraceOverflow){ .found = true,
+						       .layer = layer,
+						       .head = head, .mat = mat,
+						       .row = first_row + r,
+						       .col = col };
 	size_t at = cell_at(t, mat, layer, head, first_row, col);
 	double *dst = t->val[mat] + at;
 	unsigned char *set = t->set[mat] + at;
@@ -123,6 +132,11 @@ void trace_set_token(Trace *t, int pos, int id)
 void trace_set_step(Trace *t, int step, Mode mode, const TraceStep *s)
 {
 	t->steps[(size_t)(step - 1) * MODE_COUNT + mode] = *s;
+}
+
+const TraceOverflow *trace_overflow(const Trace *t)
+{
+	return &t->overflow;
 }
 
 uint64_t trace_mismatches(const Trace *t)

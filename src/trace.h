@@ -60,6 +60,19 @@ EngineSink trace_sink(Trace *t);
 void trace_set_token(Trace *t, int pos, int id);
 /* Records what `mode` did for `step`. */
 void trace_set_step(Trace *t, int step, Mode mode, const TraceStep *s);
+/* Where a value first came out infinite or NaN: a model whose numbers grow
+ * past the range of a double (weights within limits can still compound
+ * over many layers). */
+typedef struct TraceOverflow {
+	bool found;
+	int layer, head;
+	Matrix mat;
+	int row, col;
+} TraceOverflow;
+
+/* The first non-finite value recorded, if any (found = false otherwise). */
+const TraceOverflow *trace_overflow(const Trace *t);
+
 /*
  * Cells that one mode produced with bits different from another mode's.
  * Always 0 unless the engine is broken; run.c refuses such a trace.

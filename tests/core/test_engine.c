@@ -583,6 +583,37 @@ static void test_two_layers_by_hand(void **state)
 	model_free(m);
 }
 
+/*
+ * Weights within the limits can still compound past a double's range over
+ * 16 layers: every layer multiplies h by about 1e12, and S = q·k squares
+ * it, so S overflows in layer 13. The run refuses with the place, never
+ * printing inf or NaN.
+ */
+static void test_overflow_reported(void **state)
+{
+	(void)state;
+	char text[4096];
+	int n = snprintf(text, sizeof text,
+			 "[model]\nvocab = a\nd_model = 1\nd_k = 1\nd_v = 1\n"
+			 "n_layers = 16\nprompt = a\n[embedding]\na = 1e6\n");
+	for (int l = 1; l <= 16; l++)
+		n += snprintf(text + n, sizeof text - (size_t)n,
+			      "[L%d.H1.W_Q]\nrow = 1e6\n[L%d.H1.W_K]\nrow = 1e6\n"
+			      "[L%d.H1.W_V]\nrow = 1e6\n[L%d.W_O]\nrow = 1e6\n",
+			      l, l, l, l);
+	snprintf(text + n, sizeof text - (size_t)n, "[W_out]\na = 1\n");
+	KvError err;
+	kv_error_clear(&err);
+	Model *m = model_parse("big.ini", text, strlen(text), &err);
+	assert_non_null(m);
+	RunConfig cfg = run_config_default(m);
+	assert_null(run_trace(m, &cfg, &err));
+	assert_int_equal(err.code, 65);
+	assert_string_equal(err.msg,
+			    "big.ini: the numbers overflow at step 1: S[1,1] of layer 13, head 1 is not finite; use smaller weights");
+	model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -597,6 +628,7 @@ int main(void)
 		cmocka_unit_test(test_bundled_modes_identical),
 		cmocka_unit_test(test_evicted_statuses),
 		cmocka_unit_test(test_two_layers_by_hand),
+		cmocka_unit_test(test_overflow_reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

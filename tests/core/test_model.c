@@ -176,6 +176,48 @@ static void test_structure_errors(void **state)
 			  "t.ini:6: key given twice in [model] (first on line 5)");
 }
 
+/* The documented limits, each refused with its line. */
+static void test_limits(void **state)
+{
+	(void)state;
+	char vocab[700] = "vocab =";
+	for (int i = 0; i < 65; i++)
+		sprintf(vocab + strlen(vocab), " t%d", i);
+	/* 65 tokens do not fit in a 198-byte line: the line limit speaks first */
+	expect_line_error(3, vocab, "t.ini:3: line is 257 bytes long; the limit is 198");
+	expect_line_error(3, "vocab = a b c abcdefghijklmnopqrstuvwxyz0123456",
+			  "t.ini:3: token 'abcdefghijklmnopqrstuvwxyz0123456' is longer than 31 bytes");
+	expect_line_error(2, "n_heads = 17",
+			  "t.ini:2: n_heads = 17 is outside the limits 1..16");
+	expect_line_error(2, "n_kv_heads = 0",
+			  "t.ini:2: n_kv_heads = 0 is outside the limits 1..16");
+	/* a file over 1 MiB is refused before it is parsed */
+	size_t big = (1u << 20) + 1;
+	char *text = malloc(big + 1);
+	memset(text, ';', big);
+	text[big] = '\0';
+	expect_error(text, "t.ini:1: file is 1048577 bytes; the limit is 1048576");
+	free(text);
+	expect_line_error(17, "row = 1 inf",
+			  "t.ini:17: 'inf' is not a finite number within ±1e6");
+}
+
+/* A vocabulary of 64 tokens is the most a file may have. */
+static void test_vocab_limit(void **state)
+{
+	(void)state;
+	/* 65 tokens "0".."64" make a 192-byte line, within the line limit */
+	char text[4096] = "[model]\nvocab = ";
+	size_t n = strlen(text);
+	for (int i = 0; i < 65; i++)
+		n += (size_t)sprintf(text + n, "%s%d", i ? " " : "", i);
+	strcat(text, "\n");
+	KvError err;
+	kv_error_clear(&err);
+	assert_null(model_parse("t.ini", text, strlen(text), &err));
+	assert_string_equal(err.msg, "t.ini:2: vocab has more than 64 tokens");
+}
+
 static void test_line_too_long(void **state)
 {
 	(void)state;
@@ -396,6 +438,8 @@ int main(void)
 		cmocka_unit_test(test_dimension_limits),
 		cmocka_unit_test(test_structure_errors),
 		cmocka_unit_test(test_line_too_long),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_vocab_limit),
 		cmocka_unit_test(test_comments_and_indent),
 		cmocka_unit_test(test_position_rows),
 		cmocka_unit_test(test_missing_file),
