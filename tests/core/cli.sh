@@ -71,6 +71,20 @@ check "bundled model by name" grep -q "^6,cache,6,252,144,40,40,28,20,0,40,160,2
 "$kvstep" -m gqb export > /dev/null 2> err.txt; rc=$?
 check "unknown bundled model is 66" [ "$rc" -eq 66 ]
 check "unknown bundled model names them" grep -q "gqb: no such file, nor a bundled model (default, gqa, mqa, local-global)" err.txt
+# a read-only directory: root ignores permissions, so drop to nobody
+chmod 755 "$work"
+mkdir ro && echo keep > ro/keep.csv && chmod 555 ro
+as_user=""
+[ "$(id -u)" -eq 0 ] && as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
+if $as_user "$kvstep" --version > /dev/null 2>&1; then
+	$as_user "$kvstep" export -o ro/keep.csv 2> err.txt; rc=$?
+	check "read-only directory is 73" [ "$rc" -eq 73 ]
+	check "read-only directory message" grep -q "^kvstep: ro/keep.csv: cannot create: Permission denied" err.txt
+	check "read-only directory: old file intact" [ "$(cat ro/keep.csv)" = keep ]
+	check "read-only directory: nothing left behind" [ "$(ls ro)" = keep.csv ]
+else
+	echo "# read-only directory checks not run: cannot run kvstep as nobody here"
+fi
 "$kvstep" --version > v.txt
 check "version" grep -q "^kvstep [0-9]" v.txt
 "$kvstep" --help > h.txt
