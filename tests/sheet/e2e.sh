@@ -16,7 +16,7 @@ check() { # name, condition result
 }
 
 # Every bundled key and blank, byte for byte.
-for s in 1-no-cache 2-kv-cache 3-prefill; do
+for s in 1-no-cache 2-kv-cache 3-prefill 4-windows-gqa; do
 	"$kvstep" answers "$s" > key.txt
 	check "$s key exit 0" $?
 	cmp -s key.txt "$golden/$s.key.txt"
@@ -29,15 +29,41 @@ for s in 1-no-cache 2-kv-cache 3-prefill; do
 	check "$s key and blank have the same lines" $?
 done
 
-# All three, form feeds between them.
+# All four, form feeds between them.
 "$kvstep" answers > all.txt
 check "answers exit 0" $?
 { cat "$golden/1-no-cache.key.txt"; printf '\f'; cat "$golden/2-kv-cache.key.txt"
-  printf '\f'; cat "$golden/3-prefill.key.txt"; } > want.txt
+  printf '\f'; cat "$golden/3-prefill.key.txt"
+  printf '\f'; cat "$golden/4-windows-gqa.key.txt"; } > want.txt
 cmp -s all.txt want.txt
-check "answers prints the three keys" $?
-[ "$(tr -cd '\f' < all.txt | wc -c)" -eq 2 ]
-check "two form feeds" $?
+check "answers prints the four keys" $?
+[ "$(tr -cd '\f' < all.txt | wc -c)" -eq 3 ]
+check "three form feeds" $?
+
+# Sheet 4 runs its own models, whatever -m, -p and -n say.
+"$kvstep" -m gqa -p "dog sat" -n 1 answers 4-windows-gqa > key4.txt
+cmp -s key4.txt "$golden/4-windows-gqa.key.txt"
+check "sheet 4 ignores -m, -p, -n" $?
+# Every page fits a 66-line printer page and 80 columns.
+for f in key4.txt "$golden/4-windows-gqa.blank.txt"; do
+	[ "$(wc -l < "$f")" -le 66 ]; check "$f: at most 66 lines" $?
+done
+[ "$("$kvstep" answers 4-windows-gqa --ascii --blank | awk '{ if (length($0) > 80) n++ } END { print n + 0 }')" -eq 0 ]
+check "sheet 4 --ascii fits 80 columns" $?
+
+# A layer or head the model lacks: file:line, exit 65, nothing on stdout.
+printf '{{model local-global}}\n\n{{K cache step=T layer=4}}\n' > layer.txt
+"$kvstep" answers layer.txt > out.txt 2> err.txt
+rc=$?
+[ "$rc" -eq 65 ] && [ ! -s out.txt ] &&
+	grep -q "^kvstep: layer.txt:3: layer 4 is out of range (the model has layers 1..3)" err.txt
+check "layer out of range exit 65" $?
+printf '{{model gqa}}\n{{S[1,T] cache step=T head=5}}\n' > head.txt
+"$kvstep" answers head.txt > out.txt 2> err.txt
+rc=$?
+[ "$rc" -eq 65 ] && [ ! -s out.txt ] &&
+	grep -q "^kvstep: head.txt:2: head 5 is out of range (S has heads 1..4)" err.txt
+check "head out of range exit 65" $?
 
 # A template file in this directory; a bad one: exit 65, nothing on stdout.
 printf 'macs {{macs nocache step=2}}\n' > good.txt
@@ -66,7 +92,8 @@ check "unknown matrix" $?
 [ $? -eq 66 ] && [ ! -s out.txt ]; check "missing file exit 66" $?
 
 # Other runs still resolve the bundled sheets (steps are written as P and T).
-"$kvstep" answers -p "the" -n 0 > /dev/null; check "one-token prompt, nothing generated" $?
+"$kvstep" answers -p "the" -n 0 > one.txt; check "one-token prompt, nothing generated" $?
+! grep -q '1\.\.0' one.txt; check "one-token prompt: no empty range 1..0" $?
 "$kvstep" answers -p "dog sat" -n 4 --digits 3 --ascii --blank > a.txt
 check "other prompt, --digits, --ascii, --blank" $?
 ! LC_ALL=C grep -q '[^ -~]' a.txt 2>/dev/null || [ "$(LC_ALL=C tr -d '\n\f -~' < a.txt | wc -c)" -eq 0 ]

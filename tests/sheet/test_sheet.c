@@ -20,6 +20,7 @@
 #include "sheet_bundle.h"
 #include "sheet_format.h"
 #include "sheet_render.h"
+#include "sheet_runs.h"
 #include "sheet_tmpl.h"
 #include "trace.h"
 
@@ -88,13 +89,15 @@ static char *read_golden(const char *name)
 #define NAME(s) ((char *)(uintptr_t)(s))
 
 /* Bundled stems in print order. */
-static const char *const stems[] = { "1-no-cache", "2-kv-cache", "3-prefill" };
+static const char *const stems[] = { "1-no-cache", "2-kv-cache", "3-prefill",
+				     "4-windows-gqa" };
+enum { N_SHEETS = 4 };
 
 static void test_bundled_names(void **state)
 {
 	(void)state;
-	assert_int_equal(kv_worksheets_count, 3);
-	for (int i = 0; i < 3; i++) {
+	assert_int_equal(kv_worksheets_count, N_SHEETS);
+	for (int i = 0; i < N_SHEETS; i++) {
 		char want[64];
 		snprintf(want, sizeof want, "%s.txt", stems[i]);
 		assert_string_equal(kv_worksheets[i].name, want);
@@ -120,13 +123,13 @@ static void check_golden(const Trace *t, int i, bool blank)
 static void test_golden(void **state)
 {
 	Fixture *f = *state;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < N_SHEETS; i++) {
 		check_golden(f->t, i, false);
 		check_golden(f->t, i, true);
 	}
 }
 
-/* With no names, all three sheets in order, a form feed between them. */
+/* With no names, all four sheets in order, a form feed between them. */
 static void test_all_with_form_feeds(void **state)
 {
 	Fixture *f = *state;
@@ -136,7 +139,7 @@ static void test_all_with_form_feeds(void **state)
 	assert_int_equal(rc, 0);
 	char *want = calloc(1, 1 << 16);
 	assert_non_null(want);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < N_SHEETS; i++) {
 		char file[64];
 		snprintf(file, sizeof file, "%s.key.txt", stems[i]);
 		char *g = read_golden(file);
@@ -150,16 +153,24 @@ static void test_all_with_form_feeds(void **state)
 	free(all);
 }
 
-/* Parses and renders bundled sheet i. */
+/* Parses and renders bundled sheet i with the runs it names into *sr. */
 static void render_bundled(const Trace *t, int i, const SheetOptions *o,
-			   Template *tp, SheetPage *page)
+			   Template *tp, SheetPage *page, SheetRuns *sr)
 {
 	KvError err;
 	kv_error_clear(&err);
 	const struct blob *b = &kv_worksheets[i];
 	assert_int_equal(sheet_tmpl_parse(b->name, (const char *)b->data,
 					  b->size, tp, &err), 0);
-	assert_int_equal(sheet_render(tp, t, o, page, &err), 0);
+	assert_int_equal(sheet_runs_load(tp, t, sr, &err), 0);
+	assert_int_equal(sheet_render_runs(tp, sr->runs, o, page, &err), 0);
+}
+
+static void render_done(Template *tp, SheetPage *page, SheetRuns *sr)
+{
+	sheet_page_free(page);
+	sheet_runs_free(sr);
+	sheet_tmpl_free(tp);
 }
 
 /* Start of line `n` (0-based) of `text`. */
@@ -230,23 +241,24 @@ static void check_aligned(const char *ks, const char *bs, int lines)
 static void test_key_blank_aligned(void **state)
 {
 	Fixture *f = *state;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < N_SHEETS; i++) {
 		Template tk, tb;
 		SheetPage key, blank;
+		SheetRuns rk, rb;
 		SheetOptions ok = { .digits = -1 }, ob = { .blank = true,
 							    .digits = -1 };
-		render_bundled(f->t, i, &ok, &tk, &key);
-		render_bundled(f->t, i, &ob, &tb, &blank);
+		render_bundled(f->t, i, &ok, &tk, &key, &rk);
+		render_bundled(f->t, i, &ob, &tb, &blank, &rb);
 		const char *ks = sheet_buf_str(&key.text);
 		const char *bs = sheet_buf_str(&blank.text);
 		assert_int_equal(count_lines(ks), key.lines);
 		assert_int_equal(count_lines(bs), key.lines);
 		assert_int_equal(blank.lines, key.lines);
 		check_aligned(ks, bs, key.lines);
-		sheet_page_free(&key);
-		sheet_page_free(&blank);
-		sheet_tmpl_free(&tk);
-		sheet_tmpl_free(&tb);
+		if (i == 3)
+			assert_true(key.lines <= 66); /* one printer page */
+		render_done(&tk, &key, &rk);
+		render_done(&tb, &blank, &rb);
 	}
 }
 
@@ -255,15 +267,39 @@ static double ref_truth(const Trace *t, const SheetRef *r)
 {
 	const Model *m = trace_model(t);
 	double v = (double)NAN;
+	int l = r->layer - 1, h = r->head - 1, i = r->row - 1, j = r->col - 1;
 	switch (r->what) {
-	case SHEET_W_Q: return m->wq[(r->row - 1) * m->d_model + r->col - 1];
-	case SHEET_W_K: return m->wk[(r->row - 1) * m->d_model + r->col - 1];
-	case SHEET_W_V: return m->wv[(r->row - 1) * m->d_model + r->col - 1];
-	case SHEET_W_OUT: return m->wout[(r->row - 1) * m->d_v + r->col - 1];
+	case SHEET_W_Q: return model_wq(m, l, h)[i * m->d_model + j];
+	case SHEET_W_K: return model_wk(m, l, h)[i * m->d_model + j];
+	case SHEET_W_V: return model_wv(m, l, h)[i * m->d_model + j];
+	case SHEET_W_O: return model_wo(m, l)[i * m->n_heads * m->d_v + j];
+	case SHEET_W_OUT: return m->wout[i * model_out_dim(m) + j];
 	default:
-		assert_true(trace_value(t, (Matrix)r->what, r->row, r->col, &v));
+		assert_true(trace_value_at(t, r->layer, r->head, (Matrix)r->what,
+					   r->row, r->col, &v));
 		return v;
 	}
+}
+
+/*
+ * One layer's cache cells after `step`, from the closed form: the mode
+ * keeps min(t, W) columns (all t in a global layer, and all P after
+ * prefill's first pass) of n_kv_heads·(d_k + d_v) cells.
+ */
+static double layer_cells_truth(const Trace *t, const SheetRef *r)
+{
+	const Model *m = trace_model(t);
+	const TraceStep *s = trace_step(t, r->step, (Mode)r->mode);
+	if (!s->keeps_cache)
+		return 0;
+	int cols = s->info.hi, w = trace_window(t, r->layer);
+	if (w > 0 && w < cols)
+		cols = w;
+	double cells = (double)cols * m->n_kv_heads * (m->d_k + m->d_v);
+	if (r->what == CTR_CACHE_BYTES)
+		cells *= (double)s->pass_c.cache_bytes /
+			 (double)s->pass_c.cache_cells;
+	return cells;
 }
 
 /* The trace's value of a counter reference, read from TraceStep. */
@@ -271,6 +307,8 @@ static double counter_truth(const Trace *t, const SheetRef *r)
 {
 	const TraceStep *s = trace_step(t, r->step, (Mode)r->mode);
 	const Counters *c = r->total ? &s->total : &s->pass_c;
+	if (r->layer > 0)
+		return layer_cells_truth(t, r);
 	switch ((SheetCounter)r->what) {
 	case CTR_MACS:
 		return (double)(c->macs_proj + c->macs_scores + c->macs_av +
@@ -320,27 +358,28 @@ static int check_ref(const char *text, const SheetRef *r, double truth,
 
 static void check_values(const Trace *t, int digits)
 {
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < N_SHEETS; i++) {
 		Template tp;
 		SheetPage page;
+		SheetRuns sr;
 		SheetOptions o = { .digits = digits };
-		render_bundled(t, i, &o, &tp, &page);
+		render_bundled(t, i, &o, &tp, &page, &sr);
 		const char *text = sheet_buf_str(&page.text);
 		int cells = 0, counters = 0;
 		for (int r = 0; r < page.n_refs; r++) {
 			const SheetRef *ref = &page.refs[r];
+			const Trace *rt = sr.runs[ref->run + 1];
 			if (ref->kind == REF_CELL)
-				cells += check_ref(text, ref, ref_truth(t, ref),
+				cells += check_ref(text, ref, ref_truth(rt, ref),
 						   digits);
 			else
 				counters += check_ref(text, ref,
-						      counter_truth(t, ref),
+						      counter_truth(rt, ref),
 						      digits);
 		}
-		assert_true(cells > 80);
+		assert_true(cells > (i == 3 ? 20 : 80));
 		assert_true(counters > 10);
-		sheet_page_free(&page);
-		sheet_tmpl_free(&tp);
+		render_done(&tp, &page, &sr);
 	}
 }
 
@@ -462,8 +501,8 @@ static void test_bad_templates(void **state)
 	check_bad(f->t, "fine\n{{macs nocache step=1}}\n{{bogus}}\n", 3,
 		  "unknown placeholder 'bogus'");
 	check_bad(f->t, "{{W[1,2]}}\n", 1,
-		  "unknown matrix 'W' (expected X Q K V S A Z logits W_Q W_K "
-		  "W_V W_out)");
+		  "unknown matrix 'W' (expected X Q K V S A Z H logits W_Q W_K "
+		  "W_V W_O W_out)");
 	check_bad(f->t, "{{set mode=cache}}\n\n{{Q step=7}}\n", 3,
 		  "step 7 is out of range (this run has steps 1..6)");
 	check_bad(f->t, "{{? macs cache step=T+1}}\n", 1,
@@ -533,6 +572,172 @@ static void test_directives(void **state)
 	free(path);
 }
 
+/* Renders template `text` on its own (no bundled sheet before it). */
+static char *print_one(const Trace *t, const char *text, bool blank,
+		       bool ascii, KvError *err, int *rc)
+{
+	char *path = temp_template(text);
+	char *names[] = { path };
+	char *out = print_sheets(t, names, 1, blank, -1, ascii, err, rc);
+	remove(path);
+	free(path);
+	return out;
+}
+
+/* Layers, heads, evicted cells, window masks, ring slots: exact text. */
+static void test_layers_and_windows(void **state)
+{
+	Fixture *f = *state;
+	KvError err;
+	int rc;
+	const char *text =
+		"{{model local-global}}{{set mode=cache step=T layer=1}}\n"
+		"{{K marks}}  {{? S head=2 hidemask}}  {{slots step=T-1}}\n"
+		"{{window}} {{window layer=3}} {{kv_head head=2}} "
+		"{{cols status=evicted of=K,V}} {{cells status=evicted of=K}} "
+		"{{cache_cells layer=3}} {{cache_cells}} {{cache_bytes layer=2}}\n"
+		"{{formula_cells}} {{formula_cells global}} "
+		"{{formula_bytes global saved}} {{formula_cells mha}} "
+		"{{range 1 T-5}} {{range 2 P}} {{range P 1}}\n"
+		"{{W_O[2,1] layer=3}} {{W_Q[2,4] layer=1 head=2}} "
+		"{{K[1,3] layer=1}} {{H[1,T] layer=3}} {{evicted}}\n";
+	char *key = print_one(f->t, text, false, false, &err, &rc);
+	assert_int_equal(rc, 0);
+	assert_string_equal(key,
+		"K  k1   k2   k3   k4   k5   k6   S     q6  slot  1  2\n"
+		"1   \xc3\x97    \xc3\x97    \xc3\x97    \xc3\x97    0^   1   "
+		"k1     \xe2\x80\x94  k,v   5  4\n"
+		"2   \xc3\x97    \xc3\x97    \xc3\x97    \xc3\x97    1^   1   "
+		"k2     \xe2\x80\x94\n"
+		"                                 k3     \xe2\x80\x94\n"
+		"                                 k4     \xe2\x80\x94\n"
+		"                                 k5  0.71\n"
+		"                                 k6  2.12\n"
+		"2 global 1 1-4 8 24 40 32\n"
+		"40 72 128 80 1 2..3 none\n"
+		"0 2 \xc3\x97 -1.93 \xc3\x97\n");
+	free(key);
+	char *blank = print_one(f->t, text, true, true, &err, &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(blank, "1   x    x    x    x    0^   1   "
+				      "k1  ____  k,v   5  4\n"));
+	assert_non_null(strstr(blank, "k6  ____\n"));
+	free(blank);
+}
+
+/*
+ * The closed form equals the trace's cache counter, and the layers'
+ * shares add up to it, at every step of every bundled model.
+ */
+static void test_cache_by_layer(void **state)
+{
+	Fixture *f = *state;
+	static const char *const models[] = { "default", "gqa", "mqa",
+					      "local-global" };
+	for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+		char text[1024];
+		snprintf(text, sizeof text,
+			 "{{model %s}}{{set mode=cache}}\n"
+			 "{{formula_cells step=1}} {{cache_cells step=1}} "
+			 "{{cache_cells step=1 layer=1}}\n"
+			 "{{formula_cells step=T}} {{cache_cells step=T}}\n"
+			 "{{formula_bytes step=T}} {{cache_bytes step=T}}\n",
+			 models[i]);
+		KvError err;
+		int rc;
+		char *out = print_one(f->t, text, false, false, &err, &rc);
+		assert_int_equal(rc, 0);
+		long a, b, c, d, e, g;
+		long l1;
+		assert_int_equal(sscanf(out, "%ld %ld %ld\n%ld %ld\n%ld %ld",
+					&a, &b, &l1, &c, &d, &e, &g), 7);
+		assert_int_equal(a, b);
+		assert_int_equal(c, d);
+		assert_int_equal(e, g);
+		assert_true(c > 0 && e == 4 * c);
+		free(out);
+	}
+	/* local-global: the layers add up to the counter at every step */
+	for (int step = 1; step <= 6; step++) {
+		for (int mode = 0; mode < MODE_COUNT; mode++) {
+			char text[512];
+			snprintf(text, sizeof text,
+				 "{{model local-global}}{{set mode=%s step=%d}}\n"
+				 "{{cache_cells layer=1}} {{cache_cells layer=2}} "
+				 "{{cache_cells layer=3}} {{cache_cells}}\n",
+				 mode_name((Mode)mode), step);
+			KvError err;
+			int rc;
+			char *out = print_one(f->t, text, false, false, &err,
+					      &rc);
+			assert_int_equal(rc, 0);
+			long x, y, z, total;
+			assert_int_equal(sscanf(out, "%ld %ld %ld %ld", &x, &y, &z,
+						&total), 4);
+			assert_int_equal(x + y + z, total);
+			free(out);
+		}
+	}
+}
+
+/* Layers and heads out of range: file:line, exit 65, nothing printed. */
+static void test_bad_layers_and_heads(void **state)
+{
+	Fixture *f = *state;
+	check_bad(f->t, "x\n{{Q nocache step=1 layer=2}}\n", 2,
+		  "layer 2 is out of range (the model has layers 1..1)");
+	check_bad(f->t, "{{W_Q head=2}}\n", 1,
+		  "head 2 is out of range (W_Q has heads 1..1)");
+	check_bad(f->t, "{{W_O}}\n", 1,
+		  "model \"the cat sat\" has no W_O (one layer, one head, no "
+		  "output projection)");
+	check_bad(f->t, "{{model gqa}}\n{{K cache step=T head=3}}\n", 2,
+		  "head 3 is out of range (K has K/V heads 1..2)");
+	check_bad(f->t, "{{model gqa}}\n{{set head=5}}\n{{S[1,1]}}\n", 3,
+		  "head 5 is out of range (S has heads 1..4)");
+	check_bad(f->t, "{{model local-global}}\n{{window layer=4}}\n", 2,
+		  "layer 4 is out of range (the model has layers 1..3)");
+	check_bad(f->t, "{{model local-global}}\n\n{{cache_cells cache "
+		  "step=2 layer=9}}\n", 3,
+		  "layer 9 is out of range (the model has layers 1..3)");
+	check_bad(f->t, "{{X nocache step=1 head=2}}\n", 1,
+		  "option not allowed here 'head=2'");
+	check_bad(f->t, "{{Q nocache step=1 layer=0}}\n", 1,
+		  "bad number '0' (expected layer=1, 2, ...)");
+	check_bad(f->t, "a\n{{model nosuch}}\n", 2,
+		  "unknown model 'nosuch' (bundled: default, gqa, mqa, "
+		  "local-global)");
+	check_bad(f->t, "{{macs nocache step=1 layer=1}}\n", 1,
+		  "option not allowed here 'layer=1'");
+	check_bad(f->t, "{{slots nocache step=2}}\n", 1,
+		  "nocache keeps no cache");
+	check_bad(f->t, "{{range 1}}\n", 1,
+		  "bad 'range' (expected range LO HI, like range 1 P-1)");
+}
+
+/* With a one-token prompt, sheet 1 says "(none)", not "(1..0)". */
+static void test_one_token_prompt(void **state)
+{
+	Fixture *f = *state;
+	KvError err;
+	kv_error_clear(&err);
+	int ids[1] = { model_token_id(f->m, "the") };
+	RunConfig cfg = run_config_default(f->m);
+	cfg.prompt = ids;
+	cfg.prompt_n = 1;
+	Trace *t = run_trace(f->m, &cfg, &err);
+	assert_non_null(t);
+	char *names[] = { NAME("1-no-cache") };
+	int rc;
+	char *key = print_sheets(t, names, 1, false, -1, false, &err, &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(key, "earlier step (none) already computed"));
+	assert_non_null(strstr(key, "for every position 1.\n"));
+	assert_null(strstr(key, "1..0"));
+	free(key);
+	trace_free(t);
+}
+
 /* A small grid, exact: labels, alignment, given cells, marks. */
 static void test_grid_text(void **state)
 {
@@ -574,6 +779,10 @@ int main(void)
 		cmocka_unit_test(test_unknown_and_missing),
 		cmocka_unit_test(test_directives),
 		cmocka_unit_test(test_grid_text),
+		cmocka_unit_test(test_layers_and_windows),
+		cmocka_unit_test(test_cache_by_layer),
+		cmocka_unit_test(test_bad_layers_and_heads),
+		cmocka_unit_test(test_one_token_prompt),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
