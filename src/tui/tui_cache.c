@@ -276,7 +276,12 @@ static void draw_layer(const Panel *p, int layer, int y,
 		snprintf(buf, sizeof buf, "%d%s", lc->evicted,
 			 tui_status_glyph(CELL_EVICTED, p->v->ascii));
 		x = tui_buf_put(b, x + 1, y, cx, ROLE_EVICTED, buf);
-		tui_buf_put(b, x, y, cx, ROLE_DIM, " out");
+		x = tui_buf_put(b, x, y, cx, ROLE_DIM, " out");
+		/* the ring's rule, when there is room: slot (i-1) mod W */
+		snprintf(buf, sizeof buf, ", column %d took its slot %d",
+			 lc->hi, (lc->hi - 1) % lc->window + 1);
+		if (x + tui_text_width(buf) < cx)
+			tui_buf_put(b, x, y, cx, ROLE_DIM, buf);
 	}
 }
 

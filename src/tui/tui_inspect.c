@@ -104,11 +104,9 @@ static void add_where(Str *o, const Cell *k)
 	if (!k->m->stacked || k->mat == MAT_LOGITS)
 		return;
 	str_add(o, "L%d", k->layer);
-	int heads = trace_heads(k->v->t, k->mat);
 	if (k->mat == MAT_K || k->mat == MAT_V)
 		str_add(o, ".KV%d", tui_state_head_of(k->s, k->v->t, k->mat));
-	else if (heads > 1 || k->mat == MAT_Q || k->mat == MAT_S ||
-		 k->mat == MAT_A || k->mat == MAT_Z)
+	else if (k->mat != MAT_X && k->mat != MAT_H)
 		str_add(o, ".H%d", k->s->head);
 	str_add(o, " ");
 }
@@ -244,7 +242,9 @@ static void note_reused(Str *o, const Cell *k)
 	if (k->mat == MAT_S && k->r < p->proj_lo)
 		str_add(o, ", k%d reused from cache", k->r);
 	int v0 = first_key(k, k->c);
-	if (k->mat == MAT_Z && p->proj_lo > v0)
+	if (k->mat == MAT_Z && p->proj_lo - 1 == v0)
+		str_add(o, ", v%d reused from cache", v0);
+	else if (k->mat == MAT_Z && p->proj_lo - 1 > v0)
 		str_add(o, ", v%d..v%d reused from cache", v0, p->proj_lo - 1);
 }
 

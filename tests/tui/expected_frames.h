@@ -156,3 +156,122 @@ static const char *const frame_200x60_step3[] = {
 	"legend 1* computed  1= reused (cache)  1! recomputed   · masked  ▶ cursor  Tab pane  [ ] matrix  i inspect",
 	NULL,
 };
+
+/*
+ * local-global (3 layers LLG, window 2, 2 query heads over 1 KV head),
+ * 80x24, step 4, `2`: the KV cache pane. Column 4 has pushed column 2 out
+ * of the local layers' rings (K, V columns 1-2 drawn "x"); the cache
+ * panel shows layers 1-2 flat at 2 slots and layer 3 at 4 columns, 32
+ * cells in all, as `kvstep -m local-global export --counters` says for
+ * step 4 cache. S[3,4] = 1.41, S[4,4] = -1.41 are the trace's (layer 1,
+ * head 1); S[1,4] and S[2,4] are outside the window.
+ */
+static const char *const frame_lg_80x24_step4_cache[] = {
+	"kvstep local and global layers  step 4/6  generating  next token: the",
+	"layer 1/3 (local, window 2)  head 1/2 → KV head 1 (K, V: shared by heads 1-2)",
+	"tokens  1:the 2:cat 3:sat │ [4:on] 5:? 6:?",
+	" 1 no cache   2 KV cache   3 prefill   pass 4: columns 4-4              ▲ [ ▼ ]",
+	"K     k1     k2     k3     k4    V     v1     v2     v3     v4",
+	"1       x      x     0=    -1*   1       x      x     0=     0*",
+	"2       x      x     2=    -1*   2       x      x     1=     1*",
+	"S      q1     q2     q3     q4    A     q1    q2    q3    q4",
+	"k1                      ▶     ·   k1                        ·",
+	"k2                            ·   k2                        ·",
+	"k3                        1.41*   k3                    0.94*",
+	"k4                       -1.41*   k4                    0.06*",
+	"cache 32 cells 128 B: a column is 1 KV head × (2+2)",
+	"L1 local W=2 │ 3= 4*│ 2x out, column 4 took its slot 2             8 cells  32 B",
+	"L2 local W=2 │ 3= 4*│ 2x out, column 4 took its slot 2             8 cells  32 B",
+	"L3 global    │ 1= 2= 3= 4*│                                       16 cells  64 B",
+	"this pass 236 MACs  0 recomputed  20 cache reads",
+	"total     880 MACs  0 recomputed  4 passes  cache 32 cells 128 B",
+	"no cache ███████▉          1968 MACs  1088 recomputed  cache     0 B    4 passes",
+	"KV cache ███▌               880 MACs     0 recomputed  cache   128 B    4 passes",
+	"prefill  ███▍               824 MACs     0 recomputed  cache   128 B    2 passes",
+	"L1.H1 S[1,4] is masked: key 1 is outside query 4's window of 2 (keys 3-4), so",
+	"  it is never computed",
+	"legend 1* computed  1= reused  1! recomputed   · masked   x evicted  ▶ cursor",
+	NULL,
+};
+
+/*
+ * gqa (4 query heads over 2 KV heads), 80x24, step 4, `2`, head 3 (`.`
+ * twice): the selector row says query head 3 reads KV head 2, which heads
+ * 3 and 4 share; the cache holds 2 KV heads x (2+2) cells per column.
+ */
+static const char *const frame_gqa_80x24_step4_head3[] = {
+	"kvstep grouped-query attention  step 4/6  generating  next token: the",
+	"layer 1/1 (global)  head 3/4 → KV head 2 (K, V: shared by heads 3-4)",
+	"tokens  1:the 2:cat 3:sat │ [4:on] 5:? 6:?",
+	" 1 no cache   2 KV cache   3 prefill   pass 4: columns 4-4              ▲ [ ▼ ]",
+	"V  v1  v2  v3  v4    S      q1     q2     q3     q4",
+	"1   2=  0=  1=  1*   k1                      ▶    0*",
+	"2   1=  2=  1=  1*   k2                           0*",
+	"                     k3                           0*",
+	"                     k4                           0*",
+	"A     q1    q2    q3    q4    Z    z1    z2    z3    z4",
+	"k1                    0.25*   1                       1*",
+	"k2                    0.25*   2                    1.25*",
+	"k3                    0.25*",
+	"k4                    0.25*",
+	"cache 32 cells 128 B: a column is 2 KV heads × (2+2)",
+	"L1 global │ 1= 2= 3= 4*│                                          32 cells 128 B",
+	"this pass 250 MACs  0 recomputed  24 cache reads",
+	"total     904 MACs  0 recomputed  4 passes  cache 32 cells 128 B",
+	"no cache ███████▉          1928 MACs  1024 recomputed  cache     0 B    4 passes",
+	"KV cache ███▋               904 MACs     0 recomputed  cache   128 B    4 passes",
+	"prefill  ███▍               820 MACs     0 recomputed  cache   128 B    2 passes",
+	"L1.H3 S[1,4] = k1·q4/√2 = (1·0 + 1·0)/1.41 = 0   computed in pass 4, k1 reused",
+	"  from cache",
+	"legend 1* computed  1= reused (cache)  1! recomputed   · masked  ▶ cursor",
+	NULL,
+};
+
+/*
+ * local-global, 120x40, step 5, `2`, layer 3 (`>` twice): wide enough for
+ * every block of the global layer and for token words in the cache slots.
+ * Layers 1-2 hold columns 5 and 4, column 5 in slot 1 where column 3 was.
+ */
+static const char *const frame_lg_120x40_step5_layer3[] = {
+	"kvstep local and global layers  step 5/6  generating  next token: mat                                     ?:help  q:quit",
+	"layer 3/3 (global)  head 1/2 → KV head 1 (K, V: shared by heads 1-2)                                 < > layer  , . head",
+	"tokens  1:the 2:cat 3:sat │ 4:on [5:the] 6:?",
+	" 1 no cache   2 KV cache   3 prefill   pass 5: columns 5-5",
+	"X     x1     x2     x3     x4     x5           Q     q1     q2     q3     q4     q5",
+	"1                               0.89*          1                               1.68*",
+	"2                              -0.66*          2                               0.76*",
+	"3                              -0.12*",
+	"4                              -0.01*",
+	"K     k1     k2     k3     k4     k5           V     v1     v2     v3     v4     v5",
+	"1      1= -4.68= -3.11= -0.25=  0.76*          1      2= -1.77= -3.45=    -2=  1.77*",
+	"2     -1=  3.55=  2.25=  2.25= -0.66*          2      1=  0.02= -2.64= -3.75=  0.88*",
+	"S      q1     q2     q3     q4     q5           A     q1    q2    q3    q4    q5",
+	"k1                             ▶ 0.65*          k1                          0.31*",
+	"k2                              -3.65*          k2                          0.00*",
+	"k3                              -2.49*          k3                          0.01*",
+	"k4                               0.90*          k4                          0.40*",
+	"k5                               0.54*          k5                          0.28*",
+	"",
+	"Z     z1     z2     z3     z4     z5           H     h1     h2     h3     h4     h5           logits",
+	"1                               0.26*          1                               0.63*             the   -4.86*",
+	"2                              -0.97*          2                              -2.73*             cat   -2.73*",
+	"                                               3                               0.59*             dog   -5.46*",
+	"                                               4                               0.47*             sat    0.21*",
+	"                                                                                                  on   -0.59*",
+	"                                                                                                 mat    4.30* ◀ next",
+	"                                                                                                   .    0.34*",
+	"",
+	"cache 36 cells 144 B: a column is 1 KV head × (2+2); column i in slot (i-1) mod W",
+	"L1 local W=2 │ 5:the*   4:on=   │ 3x out, column 5 took its slot 1                                         8 cells  32 B",
+	"L2 local W=2 │ 5:the*   4:on=   │ 3x out, column 5 took its slot 1                                         8 cells  32 B",
+	"L3 global    │ 1:the=   2:cat=   3:sat=   4:on=    5:the*  │                                              20 cells  80 B",
+	"this pass 244 MACs  0 recomputed  24 cache reads",
+	"total     1124 MACs  0 recomputed  5 passes  cache 36 cells 144 B",
+	"no cache ████████████████████████████████████████▎                 2980 MACs  1856 recomputed  cache     0 B    5 passes",
+	"KV cache ███████████████▎                                          1124 MACs     0 recomputed  cache   144 B    5 passes",
+	"prefill  ██████████████▌                                           1068 MACs     0 recomputed  cache   144 B    3 passes",
+	"L3.H1 S[1,5] = k1·q5/√2 = (1·1.68 + (-1)·0.76)/1.41 = 0.65   computed in pass 5, k1 reused from cache",
+	"",
+	"legend 1* computed  1= reused (cache)  1! recomputed   · masked   x evicted  ▶ cursor  Tab pane  [ ] matrix  i inspect",
+	NULL,
+};

@@ -29,12 +29,13 @@ typedef struct Fixture {
 	TuiBuf b;
 } Fixture;
 
-static int setup(void **state)
+/* A fixture on bundled model `name`; NULL is the default model. */
+static int setup_named(void **state, const char *name)
 {
 	Fixture *f = calloc(1, sizeof *f);
 	KvError err;
 	kv_error_clear(&err);
-	f->m = model_load_default(&err);
+	f->m = name ? model_load_named(name, &err) : model_load_default(&err);
 	assert_non_null(f->m);
 	RunConfig cfg = run_config_default(f->m);
 	f->t = run_trace(f->m, &cfg, &err);
@@ -43,6 +44,21 @@ static int setup(void **state)
 	tui_view_init(&f->v, f->t, false, f->s.digits);
 	*state = f;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_named(state, NULL);
+}
+
+static int setup_lg(void **state)
+{
+	return setup_named(state, "local-global");
+}
+
+static int setup_gqa(void **state)
+{
+	return setup_named(state, "gqa");
 }
 
 static int teardown(void **state)
@@ -442,12 +458,12 @@ static void test_mono_theme(void **state)
 {
 	(void)state;
 	CellStatus st[] = { CELL_COMPUTED, CELL_REUSED, CELL_RECOMPUTED,
-			    CELL_MASKED };
-	for (int i = 0; i < 4; i++) {
+			    CELL_MASKED, CELL_EVICTED };
+	for (int i = 0; i < 5; i++) {
 		TuiStyle a = tui_theme_style(tui_status_role(st[i]), true);
 		assert_int_equal(a.fg, TC_DEFAULT);
 		assert_int_equal(a.bg, TC_DEFAULT);
-		for (int j = i + 1; j < 4; j++) {
+		for (int j = i + 1; j < 5; j++) {
 			TuiStyle b = tui_theme_style(tui_status_role(st[j]), true);
 			assert_true(a.attrs != b.attrs);
 			assert_string_not_equal(tui_status_glyph(st[i], false),
@@ -459,13 +475,292 @@ static void test_mono_theme(void **state)
 	assert_int_equal(tui_theme_style(ROLE_COMPUTED, false).bg, TC_GREEN);
 	assert_int_equal(tui_theme_style(ROLE_NORMAL, false).bg, TC_DEFAULT);
 	assert_string_equal(tui_status_glyph(CELL_MASKED, true), ".");
+	assert_string_equal(tui_status_glyph(CELL_EVICTED, false), "x");
+	assert_int_equal(tui_status_role(CELL_EVICTED), ROLE_EVICTED);
+	assert_int_equal(tui_theme_style(ROLE_EVICTED, true).attrs, TA_DIM);
+	/* colour: its own grey slot, unlike every other status */
+	assert_int_equal(tui_theme_style(ROLE_EVICTED, false).bg, TC_WHITE);
 	assert_false(tui_theme_wants_mono(false, NULL));
 	assert_false(tui_theme_wants_mono(false, ""));
 	assert_true(tui_theme_wants_mono(false, "1"));
 	assert_true(tui_theme_wants_mono(true, NULL));
 }
 
+
+/* ---- layers, heads and sliding windows ---- */
+
+static void test_keys_layers_heads(void **state)
+{
+	(void)state;
+	for (int insp = 0; insp < 2; insp++) {
+		assert_int_equal(tui_key_action('>', insp), ACT_LAYER_NEXT);
+		assert_int_equal(tui_key_action('<', insp), ACT_LAYER_PREV);
+		assert_int_equal(tui_key_action('.', insp), ACT_HEAD_NEXT);
+		assert_int_equal(tui_key_action(',', insp), ACT_HEAD_PREV);
+	}
+	char keys[128];
+	tui_action_keys(ACT_LAYER_NEXT, false, keys, sizeof keys);
+	assert_string_equal(keys, ">");
+	assert_string_equal(tui_action_help(ACT_HEAD_NEXT), "next query head");
+	/* no binding is shadowed by another in the same scope */
+	int n;
+	const KeyBinding *kb = tui_key_table(&n);
+	for (int i = 0; i < n; i++)
+		for (int insp = 0; insp < 2; insp++)
+			if (kb[i].scope == SCOPE_ANY ||
+			    (kb[i].scope == SCOPE_INSPECT) == insp)
+				assert_int_equal(tui_key_action(kb[i].key, insp),
+						 kb[i].action);
+}
+
+/* The help lists the new keys even at 80x24, in two columns. */
+static void test_help_80x24_complete(void **state)
+{
+	Fixture *f = *state;
+	f->s.help = true;
+	char *txt = render(f, 80, 24);
+	assert_non_null(strstr(txt, "  >               next layer (wraps)    │"));
+	assert_non_null(strstr(txt, "  ,               previous query head   │"));
+	assert_non_null(strstr(txt, "q Esc           quit"));
+	free(txt);
+}
+
+static void test_select_local_global(void **state)
+{
+	Fixture *f = *state;
+	TuiState *s = &f->s;
+	assert_true(s->selectors);
+	assert_int_equal(s->layers, 3);
+	assert_int_equal(s->heads, 2);
+	assert_int_equal(s->layer, 1);
+	assert_true(tui_state_apply(s, f->t, ACT_LAYER_NEXT));
+	assert_int_equal(s->layer, 2);
+	apply_n(f, ACT_LAYER_NEXT, 2); /* wraps after the last layer */
+	assert_int_equal(s->layer, 1);
+	tui_state_apply(s, f->t, ACT_LAYER_PREV);
+	assert_int_equal(s->layer, 3);
+	tui_state_apply(s, f->t, ACT_HEAD_NEXT);
+	assert_int_equal(s->head, 2);
+	/* one KV head: both query heads read it; logits have no layer */
+	assert_int_equal(tui_state_head_of(s, f->t, MAT_K), 1);
+	assert_int_equal(tui_state_head_of(s, f->t, MAT_S), 2);
+	assert_int_equal(tui_state_head_of(s, f->t, MAT_H), 1);
+	assert_int_equal(tui_state_layer_of(s, MAT_LOGITS), 1);
+	assert_int_equal(tui_state_layer_of(s, MAT_H), 3);
+	tui_state_apply(s, f->t, ACT_HEAD_PREV);
+	assert_int_equal(s->head, 1);
+	/* H is shown between Z and the logits */
+	const Matrix *list;
+	assert_int_equal(tui_shown_matrices(f->t, &list), 9);
+	assert_int_equal(list[7], MAT_H);
+	s->cur_mat = MAT_Z;
+	tui_state_apply(s, f->t, ACT_MAT_NEXT);
+	assert_int_equal(s->cur_mat, MAT_H);
+}
+
+static void test_select_gqa(void **state)
+{
+	Fixture *f = *state;
+	TuiState *s = &f->s;
+	assert_int_equal(s->heads, 4);
+	assert_false(tui_state_apply(s, f->t, ACT_LAYER_NEXT)); /* one layer */
+	int want_kv[] = { 1, 1, 2, 2 };
+	for (int h = 1; h <= 4; h++) {
+		assert_int_equal(s->head, h);
+		assert_int_equal(tui_state_head_of(s, f->t, MAT_V), want_kv[h - 1]);
+		assert_int_equal(tui_state_head_of(s, f->t, MAT_Q), h);
+		tui_state_apply(s, f->t, ACT_HEAD_NEXT);
+	}
+	assert_int_equal(s->head, 1);
+}
+
+/* A classic model has no selectors: the keys do nothing, no H block. */
+static void test_select_classic(void **state)
+{
+	Fixture *f = *state;
+	assert_false(f->s.selectors);
+	assert_false(tui_state_apply(&f->s, f->t, ACT_LAYER_NEXT));
+	assert_false(tui_state_apply(&f->s, f->t, ACT_HEAD_PREV));
+	assert_int_equal(f->s.layer, 1);
+	assert_int_equal(f->s.head, 1);
+	const Matrix *list;
+	assert_int_equal(tui_shown_matrices(f->t, &list), 8);
+	char *txt = render(f, 200, 60);
+	assert_null(strstr(txt, "layer 1/1"));
+	assert_null(strstr(txt, "evicted"));
+	assert_null(strstr(txt, "cache 0 cells: a column"));
+	free(txt);
+}
+
+static void test_frame_lg_step4_cache(void **state)
+{
+	Fixture *f = *state;
+	apply_n(f, ACT_NEXT, 3);
+	tui_state_apply(&f->s, f->t, ACT_SHOW_CACHE);
+	check_frame(f, 80, 24, frame_lg_80x24_step4_cache);
+	/* evicted K cells: grey, an "x" and no value; the legend says so */
+	assert_int_equal(role_of(f, 5, 0, "x"), ROLE_EVICTED);
+	assert_int_equal(role_of(f, 23, 40, "x"), ROLE_EVICTED);
+	assert_int_equal(role_of(f, 13, 21, "2x"), ROLE_EVICTED);
+	assert_int_equal(role_of(f, 13, 0, "L1"), ROLE_TAB_ACTIVE);
+	assert_int_equal(role_of(f, 15, 0, "L3"), ROLE_TITLE);
+}
+
+static void test_frame_lg_wide_layer3(void **state)
+{
+	Fixture *f = *state;
+	apply_n(f, ACT_NEXT, 4);
+	tui_state_apply(&f->s, f->t, ACT_SHOW_CACHE);
+	apply_n(f, ACT_LAYER_NEXT, 2);
+	check_frame(f, 120, 40, frame_lg_120x40_step5_layer3);
+}
+
+static void test_frame_gqa_head3(void **state)
+{
+	Fixture *f = *state;
+	apply_n(f, ACT_NEXT, 3);
+	tui_state_apply(&f->s, f->t, ACT_SHOW_CACHE);
+	apply_n(f, ACT_HEAD_NEXT, 2);
+	check_frame(f, 80, 24, frame_gqa_80x24_step4_head3);
+}
+
+/* Below the minimum a stacked model also gets the too-small screen. */
+static void test_too_small_stacked(void **state)
+{
+	Fixture *f = *state;
+	char *txt = render(f, 59, 30);
+	assert_non_null(strstr(txt, "need 60x18"));
+	assert_null(strstr(txt, "layer 1/3"));
+	free(txt);
+}
+
+/*
+ * The cache panel's per-layer cells add up to the trace's counters in
+ * every bundled model, step and mode.
+ */
+static void test_cache_totals(void **state)
+{
+	(void)state;
+	static const char *const names[] = { "default", "gqa", "mqa",
+					     "local-global" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		Fixture *f;
+		setup_named((void **)&f, names[i]);
+		for (int step = 1; step <= trace_steps(f->t); step++) {
+			for (int m = 0; m < MODE_COUNT; m++) {
+				const Counters *c =
+					&trace_step(f->t, step, (Mode)m)->total;
+				uint64_t cells = 0, bytes = 0;
+				for (int l = 1; l <= trace_layers(f->t); l++) {
+					TuiLayerCache lc;
+					tui_cache_layer(f->t, step, (Mode)m, l,
+							&lc);
+					cells += lc.cells;
+					bytes += lc.bytes;
+				}
+				assert_int_equal(cells, c->cache_cells);
+				assert_int_equal(bytes, c->cache_bytes);
+			}
+		}
+		void *p = f;
+		teardown(&p);
+	}
+}
+
+static void test_cache_layers(void **state)
+{
+	Fixture *f = *state;
+	TuiLayerCache lc;
+	/* step 4, KV cache: local layer 1 holds 3-4, column 2 just left */
+	tui_cache_layer(f->t, 4, MODE_CACHE, 1, &lc);
+	assert_int_equal(lc.window, 2);
+	assert_int_equal(lc.lo, 3);
+	assert_int_equal(lc.hi, 4);
+	assert_int_equal(lc.evicted, 2);
+	assert_int_equal(lc.cells, 8);
+	assert_int_equal(lc.bytes, 32);
+	/* the global layer grows: 1-4, nothing evicted */
+	tui_cache_layer(f->t, 4, MODE_CACHE, 3, &lc);
+	assert_int_equal(lc.window, 0);
+	assert_int_equal(lc.lo, 1);
+	assert_int_equal(lc.hi, 4);
+	assert_int_equal(lc.evicted, 0);
+	assert_int_equal(lc.cells, 16);
+	/* flat: local layers hold 8 cells from step 2 on */
+	for (int step = 2; step <= 6; step++) {
+		tui_cache_layer(f->t, step, MODE_CACHE, 2, &lc);
+		assert_int_equal(lc.cells, 8);
+		assert_int_equal(lc.evicted, step > 2 ? step - 2 : 0);
+		tui_cache_layer(f->t, step, MODE_CACHE, 3, &lc);
+		assert_int_equal(lc.cells, (uint64_t)(4 * step));
+	}
+	/* prefill's first pass covers 1-3 and already pushed 1 out */
+	tui_cache_layer(f->t, 2, MODE_PREFILL, 1, &lc);
+	assert_int_equal(lc.lo, 2);
+	assert_int_equal(lc.hi, 3);
+	assert_int_equal(lc.evicted, 1);
+	/* no cache keeps nothing */
+	tui_cache_layer(f->t, 4, MODE_NOCACHE, 3, &lc);
+	assert_true(lc.lo > lc.hi);
+	assert_int_equal(lc.cells, 0);
+}
+
+static void check_inspect_lh(Fixture *f, int layer, int head, Mode focus,
+			     Matrix mat, int r, int c, const char *want)
+{
+	f->s.layer = layer;
+	f->s.head = head;
+	check_inspect(f, focus, mat, r, c, want);
+}
+
+/*
+ * Values checked against `kvstep -m local-global export`: step 4 cache,
+ * layer 3: H[1,4] = 1.12 (1.1214100718046032), logits of "mat" at 4 read
+ * h4 of layer 3.
+ */
+static void test_inspector_stacked(void **state)
+{
+	Fixture *f = *state;
+	apply_n(f, ACT_NEXT, 3);
+	check_inspect_lh(f, 1, 1, MODE_CACHE, MAT_K, 1, 2,
+			 "L1.KV1 K[1,2] evicted: layer 1 caches only the last 2 "
+			 "columns; column 2 left slot 2, which now holds column "
+			 "4");
+	check_inspect_lh(f, 1, 1, MODE_CACHE, MAT_S, 2, 4,
+			 "L1.H1 S[2,4] is masked: key 2 is outside query 4's "
+			 "window of 2 (keys 3-4), so it is never computed");
+	check_inspect_lh(f, 1, 2, MODE_CACHE, MAT_A, 4, 4,
+			 "L1.H2 A[4,4] = softmax down column 4 of S = e^(-1.41) "
+			 "/ (e^2.83 + e^(-1.41)) = 0.01   computed in pass 4");
+	check_inspect_lh(f, 1, 2, MODE_CACHE, MAT_Z, 2, 4,
+			 "L1.H2 Z[2,4] = V row 2 · A column 4 = (1·0.99 + "
+			 "1·0.01) = 1   computed in pass 4, v3 reused from cache");
+	check_inspect_lh(f, 2, 2, MODE_CACHE, MAT_Q, 1, 4,
+			 "L2.H2 Q[1,4] = W_Q of L2.H2 row 1 · x4 = (1·(-1) + 0·0 "
+			 "+ 0·(-2) + 1·0) = -1   computed in pass 4");
+	check_inspect_lh(f, 2, 1, MODE_NOCACHE, MAT_V, 2, 3,
+			 "L2.KV1 V[2,3] = W_V of L2.H1 row 2 · x3 = (1·(-1.20) + "
+			 "1·0 + 1·(-1.25) + 1·(-1.06)) = -3.50   recomputed: an "
+			 "earlier pass already had it");
+	check_inspect_lh(f, 2, 1, MODE_CACHE, MAT_X, 2, 4,
+			 "L2 X[2,4] = H[2,4] of layer 1, the layer below = 0   "
+			 "computed in pass 4");
+	check_inspect_lh(f, 1, 1, MODE_CACHE, MAT_X, 4, 4,
+			 "L1 X[4,4] = embedding of \"on\", row 4 = 1   computed "
+			 "in pass 4");
+	check_inspect_lh(f, 3, 1, MODE_CACHE, MAT_H, 1, 4,
+			 "L3 H[1,4] = x4 + W_O row 1 · concat(z heads 1-2) = "
+			 "(-1) + ((-1)·(-2.12) + 0·(-0.66) + 0·(-2.02) + "
+			 "0·(-3.06)) = 1.12   computed in pass 4");
+	check_inspect_lh(f, 3, 2, MODE_CACHE, MAT_LOGITS, 1, 4,
+			 "logit \"the\" = W_out row 1 · h4 of layer 3 = (0·1.12 "
+			 "+ 2·2.63 + 1·0.78 + 0·(-4.52)) = 6.04   the largest: "
+			 "next token \"the\"   computed in pass 4");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T_LG(fn) cmocka_unit_test_setup_teardown(fn, setup_lg, teardown)
+#define T_GQA(fn) cmocka_unit_test_setup_teardown(fn, setup_gqa, teardown)
 
 int main(void)
 {
@@ -486,6 +781,18 @@ int main(void)
 		T(test_inspector),
 		T(test_buf),
 		T(test_mono_theme),
+		T(test_keys_layers_heads),
+		T(test_help_80x24_complete),
+		T(test_select_classic),
+		T_LG(test_select_local_global),
+		T_GQA(test_select_gqa),
+		T_LG(test_frame_lg_step4_cache),
+		T_LG(test_frame_lg_wide_layer3),
+		T_GQA(test_frame_gqa_head3),
+		T_LG(test_too_small_stacked),
+		T(test_cache_totals),
+		T_LG(test_cache_layers),
+		T_LG(test_inspector_stacked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
