@@ -129,6 +129,67 @@ wait_for "pass 6: columns 1-6" "G and 1: no cache at step 6 recomputes 1-6"
 keys q
 wait_rc 0 "q exits with status 0 (80x24)"
 
+# ---- local/global layers: layer and head keys, eviction, cache panel ----
+# two decimals, as the UI shows a value that is not a short fraction
+fmt2() { awk -v x="$1" 'BEGIN { printf "%.2f", x }'; }
+"$KVSTEP" -m local-global export --mode cache --step 4 > "$TMP/lg.csv"
+lg_s() { grep -m1 "^4,cache,4,$1,$2,S,$3,4," "$TMP/lg.csv" | cut -d, -f9; }
+s1_11=$(fmt2 "$(lg_s 1 1 3)")    # layer 1 head 1 S[3,4]
+s3_24=$(fmt2 "$(lg_s 3 2 4)")    # layer 3 head 2 S[4,4]
+k1_ev=$(grep -c '^4,cache,4,1,1,K,[12],[12],,evicted' "$TMP/lg.csv")
+lg_cells=$("$KVSTEP" -m local-global export --counters |
+	awk -F, '$1==4 && $2=="cache" {print $11 " cells " $12 " B"}')
+[ "$s1_11" = 1.41 ] && [ "$s3_24" = 3.76 ] && [ "$k1_ev" = 4 ] &&
+	[ "$lg_cells" = "32 cells 128 B" ] &&
+	ok "local-global trace: S values $s1_11 $s3_24, 4 evicted K cells, $lg_cells" ||
+	bad "local-global trace: $s1_11 $s3_24 $k1_ev $lg_cells"
+
+start 80 24 -- -m local-global
+wait_for "layer 1/3 (local, window 2)  head 1/2 → KV head 1" "80x24 local-global: layer and head row"
+keys Right Right Right 2
+wait_for "step 4/6" "local-global: step 4, past the window"
+wait_for "$s1_11*" "layer 1 head 1 shows S[3,4] = $s1_11 from the trace"
+capture
+grep -qE '^1 +x +x +0= +-1\*' "$TMP/screen" &&
+	ok "K columns 1-2 of layer 1 are evicted (x), 3 reused, 4 computed" ||
+	bad "evicted K cells"
+grep -qF "cache $lg_cells" "$TMP/screen" &&
+	ok "cache panel total equals the counters ($lg_cells)" || bad "cache panel total"
+grep -qE '^L1 local W=2 │ 3= 4\*│ 2x out' "$TMP/screen" &&
+	grep -qE '^L3 global +│ 1= 2= 3= 4\*│' "$TMP/screen" &&
+	ok "local layer flat at 2 slots, global layer at 4 columns" || bad "cache panel rows"
+keys Right
+wait_for "L1 local W=2 │ 5* 4=│ 3x out" "step 5: column 5 takes slot 1 from column 3"
+keys Left '>' '>'
+wait_for "layer 3/3 (global)  head 1/2" "> > selects layer 3"
+keys .
+wait_for "layer 3/3 (global)  head 2/2 → KV head 1" ". selects head 2, still KV head 1"
+wait_for "$s3_24*" "layer 3 head 2 shows S[4,4] = $s3_24 from the trace"
+keys '<' ,
+wait_for "layer 2/3 (local, window 2)  head 1/2" "< and , go back to layer 2 head 1"
+keys q
+wait_rc 0 "q exits with status 0 (local-global)"
+
+start 200 60 -- -m local-global
+wait_for "step 1/6" "200x60 local-global starts"
+keys End
+wait_for "step 6/6" "local-global End"
+wait_for "L3 global    │ 1= 2= 3= 4= 5= 6*│" "200x60: the global layer holds all 6 columns"
+capture
+[ "$(grep -o 'L1 local W=2 │ 5= 6\*│ 4x out' "$TMP/screen" | wc -l)" = 2 ] &&
+	ok "200x60: KV cache and prefill panes both show layer 1's ring" ||
+	bad "200x60 ring in two panes"
+keys q
+wait_rc 0 "q exits with status 0 (local-global 200x60)"
+
+# ---- gqa: which KV head a query head reads ----
+start 80 24 -- -m gqa
+wait_for "head 1/4 → KV head 1 (K, V: shared by heads 1-2)" "gqa: head 1 reads KV head 1"
+keys . .
+wait_for "head 3/4 → KV head 2 (K, V: shared by heads 3-4)" "gqa: head 3 reads KV head 2"
+keys q
+wait_rc 0 "q exits with status 0 (gqa)"
+
 # ---- colour and no colour ----
 start 80 24
 wait_for "step 1/6" "colour run starts"
