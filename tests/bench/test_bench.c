@@ -121,16 +121,18 @@ static void test_parse(void **state)
 	BenchConfig c;
 	KvError err;
 	kv_error_clear(&err);
-	char *a[] = { "bench", "--quick", NULL };
+	char w0[] = "bench", w1[] = "--quick", w2[] = "--tokens", w3[] = "100,50";
+	char w4[] = "--heads", w5[] = "6", w6[] = "--kv-heads", w7[] = "4";
+	char *a[] = { w0, w1, NULL };
 	assert_int_equal(bench_parse(2, a, &c, stdout, &err), 0);
 	assert_int_equal(c.n_tokens, 3);
 	assert_int_equal(c.tokens[2], 256);
 	assert_int_equal(c.kv_heads, 8);
-	char *b[] = { "bench", "--tokens", "100,50", NULL };
+	char *b[] = { w0, w2, w3, NULL };
 	assert_int_equal(bench_parse(3, b, &c, stdout, &err), 64);
 	assert_string_equal(err.msg, "bench: --tokens must rise, got 50 after 100");
 	kv_error_clear(&err);
-	char *d[] = { "bench", "--heads", "6", "--kv-heads", "4", NULL };
+	char *d[] = { w0, w4, w5, w6, w7, NULL };
 	assert_int_equal(bench_parse(5, d, &c, stdout, &err), 64);
 	assert_string_equal(err.msg,
 			    "bench: --heads 6 is not a multiple of --kv-heads 4");
