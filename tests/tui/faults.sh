@@ -7,7 +7,9 @@ set -u
 abspath() { (cd "$(dirname "$1")" && printf '%s/%s' "$(pwd)" "$(basename "$1")"); }
 kvstep=$(abspath "$1")
 work=$(mktemp -d)
-sock="kvstep-faults-$$"
+sock_base="kvstep-faults-$$"
+runs=0
+sock="$sock_base-0"
 tm() { tmux -L "$sock" "$@"; }
 trap 'tm kill-server 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work" || exit 1
@@ -30,6 +32,8 @@ wait_for() { # wait_for FILE-or-TEXT: poll up to 10 s
 # start: a shell in an 80x24 window records stty, runs kvstep, records again
 start() { # start TAG
 	rm -f "$1".before "$1".after "$1".rc "$1".pid
+	runs=$((runs + 1))
+	sock="$sock_base-$runs" # a fresh server: never race one shutting down
 	tm new-session -d -s s -x 80 -y 24 "env TERM=screen sh" 2>/dev/null ||
 		{ echo "tmux did not start"; exit 1; }
 	tm send-keys -t s "stty -a > $1.before; sh -c 'echo \$\$ > $1.pid; exec $kvstep'; echo \$? > $1.rc; stty -a > $1.after" Enter

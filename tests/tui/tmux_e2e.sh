@@ -7,7 +7,9 @@
 # usage: tmux_e2e.sh path/to/kvstep
 set -u
 KVSTEP=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-SOCK=kvstep-test-$$
+SOCK_BASE=kvstep-test-$$
+RUNS=0
+SOCK=$SOCK_BASE-0
 TMP=$(mktemp -d)
 TIMEOUT=${KVSTEP_TUI_TIMEOUT:-15}   # seconds per wait
 fails=0 checks=0
@@ -60,6 +62,10 @@ start() {
 	while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs="$envs $1"; shift; done
 	[ $# -gt 0 ] && shift && args="$*"
 	tmux -L "$SOCK" kill-server 2>/dev/null
+	# a fresh server per run: a new client racing a server that is still
+	# shutting down gets "server exited unexpectedly"
+	RUNS=$((RUNS + 1))
+	SOCK="$SOCK_BASE-$RUNS"
 	rm -f "$TMP/rc"
 	tmux -L "$SOCK" -f /dev/null new-session -d -s ui -x "$w" -y "$h" \
 		"env LC_ALL=C.UTF-8 $envs '$KVSTEP' $args; echo \$? > '$TMP/rc'; sleep 60"
