@@ -55,7 +55,7 @@ static void set_defaults(BenchConfig *c)
 {
 	*c = (BenchConfig){ .d_model = 512, .d_head = 64, .heads = 8,
 			    .kv_heads = 0, .layers = 1, .vocab = 256,
-			    .repeats = 9, .n_tokens = 5,
+			    .repeats = 41, .n_tokens = 5,
 			    .tokens = { 128, 256, 512, 1024, 2048 } };
 }
 
@@ -117,7 +117,7 @@ int bench_parse(int argc, char **argv, BenchConfig *c, FILE *out,
 				    "bench: --heads %d is not a multiple of --kv-heads %d",
 				    c->heads, c->kv_heads);
 	if (c->quick) {
-		c->repeats = 5;
+		c->repeats = 15;
 		if (!tokens_given) {
 			int q[] = { 64, 128, 256 };
 			memcpy(c->tokens, q, sizeof q);
@@ -165,11 +165,17 @@ static void print_summary(FILE *out, const BenchConfig *c, const BenchRow *r,
 		last->T, last->mac_ratio, last->time_ratio);
 	fprintf(out, " (time/MAC ratio %.2f).\n", last->time_ratio / last->mac_ratio);
 	if (n >= 3) {
-		/* a line through the first two points, extrapolated */
-		double slope = (r[1].cache_ms - r[0].cache_ms) / (r[1].T - r[0].T);
-		double pred = r[0].cache_ms + slope * (last->T - r[0].T);
-		fprintf(out, "Cached step at T=%d: %.4f ms; a line through T=%d and T=%d predicts %.4f ms (%.2fx).\n",
-			last->T, last->cache_ms, r[0].T, r[1].T, pred,
+		/* least squares through every T but the last, extrapolated */
+		double sx = 0, sy = 0, sxx = 0, sxy = 0, k = n - 1;
+		for (int i = 0; i < n - 1; i++) {
+			sx += r[i].T, sy += r[i].cache_ms;
+			sxx += (double)r[i].T * r[i].T;
+			sxy += r[i].T * r[i].cache_ms;
+		}
+		double slope = (k * sxy - sx * sy) / (k * sxx - sx * sx);
+		double pred = (sy - slope * sx) / k + slope * last->T;
+		fprintf(out, "Cached step at T=%d: %.4f ms; a straight line fitted to T=%d..%d predicts %.4f ms (measured/predicted %.2f).\n",
+			last->T, last->cache_ms, r[0].T, r[n - 2].T, pred,
 			pred > 0 ? last->cache_ms / pred : 0.0);
 	}
 	fprintf(out, "Bandwidth bound: streaming the %.2f MB the cached step reads takes %.4f ms (%.1f GB/s);\n"

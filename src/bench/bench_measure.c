@@ -64,7 +64,7 @@ static uint64_t cache_step_bytes(const BenchConfig *c, int T)
 /* Median time of streaming through `n` doubles, the bandwidth bound. */
 static double stream_ms(const double *buf, size_t n, int repeats, double *sink)
 {
-	double t[64];
+	double t[128];
 	for (int r = 0; r < repeats; r++) {
 		double t0 = now_ms();
 		double s = 0;
@@ -124,7 +124,7 @@ static int rig_build(Rig *r, const BenchConfig *c, KvError *err)
 static double time_pass(Engine *e, const int *tokens, int lo, int hi,
 			int repeats, Counters *c)
 {
-	double t[64];
+	double t[128];
 	PassInfo info;
 	for (int r = 0; r < repeats; r++) {
 		double t0 = now_ms();
