@@ -65,18 +65,25 @@ static void assert_counters(const Counters *got, const Counters *want)
 	assert_int_equal(got->passes, want->passes);
 }
 
-static Trace *default_trace(Model **m, int generate)
+/* The run of `m` with its own prompt and `generate` (-1: its own). */
+static Trace *trace_of(const Model *m, int generate)
 {
 	KvError err;
 	kv_error_clear(&err);
-	*m = model_load_default(&err);
-	assert_non_null(*m);
-	RunConfig cfg = run_config_default(*m);
+	RunConfig cfg = run_config_default(m);
 	if (generate >= 0)
 		cfg.generate = generate;
-	Trace *t = run_trace(*m, &cfg, &err);
-	assert_non_null(t);
+	Trace *t = run_trace(m, &cfg, &err);
+	if (!t)
+		fail_msg("%s", err.msg);
 	return t;
+}
+
+static Trace *default_trace(Model **m, int generate)
+{
+	*m = model_load_default(NULL);
+	assert_non_null(*m);
+	return trace_of(*m, generate);
 }
 
 /* Every counter of every mode at every step equals its closed form. */
@@ -437,12 +444,7 @@ static void test_stacked_counters(void **state)
 	const char *files[] = { "gqa.ini", "mqa.ini", "local-global.ini" };
 	for (size_t f = 0; f < 3; f++) {
 		Model *m = load_data(files[f]);
-		KvError err;
-		kv_error_clear(&err);
-		RunConfig cfg = run_config_default(m);
-		cfg.generate = 9;
-		Trace *t = run_trace(m, &cfg, &err);
-		assert_non_null(t);
+		Trace *t = trace_of(m, 9);
 		uint64_t P = (uint64_t)m->prompt_n;
 		for (uint64_t s = 1; s <= P + 9; s++) {
 			Counters w = stacked_form(m, 1, s, s, false);
@@ -469,11 +471,7 @@ static void test_stacked_cache_sizes(void **state)
 {
 	(void)state;
 	Model *m = load_data("local-global.ini");
-	KvError err;
-	kv_error_clear(&err);
-	RunConfig cfg = run_config_default(m);
-	Trace *t = run_trace(m, &cfg, &err);
-	assert_non_null(t);
+	Trace *t = trace_of(m, -1);
 	/* 2 local layers (W = 2) + 1 global, 1 K/V head, d_k = d_v = 2:
 	 * after step t: 2·(2·min(t,2) + t)·1·2 cells */
 	static const uint64_t cells[] = { 12, 24, 28, 32, 36, 40 };
@@ -484,8 +482,7 @@ static void test_stacked_cache_sizes(void **state)
 	model_free(m);
 	/* GQA: 4 query heads over 2 K/V heads hold half of full MHA */
 	m = load_data("gqa.ini");
-	cfg = run_config_default(m);
-	t = run_trace(m, &cfg, &err);
+	t = trace_of(m, -1);
 	assert_int_equal(trace_step(t, 6, MODE_CACHE)->pass_c.cache_cells,
 			 6 * 2 * (2 + 2));
 	trace_free(t);
@@ -510,10 +507,7 @@ static void test_evicted_statuses(void **state)
 {
 	(void)state;
 	Model *m = load_data("local-global.ini");
-	KvError err;
-	kv_error_clear(&err);
-	RunConfig cfg = run_config_default(m);
-	Trace *t = run_trace(m, &cfg, &err);
+	Trace *t = trace_of(m, -1);
 	char got[16];
 	for (int layer = 1; layer <= 3; layer++) {
 		for (int c = 1; c <= 5; c++)

@@ -44,11 +44,11 @@ static const char good[] =
 	"b = -1\n"                           /* 23 */
 	"c = 0\n";                           /* 24 */
 
-/* `good` with line `line` (1-based) replaced by `with` ("" deletes it). */
-static char *edit_line(int line, const char *with)
+/* `base` with line `line` (1-based) replaced by `with` ("" deletes it). */
+static char *edit_text(const char *base, int line, const char *with)
 {
-	char *out = malloc(sizeof good + strlen(with) + 2);
-	const char *p = good;
+	char *out = malloc(strlen(base) + strlen(with) + 2);
+	const char *p = base;
 	char *o = out;
 	for (int n = 1; *p; n++) {
 		const char *nl = strchr(p, '\n');
@@ -64,6 +64,11 @@ static char *edit_line(int line, const char *with)
 	}
 	*o = '\0';
 	return out;
+}
+
+static char *edit_line(int line, const char *with)
+{
+	return edit_text(good, line, with);
 }
 
 static void expect_error(const char *text, const char *msg)
@@ -293,20 +298,7 @@ static const char stacked[] =
 
 static char *edit_stacked(int line, const char *with)
 {
-	char *out = malloc(sizeof stacked + strlen(with) + 2);
-	const char *p = stacked;
-	char *o = out;
-	for (int n = 1; *p; n++) {
-		const char *nl = strchr(p, '\n');
-		size_t len = (size_t)(nl - p) + 1;
-		if (n == line)
-			o += sprintf(o, "%s%s", with, *with ? "\n" : "");
-		else
-			memcpy(o, p, len), o += len;
-		p += len;
-	}
-	*o = '\0';
-	return out;
+	return edit_text(stacked, line, with);
 }
 
 static void expect_stacked_error(int line, const char *with, const char *msg)
