@@ -144,7 +144,10 @@ static void write_step_counters(FILE *out, const Trace *t,
 	};
 	for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
 		put_u64(out, cols[i]);
-	csv_put_field(out, trace_model(t)->vocab[s->chosen], true);
+	/* the token predicted after position `step`, when this mode has
+	 * logits there (prefill has none before the last prompt position) */
+	csv_put_field(out, s->info.hi == step ? trace_model(t)->vocab[s->chosen]
+					      : "", true);
 }
 
 int csv_write_counters(FILE *out, const Trace *t, const ExportFilter *f,

@@ -34,7 +34,10 @@ int csv_write_trace(FILE *out, const Trace *t, const ExportFilter *f,
  *   total_macs,total_exps,total_recomputed_macs,total_cache_reads,token
  * The unprefixed figures are those of the pass covering the step; `passes`
  * and the cache figures are the state after it; total_* are cumulative.
- * `token` is the argmax of that pass's logits. Returns 0, or EX_IOERR.
+ * `token` is the token the mode predicts after position `step` (the argmax
+ * of its logits there); it is empty where the mode computes no logits for
+ * that position (prefill before the last prompt position). Returns 0, or
+ * EX_IOERR.
  */
 int csv_write_counters(FILE *out, const Trace *t, const ExportFilter *f,
 		       KvError *err);
