@@ -1,3 +1,6 @@
+/* realpath() is an XSI interface. */
+#define _XOPEN_SOURCE 700
+
 #include "atomic_file.h"
 
 #include <errno.h>
@@ -6,6 +9,45 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/*
+ * A device or FIFO (`-o /dev/full`, a pipe) is written in place: renaming
+ * over it would replace the node with a file.
+ */
+static int open_direct(AtomicFile *af, const char *path, KvError *err)
+{
+	af->fp = fopen(path, "w");
+	if (!af->fp)
+		return kv_error_set(err, EX_CANTCREAT, "%s: cannot open: %s",
+				    path, strerror(errno));
+	af->path = strdup(path);
+	if (!af->path) {
+		fclose(af->fp);
+		af->fp = NULL;
+		return kv_error_set(err, EX_OSERR, "out of memory");
+	}
+	return 0;
+}
+
+/* The file a rename must replace: a symlink's target, not the link. */
+static char *rename_target(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		return realpath(path, NULL);
+	return strdup(path);
+}
+
+/* Permissions for the new file: the old file's, or 0666 less the umask. */
+static mode_t new_mode(const char *target)
+{
+	struct stat st;
+	if (stat(target, &st) == 0)
+		return st.st_mode & 07777;
+	mode_t mask = umask(0);
+	umask(mask);
+	return 0666 & ~mask;
+}
+
 int atomic_open(AtomicFile *af, const char *path, KvError *err)
 {
 	memset(af, 0, sizeof *af);
@@ -13,15 +55,21 @@ int atomic_open(AtomicFile *af, const char *path, KvError *err)
 		af->fp = stdout;
 		return 0;
 	}
-	size_t n = strlen(path);
-	af->path = malloc(n + 1);
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return kv_error_set(err, EX_CANTCREAT, "%s: is a directory", path);
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return open_direct(af, path, err);
+	af->path = rename_target(path);
+	if (!af->path) /* a dangling symlink: write through it */
+		return open_direct(af, path, err);
+	size_t n = strlen(af->path);
 	af->tmp_path = malloc(n + 16);
-	if (!af->path || !af->tmp_path) {
+	if (!af->tmp_path) {
 		atomic_abort(af);
 		return kv_error_set(err, EX_OSERR, "out of memory");
 	}
-	memcpy(af->path, path, n + 1);
-	snprintf(af->tmp_path, n + 16, "%s.tmp-XXXXXX", path);
+	snprintf(af->tmp_path, n + 16, "%s.tmp-XXXXXX", af->path);
 	int fd = mkstemp(af->tmp_path);
 	if (fd < 0) {
 		int e = errno;
@@ -31,10 +79,8 @@ int atomic_open(AtomicFile *af, const char *path, KvError *err)
 		return kv_error_set(err, EX_CANTCREAT, "%s: cannot create: %s",
 				    path, strerror(e));
 	}
-	/* mkstemp makes 0600; an export is an ordinary file. */
-	mode_t mask = umask(0);
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);
+	/* mkstemp makes 0600; keep the old file's mode, or the usual one */
+	fchmod(fd, new_mode(path));
 	af->fp = fdopen(fd, "w");
 	if (!af->fp) {
 		close(fd);
@@ -44,18 +90,33 @@ int atomic_open(AtomicFile *af, const char *path, KvError *err)
 	return 0;
 }
 
-int atomic_commit(AtomicFile *af, KvError *err)
+/* Flushes and closes a stream written in place; 0 or an errno. */
+static int close_direct(AtomicFile *af)
 {
 	int e = 0;
 	if (fflush(af->fp) != 0 || ferror(af->fp))
 		e = errno ? errno : EIO;
-	if (!af->tmp_path) { /* stdout */
-		af->fp = NULL;
+	if (af->fp != stdout && fclose(af->fp) != 0 && !e)
+		e = errno ? errno : EIO;
+	af->fp = NULL;
+	return e;
+}
+
+int atomic_commit(AtomicFile *af, KvError *err)
+{
+	if (!af->tmp_path) { /* stdout, a device or a FIFO */
+		const char *name = af->path ? af->path : "output";
+		int e = close_direct(af);
 		if (e)
-			return kv_error_set(err, EX_IOERR, "cannot write output: %s",
-					    strerror(e));
-		return 0;
+			kv_error_set(err, EX_IOERR, "%s: cannot write: %s", name,
+				     strerror(e));
+		free(af->path);
+		memset(af, 0, sizeof *af);
+		return e ? EX_IOERR : 0;
 	}
+	int e = 0;
+	if (fflush(af->fp) != 0 || ferror(af->fp))
+		e = errno ? errno : EIO;
 	if (!e && fsync(fileno(af->fp)) != 0)
 		e = errno;
 	if (fclose(af->fp) != 0 && !e)
@@ -64,12 +125,9 @@ int atomic_commit(AtomicFile *af, KvError *err)
 	if (!e && rename(af->tmp_path, af->path) != 0)
 		e = errno;
 	if (e) {
-		char *path = af->path;
-		af->path = NULL;
-		atomic_abort(af);
-		kv_error_set(err, EX_IOERR, "%s: cannot write: %s", path,
+		kv_error_set(err, EX_IOERR, "%s: cannot write: %s", af->path,
 			     strerror(e));
-		free(path);
+		atomic_abort(af);
 		return EX_IOERR;
 	}
 	free(af->path);

@@ -16,9 +16,12 @@ typedef struct AtomicFile {
 } AtomicFile;
 
 /*
- * Opens `path` for writing through a temporary file; "-" or NULL means
- * stdout, written directly. Returns 0, or EX_CANTCREAT with `err` set when
- * the directory is missing or not writable.
+ * Opens `path` for writing through a temporary file beside the file that
+ * will be replaced (a symlink's target, keeping the link), with that file's
+ * permissions. "-" or NULL means stdout, and a device or FIFO
+ * (`-o /dev/full`) is written in place: there is nothing to rename over.
+ * Returns 0, or EX_CANTCREAT with `err` set when the directory is missing
+ * or not writable, or `path` is a directory.
  */
 int atomic_open(AtomicFile *af, const char *path, KvError *err);
 

@@ -1,6 +1,7 @@
 #include "csv_out.h"
 
 #include <csv.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,7 +38,8 @@ static bool keep_mode(const ExportFilter *f, Mode m)
 static int finish(FILE *out, KvError *err)
 {
 	if (fflush(out) != 0 || ferror(out))
-		return kv_error_set(err, EX_IOERR, "cannot write the CSV");
+		return kv_error_set(err, EX_IOERR, "cannot write the CSV: %s",
+				    strerror(errno ? errno : EIO));
 	return 0;
 }
 

@@ -85,6 +85,27 @@ if $as_user "$kvstep" --version > /dev/null 2>&1; then
 else
 	echo "# read-only directory checks not run: cannot run kvstep as nobody here"
 fi
+# -o onto things that are not plain files
+if [ -w /dev/full ]; then
+	"$kvstep" export -o /dev/full 2> err.txt; rc=$?
+	check "-o /dev/full is 74" [ "$rc" -eq 74 ]
+	check "-o /dev/full says why" grep -q "No space left on device" err.txt
+	check "-o /dev/full is still a device" [ -c /dev/full ]
+fi
+echo old > target.csv && chmod 640 target.csv && ln -s target.csv link.csv
+"$kvstep" export -o link.csv; rc=$?
+check "-o through a symlink keeps the link" [ "$rc" -eq 0 -a -L link.csv ]
+check "-o symlink writes the target" cmp -s target.csv trace.csv
+check "-o keeps the file's permissions" [ "$(stat -c %a target.csv)" = 640 ]
+mkfifo fifo && { cat fifo > from-fifo.csv & }
+"$kvstep" export -o fifo; rc=$?
+wait
+check "-o fifo is still a fifo" [ "$rc" -eq 0 -a -p fifo ]
+check "-o fifo writes into the pipe" cmp -s from-fifo.csv trace.csv
+mkdir adir
+"$kvstep" export -o adir 2> err.txt; rc=$?
+check "-o a directory is 73" [ "$rc" -eq 73 ]
+check "-o a directory says so" grep -q "adir: is a directory" err.txt
 "$kvstep" --version > v.txt
 check "version" grep -q "^kvstep [0-9]" v.txt
 "$kvstep" --help > h.txt
