@@ -107,8 +107,16 @@ static int parse_numbers(Loader *L, const IniEntry *e, double *out, int cap)
 		char *end;
 		errno = 0;
 		double v = strtod(word, &end);
+		/* strtod also reads hex (0x10, 0x1p3): decimal only */
+		if (strpbrk(word, "xX"))
+			end = word;
 		if (end == word || *end != '\0' || wl >= sizeof word) {
 			fail(L, e->line, "expected a number, got '%s'", word);
+			return -1;
+		}
+		if (errno == ERANGE && fabs(v) < 1.0) {
+			fail(L, e->line,
+			     "'%s' is too small for a double; write 0", word);
 			return -1;
 		}
 		if (!isfinite(v) || errno == ERANGE || fabs(v) > KV_MAX_ABS_VALUE) {
@@ -136,6 +144,10 @@ static int set_vocab(Loader *L, const IniEntry *e)
 			rc = fail(L, e->line,
 				    "vocab has more than %d tokens",
 				    KV_MAX_VOCAB);
+		else if (strpbrk(w, "=:") || *w == ';' || *w == '#' || *w == '[')
+			rc = fail(L, e->line,
+				  "token '%s' cannot be a key in [embedding]: no '=' or ':' in a token, and none may start with ';', '#' or '['",
+				  w);
 		else if (strlen(w) > KV_MAX_TOKEN_LEN)
 			rc = fail(L, e->line,
 				  "token '%s' is longer than 31 bytes", w);
@@ -286,9 +298,16 @@ static int read_window_pattern(Loader *L, const IniEntry *pat)
 			    pat->value);
 	bool any_local = strpbrk(pat->value, "Ll") != NULL;
 	int w = 0;
+	if (n > (size_t)m->n_layers)
+		return fail(L, pat->line,
+			    "pattern has %zu letters but n_layers = %d; it repeats over the layers, so give at most %d",
+			    n, m->n_layers, m->n_layers);
 	if (any_local && !we)
 		return fail(L, pat->line,
 			    "pattern has local layers: give their `window = W` too");
+	if (!any_local && we)
+		return fail(L, we->line,
+			    "window is given, but pattern has no local (L) layer");
 	if (we && parse_int(L, we, 1, KV_MAX_TOKENS, &w))
 		return L->err->code;
 	for (int l = 0; l < m->n_layers; l++) {

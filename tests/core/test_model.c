@@ -147,6 +147,12 @@ static void test_not_a_number(void **state)
 			  "t.ini:17: 'nan' is not a finite number within ±1e6");
 	expect_line_error(17, "row = 1 2e7",
 			  "t.ini:17: '2e7' is not a finite number within ±1e6");
+	expect_line_error(17, "row = 1 0x10",
+			  "t.ini:17: expected a number, got '0x10'");
+	expect_line_error(17, "row = 1 1e-400",
+			  "t.ini:17: '1e-400' is too small for a double; write 0");
+	expect_line_error(3, "vocab = a b c:d",
+			  "t.ini:3: token 'c:d' cannot be a key in [embedding]: no '=' or ':' in a token, and none may start with ';', '#' or '['");
 }
 
 static void test_dimension_limits(void **state)
@@ -349,6 +355,10 @@ static void test_stacked_errors(void **state)
 			     "t.ini:9: give either `windows = ...` or `pattern` with `window`, not both");
 	expect_stacked_error(9, "windows = -1 0",
 			     "t.ini:9: window 1: expected a whole number 0..1024 (0 = global)");
+	expect_stacked_error(9, "pattern = LLG\nwindow = 2",
+			     "t.ini:9: pattern has 3 letters but n_layers = 2; it repeats over the layers, so give at most 2");
+	expect_stacked_error(9, "pattern = GG\nwindow = 2",
+			     "t.ini:10: window is given, but pattern has no local (L) layer");
 	expect_stacked_error(6, "n_layers = 17",
 			     "t.ini:6: n_layers = 17 is outside the limits 1..16");
 	expect_stacked_error(25, "[W_Q]",
