@@ -92,6 +92,10 @@ static int parse_list(const char *opt, const char *s, int (*parse)(const char *)
 	if (strlen(s) >= sizeof buf)
 		return kv_error_set(err, EX_USAGE, "%s: list too long", opt);
 	strcpy(buf, s);
+	size_t n = strlen(buf);
+	if (n == 0 || buf[0] == ',' || buf[n - 1] == ',' || strstr(buf, ",,"))
+		return kv_error_set(err, EX_USAGE,
+				    "%s: empty name in the list '%s'", opt, s);
 	*mask = 0;
 	for (char *save, *w = strtok_r(buf, ",", &save); w;
 	     w = strtok_r(NULL, ",", &save)) {
@@ -141,7 +145,7 @@ static int parse_tol(const char *s, double *tol, KvError *err)
 	double v = strtod(s, &end);
 	if (end == s || *end || !(v >= 0) || v > 1e9)
 		return kv_error_set(err, EX_USAGE,
-				    "--tol expects a number >= 0, got '%s'", s);
+				    "--tol expects a number from 0 to 1e9, got '%s'", s);
 	*tol = v;
 	return 0;
 }
@@ -196,28 +200,75 @@ static int set_command(CliOpts *o, KvError *err)
 			o->n_args--;
 			return 0;
 		}
+	if (strcmp(o->args[0], "mem") == 0 || strcmp(o->args[0], "bench") == 0)
+		return kv_error_set(err, EX_USAGE,
+				    "'%s' takes its own options and must come first: kvstep %s --help",
+				    o->args[0], o->args[0]);
 	return kv_error_set(err, EX_USAGE,
-			    "unknown command '%s'; expected answers, export, grade or mem",
+			    "unknown command '%s'; expected answers, export, grade, mem or bench",
 			    o->args[0]);
 }
 
-/* Options that only make sense with one command are refused elsewhere. */
+enum { IN_UI = 1 << CMD_UI, IN_ANSWERS = 1 << CMD_ANSWERS,
+       IN_EXPORT = 1 << CMD_EXPORT, IN_GRADE = 1 << CMD_GRADE,
+       IN_RUN = IN_UI | IN_ANSWERS | IN_EXPORT };
+
+/* The commands each option means something to. */
+static const struct {
+	int opt;
+	const char *name;
+	unsigned where;
+} scope[] = {
+	{ 'm', "-m/--model", IN_RUN },
+	{ 'p', "-p/--prompt", IN_RUN },
+	{ 'n', "-n/--generate", IN_RUN },
+	{ OPT_DTYPE, "--dtype", IN_RUN },
+	{ OPT_DIGITS, "--digits", IN_UI | IN_ANSWERS },
+	{ OPT_ASCII, "--ascii", IN_UI | IN_ANSWERS },
+	{ OPT_NO_COLOR, "--no-color", IN_UI },
+	{ 'o', "-o/--output", IN_EXPORT },
+	{ OPT_COUNTERS, "--counters", IN_EXPORT },
+	{ OPT_MODE, "--mode", IN_EXPORT },
+	{ OPT_STEP, "--step", IN_EXPORT },
+	{ OPT_MATRIX, "--matrix", IN_EXPORT },
+	{ OPT_MASKED, "--masked", IN_EXPORT },
+	{ OPT_BLANK, "--blank", IN_ANSWERS | IN_EXPORT },
+	{ OPT_SUMMARY, "--summary", IN_GRADE },
+	{ OPT_TOL, "--tol", IN_GRADE },
+};
+
+static const char *command_name(Command c)
+{
+	switch (c) {
+	case CMD_UI: return "the terminal UI";
+	case CMD_ANSWERS: return "answers";
+	case CMD_EXPORT: return "export";
+	case CMD_GRADE: return "grade";
+	case CMD_HELP:
+	case CMD_VERSION:
+		break;
+	}
+	return "";
+}
+
+/* Options that mean nothing to the command are refused, not ignored. */
 static int check_scope(const CliOpts *o, KvError *err)
 {
-	const ExportFilter *f = &o->filter;
-	bool export_only = o->counters || f->modes || f->matrices ||
-			   f->step_lo || f->masked || o->output;
-	if (export_only && o->cmd != CMD_EXPORT && o->cmd != CMD_HELP &&
-	    o->cmd != CMD_VERSION)
+	if (o->cmd == CMD_HELP || o->cmd == CMD_VERSION)
+		return 0;
+	for (size_t i = 0; i < sizeof scope / sizeof *scope; i++)
+		if (((o->given >> i) & 1u) && !(scope[i].where & (1u << o->cmd)))
+			return kv_error_set(err, EX_USAGE,
+					    "%s does not go with %s; see kvstep --help",
+					    scope[i].name, command_name(o->cmd));
+	if (o->counters && (o->filter.blank || o->filter.matrices ||
+			    o->filter.masked))
 		return kv_error_set(err, EX_USAGE,
-				    "-o, --counters, --mode, --step, --matrix and --masked go with 'kvstep export'");
-	if (o->counters && f->blank)
+				    "--counters goes with --mode and --step, not --blank, --matrix or --masked");
+	if (o->filter.masked && !o->filter.blank)
 		return kv_error_set(err, EX_USAGE,
-				    "--blank does not go with --counters (the counters are the answers)");
-	if (o->cmd == CMD_EXPORT && o->n_args > 0)
-		return kv_error_set(err, EX_USAGE,
-				    "export takes no arguments, got '%s'", o->args[0]);
-	if (o->cmd == CMD_UI && o->n_args > 0)
+				    "--masked keeps masked cells in a --blank copy; without --blank they are always there");
+	if ((o->cmd == CMD_EXPORT || o->cmd == CMD_UI) && o->n_args > 0)
 		return kv_error_set(err, EX_USAGE, "unexpected argument '%s'",
 				    o->args[0]);
 	return 0;
@@ -241,6 +292,9 @@ int cli_parse(int argc, char **argv, CliOpts *o, KvError *err)
 					    argv[optind - 1]);
 		if (apply_option(c, optarg, o, err))
 			return err->code;
+		for (size_t i = 0; i < sizeof scope / sizeof *scope; i++)
+			if (scope[i].opt == c)
+				o->given |= 1u << i;
 	}
 	o->args = argv + optind;
 	o->n_args = argc - optind;

@@ -32,6 +32,7 @@ typedef struct CliOpts {
 	const char *summary;    /* grade --summary FILE */
 	double tol;             /* grade --tol */
 	ExportFilter filter;    /* export filters, --blank, --masked */
+	unsigned given;         /* bit per option given (cli.c's scope table) */
 	char **args;            /* words after the command word */
 	int n_args;
 } CliOpts;

@@ -106,6 +106,15 @@ mkdir adir
 "$kvstep" export -o adir 2> err.txt; rc=$?
 check "-o a directory is 73" [ "$rc" -eq 73 ]
 check "-o a directory says so" grep -q "adir: is a directory" err.txt
+# options that mean nothing to a command are refused, not ignored
+"$kvstep" export --counters --matrix S > /dev/null 2> err.txt; rc=$?
+check "--counters with --matrix is 64" [ "$rc" -eq 64 ]
+"$kvstep" --tol 1 2> err.txt; rc=$?
+check "--tol outside grade is 64" [ "$rc" -eq 64 ]
+check "--tol outside grade says so" grep -q "^kvstep: --tol does not go with the terminal UI" err.txt
+"$kvstep" -m gqa mem 2> err.txt; rc=$?
+check "mem after options is 64" [ "$rc" -eq 64 ]
+check "mem after options says it comes first" grep -q "'mem' takes its own options and must come first" err.txt
 "$kvstep" --version > v.txt
 check "version" grep -q "^kvstep [0-9]" v.txt
 "$kvstep" --help > h.txt
