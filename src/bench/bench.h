@@ -39,7 +39,7 @@ typedef struct BenchRow {
 	double time_ratio;     /* nocache_ms / cache_ms */
 	double gflops;         /* 2·nocache_macs / nocache time */
 	uint64_t cache_step_bytes; /* bytes the cached step reads */
-	double stream_ms;      /* a streaming read of as many bytes */
+	double stream_ms;      /* fastest streaming read of as many bytes */
 } BenchRow;
 
 /*
@@ -62,6 +62,9 @@ int bench_measure(const BenchConfig *c, BenchRow *rows, KvError *err);
  * (one line, no newline) into buf.
  */
 void bench_format_line(char *buf, size_t size, const BenchRow *r);
+
+/* Bytes a run of config `c` allocates (engines, weights, stream buffer). */
+uint64_t bench_bytes(const BenchConfig *c);
 
 /* The closed-form MACs of a cached decode step at T for config `c`. */
 uint64_t bench_cache_step_macs(const BenchConfig *c, int T);

@@ -30,6 +30,22 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
+static uint64_t cache_step_bytes(const BenchConfig *c, int T);
+
+uint64_t bench_bytes(const BenchConfig *c)
+{
+	uint64_t T = (uint64_t)c->tokens[c->n_tokens - 1];
+	uint64_t dm = (uint64_t)c->d_model, d = (uint64_t)c->d_head;
+	uint64_t L = (uint64_t)c->layers, H = (uint64_t)c->heads;
+	uint64_t G = (uint64_t)c->kv_heads;
+	/* per engine: x (L+1)·T·dm, q and z L·H·T·d, k and v L·G·T·d */
+	uint64_t engine = ((L + 1) * T * dm + 2 * L * H * T * d +
+			   2 * L * G * T * d) * sizeof(double);
+	uint64_t weights = (L * dm * (H * d + 2 * G * d + H * d) +
+			    (uint64_t)c->vocab * dm * 2) * sizeof(double);
+	return 3 * engine + weights + cache_step_bytes(c, (int)T);
+}
+
 uint64_t bench_cache_step_macs(const BenchConfig *c, int T)
 {
 	uint64_t dm = (uint64_t)c->d_model, d = (uint64_t)c->d_head;
@@ -61,7 +77,7 @@ static uint64_t cache_step_bytes(const BenchConfig *c, int T)
 	return (weights + cache) * sizeof(double);
 }
 
-/* Median time of streaming through `n` doubles, the bandwidth bound. */
+/* Fastest of `repeats` streams through `n` doubles: the bandwidth bound. */
 static double stream_ms(const double *buf, size_t n, int repeats, double *sink)
 {
 	double t[128];
@@ -73,7 +89,8 @@ static double stream_ms(const double *buf, size_t n, int repeats, double *sink)
 		t[r] = now_ms() - t0;
 		*sink += s;
 	}
-	return median(t, repeats);
+	qsort(t, (size_t)repeats, sizeof *t, cmp_double);
+	return t[0];
 }
 
 typedef struct Rig {
