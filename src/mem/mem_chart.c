@@ -1,6 +1,7 @@
 #include "mem_chart.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -78,14 +79,19 @@ int mem_chart_fill(MemChart *ch, const MemConfig *c, MemDtype d,
 	return 0;
 }
 
-/* round(v × steps / max), with v <= max; shifts keep the product in range. */
+/*
+ * round(v × steps / max), with v <= max; shifts keep the product in range.
+ * Any v > 0 gets at least one step, so a small cache never looks like none.
+ */
 static uint64_t chart_level(uint64_t v, uint64_t max, uint64_t steps)
 {
+	bool some = v > 0;
 	while (max > ((uint64_t)1 << 40)) {
 		v >>= 1;
 		max >>= 1;
 	}
-	return (2 * v * steps + max) / (2 * max);
+	uint64_t level = (2 * v * steps + max) / (2 * max);
+	return some && level == 0 ? 1 : level;
 }
 
 /* "1K", "128K", "2G", or the number itself below 1024. */
