@@ -32,7 +32,7 @@ const char *sheet_dash(bool ascii);
 
 /*
  * The evicted-cell mark (a K/V column a sliding window's ring buffer has
- * overwritten): a multiplication sign, or 'x' with --ascii.
+ * overwritten): 'x', the UI's glyph, with or without --ascii.
  */
 const char *sheet_evicted_mark(bool ascii);
 

@@ -190,6 +190,31 @@ static void grid_cell(const GridSpec *g, const GridCell *cell, int row,
 	}
 }
 
+/* Columns one cell of column c takes: the gap, the value, the mark. */
+static int grid_cell_span(const GridSpec *g, const int *w, int c)
+{
+	return GRID_GAP + w[c] + (g->marks ? 1 : 0);
+}
+
+/* Columns lo..hi-1 as one band whose header is row `top` of `out`. */
+static void grid_band(const GridSpec *g, const int *w, int lw, int lo,
+		      int hi, int top, SheetBlock *out)
+{
+	put_left(out, top, g->corner, lw);
+	for (int c = lo; c < hi; c++) {
+		sheet_block_put(out, top, "  ", GRID_GAP, NULL);
+		put_right(out, top, g->col_labels[c], w[c], NULL);
+		if (g->marks)
+			sheet_block_put(out, top, " ", 1, NULL);
+	}
+	for (int r = 0; r < g->rows; r++) {
+		put_left(out, top + r + 1, g->row_labels[r], lw);
+		for (int c = lo; c < hi; c++)
+			grid_cell(g, &g->cells[r * g->cols + c], top + r + 1,
+				  w[c], out);
+	}
+}
+
 void sheet_grid_layout(const GridSpec *g, SheetBlock *out)
 {
 	int lw = grid_label_width(g);
@@ -198,19 +223,21 @@ void sheet_grid_layout(const GridSpec *g, SheetBlock *out)
 		out->oom = true;
 		return;
 	}
-	put_left(out, 0, g->corner, lw);
-	for (int c = 0; c < g->cols; c++) {
+	for (int c = 0; c < g->cols; c++)
 		w[c] = grid_col_width(g, c);
-		sheet_block_put(out, 0, "  ", GRID_GAP, NULL);
-		put_right(out, 0, g->col_labels[c], w[c], NULL);
-		if (g->marks)
-			sheet_block_put(out, 0, " ", 1, NULL);
-	}
-	for (int r = 0; r < g->rows; r++) {
-		put_left(out, r + 1, g->row_labels[r], lw);
-		for (int c = 0; c < g->cols; c++)
-			grid_cell(g, &g->cells[r * g->cols + c], r + 1, w[c],
-				  out);
-	}
+	int top = 0, lo = 0;
+	do {
+		/* as many columns as fit max_w, and at least one */
+		int hi = lo + 1, width = lw + grid_cell_span(g, w, lo);
+		while (hi < g->cols &&
+		       (g->max_w <= 0 ||
+			width + grid_cell_span(g, w, hi) <= g->max_w))
+			width += grid_cell_span(g, w, hi++);
+		if (g->cols == 0)
+			hi = 0;
+		grid_band(g, w, lw, lo, hi, top, out);
+		top += g->rows + 2; /* header, rows, one empty line */
+		lo = hi;
+	} while (lo < g->cols);
 	free(w);
 }

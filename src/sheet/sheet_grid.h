@@ -10,6 +10,9 @@
 #include "sheet_buf.h"
 #include "sheet_format.h"
 
+/* Columns of a printed page: no line of a sheet is wider. */
+enum { SHEET_PAGE_W = 80 };
+
 /* What a printed value stands for, so a test can read the page back. */
 typedef enum SheetRefKind {
 	REF_NONE,
@@ -77,12 +80,17 @@ typedef struct GridSpec {
 	int min_w;                        /* narrowest cell, room to write */
 	bool marks;                       /* leave a column for status marks */
 	bool ascii;
+	int max_w;                        /* widest line; 0 = no limit */
 } GridSpec;
 
 /*
  * Lays `g` out as a header line of column labels and one line per row.
  * Cell widths come from the key's texts, so a key and a blank copy of the
- * same grid have identical columns. Values are right-aligned.
+ * same grid have identical columns. Values are right-aligned. A grid
+ * wider than max_w is split into bands of columns (q1..q6, then q7..q12),
+ * one under the other with an empty line between, each with the corner
+ * and row labels again; a single column wider than max_w still gets a
+ * band of its own.
  */
 void sheet_grid_layout(const GridSpec *g, SheetBlock *out);
 

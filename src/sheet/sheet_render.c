@@ -8,6 +8,7 @@
 #include "sheet_render.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,6 +246,30 @@ static uint64_t elem_bytes(const Trace *t)
 				     : 0;
 }
 
+/*
+ * The score scale as the factor written after K^T Q, exactly: "x 0.5"
+ * when 1/sqrt(d_k) is a decimal of at most 3 places, "/ 3" when sqrt(d_k)
+ * is whole, else "/ √2" ("/ sqrt(2)" with --ascii). A rounded "x 0.71"
+ * would make a student's 3 x 0.71 = 2.13 miss the key's 2.12.
+ * "x 1" for a model without scaling (scale = none).
+ */
+static void scale_text(const Model *m, bool ascii, SheetBuf *out)
+{
+	char txt[SHEET_TEXT_MAX];
+	long root = lround(sqrt((double)m->d_k));
+	double inv = root > 0 ? 1.0 / (double)root : 0.0;
+	if (!m->scale_sqrt)
+		snprintf(txt, sizeof txt, "x 1");
+	else if (root * root != m->d_k)
+		snprintf(txt, sizeof txt, ascii ? "/ sqrt(%d)" : "/ \xe2\x88\x9a%d",
+			 m->d_k);
+	else if (fabs(inv * 1000.0 - nearbyint(inv * 1000.0)) < 1e-9)
+		snprintf(txt, sizeof txt, "x %g", inv);
+	else
+		snprintf(txt, sizeof txt, "/ %ld", root);
+	sheet_buf_puts(out, txt);
+}
+
 static void fact_number(const Render *R, const Placeholder *ph, SheetBuf *out)
 {
 	SheetFact f = (SheetFact)ph->what;
@@ -270,8 +295,7 @@ static void fact_number(const Render *R, const Placeholder *ph, SheetBuf *out)
 		}
 		break;
 	case FACT_SCALE:
-		sheet_format_value(m->scale, R->o->digits, txt);
-		sheet_buf_puts(out, txt);
+		scale_text(m, R->o->ascii, out);
 		return;
 	case FACT_PROMPT:
 	case FACT_GENERATED:
@@ -610,7 +634,8 @@ static void grid_fill_cell(const Render *R, const Placeholder *ph, int step,
 	CellStatus st = trace_status_at(R->t, step, (Mode)ph->mode, ph->layer,
 					mat, r, c);
 	double v;
-	cell->mark = st == CELL_RECOMPUTED ? '*' : st == CELL_REUSED ? '^' : ' ';
+	/* the UI's glyphs: ! recomputed, = reused from the cache */
+	cell->mark = st == CELL_RECOMPUTED ? '!' : st == CELL_REUSED ? '=' : ' ';
 	if (st == CELL_EVICTED) {
 		cell->evicted = true;
 		return;
@@ -656,6 +681,7 @@ static int render_trace_grid(const Render *R, const Placeholder *ph,
 	gb.g.min_w = ph->answer ? GRID_ANSWER_W : 1;
 	gb.g.marks = ph->marks;
 	gb.g.ascii = R->o->ascii;
+	gb.g.max_w = SHEET_PAGE_W;
 	sheet_grid_layout(&gb.g, b);
 	grid_free(&gb);
 	return 0;
@@ -700,16 +726,22 @@ static int render_weight_grid(const Render *R, const Placeholder *ph,
 	}
 	gb.g.min_w = ph->answer ? GRID_ANSWER_W : 1;
 	gb.g.ascii = R->o->ascii;
+	gb.g.max_w = SHEET_PAGE_W;
 	sheet_grid_layout(&gb.g, b);
 	grid_free(&gb);
 	return 0;
 }
 
-/* The token each mode predicts after each position: modes × steps. */
+/*
+ * The token each mode predicts after each position: modes × steps 1..N,
+ * N the placeholder's step (set or its own), or T without one.
+ */
 static int render_choices(const Render *R, const Placeholder *ph,
 			  SheetBlock *b)
 {
 	int T = trace_steps(R->t);
+	if (ph->step.set && step_resolve(R, ph, &T))
+		return R->err->code;
 	GridBuf gb = { 0 };
 	if (grid_alloc(&gb, MODE_COUNT, T, R->err)) {
 		grid_free(&gb);
@@ -730,6 +762,7 @@ static int render_choices(const Render *R, const Placeholder *ph,
 	}
 	gb.g.min_w = ph->answer ? GRID_ANSWER_W : 1;
 	gb.g.ascii = R->o->ascii;
+	gb.g.max_w = SHEET_PAGE_W;
 	sheet_grid_layout(&gb.g, b);
 	grid_free(&gb);
 	return 0;
@@ -787,6 +820,7 @@ static int render_slots(const Render *R, const Placeholder *ph,
 	}
 	gb.g.min_w = ph->answer ? GRID_ANSWER_W : 1;
 	gb.g.ascii = R->o->ascii;
+	gb.g.max_w = SHEET_PAGE_W;
 	sheet_grid_layout(&gb.g, b);
 	grid_free(&gb);
 	return 0;
@@ -912,22 +946,183 @@ static void page_add(SheetPage *page, const SheetBlock *line)
 	page->lines += h;
 }
 
-static int render_line(const Render *R, const TmplLine *tl, SheetPage *page)
+/* Bytes [lo, hi) of a line that must stay on one line: an answer. */
+typedef struct ByteSpan {
+	size_t lo, hi;
+} ByteSpan;
+
+/* True when byte `at` lies inside one of the `n` spans. */
+static bool in_spans(const ByteSpan *sp, int n, size_t at)
+{
+	for (int i = 0; i < n; i++)
+		if (at >= sp[i].lo && at < sp[i].hi)
+			return true;
+	return false;
+}
+
+/*
+ * Where the piece of `s` from `start` ends: the last space (outside the
+ * spans) that keeps the piece within `room` columns; the first such space
+ * when none does; the end of `s` when it fits or has none.
+ */
+static size_t wrap_end(const char *s, size_t start, size_t n, int room,
+		       const ByteSpan *sp, int n_sp)
+{
+	size_t best = 0;
+	if (sheet_text_width(s + start, n - start) <= room)
+		return n;
+	for (size_t i = start + 1; i < n; i++) {
+		if (s[i] != ' ' || s[i - 1] == ' ' || in_spans(sp, n_sp, i))
+			continue;
+		if (best && sheet_text_width(s + start, i - start) > room)
+			break;
+		best = i;
+	}
+	return best ? best : n;
+}
+
+/*
+ * Appends a one-row line to the page, word-wrapped to SHEET_PAGE_W at
+ * spaces outside the spans (the answers, whose key text and blank differ):
+ * so key and blank break at the same columns. Continuation lines keep the
+ * line's indentation. Refs move to the piece that holds them.
+ */
+static void page_add_wrapped(SheetPage *page, const SheetBlock *line,
+			     const ByteSpan *sp, int n_sp)
+{
+	const char *s = line->h ? sheet_buf_str(&line->rows[0]) : "";
+	size_t n = strlen(s), indent = strspn(s, " "), start = 0;
+	if (line->h != 1 || sheet_text_width(s, n) <= SHEET_PAGE_W ||
+	    indent >= n) {
+		page_add(page, line);
+		return;
+	}
+	for (int first = 1; start < n; first = 0) {
+		size_t pad = first ? 0 : indent;
+		size_t end = wrap_end(s, start, n, SHEET_PAGE_W - (int)pad, sp,
+				      n_sp);
+		SheetBlock piece = { 0 };
+		if (pad)
+			sheet_block_put(&piece, 0, s, pad, NULL);
+		sheet_block_put(&piece, 0, s + start, end - start, NULL);
+		for (int i = 0; i < line->n_refs; i++) {
+			SheetRef ref = line->refs[i];
+			if ((size_t)ref.byte < start || (size_t)ref.byte >= end)
+				continue;
+			ref.byte = (int)((size_t)ref.byte - start + pad);
+			ref.line = page->lines;
+			page_ref(page, &ref);
+		}
+		page->text.oom |= piece.oom;
+		SheetBlock text = piece;
+		text.n_refs = 0;
+		page_add(page, &text);
+		sheet_block_free(&piece);
+		start = end + strspn(s + end, " ");
+	}
+}
+
+/* Literal text of spaces only: the gap a template puts between grids. */
+static bool item_is_gap(const Render *R, const TmplItem *it)
+{
+	if (it->is_ph)
+		return false;
+	for (size_t i = 0; i < it->len; i++)
+		if (R->tp->text[it->at + i] != ' ')
+			return false;
+	return true;
+}
+
+/*
+ * Sets the line's blocks side by side as rows that fit the page: a block
+ * that would cross SHEET_PAGE_W starts a new row below, after an empty
+ * line, and the gap before it is dropped. A row's values keep their refs.
+ */
+static void line_flow(const Render *R, const TmplLine *tl, SheetBlock *items,
+		      SheetPage *page)
+{
+	SheetBlock row = { 0 }, empty = { 0 };
+	bool started = false;
+	int gap = -1; /* the gap item waiting to go before the next block */
+	for (int i = 0; i < tl->n; i++) {
+		if (item_is_gap(R, &R->tp->items[tl->first + i])) {
+			gap = i;
+			continue;
+		}
+		int gw = gap >= 0 ? items[gap].w : 0;
+		if (started && row.w + gw + items[i].w > SHEET_PAGE_W) {
+			page_add(page, &row);
+			page_add(page, &empty);
+			page->text.oom |= row.oom;
+			sheet_block_free(&row);
+			gap = -1;
+		}
+		if (gap >= 0)
+			sheet_block_beside(&row, &items[gap]);
+		sheet_block_beside(&row, &items[i]);
+		started = true;
+		gap = -1;
+	}
+	page->text.oom |= row.oom;
+	page_add(page, &row);
+	sheet_block_free(&row);
+}
+
+/*
+ * Sets the line's blocks side by side and adds them to the page; a line
+ * of one row wider than the page is word-wrapped outside its answers.
+ */
+static int line_put(const Render *R, const TmplLine *tl,
+		    const SheetBlock *items, SheetPage *page)
 {
 	SheetBlock line = { 0 };
-	int rc = 0;
-	for (int i = 0; i < tl->n && !rc; i++) {
-		SheetBlock item = { 0 };
-		rc = render_item(R, &R->tp->items[tl->first + i], &item);
-		if (!rc)
-			sheet_block_beside(&line, &item);
-		sheet_block_free(&item);
+	ByteSpan *sp = calloc((size_t)(tl->n > 0 ? tl->n : 1), sizeof *sp);
+	int n_sp = 0, rc = 0;
+	for (int i = 0; i < tl->n; i++) {
+		const TmplItem *it = &R->tp->items[tl->first + i];
+		size_t lo = line.h ? line.rows[0].len : 0;
+		sheet_block_beside(&line, &items[i]);
+		if (sp && it->is_ph && it->ph.answer && line.h)
+			sp[n_sp++] = (ByteSpan){ lo, line.rows[0].len };
 	}
-	if (!rc && line.oom)
+	if (line.oom || !sp)
 		rc = kv_error_set(R->err, EX_OSERR, "out of memory");
-	if (!rc)
-		page_add(page, &line);
+	else
+		page_add_wrapped(page, &line, sp, n_sp);
 	sheet_block_free(&line);
+	free(sp);
+	return rc;
+}
+
+/*
+ * One template line. Its items are set side by side; when that would be
+ * wider than the page and a grid is among them, they flow onto further
+ * rows (line_flow). A line of text alone is never split.
+ */
+static int render_line(const Render *R, const TmplLine *tl, SheetPage *page)
+{
+	SheetBlock *items = calloc((size_t)(tl->n > 0 ? tl->n : 1),
+				   sizeof *items);
+	if (!items)
+		return kv_error_set(R->err, EX_OSERR, "out of memory");
+	int rc = 0, width = 0;
+	bool tall = false, oom = false;
+	for (int i = 0; i < tl->n && !rc; i++) {
+		rc = render_item(R, &R->tp->items[tl->first + i], &items[i]);
+		width += items[i].w;
+		tall |= items[i].h > 1;
+		oom |= items[i].oom;
+	}
+	if (!rc && oom)
+		rc = kv_error_set(R->err, EX_OSERR, "out of memory");
+	if (!rc && tall && width > SHEET_PAGE_W) {
+		line_flow(R, tl, items, page);
+	} else if (!rc) {
+		rc = line_put(R, tl, items, page);
+	}
+	for (int i = 0; i < tl->n; i++)
+		sheet_block_free(&items[i]);
+	free(items);
 	return rc;
 }
 

@@ -248,6 +248,7 @@ static unsigned ph_takes(const Placeholder *ph)
 	case PH_FORMULA:
 		return OPT_STEP | OPT_W | OPT_FORMULA;
 	case PH_CHOICES:
+		return OPT_STEP; /* columns x1..x(step); every step without */
 	case PH_SAY:
 	case PH_COPY:
 		return 0;
@@ -265,6 +266,8 @@ static unsigned ph_needs(const Placeholder *ph)
 		return takes & (OPT_MODE | OPT_STEP | OPT_STATUS);
 	if (ph->kind == PH_FORMULA)
 		return OPT_STEP;
+	if (ph->kind == PH_CHOICES)
+		return 0;
 	return takes & (OPT_MODE | OPT_STEP);
 }
 

@@ -44,12 +44,39 @@ check "three form feeds" $?
 "$kvstep" -m gqa -p "dog sat" -n 1 answers 4-windows-gqa > key4.txt
 cmp -s key4.txt "$golden/4-windows-gqa.key.txt"
 check "sheet 4 ignores -m, -p, -n" $?
-# Every page fits a 66-line printer page and 80 columns.
-for f in key4.txt "$golden/4-windows-gqa.blank.txt"; do
-	[ "$(wc -l < "$f")" -le 66 ]; check "$f: at most 66 lines" $?
+# Widest line of a file, in characters (UTF-8 aware).
+width() { LC_ALL=C.UTF-8 wc -L < "$1"; }
+
+# Every bundled page of the default run fits a 66-line printer page and
+# 80 columns, key and blank.
+for s in 1-no-cache 2-kv-cache 3-prefill 4-windows-gqa; do
+	for c in key blank; do
+		f="$golden/$s.$c.txt"
+		[ "$(wc -l < "$f")" -le 66 ]; check "$s $c: at most 66 lines" $?
+		[ "$(width "$f")" -le 80 ]; check "$s $c: at most 80 columns" $?
+	done
 done
-[ "$("$kvstep" answers 4-windows-gqa --ascii --blank | awk '{ if (length($0) > 80) n++ } END { print n + 0 }')" -eq 0 ]
-check "sheet 4 --ascii fits 80 columns" $?
+"$kvstep" answers 4-windows-gqa --ascii --blank > a4.txt
+[ "$(width a4.txt)" -le 80 ]; check "sheet 4 --ascii fits 80 columns" $?
+
+# Any run fits 80 columns: wide grids split into bands, long lines wrap.
+# Key and blank keep the same lines. fits NAME KVSTEP-OPTIONS...
+fits() {
+	name=$1
+	shift
+	"$kvstep" "$@" answers > wk.txt; check "$name: exit 0" $?
+	"$kvstep" "$@" answers --blank > wb.txt; check "$name --blank: exit 0" $?
+	[ "$(width wk.txt)" -le 80 ] && [ "$(width wb.txt)" -le 80 ]
+	check "$name: key and blank fit 80 columns" $?
+	[ "$(wc -l < wk.txt)" -eq "$(wc -l < wb.txt)" ]
+	check "$name: key and blank have the same lines" $?
+}
+fits "-m gqa" -m gqa
+fits "-m local-global" -m local-global
+fits "-m mqa" -m mqa
+fits "P = 9, T = 14" -p "the cat sat on the mat . the cat" -n 5
+fits "one token" -p the -n 0
+fits "--ascii, P = 9" --ascii -p "the cat sat on the mat . the cat" -n 5
 
 # A layer or head the model lacks: file:line, exit 65, nothing on stdout.
 printf '{{model local-global}}\n\n{{K cache step=T layer=4}}\n' > layer.txt
