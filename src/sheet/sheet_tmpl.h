@@ -10,7 +10,7 @@
  *   {{set mode=cache step=T}} defaults for the placeholders below it
  *   {{# a comment}}           dropped
  *
- * The full language is documented in src/sheet/NOTES.md.
+ * The full language is documented in README.md ("Worksheets").
  */
 #include <stdbool.h>
 #include <stddef.h>
