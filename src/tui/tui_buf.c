@@ -31,7 +31,7 @@ void tui_buf_clear(TuiBuf *b)
 {
 	size_t n = (size_t)b->w * (size_t)b->h;
 	for (size_t i = 0; i < n; i++)
-		b->cells[i] = (TuiCell){ ' ', ROLE_NORMAL };
+		b->cells[i] = (TuiCell){ ' ', ROLE_NORMAL, 0 };
 }
 
 TuiCell *tui_buf_at(TuiBuf *b, int x, int y)
@@ -73,7 +73,7 @@ int tui_buf_put(TuiBuf *b, int x, int y, int x_end, Role role, const char *s)
 			break;
 		TuiCell *cell = tui_buf_at(b, x, y);
 		if (cell)
-			*cell = (TuiCell){ c, (uint8_t)role };
+			*cell = (TuiCell){ c, (uint8_t)role, 0 };
 		x++;
 	}
 	return x;
@@ -89,7 +89,7 @@ void tui_buf_fill(TuiBuf *b, int x, int y, int n, uint32_t ch, Role role)
 	for (int i = 0; i < n; i++) {
 		TuiCell *cell = tui_buf_at(b, x + i, y);
 		if (cell)
-			*cell = (TuiCell){ ch, (uint8_t)role };
+			*cell = (TuiCell){ ch, (uint8_t)role, 0 };
 	}
 }
 
@@ -99,6 +99,15 @@ void tui_buf_paint(TuiBuf *b, int x, int y, int n, Role role)
 		TuiCell *cell = tui_buf_at(b, x + i, y);
 		if (cell)
 			cell->role = (uint8_t)role;
+	}
+}
+
+void tui_buf_mark(TuiBuf *b, int x, int y, int n, unsigned mark)
+{
+	for (int i = 0; i < n; i++) {
+		TuiCell *cell = tui_buf_at(b, x + i, y);
+		if (cell)
+			cell->mark = (uint8_t)mark;
 	}
 }
 

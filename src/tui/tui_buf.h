@@ -13,6 +13,8 @@
 typedef struct TuiCell {
 	uint32_t ch;    /* code point; ' ' for empty */
 	uint8_t role;   /* a Role from tui_theme.h */
+	uint8_t mark;   /* TA_* bits laid over the role (the cursor): TA_REVERSE
+			 * flips the role's reverse, the others add to it */
 } TuiCell;
 
 typedef struct TuiBuf {
@@ -30,7 +32,7 @@ int tui_buf_resize(TuiBuf *b, int w, int h);
 /* Frees the cells; `b` becomes an empty 0×0 grid. */
 void tui_buf_free(TuiBuf *b);
 
-/* Blanks every cell to ' ' with ROLE_NORMAL. */
+/* Blanks every cell to ' ' with ROLE_NORMAL and no mark. */
 void tui_buf_clear(TuiBuf *b);
 
 /* The cell at (x, y), or NULL outside the grid. */
@@ -51,6 +53,12 @@ void tui_buf_fill(TuiBuf *b, int x, int y, int n, uint32_t ch, Role role);
 
 /* Sets the role of cells x..x+n-1 of row y, keeping their characters. */
 void tui_buf_paint(TuiBuf *b, int x, int y, int n, Role role);
+
+/*
+ * Lays TA_* bits `mark` over cells x..x+n-1 of row y, keeping their
+ * characters and roles (writing a cell clears its mark).
+ */
+void tui_buf_mark(TuiBuf *b, int x, int y, int n, unsigned mark);
 
 /*
  * The grid as UTF-8 text: one line per row, trailing blanks removed, each

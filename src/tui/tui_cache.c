@@ -45,6 +45,13 @@ static uint64_t column_cells(const Trace *t, int step, Mode mode, int layer,
 	return n;
 }
 
+bool tui_evicted_has_value(const Trace *t, int step, Mode mode,
+			   CellStatus st, int col)
+{
+	return st == CELL_EVICTED &&
+	       col >= trace_step(t, step, mode)->info.proj_lo;
+}
+
 void tui_cache_layer(const Trace *t, int step, Mode mode, int layer,
 		     TuiLayerCache *out)
 {

@@ -30,25 +30,114 @@ static void draw_too_small(TuiBuf *b)
 	}
 }
 
+/*
+ * What the header shows; header_fit() drops parts, least useful first,
+ * until the row fits, so the help hint never disappears.
+ */
+typedef struct Header {
+	bool title;       /* "kvstep " */
+	int name_w;       /* model name columns: full, cut with "…", or 0 */
+	bool phase;       /* "reading the prompt" / "generating" */
+	const char *hint; /* "?:help  q:quit", "?:help" or "?" */
+} Header;
+
+/*
+ * The prediction of the focused pane's pass: `predicts: "cat" (prompt
+ * continues: "cat")` while the pass's last column is inside the prompt
+ * (its argmax is not what comes next), else `next token: "on"`. Writes the
+ * text before the token into pre, the token quoted into tok, the rest into
+ * post.
+ */
+static void header_prediction(const TuiView *v, const TuiState *s, char *pre,
+			      char *tok, char *post, size_t n)
+{
+	const Model *m = trace_model(v->t);
+	const TraceStep *ts = trace_step(v->t, s->step, s->focus);
+	int hi = ts->info.hi;
+	snprintf(tok, n, "\"%s\"", m->vocab[ts->chosen]);
+	if (hi < s->prompt_n) {
+		snprintf(pre, n, "predicts: ");
+		snprintf(post, n, " (prompt continues: \"%s\")",
+			 m->vocab[trace_token(v->t, hi + 1)]);
+	} else {
+		snprintf(pre, n, "next token: ");
+		post[0] = '\0';
+	}
+}
+
+static const char *phase_text(const TuiState *s)
+{
+	return s->step <= s->prompt_n ? "reading the prompt" : "generating";
+}
+
+static int header_width(const Header *h, const TuiView *v, const TuiState *s)
+{
+	char pre[32], tok[64], post[96], step[32];
+	header_prediction(v, s, pre, tok, post, sizeof tok);
+	snprintf(step, sizeof step, "step %d/%d", s->step, s->steps);
+	int w = (h->title ? 7 : 0) + (h->name_w ? h->name_w + 2 : 0) +
+		tui_text_width(step) +
+		(h->phase ? 2 + tui_text_width(phase_text(s)) : 0) + 2 +
+		tui_text_width(pre) + tui_text_width(tok) + tui_text_width(post);
+	return w + 2 + tui_text_width(h->hint);
+}
+
+/* The fullest header that fits `w` columns. */
+static Header header_fit(const TuiView *v, const TuiState *s, int w)
+{
+	int name_w = tui_text_width(trace_model(v->t)->name);
+	Header h = { true, name_w, true, "?:help  q:quit" };
+	if (header_width(&h, v, s) <= w)
+		return h;
+	h.hint = "?:help";
+	if (header_width(&h, v, s) <= w)
+		return h;
+	h.phase = false; /* the token strip shows where the prompt ends */
+	if (header_width(&h, v, s) <= w)
+		return h;
+	h.title = false;
+	/* the model name, cut down to no less than 8 columns, then dropped */
+	while (h.name_w > 8 && header_width(&h, v, s) > w)
+		h.name_w--;
+	if (header_width(&h, v, s) <= w)
+		return h;
+	h.name_w = 0;
+	if (header_width(&h, v, s) <= w)
+		return h;
+	h.hint = "?";
+	return h;
+}
+
 static void draw_header(TuiBuf *b, const TuiView *v, const TuiState *s,
 			TuiRect r)
 {
 	const Model *m = trace_model(v->t);
-	int chosen = trace_step(v->t, s->step, s->focus)->chosen;
-	char buf[160];
-	int x = tui_buf_put(b, r.x, r.y, r.x + r.w, ROLE_TITLE, "kvstep ");
-	snprintf(buf, sizeof buf, "%s  ", m->name);
-	x = tui_buf_put(b, x, r.y, r.x + r.w, ROLE_NORMAL, buf);
+	Header h = header_fit(v, s, r.w);
+	char buf[160], pre[32], tok[64], post[96];
+	int x = r.x, x_end = r.x + r.w;
+	if (h.title)
+		x = tui_buf_put(b, x, r.y, x_end, ROLE_TITLE, "kvstep ");
+	if (h.name_w > 0) {
+		int full = tui_text_width(m->name);
+		x = tui_buf_put(b, x, r.y, x + h.name_w, ROLE_NORMAL, m->name);
+		if (h.name_w < full)
+			tui_buf_put(b, x - 1, r.y, x_end, ROLE_NORMAL,
+				    v->ascii ? "~" : "…");
+		x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, "  ");
+	}
 	snprintf(buf, sizeof buf, "step %d/%d", s->step, s->steps);
-	x = tui_buf_put(b, x, r.y, r.x + r.w, ROLE_CURRENT, buf);
-	snprintf(buf, sizeof buf, "  %s  next token: ",
-		 s->step <= s->prompt_n ? "reading the prompt" : "generating");
-	x = tui_buf_put(b, x, r.y, r.x + r.w, ROLE_NORMAL, buf);
-	x = tui_buf_put(b, x, r.y, r.x + r.w, ROLE_CHOSEN, m->vocab[chosen]);
-	const char *keys = "?:help  q:quit";
-	int kx = r.x + r.w - tui_text_width(keys);
-	if (kx > x + 1)
-		tui_buf_put(b, kx, r.y, r.x + r.w, ROLE_DIM, keys);
+	x = tui_buf_put(b, x, r.y, x_end, ROLE_CURRENT, buf);
+	if (h.phase) {
+		snprintf(buf, sizeof buf, "  %s", phase_text(s));
+		x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, buf);
+	}
+	header_prediction(v, s, pre, tok, post, sizeof tok);
+	x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, "  ");
+	x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, pre);
+	x = tui_buf_put(b, x, r.y, x_end, ROLE_CHOSEN, tok);
+	tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, post);
+	int kx = x_end - tui_text_width(h.hint);
+	tui_buf_put(b, kx, r.y, x_end, ROLE_DIM, h.hint);
 }
 
 /* " (K, V: shared by heads 3-4)": the query heads reading KV head g. */
@@ -149,11 +238,27 @@ static void draw_legend(TuiBuf *b, const TuiView *v, TuiRect r)
 				tui_status_glyph(items[i].st, v->ascii));
 		x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, text);
 	}
-	x = tui_buf_put(b, x, r.y, x_end, ROLE_CURSOR, v->ascii ? ">" : "▶");
+	int cx = x;
+	x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, v->ascii ? ">" : "▶");
+	tui_buf_mark(b, cx, r.y, x - cx, TUI_CURSOR_MARK);
 	x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, " cursor  ");
 	const char *hint = "Tab pane  [ ] matrix  i inspect";
 	if (x + tui_text_width(hint) <= x_end)
 		tui_buf_put(b, x, r.y, x_end, ROLE_DIM, hint);
+}
+
+/*
+ * After `0` on a screen too narrow for three panes: why nothing changed,
+ * on the legend's row until the next key.
+ */
+static void draw_need_all(TuiBuf *b, const TuiView *v, TuiRect r)
+{
+	char buf[128];
+	snprintf(buf, sizeof buf, "all three panes need %d columns (this "
+		 "terminal has %d); Tab or 1 2 3 pick one",
+		 tui_layout_three_width(v->pane_need), r.w);
+	tui_buf_fill(b, r.x, r.y, r.w, ' ', ROLE_NORMAL);
+	tui_buf_put(b, r.x, r.y, r.x + r.w, ROLE_WARN, buf);
 }
 
 static void draw_separators(TuiBuf *b, const TuiView *v, const TuiLayout *l)
@@ -186,8 +291,12 @@ void tui_render_frame(TuiBuf *b, const TuiView *v, const TuiState *s)
 			tui_render_pane(b, v, s, (Mode)m, l.pane[m], l.tabs);
 	draw_separators(b, v, &l);
 	tui_render_strip(b, v, s, l.strip);
-	tui_render_inspector(b, v, s, l.inspector);
-	draw_legend(b, v, l.legend);
+	/* side by side, the inspector names the pane it describes */
+	tui_render_inspector(b, v, s, l.inspector, !l.tabs);
+	if (s->asked_all && l.tabs)
+		draw_need_all(b, v, l.legend);
+	else
+		draw_legend(b, v, l.legend);
 	if (s->help)
 		tui_render_help(b, v);
 }

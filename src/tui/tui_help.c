@@ -1,18 +1,40 @@
 /*
  * The `?` overlay: a box in the middle of the screen listing every action
- * with its keys, generated from the binding table in tui_keys.c. When the
- * list does not fit the height (80x24), it flows into two columns.
+ * with its keys, generated from the binding table in tui_keys.c. Keys
+ * that work only in inspector mode get a column of their own, headed "in
+ * inspector", so they never look like the `[` and `]` keys. When the list
+ * does not fit the height (80x24), it flows into two columns.
  */
 #include "tui_render.h"
 
 #include <stdio.h>
 
 enum {
-	HELP_KEYS_W = 26, /* key column of the one-column list */
-	HELP_KEYS_W2 = 15, /* key column in two columns: "Shift-↑ [↑] [k]" */
-	HELP_W = 76,
+	HELP_TEXT_W = 20,  /* tui_action_help() is at most this long */
 };
 
+static const char insp_head[] = "in inspector";
+
+/* Column widths measured from the binding table. */
+typedef struct HelpCols {
+	int kw; /* keys outside inspector mode: "← h Backspace" */
+	int iw; /* keys only in inspector mode: "↑ k" */
+} HelpCols;
+
+static HelpCols help_measure(const TuiView *v)
+{
+	HelpCols c = { 4, 0 }; /* "keys" */
+	char keys[128];
+	for (int a = 1; a < ACT_COUNT; a++) {
+		tui_action_keys((Action)a, v->ascii, false, keys, sizeof keys);
+		if (tui_text_width(keys) > c.kw)
+			c.kw = tui_text_width(keys);
+		tui_action_keys((Action)a, v->ascii, true, keys, sizeof keys);
+		if (tui_text_width(keys) > c.iw)
+			c.iw = tui_text_width(keys);
+	}
+	return c;
+}
 static void draw_box(TuiBuf *b, const TuiView *v, TuiRect r)
 {
 	uint32_t h = v->ascii ? '-' : 0x2500, vert = v->ascii ? '|' : 0x2502;
@@ -32,40 +54,59 @@ static void draw_box(TuiBuf *b, const TuiView *v, TuiRect r)
 	tui_buf_fill(b, r.x + r.w - 1, r.y + r.h - 1, 1, br, ROLE_TITLE);
 }
 
-/* One action at (x, y): its keys in a `kw` column, then its help. */
-static void draw_action(TuiBuf *b, const TuiView *v, Action a, int x, int y,
-			int kw, int x_end)
+/* One action at (x, y): its keys, its inspector keys, then its help. */
+static void draw_action(TuiBuf *b, const TuiView *v, const HelpCols *c,
+			Action a, int x, int y, int x_end)
 {
 	char keys[128];
-	tui_action_keys(a, v->ascii, keys, sizeof keys);
-	tui_buf_put(b, x, y, x + kw, ROLE_TITLE, keys);
-	tui_buf_put(b, x + kw + 1, y, x_end, ROLE_NORMAL, tui_action_help(a));
+	tui_action_keys(a, v->ascii, false, keys, sizeof keys);
+	tui_buf_put(b, x, y, x + c->kw, ROLE_TITLE, keys);
+	tui_action_keys(a, v->ascii, true, keys, sizeof keys);
+	tui_buf_put(b, x + c->kw + 1, y, x + c->kw + 1 + c->iw, ROLE_TITLE,
+		    keys);
+	tui_buf_put(b, x + c->kw + c->iw + 2, y, x_end, ROLE_NORMAL,
+		    tui_action_help(a));
+}
+
+/* "keys   in inspector" above a column; the heading may run into the help. */
+static void draw_heading(TuiBuf *b, const HelpCols *c, int x, int y,
+			 int x_end)
+{
+	tui_buf_put(b, x, y, x_end, ROLE_DIM, "keys");
+	tui_buf_put(b, x + c->kw + 1, y, x_end, ROLE_DIM, insp_head);
 }
 
 void tui_render_help(TuiBuf *b, const TuiView *v)
 {
+	HelpCols c = help_measure(v);
 	int actions = ACT_COUNT - 1; /* every action but NONE */
-	bool two = actions + 4 > b->h;
+	/* borders, the heading, a blank row and the footer */
+	bool two = actions + 5 > b->h;
 	int rows = two ? (actions + 1) / 2 : actions;
-	int w = two ? b->w : b->w < HELP_W ? b->w : HELP_W;
-	if (two && w > 2 * HELP_W / 2 + 4)
-		w = 2 * HELP_W / 2 + 4;
-	int h = rows + 4 < b->h ? rows + 4 : b->h; /* borders, a footer */
+	if (!two && c.iw < tui_text_width(insp_head))
+		c.iw = tui_text_width(insp_head);
+	int colw = c.kw + 1 + c.iw + 1 + HELP_TEXT_W;
+	int w = two ? 2 * colw + 5 : colw + 4;
+	if (w > b->w)
+		w = b->w;
+	int h = rows + 5 < b->h ? rows + 5 : b->h;
 	TuiRect r = { (b->w - w) / 2, (b->h - h) / 2, w, h };
 	draw_box(b, v, r);
 	tui_buf_put(b, r.x + 2, r.y, r.x + r.w - 1, ROLE_TITLE, " keys ");
-	int colw = two ? (r.w - 4) / 2 : r.w - 3;
-	int kw = two ? HELP_KEYS_W2 : HELP_KEYS_W;
+	int x_end = r.x + r.w - 1;
+	for (int col = 0; col < (two ? 2 : 1); col++)
+		draw_heading(b, &c, r.x + 2 + col * (colw + 1), r.y + 1,
+			     col == 0 && two ? r.x + 2 + colw : x_end);
 	for (int a = 1; a < ACT_COUNT; a++) {
-		int i = a - 1, col = i / rows, y = r.y + 1 + i % rows;
+		int i = a - 1, col = i / rows, y = r.y + 2 + i % rows;
 		if (y >= r.y + r.h - 1)
 			continue;
 		int x = r.x + 2 + col * (colw + 1);
-		draw_action(b, v, (Action)a, x, y, kw,
-			    col == 0 && two ? x + colw : r.x + r.w - 1);
+		draw_action(b, v, &c, (Action)a, x, y,
+			    col == 0 && two ? x + colw : x_end);
 	}
-	int fy = r.y + 1 + rows + 1;
+	int fy = r.y + 2 + rows + 1;
 	if (fy < r.y + r.h - 1)
-		tui_buf_put(b, r.x + 2, fy, r.x + r.w - 1, ROLE_DIM,
-			    "[keys] work in inspector mode (i); any key closes this");
+		tui_buf_put(b, r.x + 2, fy, x_end, ROLE_DIM,
+			    "any key closes this help, q and Esc too");
 }

@@ -6,8 +6,10 @@
  */
 #include "tui_render.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A bounded string being appended to; output is clipped, never overrun. */
@@ -30,7 +32,12 @@ static void str_add(Str *s, const char *fmt, ...)
 						      : s->cap - s->len - 1;
 }
 
-/* Cell context shared by the per-matrix explainers. */
+/*
+ * Cell context shared by the per-matrix explainers. Operands are shown
+ * with two more decimals than the result, so a student who redoes the sum
+ * from the numbers on screen gets the shown result; `shown` adds up the
+ * arithmetic of those shown operands, only to choose between "=" and "≈".
+ */
 typedef struct Cell {
 	const TuiView *v;
 	const TuiState *s;
@@ -39,13 +46,34 @@ typedef struct Cell {
 	int r, c;
 	int layer;       /* the layer shown, 1-based */
 	const char *dot; /* "·" or "*" */
+	double shown;    /* the result of the shown operands' arithmetic */
 } Cell;
 
-static void add_num(Str *o, const Cell *k, double x, bool paren_neg)
+enum {
+	OPERAND_EXTRA = 2, /* operand decimals beyond the result's */
+};
+
+/* Prints x with `digits` decimals; returns the value as printed. */
+static double add_num_at(Str *o, double x, bool paren_neg, int digits)
 {
 	char buf[64];
-	tui_format_value(x, k->s->digits, buf, sizeof buf);
+	tui_format_value(x, digits, buf, sizeof buf);
 	str_add(o, paren_neg && buf[0] == '-' ? "(%s)" : "%s", buf);
+	return strtod(buf, NULL);
+}
+
+/* An operand: two more decimals than the result; integers stay integers. */
+static double add_operand(Str *o, const Cell *k, double x)
+{
+	return add_num_at(o, x, true, k->s->digits + OPERAND_EXTRA);
+}
+
+/* "a·b" of two operands; adds their shown product to k->shown. */
+static void add_product(Str *o, Cell *k, double a, double b)
+{
+	double sa = add_operand(o, k, a);
+	str_add(o, "%s", k->dot);
+	k->shown += sa * add_operand(o, k, b);
 }
 
 static double value_or_zero(const Cell *k, int layer, int head, Matrix mat,
@@ -64,28 +92,41 @@ static double trace_or_zero(const Cell *k, Matrix mat, int r, int c)
 }
 
 /* "(w1·x1 + w2·x2 + ...)": a weight row against a trace column. */
-static void add_terms_at(Str *o, const Cell *k, const double *w, int n,
-			 int layer, Matrix mat, int col)
+static void add_terms_at(Str *o, Cell *k, const double *w, int n, int layer,
+			 Matrix mat, int col)
 {
 	str_add(o, "(");
 	for (int i = 0; i < n; i++) {
 		str_add(o, i ? " + " : "");
-		add_num(o, k, w[i], true);
-		str_add(o, "%s", k->dot);
-		add_num(o, k, value_or_zero(k, layer, 1, mat, i + 1, col),
-			true);
+		add_product(o, k, w[i],
+			    value_or_zero(k, layer, 1, mat, i + 1, col));
 	}
 	str_add(o, ")");
 }
 
+/*
+ * " = 1.60": the trace's value with the result's decimals. The sign is
+ * "≈" when the shown operands' arithmetic (k->shown) does not round to
+ * the same text, so the line never claims an equality it cannot show.
+ */
 static void add_result(Str *o, const Cell *k)
 {
 	double x;
-	str_add(o, " = ");
-	if (trace_value_at(k->v->t, tui_state_layer_of(k->s, k->mat),
-			   tui_state_head_of(k->s, k->v->t, k->mat), k->mat,
-			   k->r, k->c, &x))
-		add_num(o, k, x, false);
+	if (!trace_value_at(k->v->t, tui_state_layer_of(k->s, k->mat),
+			    tui_state_head_of(k->s, k->v->t, k->mat), k->mat,
+			    k->r, k->c, &x)) {
+		str_add(o, " = ");
+		return;
+	}
+	char want[64], a[64], b[64];
+	tui_format_value(x, k->s->digits, want, sizeof want);
+	/* both rounded to the result's decimals: 1 and 0.9999 agree */
+	int d = k->s->digits < 1 ? 1 : k->s->digits;
+	snprintf(a, sizeof a, "%.*f", d, x);
+	snprintf(b, sizeof b, "%.*f", d, k->shown);
+	bool same = strcmp(a, b) == 0 ||
+		    (strspn(a, "-0.") == strlen(a) && strspn(b, "-0.") == strlen(b));
+	str_add(o, " %s %s", same ? "=" : k->v->ascii ? "~" : "≈", want);
 }
 
 /* First key query c sees: 1, or c-W+1 in a sliding-window layer. */
@@ -111,8 +152,11 @@ static void add_where(Str *o, const Cell *k)
 	str_add(o, " ");
 }
 
-static void explain_x(Str *o, const Cell *k)
+static void explain_x(Str *o, Cell *k)
 {
+	double x;
+	if (trace_value_at(k->v->t, k->layer, 1, MAT_X, k->r, k->c, &x))
+		k->shown = x; /* a copy, nothing to add up */
 	if (k->layer > 1) {
 		str_add(o, "X[%d,%d] = H[%d,%d] of layer %d, the layer below",
 			k->r, k->c, k->r, k->c, k->layer - 1);
@@ -127,7 +171,7 @@ static void explain_x(Str *o, const Cell *k)
 	add_result(o, k);
 }
 
-static void explain_proj(Str *o, const Cell *k)
+static void explain_proj(Str *o, Cell *k)
 {
 	int l = k->layer - 1, h = tui_state_head_of(k->s, k->v->t, k->mat) - 1;
 	const double *w = k->mat == MAT_Q ? model_wq(k->m, l, h)
@@ -135,16 +179,26 @@ static void explain_proj(Str *o, const Cell *k)
 					  : model_wv(k->m, l, h);
 	const char *name = matrix_name(k->mat);
 	str_add(o, "%s[%d,%d] = W_%s", name, k->r, k->c, name);
-	/* the model file's section name: [L2.H1.W_K] */
+	/* K and V belong to a KV head, which query heads may share */
 	if (k->m->stacked)
-		str_add(o, " of L%d.H%d", k->layer, h + 1);
+		str_add(o, " of %shead %d", k->mat == MAT_Q ? "" : "KV ", h + 1);
 	str_add(o, " row %d %s x%d = ", k->r, k->dot, k->c);
 	add_terms_at(o, k, w + (size_t)(k->r - 1) * (size_t)k->m->d_model,
 		     k->m->d_model, k->layer, MAT_X, k->c);
 	add_result(o, k);
 }
 
-static void explain_s(Str *o, const Cell *k)
+/* The scale's divisor: "/2" when √d_k is whole, else "/√2". */
+static void add_divisor(Str *o, const Cell *k)
+{
+	int root = (int)lround(sqrt((double)k->m->d_k));
+	if (root * root == k->m->d_k)
+		str_add(o, "/%d", root);
+	else
+		str_add(o, "/%s%d", k->v->ascii ? "sqrt " : "√", k->m->d_k);
+}
+
+static void explain_s(Str *o, Cell *k)
 {
 	str_add(o, "S[%d,%d] = k%d%sq%d", k->r, k->c, k->r, k->dot, k->c);
 	if (k->m->scale_sqrt)
@@ -152,69 +206,86 @@ static void explain_s(Str *o, const Cell *k)
 	str_add(o, " = (");
 	for (int i = 1; i <= k->m->d_k; i++) {
 		str_add(o, i > 1 ? " + " : "");
-		add_num(o, k, trace_or_zero(k, MAT_K, i, k->r), true);
-		str_add(o, "%s", k->dot);
-		add_num(o, k, trace_or_zero(k, MAT_Q, i, k->c), true);
+		add_product(o, k, trace_or_zero(k, MAT_K, i, k->r),
+			    trace_or_zero(k, MAT_Q, i, k->c));
 	}
 	str_add(o, ")");
 	if (k->m->scale_sqrt) {
-		str_add(o, "/");
-		add_num(o, k, 1.0 / k->m->scale, false);
+		add_divisor(o, k);
+		k->shown *= k->m->scale;
 	}
 	add_result(o, k);
 }
 
-static void explain_a(Str *o, const Cell *k)
+static void explain_a(Str *o, Cell *k)
 {
 	const char *e = k->v->ascii ? "exp" : "e^";
 	str_add(o, "A[%d,%d] = softmax down column %d of S = %s", k->r, k->c,
 		k->c, e);
-	add_num(o, k, trace_or_zero(k, MAT_S, k->r, k->c), true);
+	double top = add_operand(o, k, trace_or_zero(k, MAT_S, k->r, k->c));
 	str_add(o, " / (");
+	/* the shown exponents, shifted by the shown one for range */
+	double sum = 0;
 	for (int i = first_key(k, k->c); i <= k->c; i++) {
 		str_add(o, "%s%s", i > first_key(k, k->c) ? " + " : "", e);
-		add_num(o, k, trace_or_zero(k, MAT_S, i, k->c), true);
+		sum += exp(add_operand(o, k, trace_or_zero(k, MAT_S, i, k->c)) -
+			   top);
 	}
 	str_add(o, ")");
+	k->shown = 1.0 / sum;
 	add_result(o, k);
 }
 
-static void explain_z(Str *o, const Cell *k)
+static void explain_z(Str *o, Cell *k)
 {
 	str_add(o, "Z[%d,%d] = V row %d %s A column %d = (", k->r, k->c, k->r,
 		k->dot, k->c);
 	for (int i = first_key(k, k->c); i <= k->c; i++) {
 		str_add(o, i > first_key(k, k->c) ? " + " : "");
-		add_num(o, k, trace_or_zero(k, MAT_V, k->r, i), true);
-		str_add(o, "%s", k->dot);
-		add_num(o, k, trace_or_zero(k, MAT_A, i, k->c), true);
+		add_product(o, k, trace_or_zero(k, MAT_V, k->r, i),
+			    trace_or_zero(k, MAT_A, i, k->c));
 	}
 	str_add(o, ")");
 	add_result(o, k);
 }
 
 /* H[r,c] = x + W_O row r · concat(z_1..z_H), the heads' z stacked. */
-static void explain_h(Str *o, const Cell *k)
+static void explain_h(Str *o, Cell *k)
 {
 	int dv = k->m->d_v, n = k->m->n_heads * dv;
 	const double *w = model_wo(k->m, k->layer - 1) + (size_t)(k->r - 1) *
 							 (size_t)n;
 	str_add(o, "H[%d,%d] = x%d + W_O row %d %s concat(z heads 1-%d) = ",
 		k->r, k->c, k->c, k->r, k->dot, k->m->n_heads);
-	add_num(o, k, value_or_zero(k, k->layer, 1, MAT_X, k->r, k->c), true);
+	k->shown = add_operand(o, k, value_or_zero(k, k->layer, 1, MAT_X,
+						   k->r, k->c));
 	str_add(o, " + (");
 	for (int j = 0; j < n; j++) {
 		str_add(o, j ? " + " : "");
-		add_num(o, k, w[j], true);
-		str_add(o, "%s", k->dot);
-		add_num(o, k, value_or_zero(k, k->layer, j / dv + 1, MAT_Z,
-					    j % dv + 1, k->c), true);
+		add_product(o, k, w[j],
+			    value_or_zero(k, k->layer, j / dv + 1, MAT_Z,
+					  j % dv + 1, k->c));
 	}
 	str_add(o, ")");
 	add_result(o, k);
 }
 
-static void explain_logits(Str *o, const Cell *k)
+/*
+ * "the largest: next token "on"", or, while the pass's last column is
+ * inside the prompt, what it predicts and what the prompt says instead.
+ */
+static void note_largest(Str *o, const Cell *k, const char *tok)
+{
+	const TraceStep *ts = trace_step(k->v->t, k->s->step, k->s->focus);
+	if (ts->info.hi < k->s->prompt_n)
+		str_add(o, "   the largest: predicts \"%s\" (prompt continues: "
+			"\"%s\")", tok,
+			k->m->vocab[trace_token(k->v->t, ts->info.hi + 1)]);
+	else
+		str_add(o, "   the largest: next token \"%s\"", tok);
+}
+
+static void explain_logits(Str *o, Cell *k)
 {
 	const char *tok = k->m->vocab[k->r - 1];
 	int dim = model_out_dim(k->m), last = trace_layers(k->v->t);
@@ -230,7 +301,7 @@ static void explain_logits(Str *o, const Cell *k)
 	add_result(o, k);
 	int chosen = trace_step(k->v->t, k->s->step, k->s->focus)->chosen;
 	if (chosen == k->r - 1)
-		str_add(o, "   the largest: next token \"%s\"", tok);
+		note_largest(o, k, tok);
 }
 
 /* Which cached columns a computed cell read, for the status note. */
@@ -259,6 +330,10 @@ static void note_status(Str *o, const Cell *k, CellStatus st)
 	} else if (st == CELL_REUSED) {
 		str_add(o, "   %c%d reused from cache", k->mat == MAT_K ? 'k' : 'v',
 			k->c);
+	} else if (st == CELL_EVICTED) {
+		str_add(o, "   %c%d was used by this pass, then evicted (window "
+			"%d)", k->mat == MAT_K ? 'k' : 'v', k->c,
+			trace_window(k->v->t, k->layer));
 	}
 }
 
@@ -324,8 +399,9 @@ int tui_inspect_text(const TuiView *v, const TuiState *s, char *out,
 		explain_masked(&o, &k);
 		return (int)o.len;
 	}
+	bool used = tui_evicted_has_value(v->t, s->step, s->focus, st, k.c);
 	if (st != CELL_COMPUTED && st != CELL_REUSED &&
-	    st != CELL_RECOMPUTED) {
+	    st != CELL_RECOMPUTED && !used) {
 		explain_evicted(&o, &k);
 		return (int)o.len;
 	}
@@ -367,12 +443,17 @@ static const char *wrap_at(const char *s, int w)
 }
 
 void tui_render_inspector(TuiBuf *b, const TuiView *v, const TuiState *s,
-			  TuiRect r)
+			  TuiRect r, bool name_mode)
 {
 	char text[1024];
 	tui_inspect_text(v, s, text, sizeof text);
 	int x = tui_buf_put(b, r.x, r.y, r.x + r.w, ROLE_TITLE,
 			    s->inspect ? "INSPECT " : "");
+	if (name_mode) {
+		char mode[32];
+		snprintf(mode, sizeof mode, "%s: ", mode_title(s->focus));
+		x = tui_buf_put(b, x, r.y, r.x + r.w, ROLE_TITLE, mode);
+	}
 	const char *p = text;
 	for (int y = r.y; y < r.y + r.h && *p; y++) {
 		const char *end = wrap_at(p, r.x + r.w - x);

@@ -55,14 +55,14 @@ static const KeyBinding bindings[] = {
 	{ KEY_ESC, SCOPE_NORMAL, ACT_QUIT, "Esc" },
 };
 
-/* At most 21 characters each: the help fits two columns at 80x24. */
+/* At most 20 characters each: the help fits two columns at 80x24. */
 static const char *const help_text[ACT_COUNT] = {
 	[ACT_NONE] = "",
 	[ACT_NEXT] = "next step",
 	[ACT_PREV] = "previous step",
 	[ACT_FIRST] = "first step",
 	[ACT_LAST] = "last step",
-	[ACT_PROMPT_END] = "end of prompt/prefill",
+	[ACT_PROMPT_END] = "end of the prompt",
 	[ACT_FOCUS_NEXT] = "focus the next pane",
 	[ACT_SHOW_NOCACHE] = "no cache full width",
 	[ACT_SHOW_CACHE] = "KV cache full width",
@@ -124,20 +124,18 @@ static const char *ascii_name(const char *name)
 	return name;
 }
 
-int tui_action_keys(Action a, bool ascii, char *out, int n)
+int tui_action_keys(Action a, bool ascii, bool inspector, char *out, int n)
 {
 	int len = 0;
 	out[0] = '\0';
 	for (size_t i = 0; i < sizeof bindings / sizeof bindings[0]; i++) {
-		if (bindings[i].action != a)
+		if (bindings[i].action != a ||
+		    (bindings[i].scope == SCOPE_INSPECT) != inspector)
 			continue;
 		const char *name = ascii ? ascii_name(bindings[i].name)
 					 : bindings[i].name;
-		/* keys that work only in inspector mode are bracketed */
-		bool insp = bindings[i].scope == SCOPE_INSPECT;
-		int w = snprintf(out + len, (size_t)(n - len), "%s%s%s%s",
-				 len ? " " : "", insp ? "[" : "", name,
-				 insp ? "]" : "");
+		int w = snprintf(out + len, (size_t)(n - len), "%s%s",
+				 len ? " " : "", name);
 		if (w < 0 || len + w >= n)
 			break;
 		len += w;

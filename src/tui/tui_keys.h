@@ -62,16 +62,18 @@ Action tui_key_action(int key, bool inspect);
 const KeyBinding *tui_key_table(int *n);
 
 /*
- * One line of help for `a`: "next step", at most 21 characters. Empty for
+ * One line of help for `a`: "next step", at most 20 characters. Empty for
  * ACT_NONE.
  */
 const char *tui_action_help(Action a);
 
 /*
  * Writes the keys bound to `a` as "→ l space" into out (size n, always
- * NUL-terminated). `ascii` spells arrows as "Right" etc. Keys that work
- * only in inspector mode are bracketed: "Shift-→ [l]". Returns the length.
+ * NUL-terminated). With `inspector` false: the keys that work outside
+ * inspector mode; with true: the keys that work only in inspector mode
+ * ("↑ k" for cursor up), which the help shows in a column of their own.
+ * `ascii` spells arrows as "Right" etc. Returns the length.
  */
-int tui_action_keys(Action a, bool ascii, char *out, int n);
+int tui_action_keys(Action a, bool ascii, bool inspector, char *out, int n);
 
 #endif

@@ -17,6 +17,13 @@ static void layout_three(TuiLayout *l, int y, int h)
 	l->pane[MODE_PREFILL].w = l->w - l->pane[MODE_PREFILL].x;
 }
 
+int tui_layout_three_width(int pane_need)
+{
+	if (pane_need > TUI_PANE_MAX_NEED)
+		pane_need = TUI_PANE_MAX_NEED;
+	return 3 * pane_need + 2;
+}
+
 void tui_layout_compute(TuiLayout *l, int w, int h, const TuiState *s,
 			int pane_need)
 {
@@ -32,9 +39,7 @@ void tui_layout_compute(TuiLayout *l, int w, int h, const TuiState *s,
 	l->inspector = rect(0, h - 1 - TUI_INSPECT_H, w, TUI_INSPECT_H);
 	l->strip = rect(0, l->inspector.y - TUI_STRIP_H, w, TUI_STRIP_H);
 	int py = 2 + sel_h, ph = l->strip.y - py;
-	if (pane_need > TUI_PANE_MAX_NEED)
-		pane_need = TUI_PANE_MAX_NEED;
-	if (s->solo < 0 && 3 * pane_need + 2 <= w) {
+	if (s->solo < 0 && tui_layout_three_width(pane_need) <= w) {
 		layout_three(l, py, ph);
 		return;
 	}

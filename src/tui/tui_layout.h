@@ -13,8 +13,10 @@
 #include "tui_state.h"
 
 enum {
-	TUI_MIN_W = 60,       /* below this the "too small" screen shows */
-	TUI_MIN_H = 18,
+	/* below this the "too small" screen shows: under 80x24 the title row,
+	 * the counters and the legend would lose numbers */
+	TUI_MIN_W = 80,
+	TUI_MIN_H = 24,
 	TUI_STRIP_H = 3,      /* one bar per mode */
 	TUI_INSPECT_H = 2,    /* the inspector wraps onto a second row */
 	TUI_PANE_MAX_NEED = 62, /* width at which a pane counts as usable */
@@ -42,5 +44,8 @@ typedef struct TuiLayout {
  */
 void tui_layout_compute(TuiLayout *l, int w, int h, const TuiState *s,
 			int pane_need);
+
+/* Columns three panes need side by side: 3·min(pane_need, MAX) + 2. */
+int tui_layout_three_width(int pane_need);
 
 #endif

@@ -32,6 +32,8 @@ typedef struct Block {
 	int w, h;          /* drawn size */
 	int pw, ph;        /* size reserved: as at the last step, so blocks
 			    * keep their place while the teacher steps */
+	int top_k;         /* logits only: > 0 shows just the k largest,
+			    * sorted, when the whole block has no room */
 } Block;
 
 /* The pane being drawn: what every block helper needs. */
@@ -213,7 +215,31 @@ static bool is_cursor(const PaneCtx *p, Matrix mat, int r, int c)
 	       p->s->cur_col == c;
 }
 
-/* One cell at cx: separator or cursor marker, value, glyph. */
+/*
+ * The cell's value as shown: none for masked cells, nor for evicted ones
+ * unless this pass computed and used them before they left the window.
+ */
+static void cell_value(const PaneCtx *p, const Block *bl, int layer,
+		       CellStatus st, int r, int c, char *val, size_t n)
+{
+	double x;
+	val[0] = '\0';
+	bool show = st != CELL_MASKED && st != CELL_ABSENT &&
+		    (st != CELL_EVICTED ||
+		     tui_evicted_has_value(p->v->t, p->s->step, p->mode, st, c));
+	if (show &&
+	    trace_value_at(p->v->t, layer,
+			   tui_state_head_of(p->s, p->v->t, bl->mat), bl->mat,
+			   r, c, &x))
+		tui_format_value(x, p->s->digits, val, n);
+}
+
+/*
+ * One cell at cx: a separator, the value right-aligned, the status glyph,
+ * all in the status's role. The cursor keeps that role: its marker sits
+ * in the cell's own padding (the separator when the value fills the
+ * width), and in the focused pane the whole cell is marked reverse.
+ */
 static void draw_cell(const PaneCtx *p, const Block *bl, int r, int c,
 		      int cx, int sy)
 {
@@ -223,25 +249,24 @@ static void draw_cell(const PaneCtx *p, const Block *bl, int r, int c,
 	CellStatus st = trace_status_at(p->v->t, p->s->step, p->mode, layer,
 					bl->mat, r, c);
 	bool cur = is_cursor(p, bl->mat, r, c);
-	if (cur)
-		tui_buf_put(b, cx, sy, x_end, ROLE_CURSOR,
-			    p->v->ascii ? ">" : "▶");
-	if (st == CELL_ABSENT)
+	if (st == CELL_ABSENT && !cur)
 		return;
-	char val[64] = "";
-	double x;
-	if (st != CELL_MASKED && st != CELL_EVICTED &&
-	    trace_value_at(p->v->t, layer, tui_state_head_of(p->s, p->v->t,
-							      bl->mat),
-			   bl->mat, r, c, &x))
-		tui_format_value(x, p->s->digits, val, sizeof val);
-	Role role = cur && p->focused ? ROLE_CURSOR : tui_status_role(st);
-	tui_buf_fill(b, cx + 1, sy, min_i(w + 1, max_i(0, x_end - cx - 1)),
-		     ' ', role);
-	int pad = w - tui_text_width(val);
-	tui_buf_put(b, cx + 1 + max_i(0, pad), sy, x_end, role, val);
+	char val[64];
+	cell_value(p, bl, layer, st, r, c, val, sizeof val);
+	Role role = tui_status_role(st);
+	int room = max_i(0, x_end - cx - 1);
+	tui_buf_fill(b, cx + 1, sy, min_i(w + 1, room), ' ', role);
+	int pad = max_i(0, w - tui_text_width(val));
+	tui_buf_put(b, cx + 1 + pad, sy, x_end, role, val);
 	tui_buf_put(b, cx + 1 + w, sy, x_end, role,
 		    tui_status_glyph(st, p->v->ascii));
+	if (!cur)
+		return;
+	tui_buf_put(b, cx + pad, sy, x_end, pad > 0 ? role : ROLE_NORMAL,
+		    p->v->ascii ? ">" : "▶");
+	if (p->focused)
+		tui_buf_mark(b, cx, sy, min_i(w + 2, room + 1),
+			     TUI_CURSOR_MARK);
 }
 
 static void draw_row_label(const PaneCtx *p, const Block *bl, int r,
@@ -259,11 +284,53 @@ static void draw_row_label(const PaneCtx *p, const Block *bl, int r,
 			    ROLE_DIM, p->v->ascii ? ":" : "⋮");
 }
 
-/* A block cut off after fewer than two of its rows is not drawn. */
+/*
+ * A block is drawn whole or not at all: a matrix cut off at the bottom of
+ * the pane would hide rows (the chosen logit) without saying so. The
+ * title row names the blocks below instead.
+ */
 static bool block_visible(const PaneCtx *p, const Block *bl)
 {
-	int top = bl->y - p->scroll, shown = p->ah - top;
-	return top >= 0 && shown >= (bl->h < 3 ? bl->h : 3);
+	int top = bl->y - p->scroll;
+	return top >= 0 && top + bl->h <= p->ah;
+}
+
+/* Draws row r of a block at screen row sy: label, cells, "◀ next". */
+static void draw_row(const PaneCtx *p, const Block *bl, int r, int sx,
+		     int sy)
+{
+	int chosen = trace_step(p->v->t, p->s->step, p->mode)->chosen + 1;
+	int cw = cell_width(p->v, bl->mat);
+	bool is_chosen = bl->mat == MAT_LOGITS && r == chosen;
+	draw_row_label(p, bl, r, sx, sy, is_chosen);
+	for (int c = bl->c0; c <= bl->c1; c++)
+		draw_cell(p, bl, r, c, sx + bl->labw + (c - bl->c0) * cw, sy);
+	if (is_chosen)
+		tui_buf_put(p->b, sx + bl->labw + (bl->c1 - bl->c0 + 1) * cw, sy,
+			    p->ax + p->aw, ROLE_CHOSEN, next_mark(p->v));
+}
+
+static double logit_or_low(const PaneCtx *p, int r, int c)
+{
+	double x = -1e300;
+	trace_value_at(p->v->t, 1, 1, MAT_LOGITS, r, c, &x);
+	return x;
+}
+
+/*
+ * Rank of logit row r among all rows, 0 for the largest; ties go to the
+ * lower row, as the argmax does, so rank 0 is the chosen token.
+ */
+static int logit_rank(const PaneCtx *p, const Block *bl, int r)
+{
+	double x = logit_or_low(p, r, bl->hi);
+	int rank = 0;
+	for (int i = 1; i <= bl->rows; i++) {
+		double y = logit_or_low(p, i, bl->hi);
+		if (y > x || (y == x && i < r))
+			rank++;
+	}
+	return rank;
 }
 
 static void draw_block(const PaneCtx *p, const Block *bl)
@@ -274,26 +341,50 @@ static void draw_block(const PaneCtx *p, const Block *bl)
 	int sy = screen_row(p, bl->y);
 	if (sy >= 0)
 		draw_block_header(p, bl, sx, sy);
-	int chosen = trace_step(p->v->t, p->s->step, p->mode)->chosen + 1;
-	int cw = cell_width(p->v, bl->mat);
+	if (bl->top_k > 0) {
+		char buf[48];
+		snprintf(buf, sizeof buf, " top %d of %d", bl->top_k, bl->rows);
+		tui_buf_put(p->b, sx + (int)strlen(matrix_name(bl->mat)), sy,
+			    p->ax + p->aw, ROLE_TITLE, buf);
+		for (int r = 1; r <= bl->rows; r++) {
+			int k = logit_rank(p, bl, r);
+			sy = screen_row(p, bl->y + 1 + k);
+			if (k < bl->top_k && sy >= 0)
+				draw_row(p, bl, r, sx, sy);
+		}
+		return;
+	}
 	for (int r = bl->r0; r <= bl->r1; r++) {
 		sy = screen_row(p, bl->y + 1 + r - bl->r0);
-		if (sy < 0)
-			continue;
-		bool is_chosen = bl->mat == MAT_LOGITS && r == chosen;
-		draw_row_label(p, bl, r, sx, sy, is_chosen);
-		for (int c = bl->c0; c <= bl->c1; c++)
-			draw_cell(p, bl, r, c, sx + bl->labw + (c - bl->c0) * cw,
-				  sy);
-		if (is_chosen)
-			tui_buf_put(p->b, sx + bl->labw + (bl->c1 - bl->c0 + 1) * cw,
-				    sy, p->ax + p->aw, ROLE_CHOSEN,
-				    next_mark(p->v));
+		if (sy >= 0)
+			draw_row(p, bl, r, sx, sy);
 	}
 }
 
-/* Title row: the mode's name, or the tab bar when one pane is shown. */
-static void draw_title(const PaneCtx *p, TuiRect r, bool tabs)
+/*
+ * When the logits block starts on screen but runs past its bottom, and
+ * the cursor is elsewhere, show its k largest rows instead (at least the
+ * chosen one and the runner-up), labelled "logits top k of V", rather
+ * than hiding it or cutting it off.
+ */
+static void fit_logits(const PaneCtx *p, Block *bl, int n)
+{
+	for (int i = 0; i < n; i++) {
+		Block *b = &bl[i];
+		int top = b->y - p->scroll, room = p->ah - top;
+		if (b->mat != MAT_LOGITS || block_visible(p, b) || top < 0 ||
+		    room < 3 || p->s->cur_mat == MAT_LOGITS)
+			continue;
+		b->top_k = room - 1;
+		b->h = room;
+	}
+}
+
+/*
+ * Title row: the mode's name, or the tab bar when one pane is shown.
+ * Returns the column after its text.
+ */
+static int draw_title(const PaneCtx *p, TuiRect r, bool tabs)
 {
 	TuiBuf *b = p->b;
 	int x = r.x, x_end = r.x + r.w;
@@ -315,38 +406,86 @@ static void draw_title(const PaneCtx *p, TuiRect r, bool tabs)
 	}
 	snprintf(buf, sizeof buf, " pass %d: columns %d-%d", ts->pass,
 		 ts->info.proj_lo, ts->info.hi);
-	tui_buf_put(b, x, r.y, x_end, ROLE_DIM, buf);
+	return tui_buf_put(b, x, r.y, x_end, ROLE_DIM, buf);
 }
 
-static void draw_scroll_marks(const PaneCtx *p, TuiRect r, int total)
+/*
+ * "▲ [  ▼ ] Z logits" at the right of the title row: there are blocks
+ * above, and which blocks are below, when the pane scrolls. `title_end`
+ * is where the title text ends; the names are cut to fit after it.
+ */
+static void draw_scroll_marks(const PaneCtx *p, TuiRect r, const Block *bl,
+			      int n, int title_end)
 {
-	const char *up = p->v->ascii ? "^ [" : "▲ [";
-	const char *down = p->v->ascii ? "v ]" : "▼ ]";
+	char text[96] = "";
+	size_t len = 0;
+	bool above = false;
+	for (int i = 0; i < n; i++)
+		above = above || bl[i].y < p->scroll;
+	if (above)
+		len += (size_t)snprintf(text, sizeof text, "%s",
+					p->v->ascii ? "^ [" : "▲ [");
+	char below[64] = "";
+	size_t blen = 0;
+	for (int i = 0; i < n; i++)
+		if (bl[i].y >= p->scroll && !block_visible(p, &bl[i]))
+			blen += (size_t)snprintf(below + blen,
+						 sizeof below - blen, " %s",
+						 matrix_name(bl[i].mat));
+	if (blen > 0)
+		snprintf(text + len, sizeof text - len, "%s%s%s",
+			 above ? "  " : "", p->v->ascii ? "v ]" : "▼ ]", below);
 	int x_end = r.x + r.w;
-	if (p->scroll > 0)
-		tui_buf_put(p->b, x_end - 8, r.y, x_end, ROLE_TITLE, up);
-	if (total - p->scroll > p->ah)
-		tui_buf_put(p->b, x_end - 4, r.y, x_end, ROLE_TITLE, down);
+	int room = x_end - title_end - 2, w = tui_text_width(text);
+	if (w == 0 || room < 3)
+		return;
+	if (w > room)
+		w = room; /* the names lose their tail */
+	tui_buf_put(p->b, x_end - w, r.y, x_end, ROLE_TITLE, text);
 }
 
+/* The first of `n` texts that fits `w` columns, else the last. */
+static const char *first_fit(const char *const *texts, int n, int w)
+{
+	for (int i = 0; i < n - 1; i++)
+		if (tui_text_width(texts[i]) <= w)
+			return texts[i];
+	return texts[n - 1];
+}
+
+/*
+ * The pass's and the total counters, in words when they fit, else in
+ * shorter words: numbers are never cut off.
+ */
 static void draw_counters(const PaneCtx *p, TuiRect r)
 {
 	const TraceStep *ts = trace_step(p->v->t, p->s->step, p->mode);
 	const Counters *c = &ts->pass_c, *tot = &ts->total;
-	char buf[160];
+	char l1[160], s1[160], l2[160], s2[160];
 	int y = r.y + r.h - 2, x_end = r.x + r.w;
-	snprintf(buf, sizeof buf,
+	snprintf(l1, sizeof l1,
 		 "this pass %" PRIu64 " MACs  %" PRIu64 " recomputed  %" PRIu64
 		 " cache reads",
 		 counters_macs(c), c->recomputed_macs, c->cache_reads);
-	tui_buf_put(p->b, r.x, y, x_end, ROLE_NORMAL, buf);
-	snprintf(buf, sizeof buf,
+	snprintf(s1, sizeof s1,
+		 "pass %" PRIu64 " MACs %" PRIu64 " recomp %" PRIu64 " reads",
+		 counters_macs(c), c->recomputed_macs, c->cache_reads);
+	const char *row1[] = { l1, s1 };
+	tui_buf_put(p->b, r.x, y, x_end, ROLE_NORMAL, first_fit(row1, 2, r.w));
+	snprintf(l2, sizeof l2,
 		 "total     %" PRIu64 " MACs  %" PRIu64 " recomputed  %" PRIu64
 		 " %s  cache %" PRIu64 " cells %" PRIu64 " B",
 		 counters_macs(tot), tot->recomputed_macs, tot->passes,
 		 tot->passes == 1 ? "pass" : "passes", tot->cache_cells,
 		 tot->cache_bytes);
-	tui_buf_put(p->b, r.x, y + 1, x_end, ROLE_TITLE, buf);
+	snprintf(s2, sizeof s2,
+		 "total %" PRIu64 " MACs %" PRIu64 " recomp %" PRIu64
+		 " passes %" PRIu64 " cells %" PRIu64 " B",
+		 counters_macs(tot), tot->recomputed_macs, tot->passes,
+		 tot->cache_cells, tot->cache_bytes);
+	const char *row2[] = { l2, s2 };
+	tui_buf_put(p->b, r.x, y + 1, x_end, ROLE_TITLE,
+		    first_fit(row2, 2, r.w));
 }
 
 void tui_render_pane(TuiBuf *b, const TuiView *v, const TuiState *s, Mode m,
@@ -357,7 +496,7 @@ void tui_render_pane(TuiBuf *b, const TuiView *v, const TuiState *s, Mode m,
 	PaneCtx p = { .b = b, .v = v, .s = s, .mode = m,
 		      .focused = m == s->focus, .ax = r.x, .ay = r.y + 1,
 		      .aw = r.w, .ah = r.h - 3 - cache_h };
-	draw_title(&p, r, tabs);
+	int title_end = draw_title(&p, r, tabs);
 	draw_counters(&p, r);
 	if (cache_h > 0)
 		tui_render_cache(b, v, s, m,
@@ -385,7 +524,8 @@ void tui_render_pane(TuiBuf *b, const TuiView *v, const TuiState *s, Mode m,
 		total = flow(bl, n, p.aw, 0);
 	}
 	p.scroll = scroll_for(bl, n, total, p.ah, s->cur_mat);
+	fit_logits(&p, bl, n);
 	for (int i = 0; i < n; i++)
 		draw_block(&p, &bl[i]);
-	draw_scroll_marks(&p, r, total);
+	draw_scroll_marks(&p, r, bl, n, title_end);
 }

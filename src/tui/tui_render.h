@@ -34,7 +34,8 @@ void tui_view_init(TuiView *v, const Trace *t, bool ascii, int digits);
 /*
  * Formats `x` for a cell: integers without decimals, exact short
  * fractions with as few decimals as they need (1.5), anything else with
- * `digits` decimals. Writes at most n bytes; returns the length.
+ * `digits` decimals (at least 1, so a fraction never reads as a whole
+ * number). Writes at most n bytes; returns the length.
  */
 int tui_format_value(double x, int digits, char *out, size_t n);
 
@@ -55,8 +56,9 @@ void tui_render_pane(TuiBuf *b, const TuiView *v, const TuiState *s, Mode m,
 		     TuiRect r, bool tabs);
 void tui_render_strip(TuiBuf *b, const TuiView *v, const TuiState *s,
 		      TuiRect r);
+/* `name_mode`: start with the focused mode ("prefill: "), for three panes. */
 void tui_render_inspector(TuiBuf *b, const TuiView *v, const TuiState *s,
-			  TuiRect r);
+			  TuiRect r, bool name_mode);
 void tui_render_help(TuiBuf *b, const TuiView *v);
 
 /*
@@ -76,6 +78,15 @@ int tui_cache_height(const TuiView *v, int avail);
  */
 void tui_render_cache(TuiBuf *b, const TuiView *v, const TuiState *s,
 		      Mode mode, TuiRect r);
+
+/*
+ * True when a cell of status `st` in column `col` is evicted yet this
+ * pass of `mode` at `step` computed and used it before the window pushed
+ * it out (prefill's first pass over a prompt longer than the window): the
+ * panes show its value dimmed, and the inspector explains it.
+ */
+bool tui_evicted_has_value(const Trace *t, int step, Mode mode,
+			   CellStatus st, int col);
 
 /* What one layer's cache holds at a step, read from K's cell statuses. */
 typedef struct TuiLayerCache {

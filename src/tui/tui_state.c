@@ -6,6 +6,8 @@ void tui_state_init(TuiState *s, const Trace *t, int digits)
 		digits = TUI_DIGITS_DEFAULT;
 	if (digits > TUI_DIGITS_MAX)
 		digits = TUI_DIGITS_MAX;
+	if (digits < TUI_DIGITS_MIN)
+		digits = TUI_DIGITS_MIN;
 	*s = (TuiState){
 		.step = 1,
 		.steps = trace_steps(t),
@@ -102,6 +104,8 @@ static bool go_step(TuiState *s, const Trace *t, int step)
 static bool show(TuiState *s, const Trace *t, int solo)
 {
 	s->solo = solo;
+	/* the frame says so when the screen is too narrow for all three */
+	s->asked_all = solo < 0;
 	if (solo >= 0)
 		s->focus = (Mode)solo;
 	tui_state_clamp(s, t);
@@ -156,12 +160,12 @@ static bool digits_by(TuiState *s, int d)
 
 bool tui_state_apply(TuiState *s, const Trace *t, Action a)
 {
-	if (s->help && a != ACT_NONE) {
+	/* the overlay says "any key closes this": q and Esc included */
+	if (s->help) {
 		s->help = false;
-		if (a == ACT_QUIT)
-			s->quit = true;
 		return true;
 	}
+	s->asked_all = false;
 	switch (a) {
 	case ACT_NEXT:
 		return go_step(s, t, s->step + 1);

@@ -12,7 +12,7 @@
 #include "tui_keys.h"
 
 enum {
-	TUI_DIGITS_MIN = 0,
+	TUI_DIGITS_MIN = 1, /* 0 would show 12.5 as "12" and A as 0 or 1 */
 	TUI_DIGITS_MAX = 6,
 	TUI_DIGITS_DEFAULT = 2,
 };
@@ -26,6 +26,7 @@ typedef struct TuiState {
 	int digits;     /* decimals shown for fractions */
 	bool inspect;   /* inspector mode: hjkl move the cursor */
 	bool help;      /* the help overlay is open */
+	bool asked_all; /* the last action asked for all three panes */
 	bool quit;
 	Matrix cur_mat; /* cell cursor: matrix, 1-based row and column */
 	int cur_row;
@@ -40,13 +41,15 @@ typedef struct TuiState {
 
 /*
  * The state for trace `t` at step 1: all panes, focus on no cache, layer 1
- * head 1, cursor on S[1,1]. `digits` < 0 picks TUI_DIGITS_DEFAULT; others are clamped.
+ * head 1, cursor on S[1,1]. `digits` < 0 picks TUI_DIGITS_DEFAULT; others
+ * are clamped to TUI_DIGITS_MIN..TUI_DIGITS_MAX.
  */
 void tui_state_init(TuiState *s, const Trace *t, int digits);
 
 /*
- * Applies action `a`. With the help overlay open, any action closes it
- * (and q still quits). Returns true when the screen must be redrawn.
+ * Applies action `a`. With the help overlay open, every action, ACT_NONE
+ * (an unbound key), ACT_QUIT (q, Esc) included, only closes it. Returns
+ * true when the screen must be redrawn.
  */
 bool tui_state_apply(TuiState *s, const Trace *t, Action a);
 

@@ -166,8 +166,14 @@ static void blit(Term *tm)
 			const TuiCell *c = &tm->buf.cells[(size_t)y * (size_t)tm->buf.w +
 							  (size_t)x];
 			wchar_t wc[2] = { (wchar_t)c->ch, 0 };
+			attr_t a = tm->attr[c->role];
+			/* the cursor flips reverse and adds bold, keeping the
+			 * status colours underneath */
+			if (c->mark & TA_REVERSE)
+				a ^= A_REVERSE;
+			a |= curses_attrs(c->mark & ~(unsigned)TA_REVERSE);
 			cchar_t cc;
-			setcchar(&cc, wc, tm->attr[c->role], tm->pair[c->role], NULL);
+			setcchar(&cc, wc, a, tm->pair[c->role], NULL);
 			mvwadd_wch(stdscr, y, x, &cc);
 		}
 	}

@@ -7,6 +7,10 @@
  * without colours), where statuses are told apart by attributes and by the
  * glyph drawn after every number.
  *
+ * The cursor has no role of its own: it keeps the cell's role and lays
+ * TUI_CURSOR_MARK over it (reverse flipped, bold), so the status colour
+ * stays visible under it.
+ *
  * Nothing here needs curses: tui_term.c turns a TuiStyle into curses
  * attributes, and tests can check the tables directly.
  */
@@ -23,7 +27,6 @@ typedef enum Role {
 	ROLE_RECOMPUTED,
 	ROLE_MASKED,
 	ROLE_EVICTED,    /* fell out of a sliding window's cache */
-	ROLE_CURSOR,     /* the inspected cell */
 	ROLE_PROMPT,     /* prompt tokens in the token strip */
 	ROLE_GENERATED,  /* generated tokens */
 	ROLE_CURRENT,    /* the token at the current step */
@@ -51,6 +54,9 @@ enum {
 	TA_UNDERLINE = 4,
 	TA_DIM = 8,
 };
+
+/* What the cursor lays over a cell's role (see TuiCell.mark). */
+#define TUI_CURSOR_MARK ((unsigned)(TA_REVERSE | TA_BOLD))
 
 typedef struct TuiStyle {
 	TuiColor fg, bg;

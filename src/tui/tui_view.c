@@ -18,6 +18,9 @@ static int decimals_needed(double x, int digits)
 
 int tui_format_value(double x, int digits, char *out, size_t n)
 {
+	/* at least one decimal: 12.5 must not read "12", nor A 0.6 "1" */
+	if (digits < 1)
+		digits = 1;
 	int k = fabs(x) < 1e9 ? decimals_needed(x, digits) : digits;
 	int len = snprintf(out, n, "%.*f", k, x);
 	/* "-0" and "-0.00" read as a sign error on a worksheet */

@@ -7,22 +7,22 @@
 
 /* 80x24, step 1, all panes requested: too narrow, so one pane with tabs. */
 static const char *const frame_80x24_step1[] = {
-	"kvstep the cat sat  step 1/6  reading the prompt  next token: cat",
+	"kvstep the cat sat  step 1/6  predicts: \"cat\" (prompt continues: \"cat\")   ?:help",
 	"tokens  [1:the] 2:cat 3:sat │ 4:? 5:? 6:?",
-	" 1 no cache   2 KV cache   3 prefill   pass 1: columns 1-1                  ▼ ]",
+	" 1 no cache   2 KV cache   3 prefill   pass 1: columns 1-1",
 	"X  x1    Q  q1    K  k1    V  v1    S     q1    A     q1    Z    z1",
-	"1   0*   1   2*   1   1*   1   0*   k1 ▶   0*   k1     1*   1     0*",
+	"1   0*   1   2*   1   1*   1   0*   k1    ▶0*   k1     1*   1     0*",
 	"2   0*   2   2*   2   0*   2   2*                           2     2*",
 	"3   1*   3   0*   3   1*   3   1*                           3     1*",
 	"4   0*   4   2*   4  -1*",
 	"5   0*",
-	"logits",
-	"   the      2*",
+	"logits top 6 of 7",
 	"   cat      3* ◀ next",
-	"   dog     -2*",
-	"   sat     -2*",
+	"   the      2*",
 	"    on      2*",
 	"   mat      2*",
+	"     .      0*",
+	"   dog     -2*",
 	"this pass 83 MACs  0 recomputed  0 cache reads",
 	"total     83 MACs  0 recomputed  1 pass  cache 0 cells 0 B",
 	"no cache ▉                   83 MACs     0 recomputed  cache     0 B    1 pass",
@@ -36,9 +36,9 @@ static const char *const frame_80x24_step1[] = {
 
 /* 80x24, step 3, `2`: the KV cache pane alone. */
 static const char *const frame_80x24_step3_cache[] = {
-	"kvstep the cat sat  step 3/6  reading the prompt  next token: on  ?:help  q:quit",
+	"kvstep the cat sat  step 3/6  reading the prompt  next token: \"on\"        ?:help",
 	"tokens  1:the 2:cat [3:sat] │ 4:? 5:? 6:?",
-	" 1 no cache   2 KV cache   3 prefill   pass 3: columns 3-3                  ▼ ]",
+	" 1 no cache   2 KV cache   3 prefill   pass 3: columns 3-3",
 	"X  x1  x2  x3    Q  q1  q2  q3    K  k1  k2  k3    V  v1  v2  v3",
 	"1           1*   1           2*   1   1=  1= -1*   1   0=  2=  1*",
 	"2           1*   2           6*   2   0= -1=  2*   2   2=  0=  4*",
@@ -49,9 +49,9 @@ static const char *const frame_80x24_step3_cache[] = {
 	"k1             ▶-1.5*   k1              0.00*   1              1.00*",
 	"k2                 3*   k2              0.00*   2              4.00*",
 	"k3              12.5*   k3              1.00*   3              1.00*",
-	"logits",
-	"   the   3.00*",
-	"   cat   3.00*",
+	"logits top 2 of 7",
+	"    on   6.00* ◀ next",
+	"   mat   5.00*",
 	"this pass 97 MACs  0 recomputed  14 cache reads",
 	"total     270 MACs  0 recomputed  3 passes  cache 21 cells 84 B",
 	"no cache ████▊              463 MACs   193 recomputed  cache     0 B    3 passes",
@@ -65,9 +65,9 @@ static const char *const frame_80x24_step3_cache[] = {
 
 /* 80x24, step 6 (the last), `1`: no cache alone, scrolled to S. */
 static const char *const frame_80x24_step6_nocache[] = {
-	"kvstep the cat sat  step 6/6  generating  next token: .           ?:help  q:quit",
+	"kvstep the cat sat  step 6/6  generating  next token: \".\"         ?:help  q:quit",
 	"tokens  1:the 2:cat 3:sat │ 4:on 5:the [6:mat]",
-	" 1 no cache   2 KV cache   3 prefill   pass 6: columns 1-6              ▲ [ ▼ ]",
+	" 1 no cache   2 KV cache   3 prefill   pass 6: columns 1-6   ▲ [  ▼ ] A Z logits",
 	"K  k1  k2  k3  k4  k5  k6    V  v1  v2  v3  v4  v5  v6",
 	"1   1!  1! -1!  2!  1! -3*   1   0!  2!  1!  2!  0!  3*",
 	"2   0! -1!  2! -1!  0!  2*   2   2!  0!  4!  2!  2!  2*",
@@ -94,7 +94,7 @@ static const char *const frame_80x24_step6_nocache[] = {
 
 /* 200x60, step 3: the three modes side by side. */
 static const char *const frame_200x60_step3[] = {
-	"kvstep the cat sat  step 3/6  reading the prompt  next token: on                                                                                                                          ?:help  q:quit",
+	"kvstep the cat sat  step 3/6  reading the prompt  next token: \"on\"                                                                                                                        ?:help  q:quit",
 	"tokens  1:the 2:cat [3:sat] │ 4:? 5:? 6:?",
 	" no cache  pass 3: columns 1-3                                    │ KV cache  pass 3: columns 3-3                                    │ prefill  pass 1: columns 1-3",
 	"X  x1  x2  x3                Q  q1  q2  q3                        │X  x1  x2  x3                Q  q1  q2  q3                        │X  x1  x2  x3                Q  q1  q2  q3",
@@ -151,7 +151,7 @@ static const char *const frame_200x60_step3[] = {
 	"no cache █████████████████████████████████████▉                                                                                                     463 MACs   193 recomputed  cache     0 B    3 passes",
 	"KV cache ██████████████████████▏                                                                                                                    270 MACs     0 recomputed  cache    84 B    3 passes",
 	"prefill  ██████████████████▋                                                                                                                        228 MACs     0 recomputed  cache    84 B    1 pass",
-	"S[1,3] = k1·q3/√4 = (1·2 + 0·6 + 1·0 + (-1)·5)/2 = -1.5   computed in pass 3",
+	"no cache: S[1,3] = k1·q3/√4 = (1·2 + 0·6 + 1·0 + (-1)·5)/2 = -1.5   computed in pass 3",
 	"",
 	"legend 1* computed  1= reused (cache)  1! recomputed   · masked  ▶ cursor  Tab pane  [ ] matrix  i inspect",
 	NULL,
@@ -167,15 +167,15 @@ static const char *const frame_200x60_step3[] = {
  * head 1); S[1,4] and S[2,4] are outside the window.
  */
 static const char *const frame_lg_80x24_step4_cache[] = {
-	"kvstep local and global layers  step 4/6  generating  next token: the",
+	"kvstep local and global layers  step 4/6  generating  next token: \"the\"   ?:help",
 	"layer 1/3 (local, window 2)  head 1/2 → KV head 1 (K, V: shared by heads 1-2)",
 	"tokens  1:the 2:cat 3:sat │ [4:on] 5:? 6:?",
-	" 1 no cache   2 KV cache   3 prefill   pass 4: columns 4-4              ▲ [ ▼ ]",
+	" 1 no cache   2 KV cache   3 prefill   pass 4: columns 4-4   ▲ [  ▼ ] Z H logits",
 	"K     k1     k2     k3     k4    V     v1     v2     v3     v4",
 	"1       x      x     0=    -1*   1       x      x     0=     0*",
 	"2       x      x     2=    -1*   2       x      x     1=     1*",
 	"S      q1     q2     q3     q4    A     q1    q2    q3    q4",
-	"k1                      ▶     ·   k1                        ·",
+	"k1                           ▶·   k1                        ·",
 	"k2                            ·   k2                        ·",
 	"k3                        1.41*   k3                    0.94*",
 	"k4                       -1.41*   k4                    0.06*",
@@ -200,12 +200,12 @@ static const char *const frame_lg_80x24_step4_cache[] = {
  * 3 and 4 share; the cache holds 2 KV heads x (2+2) cells per column.
  */
 static const char *const frame_gqa_80x24_step4_head3[] = {
-	"kvstep grouped-query attention  step 4/6  generating  next token: the",
+	"kvstep grouped-query attention  step 4/6  generating  next token: \"the\"   ?:help",
 	"layer 1/1 (global)  head 3/4 → KV head 2 (K, V: shared by heads 3-4)",
 	"tokens  1:the 2:cat 3:sat │ [4:on] 5:? 6:?",
-	" 1 no cache   2 KV cache   3 prefill   pass 4: columns 4-4              ▲ [ ▼ ]",
+	" 1 no cache   2 KV cache   3 prefill   pass 4: columns 4-4     ▲ [  ▼ ] H logits",
 	"V  v1  v2  v3  v4    S      q1     q2     q3     q4",
-	"1   2=  0=  1=  1*   k1                      ▶    0*",
+	"1   2=  0=  1=  1*   k1                          ▶0*",
 	"2   1=  2=  1=  1*   k2                           0*",
 	"                     k3                           0*",
 	"                     k4                           0*",
@@ -221,7 +221,7 @@ static const char *const frame_gqa_80x24_step4_head3[] = {
 	"no cache ███████▉          1928 MACs  1024 recomputed  cache     0 B    4 passes",
 	"KV cache ███▋               904 MACs     0 recomputed  cache   128 B    4 passes",
 	"prefill  ███▍               820 MACs     0 recomputed  cache   128 B    2 passes",
-	"L1.H3 S[1,4] = k1·q4/√2 = (1·0 + 1·0)/1.41 = 0   computed in pass 4, k1 reused",
+	"L1.H3 S[1,4] = k1·q4/√2 = (1·0 + 1·0)/√2 = 0   computed in pass 4, k1 reused",
 	"  from cache",
 	"legend 1* computed  1= reused (cache)  1! recomputed   · masked  ▶ cursor",
 	NULL,
@@ -233,7 +233,7 @@ static const char *const frame_gqa_80x24_step4_head3[] = {
  * Layers 1-2 hold columns 5 and 4, column 5 in slot 1 where column 3 was.
  */
 static const char *const frame_lg_120x40_step5_layer3[] = {
-	"kvstep local and global layers  step 5/6  generating  next token: mat                                     ?:help  q:quit",
+	"kvstep local and global layers  step 5/6  generating  next token: \"mat\"                                   ?:help  q:quit",
 	"layer 3/3 (global)  head 1/2 → KV head 1 (K, V: shared by heads 1-2)                                 < > layer  , . head",
 	"tokens  1:the 2:cat 3:sat │ 4:on [5:the] 6:?",
 	" 1 no cache   2 KV cache   3 prefill   pass 5: columns 5-5",
@@ -246,7 +246,7 @@ static const char *const frame_lg_120x40_step5_layer3[] = {
 	"1      1= -4.68= -3.11= -0.25=  0.76*          1      2= -1.77= -3.45=    -2=  1.77*",
 	"2     -1=  3.55=  2.25=  2.25= -0.66*          2      1=  0.02= -2.64= -3.75=  0.88*",
 	"S      q1     q2     q3     q4     q5           A     q1    q2    q3    q4    q5",
-	"k1                             ▶ 0.65*          k1                          0.31*",
+	"k1                              ▶0.65*          k1                          0.31*",
 	"k2                              -3.65*          k2                          0.00*",
 	"k3                              -2.49*          k3                          0.01*",
 	"k4                               0.90*          k4                          0.40*",
@@ -270,7 +270,7 @@ static const char *const frame_lg_120x40_step5_layer3[] = {
 	"no cache ████████████████████████████████████████▎                 2980 MACs  1856 recomputed  cache     0 B    5 passes",
 	"KV cache ███████████████▎                                          1124 MACs     0 recomputed  cache   144 B    5 passes",
 	"prefill  ██████████████▌                                           1068 MACs     0 recomputed  cache   144 B    3 passes",
-	"L3.H1 S[1,5] = k1·q5/√2 = (1·1.68 + (-1)·0.76)/1.41 = 0.65   computed in pass 5, k1 reused from cache",
+	"L3.H1 S[1,5] = k1·q5/√2 = (1·1.6769 + (-1)·0.7556)/√2 = 0.65   computed in pass 5, k1 reused from cache",
 	"",
 	"legend 1* computed  1= reused (cache)  1! recomputed   · masked   x evicted  ▶ cursor  Tab pane  [ ] matrix  i inspect",
 	NULL,

@@ -169,28 +169,64 @@ static void test_help_from_table(void **state)
 {
 	Fixture *f = *state;
 	char keys[128];
-	tui_action_keys(ACT_NEXT, false, keys, sizeof keys);
+	tui_action_keys(ACT_NEXT, false, false, keys, sizeof keys);
 	assert_string_equal(keys, "→ l space");
-	tui_action_keys(ACT_NEXT, true, keys, sizeof keys);
+	tui_action_keys(ACT_NEXT, true, false, keys, sizeof keys);
 	assert_string_equal(keys, "Right l space");
-	tui_action_keys(ACT_CUR_RIGHT, false, keys, sizeof keys);
-	assert_string_equal(keys, "Shift-→ [l]");
-	tui_action_keys(ACT_QUIT, false, keys, sizeof keys);
+	/* keys only for inspector mode are listed apart, unbracketed */
+	tui_action_keys(ACT_CUR_RIGHT, false, false, keys, sizeof keys);
+	assert_string_equal(keys, "Shift-→");
+	tui_action_keys(ACT_CUR_RIGHT, false, true, keys, sizeof keys);
+	assert_string_equal(keys, "l");
+	tui_action_keys(ACT_CUR_DOWN, true, true, keys, sizeof keys);
+	assert_string_equal(keys, "Down j");
+	tui_action_keys(ACT_INSPECT, false, true, keys, sizeof keys);
+	assert_string_equal(keys, "Esc");
+	tui_action_keys(ACT_QUIT, false, false, keys, sizeof keys);
 	assert_string_equal(keys, "q Esc");
-	/* every action with a help text has at least one key */
+	assert_int_equal(tui_action_keys(ACT_QUIT, false, true, keys,
+					 sizeof keys), 0);
+	/* every action has at least one key and a help text of ≤ 20 */
 	for (int a = 1; a < ACT_COUNT; a++) {
-		assert_true(tui_action_keys((Action)a, false, keys, sizeof keys) > 0);
+		assert_true(tui_action_keys((Action)a, false, false, keys,
+					    sizeof keys) > 0);
 		assert_true(strlen(tui_action_help((Action)a)) > 0);
+		assert_true(tui_text_width(tui_action_help((Action)a)) <= 20);
 	}
 	f->s.help = true;
 	char *txt = render(f, 80, 24);
-	assert_non_null(strstr(txt, "│ → l space       next step              "));
-	assert_non_null(strstr(txt, "│ p               end of prompt/prefill  "));
+	assert_non_null(strstr(txt, "│ keys          in inspector             keys"));
+	assert_non_null(strstr(txt, "│ → l space         next step            "));
+	assert_non_null(strstr(txt, "│ p                 end of the prompt    "));
+	assert_non_null(strstr(txt, "│ Shift-↑       ↑ k cursor up            "));
 	free(txt);
 	/* any key closes the help without acting */
 	assert_true(tui_state_apply(&f->s, f->t, ACT_NEXT));
 	assert_false(f->s.help);
 	assert_int_equal(f->s.step, 1);
+}
+
+/*
+ * "any key closes this", q and Esc included: from the key through its
+ * action to the state, the help closes and the program keeps running.
+ */
+static void test_help_close_keys(void **state)
+{
+	Fixture *f = *state;
+	static const int keys[] = { 27, 'q', 'x', KEY_F(1), '?', KEY_RIGHT };
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		assert_true(tui_state_apply(&f->s, f->t,
+					    tui_key_action('?', false)));
+		assert_true(f->s.help);
+		Action a = tui_key_action(keys[i], f->s.inspect);
+		assert_true(tui_state_apply(&f->s, f->t, a));
+		assert_false(f->s.help);
+		assert_false(f->s.quit);
+		assert_int_equal(f->s.step, 1);
+	}
+	/* with the help closed, q and Esc quit again */
+	tui_state_apply(&f->s, f->t, tui_key_action(27, false));
+	assert_true(f->s.quit);
 }
 
 /* ---- stepping ---- */
@@ -240,7 +276,10 @@ static void test_panes_and_digits(void **state)
 	apply_n(f, ACT_DIGITS_MORE, 10);
 	assert_int_equal(s->digits, TUI_DIGITS_MAX);
 	apply_n(f, ACT_DIGITS_LESS, 10);
-	assert_int_equal(s->digits, 0);
+	assert_int_equal(s->digits, 1); /* never 0: 12.5 must not read 12 */
+	TuiState s0;
+	tui_state_init(&s0, f->t, 0); /* --digits 0 */
+	assert_int_equal(s0.digits, 1);
 }
 
 /* The cursor on the newest column follows it; elsewhere it stays put. */
@@ -291,8 +330,19 @@ static void test_format(void **state)
 	assert_string_equal(b, "0.00");
 	tui_format_value(0.017986209962091555, 4, b, sizeof b);
 	assert_string_equal(b, "0.0180");
+	/* at least one decimal for a fraction; integers stay integers */
 	tui_format_value(2.5, 0, b, sizeof b);
-	assert_string_equal(b, "2");
+	assert_string_equal(b, "2.5");
+	tui_format_value(12.5, 1, b, sizeof b);
+	assert_string_equal(b, "12.5");
+	tui_format_value(-1.5, 0, b, sizeof b);
+	assert_string_equal(b, "-1.5");
+	tui_format_value(0.9999243223689305, 1, b, sizeof b);
+	assert_string_equal(b, "1.0");
+	tui_format_value(0.017986209962091555, 0, b, sizeof b);
+	assert_string_equal(b, "0.0");
+	tui_format_value(4.0, 0, b, sizeof b);
+	assert_string_equal(b, "4");
 }
 
 /* ---- frames ---- */
@@ -326,8 +376,8 @@ static void test_frame_wide_step3(void **state)
 	check_frame(f, 200, 60, frame_200x60_step3);
 }
 
-/* Role of the first cell at or after column x0 on row y that starts `s`. */
-static Role role_of(Fixture *f, int y, int x0, const char *s)
+/* The first cell at or after column x0 on row y that starts `s`. */
+static TuiCell *cell_of(Fixture *f, int y, int x0, const char *s)
 {
 	char *txt = tui_buf_text(&f->b);
 	const char *line = txt;
@@ -336,10 +386,10 @@ static Role role_of(Fixture *f, int y, int x0, const char *s)
 	/* columns count code points, not bytes */
 	int col = 0;
 	const char *p = line;
-	Role r = ROLE_COUNT;
+	TuiCell *c = NULL;
 	while (*p && *p != '\n') {
 		if (col >= x0 && strncmp(p, s, strlen(s)) == 0) {
-			r = (Role)tui_buf_at(&f->b, col, y)->role;
+			c = tui_buf_at(&f->b, col, y);
 			break;
 		}
 		do
@@ -348,7 +398,14 @@ static Role role_of(Fixture *f, int y, int x0, const char *s)
 		col++;
 	}
 	free(txt);
-	return r;
+	return c;
+}
+
+/* Role of the first cell at or after column x0 on row y that starts `s`. */
+static Role role_of(Fixture *f, int y, int x0, const char *s)
+{
+	TuiCell *c = cell_of(f, y, x0, s);
+	return c ? (Role)c->role : ROLE_COUNT;
 }
 
 static void test_frame_roles(void **state)
@@ -364,8 +421,14 @@ static void test_frame_roles(void **state)
 	assert_int_equal(role_of(f, 4, 134, "0*"), ROLE_COMPUTED);
 	/* S[2,1] is masked; S[1,3] is under the focused cursor */
 	assert_int_equal(role_of(f, 18, 0, "·"), ROLE_MASKED);
-	assert_int_equal(role_of(f, 17, 0, "-1.5*"), ROLE_CURSOR);
+	/* the cursor keeps the status role and flips reverse over the whole
+	 * cell, its marker included, in the focused pane only */
+	assert_int_equal(role_of(f, 17, 0, "-1.5*"), ROLE_COMPUTED);
+	assert_int_equal(cell_of(f, 17, 0, "-1.5*")->mark, TUI_CURSOR_MARK);
+	assert_int_equal(cell_of(f, 17, 0, "▶-1.5*")->mark, TUI_CURSOR_MARK);
+	assert_int_equal(cell_of(f, 17, 0, "*▶")->mark, 0); /* the neighbour */
 	assert_int_equal(role_of(f, 17, 67, "-1.5*"), ROLE_COMPUTED);
+	assert_int_equal(cell_of(f, 17, 67, "-1.5*")->mark, 0);
 	assert_int_equal(role_of(f, 1, 0, "[3:sat]"), ROLE_CURRENT);
 }
 
@@ -374,7 +437,7 @@ static void test_too_small(void **state)
 	Fixture *f = *state;
 	static const char *const want[] = {
 		" terminal too small",
-		"     need 60x18",
+		"     need 80x24",
 		"      now 20x6",
 		"",
 		"      q quits",
@@ -382,6 +445,17 @@ static void test_too_small(void **state)
 		NULL,
 	};
 	check_frame(f, 20, 6, want);
+	/* one column or one row short is too small; 80x24 is the frame */
+	char *txt = render(f, 79, 24);
+	assert_non_null(strstr(txt, "need 80x24"));
+	assert_non_null(strstr(txt, "now 79x24"));
+	free(txt);
+	txt = render(f, 80, 23);
+	assert_non_null(strstr(txt, "now 80x23"));
+	free(txt);
+	txt = render(f, 80, 24);
+	assert_null(strstr(txt, "terminal too small"));
+	free(txt);
 }
 
 /* ---- inspector ---- */
@@ -421,12 +495,12 @@ static void test_inspector(void **state)
 		      "A[3,3] = softmax down column 3 of S = e^12.5 / "
 		      "(e^(-1.5) + e^3 + e^12.5) = 1.00   computed in pass 1");
 	check_inspect(f, MODE_CACHE, MAT_Z, 2, 3,
-		      "Z[2,3] = V row 2 · A column 3 = (2·0.00 + 0·0.00 + "
-		      "4·1.00) = 4.00   computed in pass 3, v1..v2 reused from "
+		      "Z[2,3] = V row 2 · A column 3 = (2·0.0000 + 0·0.0001 + "
+		      "4·0.9999) = 4.00   computed in pass 3, v1..v2 reused from "
 		      "cache");
 	check_inspect(f, MODE_CACHE, MAT_LOGITS, 5, 3,
-		      "logit \"on\" = W_out row 5 · z3 = (0·1.00 + 2·4.00 + "
-		      "(-2)·1.00) = 6.00   the largest: next token \"on\"   "
+		      "logit \"on\" = W_out row 5 · z3 = (0·1.0001 + 2·3.9997 + "
+		      "(-2)·1.0001) = 6.00   the largest: next token \"on\"   "
 		      "computed in pass 3");
 	check_inspect(f, MODE_NOCACHE, MAT_X, 3, 1,
 		      "X[3,1] = embedding of \"the\", row 3 = 1   recomputed: an "
@@ -499,7 +573,7 @@ static void test_keys_layers_heads(void **state)
 		assert_int_equal(tui_key_action(',', insp), ACT_HEAD_PREV);
 	}
 	char keys[128];
-	tui_action_keys(ACT_LAYER_NEXT, false, keys, sizeof keys);
+	tui_action_keys(ACT_LAYER_NEXT, false, false, keys, sizeof keys);
 	assert_string_equal(keys, ">");
 	assert_string_equal(tui_action_help(ACT_HEAD_NEXT), "next query head");
 	/* no binding is shadowed by another in the same scope */
@@ -519,9 +593,10 @@ static void test_help_80x24_complete(void **state)
 	Fixture *f = *state;
 	f->s.help = true;
 	char *txt = render(f, 80, 24);
-	assert_non_null(strstr(txt, "  >               next layer (wraps)    │"));
-	assert_non_null(strstr(txt, "  ,               previous query head   │"));
-	assert_non_null(strstr(txt, "q Esc           quit"));
+	assert_non_null(strstr(txt, "  >                 next layer (wraps)  │"));
+	assert_non_null(strstr(txt, "  ,                 previous query head │"));
+	assert_non_null(strstr(txt, "  i Enter       Esc inspector on/off    │"));
+	assert_non_null(strstr(txt, "q Esc             quit"));
 	free(txt);
 }
 
@@ -628,8 +703,8 @@ static void test_frame_gqa_head3(void **state)
 static void test_too_small_stacked(void **state)
 {
 	Fixture *f = *state;
-	char *txt = render(f, 59, 30);
-	assert_non_null(strstr(txt, "need 60x18"));
+	char *txt = render(f, 79, 30);
+	assert_non_null(strstr(txt, "need 80x24"));
 	assert_null(strstr(txt, "layer 1/3"));
 	free(txt);
 }
@@ -730,18 +805,18 @@ static void test_inspector_stacked(void **state)
 			 "L1.H1 S[2,4] is masked: key 2 is outside query 4's "
 			 "window of 2 (keys 3-4), so it is never computed");
 	check_inspect_lh(f, 1, 2, MODE_CACHE, MAT_A, 4, 4,
-			 "L1.H2 A[4,4] = softmax down column 4 of S = e^(-1.41) "
-			 "/ (e^2.83 + e^(-1.41)) = 0.01   computed in pass 4");
+			 "L1.H2 A[4,4] = softmax down column 4 of S = e^(-1.4142)"
+			 " / (e^2.8284 + e^(-1.4142)) = 0.01   computed in pass 4");
 	check_inspect_lh(f, 1, 2, MODE_CACHE, MAT_Z, 2, 4,
-			 "L1.H2 Z[2,4] = V row 2 · A column 4 = (1·0.99 + "
-			 "1·0.01) = 1   computed in pass 4, v3 reused from cache");
+			 "L1.H2 Z[2,4] = V row 2 · A column 4 = (1·0.9858 + "
+			 "1·0.0142) = 1   computed in pass 4, v3 reused from cache");
 	check_inspect_lh(f, 2, 2, MODE_CACHE, MAT_Q, 1, 4,
-			 "L2.H2 Q[1,4] = W_Q of L2.H2 row 1 · x4 = (1·(-1) + 0·0 "
+			 "L2.H2 Q[1,4] = W_Q of head 2 row 1 · x4 = (1·(-1) + 0·0 "
 			 "+ 0·(-2) + 1·0) = -1   computed in pass 4");
 	check_inspect_lh(f, 2, 1, MODE_NOCACHE, MAT_V, 2, 3,
-			 "L2.KV1 V[2,3] = W_V of L2.H1 row 2 · x3 = (1·(-1.20) + "
-			 "1·0 + 1·(-1.25) + 1·(-1.06)) = -3.50   recomputed: an "
-			 "earlier pass already had it");
+			 "L2.KV1 V[2,3] = W_V of KV head 1 row 2 · x3 = "
+			 "(1·(-1.1956) + 1·0 + 1·(-1.2514) + 1·(-1.0558)) = -3.50"
+			 "   recomputed: an earlier pass already had it");
 	check_inspect_lh(f, 2, 1, MODE_CACHE, MAT_X, 2, 4,
 			 "L2 X[2,4] = H[2,4] of layer 1, the layer below = 0   "
 			 "computed in pass 4");
@@ -750,12 +825,72 @@ static void test_inspector_stacked(void **state)
 			 "in pass 4");
 	check_inspect_lh(f, 3, 1, MODE_CACHE, MAT_H, 1, 4,
 			 "L3 H[1,4] = x4 + W_O row 1 · concat(z heads 1-2) = "
-			 "(-1) + ((-1)·(-2.12) + 0·(-0.66) + 0·(-2.02) + "
-			 "0·(-3.06)) = 1.12   computed in pass 4");
+			 "(-1) + ((-1)·(-2.1214) + 0·(-0.6600) + 0·(-2.0237) + "
+			 "0·(-3.0629)) = 1.12   computed in pass 4");
 	check_inspect_lh(f, 3, 2, MODE_CACHE, MAT_LOGITS, 1, 4,
-			 "logit \"the\" = W_out row 1 · h4 of layer 3 = (0·1.12 "
-			 "+ 2·2.63 + 1·0.78 + 0·(-4.52)) = 6.04   the largest: "
-			 "next token \"the\"   computed in pass 4");
+			 "logit \"the\" = W_out row 1 · h4 of layer 3 = "
+			 "(0·1.1214 + 2·2.6305 + 1·0.7814 + 0·(-4.5242)) = 6.04"
+			 "   the largest: next token \"the\"   computed in pass 4");
+	/*
+	 * Prefill's pass 1 over the 3-token prompt at step 2: layer 1 keeps
+	 * 2 columns, so k1 and v1 were computed, used by queries 1-2, then
+	 * evicted. Their values are still the trace's (export: K[2,1] = 1).
+	 */
+	tui_state_apply(&f->s, f->t, ACT_FIRST);
+	tui_state_apply(&f->s, f->t, ACT_NEXT);
+	check_inspect_lh(f, 1, 1, MODE_PREFILL, MAT_K, 2, 1,
+			 "L1.KV1 K[2,1] = W_K of KV head 1 row 2 · x1 = (1·1 + "
+			 "0·0 + 2·0 + (-1)·0) = 1   k1 was used by this pass, "
+			 "then evicted (window 2)");
+	/* the cache mode at step 4 never used k2 again: no value */
+	apply_n(f, ACT_NEXT, 2);
+	check_inspect_lh(f, 1, 1, MODE_CACHE, MAT_K, 2, 2,
+			 "L1.KV1 K[2,2] evicted: layer 1 caches only the last 2 "
+			 "columns; column 2 left slot 2, which now holds column "
+			 "4");
+}
+
+/*
+ * Operands carry two more decimals than the result, so the sum checks
+ * on paper (export: Z[2,4] = 1.5995, the shown operands give 1.602); a
+ * logit read inside the prompt says what the prompt does instead.
+ */
+static void test_inspector_precision(void **state)
+{
+	Fixture *f = *state;
+	apply_n(f, ACT_NEXT, 3);
+	check_inspect(f, MODE_CACHE, MAT_Z, 2, 4,
+		      "Z[2,4] = V row 2 · A column 4 = (2·0.0013 + 0·0.5058 + "
+		      "4·0.3068 + 2·0.1861) = 1.60   computed in pass 4, v1..v3 "
+		      "reused from cache");
+	tui_state_apply(&f->s, f->t, ACT_FIRST);
+	check_inspect(f, MODE_CACHE, MAT_LOGITS, 2, 1,
+		      "logit \"cat\" = W_out row 2 · z1 = ((-2)·0 + 1·2 + 1·1) "
+		      "= 3   the largest: predicts \"cat\" (prompt continues: "
+		      "\"cat\")   computed in pass 1");
+	/* 3 digits: the shown operands give 4.02564, the trace 4.02545 */
+	f->s.digits = 3;
+	apply_n(f, ACT_NEXT, 4);
+	check_inspect(f, MODE_CACHE, MAT_LOGITS, 5, 5,
+		      "logit \"on\" = W_out row 5 · z5 = (0·1.17902 + "
+		      "2·3.32282 + (-2)·1.31057) ≈ 4.025   computed in pass 5");
+}
+
+/* GQA: K and V name their KV head; √2 stays a root, not 1.41. */
+static void test_inspector_gqa(void **state)
+{
+	Fixture *f = *state;
+	apply_n(f, ACT_NEXT, 2);
+	check_inspect_lh(f, 1, 3, MODE_CACHE, MAT_K, 1, 3,
+			 "L1.KV2 K[1,3] = W_K of KV head 2 row 1 · x3 = (1·0 + "
+			 "0·0 + 1·1 + 0·0 + 1·0 + 1·0) = 1   computed in pass 3");
+	check_inspect_lh(f, 1, 1, MODE_CACHE, MAT_S, 1, 3,
+			 "L1.H1 S[1,3] = k1·q3/√2 = (0·2 + 1·2)/√2 = 1.41   "
+			 "computed in pass 3, k1 reused from cache");
+	/* head 2 shares KV head 1 but has its own W_Q: another score */
+	check_inspect_lh(f, 1, 2, MODE_CACHE, MAT_S, 1, 3,
+			 "L1.H2 S[1,3] = k1·q3/√2 = (0·2 + 1·0)/√2 = 0   "
+			 "computed in pass 3, k1 reused from cache");
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -768,6 +903,7 @@ int main(void)
 		T(test_keys_steps),
 		T(test_keys_inspector),
 		T(test_help_from_table),
+		T(test_help_close_keys),
 		T(test_stepping),
 		T(test_panes_and_digits),
 		T(test_cursor),
@@ -793,6 +929,8 @@ int main(void)
 		T(test_cache_totals),
 		T_LG(test_cache_layers),
 		T_LG(test_inspector_stacked),
+		T(test_inspector_precision),
+		T_GQA(test_inspector_gqa),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

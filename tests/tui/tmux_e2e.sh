@@ -96,7 +96,7 @@ grep -q " no cache .*│ KV cache .*│ prefill " "$TMP/screen" &&
 keys Right Right
 wait_for "step 3/6" "Right Right goes to step 3"
 wait_for "$s33*" "step 3 shows S[3,3] = $s33 from the trace"
-grep -q "next token: on" "$TMP/screen" && ok "step 3 predicts \"on\"" ||
+grep -qF 'next token: "on"' "$TMP/screen" && ok "step 3 predicts \"on\"" ||
 	bad "step 3 next token"
 keys Left
 wait_for "step 2/6" "Left goes back to step 2"
@@ -107,7 +107,7 @@ grep -q "no cache █*[▏▎▍▌▋▊▉]* *$macs6 MACs" "$TMP/screen" &&
 	ok "comparison strip shows $macs6 no-cache MACs" || bad "strip MACs"
 tmux -L "$SOCK" resize-window -t ui -x 20 -y 6
 wait_for "terminal too small" "20x6 shows the too-small screen"
-wait_for "need 60x18" "too-small screen names the minimum"
+wait_for "need 80x24" "too-small screen names the minimum"
 tmux -L "$SOCK" resize-window -t ui -x 200 -y 60
 wait_for "step 6/6" "back at 200x60 the step is kept"
 capture
