@@ -319,12 +319,35 @@ static void note_reused(Str *o, const Cell *k)
 		str_add(o, ", v%d..v%d reused from cache", v0, p->proj_lo - 1);
 }
 
+/*
+ * The k or v columns an S or Z cell read that the window pushed out at
+ * the end of this same pass (prefill over a prompt longer than W).
+ */
+static void note_evicted_inputs(Str *o, const Cell *k)
+{
+	if (k->mat != MAT_S && k->mat != MAT_Z)
+		return;
+	Matrix src = k->mat == MAT_S ? MAT_K : MAT_V;
+	int lo = k->mat == MAT_S ? k->r : first_key(k, k->c);
+	int hi = k->mat == MAT_S ? k->r : k->c;
+	for (int i = lo; i <= hi; i++) {
+		CellStatus st = trace_status_at(k->v->t, k->s->step, k->s->focus,
+						k->layer, src, 1, i);
+		if (tui_evicted_has_value(k->v->t, k->s->step, k->s->focus, st,
+					  i))
+			str_add(o, ", %c%d was used by this pass, then evicted "
+				"(window %d)", src == MAT_K ? 'k' : 'v', i,
+				trace_window(k->v->t, k->layer));
+	}
+}
+
 static void note_status(Str *o, const Cell *k, CellStatus st)
 {
 	const TraceStep *ts = trace_step(k->v->t, k->s->step, k->s->focus);
 	if (st == CELL_COMPUTED) {
 		str_add(o, "   computed in pass %d", ts->pass);
 		note_reused(o, k);
+		note_evicted_inputs(o, k);
 	} else if (st == CELL_RECOMPUTED) {
 		str_add(o, "   recomputed: an earlier pass already had it");
 	} else if (st == CELL_REUSED) {

@@ -851,6 +851,93 @@ static void test_inspector_stacked(void **state)
 }
 
 /*
+ * local-global, prefill at step 2: its pass 1 covered 1-3, so layer 1's
+ * column 1 was computed, used, then pushed out of the window of 2. The
+ * pane keeps the values (export: V[1,1] = 0, V[2,1] = 0) dimmed with "x",
+ * and S[1,2], built from k1, says so.
+ */
+static void test_prefill_evicted_values(void **state)
+{
+	Fixture *f = *state;
+	tui_state_apply(&f->s, f->t, ACT_NEXT);
+	tui_state_apply(&f->s, f->t, ACT_SHOW_PREFILL);
+	char *txt = render(f, 80, 24);
+	assert_non_null(strstr(txt, "\n1      0x     0*     0*   k1   0.71* "
+				    "▶1.41*      ·"));
+	assert_non_null(strstr(txt, "\n2      0x     2*     1*   k2"));
+	free(txt);
+	assert_int_equal(role_of(f, 5, 0, "0x"), ROLE_EVICTED);
+	char buf[1024];
+	tui_inspect_text(&f->v, &f->s, buf, sizeof buf);
+	assert_string_equal(buf, "L1.H1 S[1,2] = k1·q2/√2 = (0·(-1) + 1·2)/√2 = "
+			    "1.41   computed in pass 1, k1 was used by this "
+			    "pass, then evicted (window 2)");
+	/* the KV cache pane at step 4 holds no value for evicted k1 */
+	apply_n(f, ACT_NEXT, 2);
+	tui_state_apply(&f->s, f->t, ACT_SHOW_CACHE);
+	txt = render(f, 80, 24);
+	assert_non_null(strstr(txt, "\n1       x      x     0=    -1*"));
+	free(txt);
+}
+
+/*
+ * `0` on a screen too narrow for three panes says why nothing changed,
+ * until the next key; side by side, the inspector names its pane.
+ */
+static void test_show_all_narrow(void **state)
+{
+	Fixture *f = *state;
+	tui_state_apply(&f->s, f->t, ACT_SHOW_CACHE);
+	tui_state_apply(&f->s, f->t, ACT_SHOW_ALL);
+	char *txt = render(f, 80, 24);
+	assert_non_null(strstr(txt, "\nall three panes need 119 columns (this "
+				    "terminal has 80); Tab or 1 2 3 pick one\n"));
+	assert_null(strstr(txt, "legend"));
+	free(txt);
+	txt = render(f, 120, 40); /* fits: no message, the panes say it */
+	assert_null(strstr(txt, "all three panes need"));
+	assert_non_null(strstr(txt, "\nKV cache: S[1,1] = k1·q1/√4"));
+	free(txt);
+	tui_state_apply(&f->s, f->t, ACT_NEXT);
+	txt = render(f, 80, 24);
+	assert_null(strstr(txt, "all three panes need"));
+	assert_non_null(strstr(txt, "\nlegend "));
+	/* one pane with tabs: the tab names the mode, the line does not */
+	assert_non_null(strstr(txt, "\nS[1,2] = k1·q2/√4"));
+	free(txt);
+}
+
+/* The header keeps a help hint at 80 columns on every step and model. */
+static void test_header_hint(void **state)
+{
+	(void)state;
+	static const char *const names[] = { "default", "gqa", "mqa",
+					     "local-global" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		Fixture *f;
+		setup_named((void **)&f, names[i]);
+		for (int step = 1; step <= trace_steps(f->t); step++) {
+			f->s.step = step;
+			char *txt = render(f, 80, 24);
+			char *eol = strchr(txt, '\n');
+			*eol = '\0';
+			char *hint = strstr(txt, "  ?:help");
+			assert_non_null(hint);
+			/* at the right edge: "?:help" or "?:help  q:quit" */
+			assert_true(strcmp(hint, "  ?:help") == 0 ||
+				    strcmp(hint, "  ?:help  q:quit") == 0);
+			*eol = '\n';
+			assert_non_null(strstr(txt, step < trace_prompt_len(f->t)
+						    ? "predicts: \""
+						    : "next token: \""));
+			free(txt);
+		}
+		void *p = f;
+		teardown(&p);
+	}
+}
+
+/*
  * Operands carry two more decimals than the result, so the sum checks
  * on paper (export: Z[2,4] = 1.5995, the shown operands give 1.602); a
  * logit read inside the prompt says what the prompt does instead.
@@ -930,6 +1017,9 @@ int main(void)
 		T_LG(test_cache_layers),
 		T_LG(test_inspector_stacked),
 		T(test_inspector_precision),
+		T_LG(test_prefill_evicted_values),
+		T(test_show_all_narrow),
+		T(test_header_hint),
 		T_GQA(test_inspector_gqa),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

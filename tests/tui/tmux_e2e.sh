@@ -41,6 +41,24 @@ wait_for() {
 	return 1
 }
 
+# wait_gone TEXT DESCRIPTION: polls the screen until TEXT no longer shows
+wait_gone() {
+	local end=$((SECONDS + TIMEOUT))
+	while [ $SECONDS -le $end ]; do
+		capture
+		if ! grep -qF -- "$1" "$TMP/screen"; then ok "$2"; return 0; fi
+		sleep 0.1
+	done
+	bad "$2 (\"$1\" still there after ${TIMEOUT}s)"
+	return 1
+}
+
+# still_running DESCRIPTION: the UI has not exited
+still_running() {
+	sleep 0.3
+	if [ -s "$TMP/rc" ]; then bad "$1 (exited $(cat "$TMP/rc"))"; else ok "$1"; fi
+}
+
 # wait_rc WANT DESCRIPTION: waits for the UI's exit status file
 wait_rc() {
 	local end=$((SECONDS + TIMEOUT))
@@ -115,8 +133,22 @@ grep -q " no cache .*│ KV cache .*│ prefill " "$TMP/screen" &&
 	ok "back at 200x60 the three panes return" || bad "relayout after resize"
 keys '?'
 wait_for "this help" "? opens the help"
+grep -qF "keys          in inspector" "$TMP/screen" &&
+	ok "the help has an \"in inspector\" column" || bad "help columns"
 keys x
-wait_for "$s66*" "any key closes the help"
+wait_gone "this help" "any key closes the help"
+# "any key closes this": Esc and q close the help, they do not quit
+keys '?'
+wait_for "this help" "? opens the help again"
+keys Escape
+wait_gone "this help" "Esc closes the help"
+still_running "Esc on the help does not quit"
+keys '?'
+wait_for "this help" "? opens the help a third time"
+keys q
+wait_gone "this help" "q closes the help"
+still_running "q on the help does not quit"
+wait_for "step 6/6" "the step is kept after closing the help"
 keys q
 wait_rc 0 "q exits with status 0 (200x60)"
 
@@ -125,8 +157,18 @@ start 80 24
 wait_for "step 1/6" "80x24 starts"
 grep -qF " 1 no cache   2 KV cache   3 prefill " "$TMP/screen" &&
 	ok "80x24 shows tabs" || bad "80x24 tabs"
+head -1 "$TMP/screen" | grep -qF 'predicts: "cat" (prompt continues: "cat")' &&
+	head -1 "$TMP/screen" | grep -qF '?:help' &&
+	ok "80x24 step 1: prediction, prompt continues, help hint" ||
+	bad "80x24 step 1 header"
+keys 0
+wait_for "all three panes need 119 columns" "0 on 80 columns says why nothing changed"
 keys Right Right 2
+wait_gone "all three panes need" "the message goes with the next key"
 wait_for "pass 3: columns 3-3" "80x24: step 3, KV cache pane computes column 3 only"
+wait_for "logits top 2 of 7" "80x24: the logits that fit are the top 2, labelled"
+grep -qF '    on   6.00* ◀ next' "$TMP/screen" &&
+	ok "the chosen logit is among them" || bad "chosen logit hidden"
 wait_for "k1 reused from cache" "the inspector says k1 came from the cache"
 keys p
 wait_for "step 3/6" "p stays at the end of the prompt"
@@ -166,7 +208,13 @@ grep -qE '^L1 local W=2 │ 3= 4\*│ 2x out' "$TMP/screen" &&
 	ok "local layer flat at 2 slots, global layer at 4 columns" || bad "cache panel rows"
 keys Right
 wait_for "L1 local W=2 │ 5* 4=│ 3x out" "step 5: column 5 takes slot 1 from column 3"
-keys Left '>' '>'
+keys Home 3 Right
+wait_for "pass 1: columns 1-3" "local-global prefill at step 2 shows pass 1"
+grep -qE '^1 +0x +0\* +0\*' "$TMP/screen" &&
+	ok "prefill: v1, used then evicted, keeps its value with x" ||
+	bad "evicted values in prefill"
+wait_for "used by this pass, then evicted (window 2)" "the inspector says k1 was used by the pass, then evicted"
+keys 2 End Left Left '>' '>'
 wait_for "layer 3/3 (global)  head 1/2" "> > selects layer 3"
 keys .
 wait_for "layer 3/3 (global)  head 2/2 → KV head 1" ". selects head 2, still KV head 1"
