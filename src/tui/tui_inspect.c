@@ -486,6 +486,8 @@ void tui_render_inspector(TuiBuf *b, const TuiView *v, const TuiState *s,
 		line[n] = '\0';
 		tui_buf_put(b, x, y, r.x + r.w, ROLE_NORMAL, line);
 		p = end;
+		while (*p == ' ')
+			p++; /* the gap before a note does not indent the next row */
 		x = r.x + 2; /* continuation lines are indented */
 	}
 }
