@@ -81,6 +81,8 @@ static uint64_t gcd_u64(uint64_t a, uint64_t b)
 
 uint32_t mem_saving_bp(uint64_t num, uint64_t den)
 {
+	if (den == 0 || num >= den)
+		return 0; /* no saving; the loader refuses configs where num > den */
 	uint64_t diff = den - num;
 	uint64_t g = gcd_u64(diff, den);
 	if (g > 1) {

@@ -280,6 +280,19 @@ static int check_mla(Loader *ld)
 	if (require_keys(ld, need, " for attention = mla") ||
 	    forbid_keys(ld, ban, "to attention = mla (its cache holds a latent, not KV heads)"))
 		return ld->e->code;
+	/* The savings are shares of the per-head K and V MLA replaces; a
+	 * latent larger than those would be a cache that grew, not shrank. */
+	const MemConfig *c = ld->cfg;
+	uint64_t latent = (uint64_t)c->kv_lora_rank + c->qk_rope_head_dim;
+	uint64_t heads = (uint64_t)c->n_heads *
+			 ((uint64_t)c->qk_nope_head_dim + c->qk_rope_head_dim +
+			  c->v_head_dim);
+	if (latent > heads)
+		return kv_error_set(ld->e, EX_DATAERR,
+				    "%s:%d: kv_lora_rank + qk_rope_head_dim (%llu) is larger than the per-head K and V it replaces, num_attention_heads x (qk_nope_head_dim + qk_rope_head_dim + v_head_dim) = %llu",
+				    ld->name, ld->key_line[K_LORA],
+				    (unsigned long long)latent,
+				    (unsigned long long)heads);
 	return 0;
 }
 

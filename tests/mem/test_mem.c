@@ -739,6 +739,30 @@ static void test_cli_context_limits(void **state)
 	run_free(&r);
 }
 
+/*
+ * Found by fuzzing: an MLA latent larger than the per-head K and V it
+ * replaces made the saving negative and divided by zero. Refused at load.
+ */
+static void test_mla_latent_larger_than_heads(void **state)
+{
+	(void)state;
+	static const char text[] =
+		"[model]\nname = x\nsource = y\nattention = mla\n"
+		"num_hidden_layers = 2\nnum_attention_heads = 1\n"
+		"kv_lora_rank = 512\nqk_rope_head_dim = 32\n"
+		"qk_nope_head_dim = 128\nv_head_dim = 128\n";
+	MemConfig c;
+	KvError e;
+	kv_error_clear(&e);
+	assert_int_equal(mem_config_load("t.ini", text, strlen(text), &c, &e),
+			 EX_DATAERR);
+	assert_string_equal(e.msg,
+			    "t.ini:7: kv_lora_rank + qk_rope_head_dim (544) is larger than the per-head K and V it replaces, num_attention_heads x (qk_nope_head_dim + qk_rope_head_dim + v_head_dim) = 288");
+	/* and the arithmetic never divides by zero on its own */
+	assert_int_equal(mem_saving_bp(5, 3), 0);
+	assert_int_equal(mem_saving_bp(0, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -775,6 +799,7 @@ int main(void)
 		cmocka_unit_test(test_cli_errors),
 		cmocka_unit_test(test_cli_file_errors),
 		cmocka_unit_test(test_cli_context_limits),
+		cmocka_unit_test(test_mla_latent_larger_than_heads),
 	};
 	return cmocka_run_group_tests_name("mem", tests, NULL, NULL);
 }
