@@ -170,6 +170,18 @@ static void grid_free(GridBuf *gb)
 }
 
 /* Labels of a trace matrix: x1.. for X, q1.. for Q, k1.. rows of S, A. */
+/* Lays out a filled grid onto `b` at the page width, then frees it. */
+static int grid_finish(const Render *R, const Placeholder *ph, GridBuf *gb,
+		       SheetBlock *b)
+{
+	gb->g.min_w = ph->answer ? GRID_ANSWER_W : 1;
+	gb->g.ascii = R->o->ascii;
+	gb->g.max_w = SHEET_PAGE_W;
+	sheet_grid_layout(&gb->g, b);
+	grid_free(gb);
+	return 0;
+}
+
 static void grid_labels(const Trace *t, Matrix mat, int col_lo, GridSpec *g)
 {
 	static const char prefix[MAT_COUNT] = {
@@ -245,13 +257,8 @@ int sheet_render_trace_grid(const Render *R, const Placeholder *ph,
 		for (int c = 0; c < gb.g.cols; c++)
 			grid_fill_cell(R, ph, step, r + 1, sp.col_lo + c,
 				       &gb.g.cells[r * gb.g.cols + c]);
-	gb.g.min_w = ph->answer ? GRID_ANSWER_W : 1;
 	gb.g.marks = ph->marks;
-	gb.g.ascii = R->o->ascii;
-	gb.g.max_w = SHEET_PAGE_W;
-	sheet_grid_layout(&gb.g, b);
-	grid_free(&gb);
-	return 0;
+	return grid_finish(R, ph, &gb, b);
 }
 
 int sheet_render_weight_grid(const Render *R, const Placeholder *ph,
@@ -291,12 +298,7 @@ int sheet_render_weight_grid(const Render *R, const Placeholder *ph,
 						.answer = ph->answer };
 		}
 	}
-	gb.g.min_w = ph->answer ? GRID_ANSWER_W : 1;
-	gb.g.ascii = R->o->ascii;
-	gb.g.max_w = SHEET_PAGE_W;
-	sheet_grid_layout(&gb.g, b);
-	grid_free(&gb);
-	return 0;
+	return grid_finish(R, ph, &gb, b);
 }
 
 /*
@@ -327,12 +329,7 @@ int sheet_render_choices(const Render *R, const Placeholder *ph,
 			cell->blank = sheet_wants_blank(R, ph);
 		}
 	}
-	gb.g.min_w = ph->answer ? GRID_ANSWER_W : 1;
-	gb.g.ascii = R->o->ascii;
-	gb.g.max_w = SHEET_PAGE_W;
-	sheet_grid_layout(&gb.g, b);
-	grid_free(&gb);
-	return 0;
+	return grid_finish(R, ph, &gb, b);
 }
 
 /* ---- caches of sliding windows ---- */
@@ -386,12 +383,7 @@ int sheet_render_slots(const Render *R, const Placeholder *ph,
 		snprintf(cell->text, SHEET_TEXT_MAX, "%d", c);
 		cell->blank = sheet_wants_blank(R, ph);
 	}
-	gb.g.min_w = ph->answer ? GRID_ANSWER_W : 1;
-	gb.g.ascii = R->o->ascii;
-	gb.g.max_w = SHEET_PAGE_W;
-	sheet_grid_layout(&gb.g, b);
-	grid_free(&gb);
-	return 0;
+	return grid_finish(R, ph, &gb, b);
 }
 
 /* The closed form's cells after `step` with FORMULA_GLOBAL / _MHA bits. */
