@@ -709,6 +709,10 @@ static void test_too_small_stacked(void **state)
 	free(txt);
 }
 
+/* The bundled models, by the names -m takes. */
+static const char *const bundled[] = { "default", "gqa", "mqa", "local-global" };
+enum { N_BUNDLED = sizeof bundled / sizeof bundled[0] };
+
 /*
  * The cache panel's per-layer cells add up to the trace's counters in
  * every bundled model, step and mode.
@@ -716,11 +720,9 @@ static void test_too_small_stacked(void **state)
 static void test_cache_totals(void **state)
 {
 	(void)state;
-	static const char *const names[] = { "default", "gqa", "mqa",
-					     "local-global" };
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+	for (size_t i = 0; i < N_BUNDLED; i++) {
 		Fixture *f;
-		setup_named((void **)&f, names[i]);
+		setup_named((void **)&f, bundled[i]);
 		for (int step = 1; step <= trace_steps(f->t); step++) {
 			for (int m = 0; m < MODE_COUNT; m++) {
 				const Counters *c =
@@ -911,11 +913,9 @@ static void test_show_all_narrow(void **state)
 static void test_header_hint(void **state)
 {
 	(void)state;
-	static const char *const names[] = { "default", "gqa", "mqa",
-					     "local-global" };
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+	for (size_t i = 0; i < N_BUNDLED; i++) {
 		Fixture *f;
-		setup_named((void **)&f, names[i]);
+		setup_named((void **)&f, bundled[i]);
 		for (int step = 1; step <= trace_steps(f->t); step++) {
 			f->s.step = step;
 			char *txt = render(f, 80, 24);
