@@ -22,9 +22,9 @@ check "every line ends in CRLF" [ "$(grep -c "$(printf '\r')\$" trace.csv)" -eq 
 # rows: X Q K V S A Z logits held per step and mode (worked out in the
 # test comment of tests/core/test_engine.c): 1364 cells + the header
 check "row count" [ "$(wc -l < trace.csv)" -eq 1365 ]
-check "S[2,3] at step 3 is 3" grep -q "^3,nocache,3,1,1,S,2,3,3,computed" trace.csv
+check "S[2,3] at step 3 is -1" grep -q "^3,nocache,3,1,1,S,2,3,-1,computed" trace.csv
 check "masked cell has an empty value" grep -q "^3,nocache,3,1,1,S,3,2,,masked" trace.csv
-check "reused K in the cache" grep -q "^4,cache,4,1,1,K,1,1,1,reused" trace.csv
+check "reused K in the cache" grep -q "^4,cache,4,1,1,K,1,1,-2,reused" trace.csv
 
 # counters
 "$kvstep" export --counters > c.csv
@@ -46,10 +46,10 @@ check "unknown option message" grep -q "^kvstep: unknown option '--frobnicate'" 
 "$kvstep" -p "the bird" export > /dev/null 2> err.txt; rc=$?
 check "unknown prompt word is 64" [ "$rc" -eq 64 ]
 check "unknown prompt word message" grep -q "prompt word 'bird' is not in the vocab" err.txt
-sed 's/^row =  0  1  0  2  2$/row = 0 1 0 2/' "$src/../../data/default.ini" > bad.ini
+sed 's/^row =  0  0  2  2  0$/row = 0 0 2 2/' "$src/../../data/default.ini" > bad.ini
 "$kvstep" -m bad.ini export > /dev/null 2> err.txt; rc=$?
 check "short row is 65" [ "$rc" -eq 65 ]
-check "short row names file:line" grep -q "^kvstep: bad.ini:39: \[W_V\] row 1 has 4 values, expected 5 (d_model)" err.txt
+check "short row names file:line" grep -q "^kvstep: bad.ini:43: \[W_V\] row 1 has 4 values, expected 5 (d_model)" err.txt
 "$kvstep" -m nothere.ini export > /dev/null 2> err.txt; rc=$?
 check "missing model is 66" [ "$rc" -eq 66 ]
 "$kvstep" export -o no/such/dir/t.csv 2> err.txt; rc=$?

@@ -385,19 +385,19 @@ static void test_default_model_by_hand(void **state)
 {
 	(void)state;
 	static const double X[5][6] = {
-		{ 0, 0, 1, 0, 0, 1 }, { 0, 0, 1, 0, 0, 1 }, { 1, 0, 1, 1, 1, 0 },
-		{ 0, 1, 0, 1, 0, 0 }, { 0, 0, 0, 0, 0, 1 },
+		{ 1, 1, 0, 0, 1, 0 }, { 1, 0, 1, 1, 1, 0 }, { 0, 1, 0, 0, 0, 0 },
+		{ 0, 0, 1, 0, 0, 1 }, { 0, 0, 0, 1, 0, 0 },
 	};
 	static const double Q[4][6] = {
-		{ 2, 1, 2, 3, 2, -1 }, { 2, 0, 6, 2, 2, 4 },
-		{ 0, -1, 0, -1, 0, -1 }, { 2, 2, 5, 4, 2, 5 },
+		{ 0, 1, 1, -1, 0, 1 }, { 2, 1, 0, 0, 2, -1 },
+		{ 1, 1, 1, 1, 1, 1 }, { 0, -1, 1, 1, 0, 1 },
 	};
 	static const double K[4][6] = {
-		{ 1, 1, -1, 2, 1, -3 }, { 0, -1, 2, -1, 0, 2 },
-		{ 1, -1, 4, 0, 1, 3 }, { -1, 2, 3, 1, -1, 6 },
+		{ -2, -1, -2, -2, -2, -1 }, { 1, 2, 0, -1, 1, 0 },
+		{ -1, 0, 0, -2, -1, 1 }, { -1, -1, 1, 0, -1, 1 },
 	};
 	static const double V[3][6] = {
-		{ 0, 2, 1, 2, 0, 3 }, { 2, 0, 4, 2, 2, 2 }, { 1, 2, 1, 3, 1, 0 },
+		{ 0, 2, 2, 0, 0, 2 }, { 1, 3, -2, 0, 1, -1 }, { 1, 0, 3, 2, 1, 1 },
 	};
 	KvError err;
 	kv_error_clear(&err);
@@ -419,9 +419,9 @@ static void test_default_model_by_hand(void **state)
 		for (int r = 1; r <= 3; r++)
 			assert_true(value(t, MAT_V, r, j) == V[r - 1][j - 1]);
 	}
-	/* S[i][j] = k_i·q_j / √4: S[2,3] = (1·2 − 1·6 − 1·0 + 2·5)/2 = 3 */
-	assert_true(value(t, MAT_S, 2, 3) == 3.0);
-	assert_true(value(t, MAT_S, 6, 6) == 19.0);
+	/* S[i][j] = k_i·q_j / √4: S[2,3] = (−1·1 + 2·0 + 0·1 − 1·1)/2 = −1 */
+	assert_true(value(t, MAT_S, 2, 3) == -1.0);
+	assert_true(value(t, MAT_S, 6, 6) == 0.5);
 	/* the next token after "mat" is "." */
 	assert_string_equal(m->vocab[trace_step(t, 6, MODE_CACHE)->chosen], ".");
 	trace_free(t);
