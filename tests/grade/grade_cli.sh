@@ -71,8 +71,8 @@ sed -e 's/^\(4,cache,4,1,1,Q,2,4\),[^,]*,/\1,7,/' \
 expect 0 "$kvstep" grade key.csv ada.csv ben.csv --summary summary.csv
 has out.txt "ada.csv: 55/55 correct (100.0%)"
 has out.txt "ben.csv: 53/55 correct (96.4%), 1 wrong, 1 missing"
-has out.txt "    step 4 cache Q[2,4]: expected 2, given 7 (line 8)"
-has out.txt "    step 4 cache Z[3,4]: expected 1.878, no row in the file"
+has out.txt "    step 4 cache Q[2,4]: expected 0, given 7 (line 8)"
+has out.txt "    step 4 cache Z[3,4]: expected 2.198, no row in the file"
 has summary.csv "$(printf 'ada.csv,graded,55,55,100.0,0,0,,5,5,4,4,16,16,12,12,4,4,4,4,3,3,7,7\r')"
 has summary.csv "$(printf 'ben.csv,graded,53,55,96.4,1,1,,5,5,3,4,16,16,12,12,4,4,4,4,2,3,7,7\r')"
 

@@ -171,7 +171,7 @@ static void test_three_perturbed_cells(void **state)
 	(void)state;
 	char *key = make_key(1u << MODE_CACHE, 0);
 	write_file("key.csv", key);
-	/* line 8 is Q[2,4] = 2, line 45 A[3,4], line 52 logits[3,4] */
+	/* line 8 is Q[2,4] = 0, line 45 A[3,4], line 52 logits[3,4] */
 	char *a = edit_line(key, 8, "2.5");
 	char *b = edit_line(a, 45, "0.32");
 	char *c = edit_line(b, 52, "-0.55");
@@ -187,9 +187,9 @@ static void test_three_perturbed_cells(void **state)
 		"  by matrix: X 5/5, Q 3/4, K 16/16, V 12/12, S 4/4, A 3/4, Z 3/3, logits 6/7\n"
 		"  by step:   4: 52/55\n"
 		"  first wrong or missing cells:\n"
-		"    step 4 cache Q[2,4]: expected 2, given 2.5 (line 8)\n"
-		"    step 4 cache A[3,4]: expected 0.3068, given 0.32 (line 45)\n"
-		"    step 4 cache logits[3,4]: expected 0.5522, given -0.55 (line 52)\n");
+		"    step 4 cache Q[2,4]: expected 0, given 2.5 (line 8)\n"
+		"    step 4 cache A[3,4]: expected 0.599, given 0.32 (line 45)\n"
+		"    step 4 cache logits[3,4]: expected -6, given -0.55 (line 52)\n");
 	free(out);
 	free(a);
 	free(b);
@@ -217,9 +217,9 @@ static void test_missing_rows_count_as_wrong(void **state)
 		"  by matrix: X 5/5, Q 3/4, K 16/16, V 11/12, S 4/4, A 3/4, Z 3/3, logits 7/7\n"
 		"  by step:   4: 52/55\n"
 		"  first wrong or missing cells:\n"
-		"    step 4 cache Q[4,4]: expected 4, no row in the file\n"
-		"    step 4 cache V[1,4]: expected 2, no row in the file\n"
-		"    step 4 cache A[3,4]: expected 0.3068, left empty (line 43)\n");
+		"    step 4 cache Q[4,4]: expected 1, no row in the file\n"
+		"    step 4 cache V[1,4]: expected 0, no row in the file\n"
+		"    step 4 cache A[3,4]: expected 0.599, left empty (line 43)\n");
 	free(out);
 	free(a);
 	free(b);
