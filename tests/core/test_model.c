@@ -428,10 +428,51 @@ static void test_default_model_by_hand(void **state)
 	model_free(m);
 }
 
+/*
+ * The classroom model's attention is spread, so the cached K and V matter:
+ * every query over two or more keys puts at most 0.9 on its favourite key
+ * and at least 0.05 on some other key. (The old model put 0.9999 on one.)
+ */
+static void test_default_attention_is_spread(void **state)
+{
+	(void)state;
+	KvError err;
+	kv_error_clear(&err);
+	Model *m = model_load_default(&err);
+	assert_non_null(m);
+	RunConfig cfg = run_config_default(m);
+	Trace *t = run_trace(m, &cfg, &err);
+	assert_non_null(t);
+	for (int q = 2; q <= trace_steps(t); q++) {
+		double top = 0, sum = 0;
+		int at = 0;
+		for (int k = 1; k <= q; k++) {
+			double a = value(t, MAT_A, k, q);
+			sum += a;
+			if (a > top) {
+				top = a;
+				at = k;
+			}
+		}
+		double other = 0;
+		for (int k = 1; k <= q; k++)
+			if (k != at && value(t, MAT_A, k, q) > other)
+				other = value(t, MAT_A, k, q);
+		assert_true(top <= 0.9);
+		assert_true(other >= 0.05);
+		assert_true(sum > 0.999999 && sum < 1.000001);
+	}
+	/* the worked column: q4 weighs k3 by e^1.5 / (3 + e^1.5) */
+	assert_true(fabs(value(t, MAT_A, 3, 4) - exp(1.5) / (3 + exp(1.5))) < 1e-15);
+	trace_free(t);
+	model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_model_loads),
+		cmocka_unit_test(test_default_attention_is_spread),
 		cmocka_unit_test(test_short_row),
 		cmocka_unit_test(test_long_token_line),
 		cmocka_unit_test(test_unknown_prompt_token),
