@@ -28,7 +28,7 @@ check "reused K in the cache" grep -q "^4,cache,4,1,1,K,1,1,1,reused" trace.csv
 
 # counters
 "$kvstep" export --counters > c.csv
-check "counters row" grep -q "^6,nocache,6,498,330,84,63,21,21,380,0,0,0,6,1673,56,1070,0,\\.$(printf '\r')\$" c.csv
+check "counters row" grep -q "^6,nocache,6,498,330,84,63,21,21,380,0,0,0,6,1673,56,1070,0,\\.,kv[0-9a-f]\{8\}$(printf '\r')\$" c.csv
 
 # -o writes the same bytes atomically
 "$kvstep" export -o out.csv
