@@ -24,6 +24,7 @@ typedef struct ParseState {
 	size_t cur_cost; /* bytes the current row costs so far */
 	int wide_line;   /* a row with too many fields, 0 = none */
 	int rows_line;   /* the first row past lim.max_rows, 0 = none */
+	int long_line;   /* a field longer than lim.max_field, 0 = none */
 	bool over_bytes; /* lim.max_bytes passed */
 	bool oom;
 } ParseState;
@@ -102,7 +103,8 @@ static bool row_is_blank(const CsvRow *r)
 
 static bool stopped(const ParseState *st)
 {
-	return st->oom || st->wide_line || st->rows_line || st->over_bytes;
+	return st->oom || st->wide_line || st->rows_line || st->long_line ||
+	       st->over_bytes;
 }
 
 /* libcsv field callback: appends a copy of the field to the current row. */
@@ -113,6 +115,10 @@ static void on_field(void *s, size_t len, void *data)
 		return;
 	if (st->cur.n == CSVTAB_MAX_FIELDS) {
 		st->wide_line = st->row_line;
+		return;
+	}
+	if (len > st->lim.max_field) {
+		st->long_line = st->row_line;
 		return;
 	}
 	st->cur_cost += len + 1 + FIELD_COST;
@@ -288,12 +294,15 @@ static int check_state(Feeder *fd, KvError *err)
 				    st->lim.why ? st->lim.why : "");
 	if (st->over_bytes)
 		return kv_error_set(err, EX_DATAERR,
-				    "%s:%d: more than %zu KiB of text; not read further",
-				    fd->name, fd->line, st->lim.max_bytes >> 10);
-	if (fd->p.entry_pos > st->lim.max_field)
-		return kv_error_set(err, EX_DATAERR,
-				    "%s:%d: a field longer than %zu bytes",
+				    "%s:%d: more text than the %zu bytes a file may hold here; not read further",
 				    fd->name, st->row_line ? st->row_line : fd->line,
+				    st->lim.max_bytes);
+	if (st->long_line || fd->p.entry_pos > st->lim.max_field)
+		return kv_error_set(err, EX_DATAERR,
+				    "%s:%d: a field longer than %zu bytes", fd->name,
+				    st->long_line   ? st->long_line
+				    : st->row_line ? st->row_line
+						   : fd->line,
 				    st->lim.max_field);
 	return 0;
 }
