@@ -8,7 +8,7 @@
 enum {
 	OPT_DIGITS = 256, OPT_NO_COLOR, OPT_ASCII, OPT_COUNTERS, OPT_BLANK,
 	OPT_MODE, OPT_STEP, OPT_MATRIX, OPT_MASKED, OPT_SUMMARY, OPT_TOL,
-	OPT_DTYPE,
+	OPT_DTYPE, OPT_REL_TOL, OPT_BOM,
 };
 
 static const struct option long_opts[] = {
@@ -28,6 +28,8 @@ static const struct option long_opts[] = {
 	{ "matrix", required_argument, NULL, OPT_MATRIX },
 	{ "summary", required_argument, NULL, OPT_SUMMARY },
 	{ "tol", required_argument, NULL, OPT_TOL },
+	{ "rel-tol", required_argument, NULL, OPT_REL_TOL },
+	{ "bom", no_argument, NULL, OPT_BOM },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -65,7 +67,10 @@ const char *cli_usage(void)
 	       "\n"
 	       "grade options:\n"
 	       "      --tol X          accept |answer - key| <= X (default 0.005)\n"
+	       "      --rel-tol R      or <= R * |key|, whichever is larger (hand-worked\n"
+	       "                       sheets: --rel-tol 0.03)\n"
 	       "      --summary FILE   also write one CSV row per student\n"
+	       "      --bom            start the summary with a UTF-8 BOM (for Excel)\n"
 	       "\n"
 	       "exit status: 0 ok, 64 usage, 65 bad data, 66 missing input, 73 cannot create output, 74 I/O error\n";
 }
@@ -139,13 +144,15 @@ static int parse_dtype(const char *s, int *bytes, KvError *err)
 			    "--dtype expects fp32, fp16, bf16 or fp8, got '%s'", s);
 }
 
-static int parse_tol(const char *s, double *tol, KvError *err)
+static int parse_tol(const char *opt, const char *s, double max, double *tol,
+		     KvError *err)
 {
 	char *end;
 	double v = strtod(s, &end);
-	if (end == s || *end || !(v >= 0) || v > 1e9)
+	if (end == s || *end || !(v >= 0) || v > max)
 		return kv_error_set(err, EX_USAGE,
-				    "--tol expects a number from 0 to 1e9, got '%s'", s);
+				    "%s expects a number from 0 to %g, got '%s'", opt,
+				    max, s);
 	*tol = v;
 	return 0;
 }
@@ -175,7 +182,10 @@ static int apply_option(int c, const char *arg, CliOpts *o, KvError *err)
 				  &o->filter.matrices, err);
 	case OPT_STEP: return parse_steps(arg, &o->filter, err);
 	case OPT_SUMMARY: o->summary = arg; return 0;
-	case OPT_TOL: return parse_tol(arg, &o->tol, err);
+	case OPT_TOL: return parse_tol("--tol", arg, 1e9, &o->tol, err);
+	case OPT_REL_TOL:
+		return parse_tol("--rel-tol", arg, 1, &o->rel_tol, err);
+	case OPT_BOM: o->bom = true; return 0;
 	case 'h': o->cmd = CMD_HELP; return 0;
 	case 'V': o->cmd = CMD_VERSION; return 0;
 	default:
@@ -235,6 +245,8 @@ static const struct {
 	{ OPT_BLANK, "--blank", IN_ANSWERS | IN_EXPORT },
 	{ OPT_SUMMARY, "--summary", IN_GRADE },
 	{ OPT_TOL, "--tol", IN_GRADE },
+	{ OPT_REL_TOL, "--rel-tol", IN_GRADE },
+	{ OPT_BOM, "--bom", IN_GRADE },
 };
 
 static const char *command_name(Command c)

@@ -31,6 +31,8 @@ typedef struct CliOpts {
 	const char *output;     /* -o FILE; NULL = stdout */
 	const char *summary;    /* grade --summary FILE */
 	double tol;             /* grade --tol */
+	double rel_tol;         /* grade --rel-tol; 0 = none */
+	bool bom;               /* grade --bom: BOM before the summary */
 	ExportFilter filter;    /* export filters, --blank, --masked */
 	unsigned given;         /* bit per option given (cli.c's scope table) */
 	char **args;            /* words after the command word */

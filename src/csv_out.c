@@ -1,5 +1,7 @@
 #include "csv_out.h"
 
+#include "run_fingerprint.h"
+
 #include <csv.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -85,7 +87,8 @@ static void write_cell(FILE *out, const Trace *t, const ExportFilter *f,
 		trace_step(t, c->step, c->mode)->pass, c->layer, c->head,
 		matrix_name(c->mat), row, col);
 	csv_put_field(out, value, false);
-	csv_put_field(out, cell_status_name(st), true);
+	csv_put_field(out, cell_status_name(st), false);
+	csv_put_field(out, f->run, true);
 }
 
 static void write_matrix(FILE *out, const Trace *t, const ExportFilter *f,
@@ -122,8 +125,11 @@ static void write_step_cells(FILE *out, const Trace *t,
 int csv_write_trace(FILE *out, const Trace *t, const ExportFilter *f,
 		    KvError *err)
 {
-	fputs("step,mode,pass,layer,head,matrix,row,col,value,status\r\n", out);
-	return for_each_kept(out, t, f, write_step_cells, err);
+	ExportFilter g = *f; /* plus the run column every row carries */
+	run_fingerprint(t, g.run);
+	fputs("step,mode,pass,layer,head,matrix,row,col,value,status,run\r\n",
+	      out);
+	return for_each_kept(out, t, &g, write_step_cells, err);
 }
 
 static void put_u64(FILE *out, uint64_t v)
@@ -134,7 +140,6 @@ static void put_u64(FILE *out, uint64_t v)
 static void write_step_counters(FILE *out, const Trace *t,
 				const ExportFilter *f, int step, Mode mode)
 {
-	(void)f;
 	const TraceStep *s = trace_step(t, step, mode);
 	const Counters *p = &s->pass_c, *c = &s->total;
 	fprintf(out, "%d,%s,%d,", step, mode_name(mode), s->pass);
@@ -149,7 +154,8 @@ static void write_step_counters(FILE *out, const Trace *t,
 	/* the token predicted after position `step`, when this mode has
 	 * logits there (prefill has none before the last prompt position) */
 	csv_put_field(out, s->info.hi == step ? trace_model(t)->vocab[s->chosen]
-					      : "", true);
+					      : "", false);
+	csv_put_field(out, f->run, true);
 }
 
 int csv_write_counters(FILE *out, const Trace *t, const ExportFilter *f,
@@ -158,6 +164,8 @@ int csv_write_counters(FILE *out, const Trace *t, const ExportFilter *f,
 	fputs("step,mode,pass,macs,macs_proj,macs_scores,macs_av,macs_logits,"
 	      "exps,recomputed_macs,cache_cells,cache_bytes,cache_reads,passes,"
 	      "total_macs,total_exps,total_recomputed_macs,total_cache_reads,"
-	      "token\r\n", out);
-	return for_each_kept(out, t, f, write_step_counters, err);
+	      "token,run\r\n", out);
+	ExportFilter g = *f;
+	run_fingerprint(t, g.run);
+	return for_each_kept(out, t, &g, write_step_counters, err);
 }

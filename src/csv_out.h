@@ -3,7 +3,7 @@
 /*
  * The CSV trace, the grading contract (DESIGN.md): RFC 4180 with CRLF line
  * endings, one row per cell a mode holds,
- *   step,mode,pass,layer,head,matrix,row,col,value,status
+ *   step,mode,pass,layer,head,matrix,row,col,value,status,run
  * with values that read back to the same double, and masked cells present
  * with an empty value.
  */
@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "kv_error.h"
+#include "run_fingerprint.h"
 #include "trace.h"
 
 /* Which rows an export keeps. Zero masks and ranges mean "all". */
@@ -21,9 +22,14 @@ typedef struct ExportFilter {
 	int step_hi;       /* last step kept, 0 = T */
 	bool blank;        /* leave every value empty (student copy) */
 	bool masked;       /* with blank: keep masked cells (dropped otherwise) */
+	char run[RUN_FINGERPRINT_SIZE]; /* the writers fill it: the `run`
+					 column; callers leave it empty */
 } ExportFilter;
 
-/* Writes the cell rows of `t` to `out`. Returns 0, or EX_IOERR. */
+/*
+ * Writes the cell rows of `t` to `out`, each with the run's fingerprint
+ * (run_fingerprint.h) in the last column, `run`. Returns 0, or EX_IOERR.
+ */
 int csv_write_trace(FILE *out, const Trace *t, const ExportFilter *f,
 		    KvError *err);
 
@@ -31,7 +37,7 @@ int csv_write_trace(FILE *out, const Trace *t, const ExportFilter *f,
  * Writes one row per (step, mode):
  *   step,mode,pass,macs,macs_proj,macs_scores,macs_av,macs_logits,exps,
  *   recomputed_macs,cache_cells,cache_bytes,cache_reads,passes,
- *   total_macs,total_exps,total_recomputed_macs,total_cache_reads,token
+ *   total_macs,total_exps,total_recomputed_macs,total_cache_reads,token,run
  * The unprefixed figures are those of the pass covering the step; `passes`
  * and the cache figures are the state after it; total_* are cumulative.
  * `token` is the token the mode predicts after position `step` (the argmax

@@ -2,6 +2,7 @@
  * kvstep: the command-line front end. The only place that prints errors and
  * chooses exit statuses; everything below returns KvError values.
  */
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,7 +111,9 @@ static int cmd_grade(const CliOpts *o, KvError *err)
 	if (o->n_args < 2)
 		return kv_error_set(err, EX_USAGE,
 				    "usage: kvstep grade KEY.csv STUDENT.csv...");
-	GradeOptions go = { .tol = o->tol, .summary = o->summary };
+	GradeOptions go = { .tol = o->tol, .rel_tol = o->rel_tol,
+			    .summary = o->summary, .bom = o->bom };
+	setlocale(LC_CTYPE, ""); /* display widths of names in the class table */
 	if (grade_run(o->args[0], o->args + 1, o->n_args - 1, &go, stdout, err))
 		return err->code;
 	if (fflush(stdout) != 0 || ferror(stdout))

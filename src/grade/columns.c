@@ -9,10 +9,10 @@
 /* Header names, indexed by Column. */
 static const char *const col_names[COL_COUNT] = {
 	"step", "mode", "layer", "head", "matrix", "row", "col", "value",
-	"pass", "status",
+	"pass", "status", "run",
 };
 
-#define TRACE_HEADER "step,mode,pass,layer,head,matrix,row,col,value,status"
+#define TRACE_HEADER "step,mode,pass,layer,head,matrix,row,col,value,status,run"
 
 static int column_of(const char *name)
 {

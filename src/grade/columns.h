@@ -25,6 +25,7 @@ typedef enum Column {
 	COL_REQUIRED,
 	COL_PASS = COL_REQUIRED, /* informational */
 	COL_STATUS,              /* informational */
+	COL_RUN,                 /* the run fingerprint, checked by grade */
 	COL_COUNT
 } Column;
 

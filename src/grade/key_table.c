@@ -16,7 +16,7 @@ static int read_cell(const char *name, const ColMap *m, const CsvRow *r,
 	const char *s = colmap_field(m, r, COL_VALUE);
 	NumberKind kind = s ? number_parse(s, &c->value) : NUMBER_BAD;
 	c->masked = kind == NUMBER_EMPTY;
-	if (kind == NUMBER_BAD)
+	if (kind == NUMBER_BAD || kind == NUMBER_NONFINITE)
 		return kv_error_set(err, EX_DATAERR,
 				    "%s:%d: value '%.40s' is not a number", name,
 				    r->line, s ? s : "");
@@ -76,6 +76,31 @@ static void tally(KeyTable *kt, const KeyCell *c)
 	kt->matrices |= 1u << c->k.mat;
 }
 
+/*
+ * The run fingerprint every row carries; the rows of one key must agree.
+ * Rows with an empty run field are let be.
+ */
+static int read_run(const char *name, const CsvTable *t, const ColMap *m,
+		    KeyTable *kt, KvError *err)
+{
+	int first = 0;
+	for (int r = 1; r < t->n_rows; r++) {
+		const char *f = colmap_field(m, &t->rows[r], COL_RUN);
+		char run[sizeof kt->run];
+		if (!f || !csvtab_trim(f, run, sizeof run)[0])
+			continue;
+		if (!first) {
+			strcpy(kt->run, run);
+			first = t->rows[r].line;
+		} else if (strcmp(run, kt->run) != 0) {
+			return kv_error_set(err, EX_DATAERR,
+					    "%s:%d: run '%s' differs from run '%s' on line %d; a key is the export of one run",
+					    name, t->rows[r].line, run, kt->run, first);
+		}
+	}
+	return 0;
+}
+
 int keytab_build(const char *name, const CsvTable *t, KeyTable *kt,
 		 KvError *err)
 {
@@ -96,6 +121,8 @@ int keytab_build(const char *name, const CsvTable *t, KeyTable *kt,
 	}
 	if (!err->code)
 		index_cells(name, t, kt, err);
+	if (!err->code)
+		read_run(name, t, &m, kt, err);
 	if (!err->code && kt->graded == 0)
 		kv_error_set(err, EX_DATAERR,
 			     "%s: every cell is empty; export the key without --blank",
@@ -109,7 +136,7 @@ int keytab_load(const char *path, KeyTable *kt, KvError *err)
 {
 	memset(kt, 0, sizeof *kt);
 	CsvTable t;
-	if (csvtab_read(path, &t, err))
+	if (csvtab_read(path, NULL, &t, err))
 		return err->code;
 	int rc = keytab_build(path, &t, kt, err);
 	csvtab_free(&t);

@@ -25,13 +25,15 @@ typedef struct KeyTable {
 	int max_step;   /* the largest step in the key */
 	unsigned modes;    /* bit (1u << Mode) per mode present */
 	unsigned matrices; /* bit (1u << Matrix) per matrix graded */
+	char run[32];      /* the key's run fingerprint; "" when it has none */
 } KeyTable;
 
 /*
  * Loads the key from `path`. Returns 0, or: EX_NOINPUT (cannot open),
  * EX_IOERR, EX_DATAERR (empty, malformed, not a kvstep trace, a row whose
- * key columns or value cannot be read, a cell listed twice, nothing to
- * grade), EX_OSERR. Messages name the file and line.
+ * key columns or value cannot be read, a value that is NaN or infinite,
+ * a cell listed twice, rows of two runs, nothing to grade), EX_OSERR.
+ * Messages name the file and line.
  */
 int keytab_load(const char *path, KeyTable *kt, KvError *err);
 

@@ -1,9 +1,21 @@
+/* wcswidth is an X/Open function; nothing else here needs it. */
+#define _XOPEN_SOURCE 700
+
 #include "report.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "csv_out.h"
+#include "text_visible.h"
+
+/* Outside text (file names, values, notes quoting them) goes out visible. */
+static void put_vis(FILE *out, const char *s)
+{
+	text_visible_put(out, s);
+}
 
 void report_format_expected(double v, double tol, char *buf, size_t size)
 {
@@ -26,10 +38,15 @@ void report_format_expected(double v, double tol, char *buf, size_t size)
 		strcpy(buf, "0");
 }
 
-void report_key(FILE *out, const char *path, const KeyTable *kt, double tol)
+void report_key(FILE *out, const char *path, const KeyTable *kt,
+		const Tolerance *tol)
 {
-	fprintf(out, "key %s: %d cells to grade, tolerance %g", path,
-		kt->graded, tol);
+	fputs("key ", out);
+	put_vis(out, path);
+	fprintf(out, ": %d cells to grade, tolerance %g", kt->graded, tol->abs);
+	if (tol->rel > 0)
+		fprintf(out, " or %g%% of the key value, whichever is larger",
+			100 * tol->rel);
 	int masked = kt->n - kt->graded;
 	if (masked)
 		fprintf(out, " (%d masked cell%s not graded)", masked,
@@ -89,22 +106,30 @@ static void put_given(FILE *out, const Answer *a)
 		fprintf(out, "left empty (line %d)", a->line);
 		return;
 	case VERDICT_BAD:
-		if (csvtab_trim(a->given, given, sizeof given)[0])
-			fprintf(out, "given '%s', unreadable (line %d; see notes)",
-				given, a->line);
-		else
+		if (csvtab_trim(a->given, given, sizeof given)[0]) {
+			fputs("given '", out);
+			put_vis(out, given);
+			fprintf(out, "', unreadable (line %d; see notes)", a->line);
+		} else {
 			fprintf(out, "unreadable row (line %d; see notes)", a->line);
+		}
+		return;
+	case VERDICT_NONFINITE:
+		fputs("given '", out);
+		put_vis(out, csvtab_trim(a->given, given, sizeof given));
+		fprintf(out, "', not a finite number (line %d)", a->line);
 		return;
 	case VERDICT_WRONG:
 	case VERDICT_CORRECT:
 		break;
 	}
-	fprintf(out, "given %s (line %d)",
-		csvtab_trim(a->given, given, sizeof given), a->line);
+	fputs("given ", out);
+	put_vis(out, csvtab_trim(a->given, given, sizeof given));
+	fprintf(out, " (line %d)", a->line);
 }
 
 static void report_wrong(FILE *out, const KeyTable *kt, const Score *s,
-			 double tol)
+			 const Tolerance *tol)
 {
 	int shown = 0, total = s->wrong + s->missing;
 	if (!total)
@@ -117,7 +142,8 @@ static void report_wrong(FILE *out, const KeyTable *kt, const Score *s,
 			continue;
 		char cell[96], expected[48];
 		cellkey_format(&c->k, cell, sizeof cell);
-		report_format_expected(c->value, tol, expected, sizeof expected);
+		report_format_expected(c->value, tolerance_at(tol, c->value),
+				       expected, sizeof expected);
 		fprintf(out, "    %s: expected %s, ", cell, expected);
 		put_given(out, a);
 		fputs("\n", out);
@@ -130,18 +156,31 @@ static void report_wrong(FILE *out, const KeyTable *kt, const Score *s,
 static void report_notes(FILE *out, const Score *s)
 {
 	if (!s->n_notes && !s->extra_rows && !s->masked_given &&
-	    !s->comma_values)
+	    !s->comma_values && !s->glyph_values && s->quote != '\'' &&
+	    !s->run_unchecked)
 		return;
 	fputs("  notes:\n", out);
-	for (int i = 0; i < s->n_notes; i++)
-		fprintf(out, "    line %d: %s\n", s->notes[i].line,
-			s->notes[i].msg);
+	if (s->run_unchecked)
+		fputs("    no run column: could not check that the file is of the key's run\n",
+		      out);
+	if (s->quote == '\'')
+		fputs("    the file uses ' as its text delimiter; read it as such\n",
+		      out);
+	for (int i = 0; i < s->n_notes; i++) {
+		fprintf(out, "    line %d: ", s->notes[i].line);
+		put_vis(out, s->notes[i].msg);
+		fputs("\n", out);
+	}
 	if (s->notes_dropped)
 		fprintf(out, "    ... and %d more problems\n", s->notes_dropped);
 	if (s->comma_values)
 		fprintf(out, "    read %d value%s written with a decimal comma (first on line %d) as decimals\n",
 			s->comma_values, s->comma_values == 1 ? "" : "s",
 			s->first_comma_line);
+	if (s->glyph_values)
+		fprintf(out, "    read %d value%s with a status glyph (! or =) after the number (first on line %d) as the number alone\n",
+			s->glyph_values, s->glyph_values == 1 ? "" : "s",
+			s->first_glyph_line);
 	if (s->extra_rows)
 		fprintf(out, "    %d row%s for cells the key does not have (first on line %d) ignored; was the key exported with the same --mode, --step and --matrix?\n",
 			s->extra_rows, s->extra_rows == 1 ? "" : "s",
@@ -152,11 +191,13 @@ static void report_notes(FILE *out, const Score *s)
 }
 
 void report_student(FILE *out, const char *path, const KeyTable *kt,
-		    const Score *s, double tol)
+		    const Score *s, const Tolerance *tol)
 {
 	char pct[16];
 	score_percent(&s->total, pct, sizeof pct);
-	fprintf(out, "\n%s: %d/%d correct (%s%%)", path, s->total.correct,
+	fputs("\n", out);
+	put_vis(out, path);
+	fprintf(out, ": %d/%d correct (%s%%)", s->total.correct,
 		s->total.graded, pct);
 	if (s->wrong || s->missing)
 		fprintf(out, ", %d wrong, %d missing", s->wrong, s->missing);
@@ -186,14 +227,48 @@ void report_not_graded(FILE *out, const char *path, const char *why)
 {
 	char reason[1100];
 	report_reason(path, why, reason, sizeof reason);
-	fprintf(out, "\n%s: not graded: %s\n", path, reason);
+	fputs("\n", out);
+	put_vis(out, path);
+	fputs(": not graded: ", out);
+	put_vis(out, reason);
+	fputs("\n", out);
+}
+
+int report_width(const char *s)
+{
+	size_t n = mbstowcs(NULL, s, 0);
+	if (n != (size_t)-1 && n < 4096) {
+		wchar_t *w = malloc((n + 1) * sizeof *w);
+		int width = -1;
+		if (w && mbstowcs(w, s, n + 1) == n)
+			width = wcswidth(w, n);
+		free(w);
+		if (width >= 0)
+			return width;
+	}
+	int chars = 0; /* no locale to ask: one column per UTF-8 character */
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		chars += (*p & 0xC0) != 0x80;
+	return chars;
+}
+
+/* `s` made visible, then padded with spaces to `width` display columns. */
+static void put_padded(FILE *out, const char *s, int width)
+{
+	char vis[1024];
+	text_visible(s, vis, sizeof vis);
+	fputs(vis, out);
+	for (int w = report_width(vis); w < width; w++)
+		fputc(' ', out);
 }
 
 void report_class(FILE *out, const StudentResult *r, int n)
 {
 	int width = 4, graded = 0;
 	for (int i = 0; i < n; i++) {
-		int w = (int)strlen(r[i].file);
+		char vis[1024];
+		text_visible(r[i].file, vis, sizeof vis);
+		int w = report_width(vis);
 		width = w > width ? w : width;
 		graded += r[i].score != NULL;
 	}
@@ -201,15 +276,16 @@ void report_class(FILE *out, const StudentResult *r, int n)
 		n == 1 ? "" : "s");
 	fprintf(out, "  %-*s  %11s  %7s\n", width, "file", "correct", "percent");
 	for (int i = 0; i < n; i++) {
+		fputs("  ", out);
+		put_padded(out, r[i].file, width);
 		if (!r[i].score) {
-			fprintf(out, "  %-*s  %11s  not graded\n", width, r[i].file,
-				"-");
+			fprintf(out, "  %11s  not graded\n", "-");
 			continue;
 		}
 		const Tally *t = &r[i].score->total;
 		char score[32], pct[16];
 		snprintf(score, sizeof score, "%d/%d", t->correct, t->graded);
 		score_percent(t, pct, sizeof pct);
-		fprintf(out, "  %-*s  %11s  %6s%%\n", width, r[i].file, score, pct);
+		fprintf(out, "  %11s  %6s%%\n", score, pct);
 	}
 }

@@ -20,8 +20,13 @@ typedef struct StudentResult {
 	const char *error;  /* why not, when score is NULL */
 } StudentResult;
 
-/* "key FILE: N cells to grade, tolerance T" (+ masked cells, when any). */
-void report_key(FILE *out, const char *path, const KeyTable *kt, double tol);
+/*
+ * "key FILE: N cells to grade, tolerance T" (+ " or R% of the key value,
+ * whichever is larger" with a relative tolerance, + masked cells, when any).
+ * Outside text in every report line is written through text_visible.
+ */
+void report_key(FILE *out, const char *path, const KeyTable *kt,
+		const Tolerance *tol);
 
 /*
  * A graded student's block: score line, per-matrix, per-mode (when the key
@@ -30,7 +35,7 @@ void report_key(FILE *out, const char *path, const KeyTable *kt, double tol);
  * notes about rows that could not be used.
  */
 void report_student(FILE *out, const char *path, const KeyTable *kt,
-		    const Score *s, double tol);
+		    const Score *s, const Tolerance *tol);
 
 /* "FILE: not graded: WHY" for a file that could not be read or mapped. */
 void report_not_graded(FILE *out, const char *path, const char *why);
@@ -41,11 +46,19 @@ void report_not_graded(FILE *out, const char *path, const char *why);
  */
 void report_reason(const char *path, const char *why, char *buf, size_t size);
 
+/*
+ * Terminal columns `s` takes: wcswidth in the current LC_CTYPE (main sets
+ * it from the environment), or one per UTF-8 character when the locale
+ * cannot decode it. Used to align names such as "Zoë" or "山田".
+ */
+int report_width(const char *s);
+
 /* The class table: one line per student, graded or not. */
 void report_class(FILE *out, const StudentResult *r, int n);
 
 /*
- * Formats a key value with enough decimals to judge it at `tol` (4 for
+ * Formats a key value with enough decimals to judge it at the allowance
+ * `tol` (4 for
  * 0.005), trailing zeros dropped: 2, 0.3068, -1.5. With tol 0, the value
  * in full (%.17g style).
  */

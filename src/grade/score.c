@@ -25,31 +25,50 @@ static void note_add(Score *s, int line, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool within(double given, double key, double tol)
+double tolerance_at(const Tolerance *tol, double key)
 {
-	/* With tol 0 the teacher asked for the exact double: no slack. */
-	double slack = tol > 0 ? 1e-9 * fmax(1.0, fabs(key)) : 0;
-	return fabs(given - key) <= tol + slack;
+	return fmax(tol->abs, tol->rel * fabs(key));
+}
+
+static bool within(double given, double key, const Tolerance *tol)
+{
+	double allow = tolerance_at(tol, key);
+	/* With no tolerance the teacher asked for the exact double: no slack. */
+	double slack = allow > 0 ? 1e-9 * fmax(1.0, fabs(key)) : 0;
+	return fabs(given - key) <= allow + slack;
+}
+
+static void count_flags(Score *s, unsigned flags, int line)
+{
+	if ((flags & NUMBER_FLAG_COMMA) && s->comma_values++ == 0)
+		s->first_comma_line = line;
+	if ((flags & NUMBER_FLAG_GLYPH) && s->glyph_values++ == 0)
+		s->first_glyph_line = line;
 }
 
 /* The verdict for the value `v` of a row at `line` for key cell `c`. */
 static Verdict judge(Score *s, const KeyCell *c, const char *v, int line,
-		     double tol)
+		     const Tolerance *tol)
 {
 	double d;
-	switch (number_parse(v, &d)) {
+	unsigned flags;
+	switch (number_parse_flags(v, &d, &flags)) {
 	case NUMBER_EMPTY:
 		return VERDICT_EMPTY;
+	case NUMBER_NONFINITE:
+		return VERDICT_NONFINITE;
 	case NUMBER_BAD:
-		note_add(s, line, "'%.40s' is not a number", v);
+		if (number_is_sheet_error(v))
+			note_add(s, line,
+				 "'%.40s' is a spreadsheet error, not a number", v);
+		else
+			note_add(s, line, "'%.40s' is not a number", v);
 		return VERDICT_BAD;
 	case NUMBER_COMMA:
-		if (s->comma_values++ == 0)
-			s->first_comma_line = line;
-		break;
 	case NUMBER_OK:
 		break;
 	}
+	count_flags(s, flags, line);
 	return within(d, c->value, tol) ? VERDICT_CORRECT : VERDICT_WRONG;
 }
 
@@ -103,7 +122,7 @@ static int match_row(Score *s, const KeyTable *kt, const ColMap *m,
 }
 
 static void score_row(Score *s, const KeyTable *kt, const ColMap *m,
-		      const CsvRow *r, double tol)
+		      const CsvRow *r, const Tolerance *tol)
 {
 	int i = match_row(s, kt, m, r);
 	if (i < 0)
@@ -150,15 +169,17 @@ static void tally_cells(Score *s, const KeyTable *kt)
 		add(&s->by_matrix[c->k.mat], ok);
 		add(&s->by_mode[c->k.mode], ok);
 		add(&s->by_step[c->k.step], ok);
-		s->wrong += v == VERDICT_WRONG || v == VERDICT_BAD;
+		s->wrong += v == VERDICT_WRONG || v == VERDICT_BAD ||
+			    v == VERDICT_NONFINITE;
 		s->missing += v == VERDICT_NO_ROW || v == VERDICT_EMPTY;
 	}
 }
 
 int score_student(const KeyTable *kt, const CsvTable *t, const ColMap *m,
-		  double tol, Score *s, KvError *err)
+		  const Tolerance *tol, Score *s, KvError *err)
 {
 	memset(s, 0, sizeof *s);
+	s->quote = t->quote;
 	s->answers = calloc((size_t)kt->n, sizeof *s->answers);
 	s->by_step = calloc((size_t)kt->max_step + 1, sizeof *s->by_step);
 	if (!s->answers || !s->by_step)

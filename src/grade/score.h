@@ -15,7 +15,20 @@ typedef enum Verdict {
 	VERDICT_WRONG,   /* a number outside the tolerance */
 	VERDICT_EMPTY,   /* the row is there, the value is empty */
 	VERDICT_BAD,     /* the value is not a number, or the row is broken */
+	VERDICT_NONFINITE, /* NaN or infinite: wrong, and the report says why */
 } Verdict;
+
+/*
+ * What counts as correct: |given - key| <= max(abs, rel * |key|). The
+ * larger allowance wins, so abs covers values near zero and rel large ones.
+ */
+typedef struct Tolerance {
+	double abs; /* --tol */
+	double rel; /* --rel-tol, 0 = none */
+} Tolerance;
+
+/* The allowance for key value `key`: max(abs, rel * |key|). */
+double tolerance_at(const Tolerance *tol, double key);
 
 /* One graded key cell's outcome; parallel to KeyTable.cells. */
 typedef struct Answer {
@@ -40,7 +53,7 @@ typedef struct Note {
 typedef struct Score {
 	Answer *answers;            /* KeyTable.n entries */
 	Tally total;
-	int wrong;                  /* VERDICT_WRONG and VERDICT_BAD */
+	int wrong;                  /* VERDICT_WRONG, _BAD and _NONFINITE */
 	int missing;                /* VERDICT_NO_ROW and VERDICT_EMPTY */
 	Tally by_matrix[MAT_COUNT];
 	Tally by_mode[MODE_COUNT];
@@ -53,18 +66,22 @@ typedef struct Score {
 	int masked_given;           /* values written into masked cells */
 	int comma_values;           /* values read with a decimal comma */
 	int first_comma_line;
+	int glyph_values;           /* values with a ! or = glyph dropped */
+	int first_glyph_line;
+	char quote;                 /* the file's text delimiter */
+	bool run_unchecked;         /* the key has a run, the file none */
 } Score;
 
 /*
  * Scores the data rows of `t` (header mapped as `m`) against `kt`. A value
- * counts as correct when |given - key| <= tol, plus 1e-9 times
- * max(1, |key|) so that an answer on the rounding boundary (0.125 written
- * as 0.13) is not lost to binary floating point; with tol 0, only the
- * exact double is correct. Returns 0, or EX_OSERR.
+ * counts as correct when |given - key| <= tolerance_at(tol, key), plus
+ * 1e-9 times max(1, |key|) so that an answer on the rounding boundary
+ * (0.125 written as 0.13) is not lost to binary floating point; with both
+ * tolerances 0, only the exact double is correct. Returns 0, or EX_OSERR.
  * Free `s` with score_free, also after an error.
  */
 int score_student(const KeyTable *kt, const CsvTable *t, const ColMap *m,
-		  double tol, Score *s, KvError *err);
+		  const Tolerance *tol, Score *s, KvError *err);
 
 void score_free(Score *s);
 

@@ -1,15 +1,24 @@
 #include "summary.h"
 
 #include <csv.h>
+#include <errno.h>
 #include <string.h>
 
-/* A field, quoted through libcsv only when RFC 4180 needs it. */
+#include "text_visible.h"
+
+/*
+ * A field made visible (text_visible.h: no control character reaches a
+ * spreadsheet or a terminal that cats the file), then quoted through
+ * libcsv only when RFC 4180 needs it.
+ */
 static void put_field(FILE *out, const char *s, bool last)
 {
-	if (strpbrk(s, ",\"\r\n"))
-		csv_fwrite(out, s, strlen(s));
+	char vis[2048];
+	text_visible(s, vis, sizeof vis);
+	if (strpbrk(vis, ",\"\r\n"))
+		csv_fwrite(out, vis, strlen(vis));
 	else
-		fputs(s, out);
+		fputs(vis, out);
 	fputs(last ? "\r\n" : ",", out);
 }
 
@@ -63,9 +72,11 @@ static void put_graded(FILE *out, const KeyTable *kt, const StudentResult *r)
 		}
 }
 
-int summary_write(FILE *out, const KeyTable *kt, const StudentResult *r,
-		  int n, KvError *err)
+int summary_write(FILE *out, const char *path, bool bom, const KeyTable *kt,
+		  const StudentResult *r, int n, KvError *err)
 {
+	if (bom)
+		fputs("\xEF\xBB\xBF", out);
 	put_header(out, kt);
 	for (int i = 0; i < n; i++) {
 		if (r[i].score)
@@ -74,6 +85,7 @@ int summary_write(FILE *out, const KeyTable *kt, const StudentResult *r,
 			put_not_graded(out, kt, &r[i]);
 	}
 	if (fflush(out) != 0 || ferror(out))
-		return kv_error_set(err, EX_IOERR, "cannot write the summary");
+		return kv_error_set(err, EX_IOERR, "%s: cannot write: %s", path,
+				    strerror(errno ? errno : EIO));
 	return 0;
 }

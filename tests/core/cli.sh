@@ -17,7 +17,7 @@ check() { # check NAME CONDITION...
 # export works with no files around; header, CRLF, row count
 "$kvstep" export > trace.csv; rc=$?
 check "export exits 0" [ "$rc" -eq 0 ]
-check "header" [ "$(head -n 1 trace.csv)" = "$(printf 'step,mode,pass,layer,head,matrix,row,col,value,status\r')" ]
+check "header" [ "$(head -n 1 trace.csv)" = "$(printf 'step,mode,pass,layer,head,matrix,row,col,value,status,run\r')" ]
 check "every line ends in CRLF" [ "$(grep -c "$(printf '\r')\$" trace.csv)" -eq "$(wc -l < trace.csv)" ]
 # rows: X Q K V S A Z logits held per step and mode (worked out in the
 # test comment of tests/core/test_engine.c): 1364 cells + the header
@@ -28,7 +28,7 @@ check "reused K in the cache" grep -q "^4,cache,4,1,1,K,1,1,-2,reused" trace.csv
 
 # counters
 "$kvstep" export --counters > c.csv
-check "counters row" grep -q "^6,nocache,6,498,330,84,63,21,21,380,0,0,0,6,1673,56,1070,0,\\.$(printf '\r')\$" c.csv
+check "counters row" grep -q "^6,nocache,6,498,330,84,63,21,21,380,0,0,0,6,1673,56,1070,0,\\.,kv[0-9a-f]\{8\}$(printf '\r')\$" c.csv
 
 # -o writes the same bytes atomically
 "$kvstep" export -o out.csv
@@ -65,7 +65,9 @@ fi
 check "step past the run is 64" [ "$rc" -eq 64 ]
 check "step past the run message" grep -q "^kvstep: --step 7 is past the last step of this run (6)" err.txt
 "$kvstep" export --blank --mode cache --step 2 --matrix S > b.csv
-check "blank copy drops masked cells, keeps rows" [ "$(cat b.csv | tr -d '\r')" = "$(printf 'step,mode,pass,layer,head,matrix,row,col,value,status\n2,cache,2,1,1,S,1,2,,computed\n2,cache,2,1,1,S,2,2,,computed')" ]
+run=$(sed -n 2p b.csv | cut -d, -f11 | tr -d '\r')
+check "run fingerprint is 8 hex digits" expr "$run" : 'kv[0-9a-f]\{8\}$'
+check "blank copy drops masked cells, keeps rows" [ "$(cat b.csv | tr -d '\r')" = "$(printf 'step,mode,pass,layer,head,matrix,row,col,value,status,run\n2,cache,2,1,1,S,1,2,,computed,%s\n2,cache,2,1,1,S,2,2,,computed,%s' "$run" "$run")" ]
 "$kvstep" -m local-global export --counters --mode cache --step 6 > lg.csv
 check "bundled model by name" grep -q "^6,cache,6,252,144,40,40,28,20,0,40,160,28,6,1376,86,0,100,dog" lg.csv
 "$kvstep" -m gqb export > /dev/null 2> err.txt; rc=$?

@@ -1,7 +1,9 @@
 /*
- * libFuzzer target: the grading CSV reader. Each input is read as a
- * student's file and scored against a small real key, and also read as a
- * key. Students' spreadsheets are hostile input; no crash, leak or
+ * libFuzzer target: the grading CSV reader (streamed in blocks, with a
+ * `sep=` line, ' or " quotes, status glyphs after numbers, the run
+ * column). Each input is read as a student's file within a student's
+ * limits, checked for its run and scored against a small real key, and
+ * also read as a key. Students' spreadsheets are hostile input; no crash, leak or
  * sanitizer report may come of them.
  */
 #include <stddef.h>
@@ -16,6 +18,7 @@
 #include "model.h"
 #include "report.h"
 #include "run.h"
+#include "run_check.h"
 #include "score.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -36,7 +39,7 @@ static int build_key(KeyTable *kt)
 	csv_write_trace(f, t, &flt, &err);
 	fclose(f);
 	CsvTable tab = { 0 };
-	int rc = csvtab_parse("key.csv", buf, len, &tab, &err) ||
+	int rc = csvtab_parse("key.csv", buf, len, NULL, &tab, &err) ||
 		 keytab_build("key.csv", &tab, kt, &err);
 	csvtab_free(&tab);
 	free(buf);
@@ -53,9 +56,13 @@ static void grade_as_student(const KeyTable *kt, const CsvTable *tab,
 	kv_error_clear(&err);
 	if (tab->n_rows == 0 || colmap_build(&tab->rows[0], "s.csv", &map, &err))
 		return;
+	char why[400];
+	if (run_check(kt, tab, &map, why, sizeof why) == RUN_OTHER)
+		return;
 	Score s;
-	if (score_student(kt, tab, &map, 0.005, &s, &err) == 0)
-		report_student(sink, "s.csv", kt, &s, 0.005);
+	Tolerance tol = { 0.005, 0.02 };
+	if (score_student(kt, tab, &map, &tol, &s, &err) == 0)
+		report_student(sink, "s.csv", kt, &s, &tol);
 	score_free(&s);
 }
 
@@ -81,7 +88,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	KvError err;
 	kv_error_clear(&err);
 	CsvTable tab = { 0 };
-	if (csvtab_parse("s.csv", (const char *)data, size, &tab, &err) == 0) {
+	/* a student's limits for a 55-cell key, so the caps are reached */
+	CsvLimits lim = { .max_rows = 4 * 55 + 64, .max_field = 4096,
+			  .max_bytes = (size_t)1 << 20, .why = "; cap" };
+	if (csvtab_parse("s.csv", (const char *)data, size, &lim, &tab,
+			 &err) == 0) {
 		grade_as_student(key, &tab, sink);
 		KeyTable as_key = { 0 };
 		kv_error_clear(&err);
