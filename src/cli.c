@@ -68,7 +68,7 @@ const char *cli_usage(void)
 	       "grade options:\n"
 	       "      --tol X          accept |answer - key| <= X (default 0.005)\n"
 	       "      --rel-tol R      or <= R * |key|, whichever is larger (hand-worked\n"
-	       "                       sheets: --rel-tol 0.03)\n"
+	       "                       sheets: --tol 0.05 --rel-tol 0.06)\n"
 	       "      --summary FILE   also write one CSV row per student\n"
 	       "      --bom            start the summary with a UTF-8 BOM (for Excel)\n"
 	       "\n"

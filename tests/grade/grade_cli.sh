@@ -124,7 +124,7 @@ esc=$(printf '\033]0;PWNED\007\033[2J')
 sed "s/^\(4,cache,4,1,1,Q,2,4\),[^,]*,/\1,\"$esc\",/" ada.csv >evil.csv
 cp ada.csv "$(printf 'name\033[2J.csv')"
 expect 0 "$kvstep" grade key.csv evil.csv "$(printf 'name\033[2J.csv')" --summary s3.csv
-has out.txt '    step 4 cache Q[2,4]: expected 2, given '"'"'\x1b]0;PWNED\x07\x1b[2J'"'"', unreadable (line 8; see notes)'
+has out.txt '    step 4 cache Q[2,4]: expected 0, given '"'"'\x1b]0;PWNED\x07\x1b[2J'"'"', unreadable (line 8; see notes)'
 has out.txt 'name\x1b[2J.csv: 55/55 correct (100.0%)'
 if LC_ALL=C grep -q "$(printf '[\033\007]')" out.txt err.txt s3.csv; then
 	fail "a raw ESC or BEL byte was printed"
