@@ -282,6 +282,8 @@ void tui_key_name(int key, char *out, int n)
 		snprintf(out, (size_t)n, "^?");
 	else if (key > 0x20 && key < 0x7F)
 		snprintf(out, (size_t)n, "%c", key);
+	else if (key >= KEY_F(1) && key <= KEY_F(63))
+		snprintf(out, (size_t)n, "F%d", key - KEY_F0);
 	else if (key >= KEY_MIN && key <= KEY_MAX && (kn = keyname(key)))
 		snprintf(out, (size_t)n, "%s", kn);
 	else

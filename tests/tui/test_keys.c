@@ -185,7 +185,9 @@ static void test_key_names(void **state)
 	tui_key_name('x', buf, sizeof buf);
 	assert_string_equal(buf, "x");
 	tui_key_name(KEY_F(5), buf, sizeof buf);
-	assert_string_equal(buf, "KEY_F(5)");
+	assert_string_equal(buf, "F5");
+	tui_key_name(KEY_IC, buf, sizeof buf);
+	assert_string_equal(buf, "KEY_IC");
 }
 
 /* ---- keys through the state, as the UI's loop passes them ---- */
