@@ -597,8 +597,9 @@ static void test_help_80x24_complete(void **state)
 	char *txt = render(f, 80, 24);
 	assert_non_null(strstr(txt, "  >                 next layer (wraps)  │"));
 	assert_non_null(strstr(txt, "  ,                 previous query head │"));
-	assert_non_null(strstr(txt, "  i Enter       Esc inspector on/off    │"));
-	assert_non_null(strstr(txt, "q Esc             quit"));
+	assert_non_null(strstr(txt, "  i Enter           inspector on/off    │"));
+	assert_non_null(strstr(txt, "  Esc               close help/inspector│"));
+	assert_non_null(strstr(txt, "  q                 quit                │"));
 	free(txt);
 }
 
