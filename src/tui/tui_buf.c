@@ -31,7 +31,7 @@ void tui_buf_clear(TuiBuf *b)
 {
 	size_t n = (size_t)b->w * (size_t)b->h;
 	for (size_t i = 0; i < n; i++)
-		b->cells[i] = (TuiCell){ ' ', ROLE_NORMAL, 0 };
+		b->cells[i] = (TuiCell){ ' ', ROLE_NORMAL, 0, 0 };
 }
 
 TuiCell *tui_buf_at(TuiBuf *b, int x, int y)
@@ -73,7 +73,7 @@ int tui_buf_put(TuiBuf *b, int x, int y, int x_end, Role role, const char *s)
 			break;
 		TuiCell *cell = tui_buf_at(b, x, y);
 		if (cell)
-			*cell = (TuiCell){ c, (uint8_t)role, 0 };
+			*cell = (TuiCell){ c, (uint8_t)role, 0, 0 };
 		x++;
 	}
 	return x;
@@ -89,7 +89,7 @@ void tui_buf_fill(TuiBuf *b, int x, int y, int n, uint32_t ch, Role role)
 	for (int i = 0; i < n; i++) {
 		TuiCell *cell = tui_buf_at(b, x + i, y);
 		if (cell)
-			*cell = (TuiCell){ ch, (uint8_t)role, 0 };
+			*cell = (TuiCell){ ch, (uint8_t)role, 0, 0 };
 	}
 }
 
@@ -159,4 +159,13 @@ int tui_text_width(const char *s)
 		n++;
 	}
 	return n;
+}
+
+void tui_buf_tag(TuiBuf *b, int x, int y, int n, uint32_t hit)
+{
+	for (int i = 0; i < n; i++) {
+		TuiCell *c = tui_buf_at(b, x + i, y);
+		if (c)
+			c->hit = hit;
+	}
 }

@@ -15,6 +15,8 @@ typedef struct TuiCell {
 	uint8_t role;   /* a Role from tui_theme.h */
 	uint8_t mark;   /* TA_* bits laid over the role (the cursor): TA_REVERSE
 			 * flips the role's reverse, the others add to it */
+	uint32_t hit;   /* which matrix cell this screen cell shows, for the
+			 * mouse (tui_mouse.h); 0 for none */
 } TuiCell;
 
 typedef struct TuiBuf {
@@ -59,6 +61,12 @@ void tui_buf_paint(TuiBuf *b, int x, int y, int n, Role role);
  * characters and roles (writing a cell clears its mark).
  */
 void tui_buf_mark(TuiBuf *b, int x, int y, int n, unsigned mark);
+
+/*
+ * Tags cells x..x+n-1 of row y with `hit` (tui_hit_pack()), keeping
+ * everything else; clearing the buffer clears the tags.
+ */
+void tui_buf_tag(TuiBuf *b, int x, int y, int n, uint32_t hit);
 
 /*
  * The grid as UTF-8 text: one line per row, trailing blanks removed, each

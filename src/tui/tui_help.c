@@ -11,6 +11,8 @@
 
 enum {
 	HELP_TEXT_W = 20,  /* tui_action_help() is at most this long */
+	HELP_LEGEND_H = 3, /* the legend's two rows, then a blank row */
+	HELP_LEGEND_W = 67, /* its longer row: the box is at least this wide */
 };
 
 static const char insp_head[] = "in inspector";
@@ -76,20 +78,59 @@ static void draw_heading(TuiBuf *b, const HelpCols *c, int x, int y,
 	tui_buf_put(b, x + c->kw + 1, y, x_end, ROLE_DIM, insp_head);
 }
 
+/*
+ * The status legend, as htop's help has one: every cell status with its
+ * sample in its own colour and glyph, and what a blank cell means.
+ */
+static void draw_status_legend(TuiBuf *b, const TuiView *v, int x, int y,
+			       int x_end)
+{
+	static const struct {
+		CellStatus st;
+		const char *sample, *text;
+		int row;
+	} items[] = {
+		{ CELL_COMPUTED, "1", " computed  ", 0 },
+		{ CELL_REUSED, "1", " reused (cache)  ", 0 },
+		{ CELL_RECOMPUTED, "1", " recomputed  ", 0 },
+		{ CELL_EVICTED, " ", " evicted", 0 },
+		{ CELL_MASKED, " ", " masked (later key)  ", 1 },
+	};
+	int cx[2] = { x, x };
+	cx[0] = tui_buf_put(b, cx[0], y, x_end, ROLE_DIM, "status ");
+	cx[1] += 7;
+	for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
+		int r = items[i].row, yy = y + r;
+		Role role = tui_status_role(items[i].st);
+		cx[r] = tui_buf_put(b, cx[r], yy, x_end, role, items[i].sample);
+		cx[r] = tui_buf_put(b, cx[r], yy, x_end, role,
+				    tui_status_glyph(items[i].st, v->ascii));
+		cx[r] = tui_buf_put(b, cx[r], yy, x_end, ROLE_NORMAL,
+				    items[i].text);
+	}
+	cx[1] = tui_buf_put(b, cx[1], y + 1, x_end, ROLE_NORMAL,
+			    "blank: not held by this mode  ");
+	tui_buf_put(b, cx[1], y + 1, x_end, ROLE_NORMAL,
+		    v->ascii ? "> cursor" : "▶ cursor");
+}
+
 void tui_render_help(TuiBuf *b, const TuiView *v)
 {
 	HelpCols c = help_measure(v);
 	int actions = ACT_COUNT - 1; /* every action but NONE */
-	/* borders, the heading, a blank row and the footer */
-	bool two = actions + 5 > b->h;
+	/* borders, the heading, a blank row, the legend and the footer */
+	bool two = actions + 5 + HELP_LEGEND_H > b->h;
 	int rows = two ? (actions + 1) / 2 : actions;
 	if (!two && c.iw < tui_text_width(insp_head))
 		c.iw = tui_text_width(insp_head);
 	int colw = c.kw + 1 + c.iw + 1 + HELP_TEXT_W;
 	int w = two ? 2 * colw + 5 : colw + 4;
+	if (w < HELP_LEGEND_W + 4)
+		w = HELP_LEGEND_W + 4;
 	if (w > b->w)
 		w = b->w;
-	int h = rows + 5 < b->h ? rows + 5 : b->h;
+	int h = rows + 5 + HELP_LEGEND_H < b->h ? rows + 5 + HELP_LEGEND_H
+						 : b->h;
 	TuiRect r = { (b->w - w) / 2, (b->h - h) / 2, w, h };
 	draw_box(b, v, r);
 	tui_buf_put(b, r.x + 2, r.y, r.x + r.w - 1, ROLE_TITLE, " keys ");
@@ -105,7 +146,10 @@ void tui_render_help(TuiBuf *b, const TuiView *v)
 		draw_action(b, v, &c, (Action)a, x, y,
 			    col == 0 && two ? x + colw : x_end);
 	}
-	int fy = r.y + 2 + rows + 1;
+	int ly = r.y + 2 + rows + 1;
+	if (ly + 1 < r.y + r.h - 1)
+		draw_status_legend(b, v, r.x + 2, ly, x_end);
+	int fy = ly + HELP_LEGEND_H;
 	if (fy < r.y + r.h - 1)
 		tui_buf_put(b, r.x + 2, fy, x_end, ROLE_DIM,
 			    "any key closes this help, q and Esc too");

@@ -10,6 +10,7 @@
  * cursor, and the pane scrolls so the cursor's block is visible.
  */
 #include "tui_render.h"
+#include "tui_mouse.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -260,13 +261,17 @@ static void draw_cell(const PaneCtx *p, const Block *bl, int r, int c,
 	tui_buf_put(b, cx + 1 + pad, sy, x_end, role, val);
 	tui_buf_put(b, cx + 1 + w, sy, x_end, role,
 		    tui_status_glyph(st, p->v->ascii));
-	if (!cur)
-		return;
-	tui_buf_put(b, cx + pad, sy, x_end, pad > 0 ? role : ROLE_NORMAL,
-		    p->v->ascii ? ">" : "▶");
-	if (p->focused)
-		tui_buf_mark(b, cx, sy, min_i(w + 2, room + 1),
-			     TUI_CURSOR_MARK);
+	if (cur) {
+		tui_buf_put(b, cx + pad, sy, x_end,
+			    pad > 0 ? role : ROLE_NORMAL,
+			    p->v->ascii ? ">" : "▶");
+		if (p->focused)
+			tui_buf_mark(b, cx, sy, min_i(w + 2, room + 1),
+				     TUI_CURSOR_MARK);
+	}
+	/* a mouse click anywhere on the cell selects it */
+	tui_buf_tag(b, cx, sy, min_i(w + 2, room + 1),
+		    tui_hit_pack(p->mode, bl->mat, r, c));
 }
 
 static void draw_row_label(const PaneCtx *p, const Block *bl, int r,

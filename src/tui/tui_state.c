@@ -1,5 +1,13 @@
 #include "tui_state.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "tui_mouse.h"
+
+/* slowest first; TUI_PACE_DEFAULT is one step a second */
+const int tui_pace_ms[TUI_PACES] = { 4000, 2000, 1500, 1000, 500, 250 };
+
 void tui_state_init(TuiState *s, const Trace *t, int digits)
 {
 	if (digits < 0)
@@ -23,6 +31,7 @@ void tui_state_init(TuiState *s, const Trace *t, int digits)
 		.head = 1,
 		.heads = trace_heads(t, MAT_Q),
 		.selectors = trace_model(t)->stacked,
+		.pace = TUI_PACE_DEFAULT,
 	};
 }
 
@@ -88,11 +97,22 @@ static int newest_column(const TuiState *s, const Trace *t)
  * A cursor on the newest column follows it to the next step, so the
  * inspector keeps showing the work the step is about.
  */
+static void say(TuiState *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->msg, sizeof s->msg, fmt, ap);
+	va_end(ap);
+}
+
 static bool go_step(TuiState *s, const Trace *t, int step)
 {
 	step = clamp(step, 1, s->steps);
-	if (step == s->step)
+	if (step == s->step) {
+		say(s, "already at the %s step",
+		    step == s->steps ? "last" : step == 1 ? "first" : "same");
 		return false;
+	}
 	bool follow = s->cur_col == newest_column(s, t);
 	s->step = step;
 	if (follow)
@@ -143,23 +163,154 @@ static bool matrix_move(TuiState *s, const Trace *t, int d)
 	return true;
 }
 
-/* Steps `*v` by d through 1..n, wrapping; false when there is one choice. */
-static bool cycle(int *v, int n, int d)
+/* Steps `*v` by d through 1..n, wrapping; says so when there is one. */
+static bool cycle(TuiState *s, int *v, int n, int d, const char *what)
 {
-	if (n <= 1)
+	if (n <= 1) {
+		say(s, "this model has one %s", what);
 		return false;
+	}
 	*v = (*v - 1 + n + d) % n + 1;
 	return true;
 }
 
 static bool digits_by(TuiState *s, int d)
 {
-	s->digits = clamp(s->digits + d, TUI_DIGITS_MIN, TUI_DIGITS_MAX);
+	int want = s->digits + d;
+	s->digits = clamp(want, TUI_DIGITS_MIN, TUI_DIGITS_MAX);
+	if (want != s->digits)
+		say(s, "already at %s digits (%d)", d > 0 ? "the most" : "the fewest",
+		    s->digits);
+	return true;
+}
+
+static void say_pace(TuiState *s)
+{
+	say(s, "auto-play: a step every %.2g s (a pauses, f faster, s slower)",
+	    tui_pace_ms[s->pace] / 1000.0);
+}
+
+/* Starts from step 1 when at the last step: the run plays again. */
+static bool play_toggle(TuiState *s, const Trace *t)
+{
+	s->playing = !s->playing;
+	if (!s->playing) {
+		say(s, "auto-play paused at step %d", s->step);
+		return true;
+	}
+	if (s->step == s->steps)
+		go_step(s, t, 1);
+	say_pace(s);
+	return true;
+}
+
+static bool pace_by(TuiState *s, int d)
+{
+	int want = s->pace + d;
+	s->pace = clamp(want, 0, TUI_PACES - 1);
+	if (want != s->pace)
+		say(s, "already the %s pace: a step every %.2g s",
+		    d > 0 ? "fastest" : "slowest", tui_pace_ms[s->pace] / 1000.0);
+	else
+		say_pace(s);
+	return true;
+}
+
+/* The prompt's text, redrawn after every digit. */
+static void say_jump(TuiState *s)
+{
+	char typed[16] = "";
+	if (s->jump_len > 0)
+		snprintf(typed, sizeof typed, "%d", s->jump);
+	say(s, "jump to step: %s_  (1-%d, Enter goes, Esc cancels)", typed,
+	    s->steps);
+}
+
+static bool jump_open(TuiState *s)
+{
+	s->jumping = true;
+	s->jump = 0;
+	s->jump_len = 0;
+	say_jump(s);
+	return true;
+}
+
+static bool jump_digit(TuiState *s, int d)
+{
+	if (s->jump_len < TUI_JUMP_DIGITS && (s->jump_len > 0 || d > 0)) {
+		s->jump = s->jump * 10 + d;
+		s->jump_len++;
+	}
+	say_jump(s);
+	return true;
+}
+
+static bool jump_erase(TuiState *s)
+{
+	if (s->jump_len > 0) {
+		s->jump /= 10;
+		s->jump_len--;
+	}
+	say_jump(s);
+	return true;
+}
+
+static bool jump_go(TuiState *s, const Trace *t)
+{
+	s->jumping = false;
+	if (s->jump_len == 0)
+		return true; /* nothing typed: the prompt just closes */
+	if (s->jump < 1 || s->jump > s->steps) {
+		say(s, "no step %d: the steps are 1-%d", s->jump, s->steps);
+		return true;
+	}
+	return go_step(s, t, s->jump);
+}
+
+/* Esc: the innermost thing open closes; with nothing open, say so. */
+static bool close_one(TuiState *s)
+{
+	if (s->jumping) {
+		s->jumping = false;
+		return true;
+	}
+	if (s->memory) {
+		s->memory = false;
+		return true;
+	}
+	if (s->inspect) {
+		s->inspect = false;
+		return true;
+	}
+	say(s, "nothing to close (q quits)");
+	return false;
+}
+
+/* A click on a cell: it becomes the cursor and the inspector opens. */
+static bool click(TuiState *s, const Trace *t, int tag)
+{
+	TuiHit h;
+	if (!tui_hit_unpack((uint32_t)tag, &h))
+		return false;
+	s->focus = h.mode;
+	if (s->solo >= 0)
+		s->solo = (int)h.mode;
+	s->cur_mat = h.mat;
+	s->cur_row = h.row;
+	s->cur_col = h.col;
+	s->inspect = true;
+	tui_state_clamp(s, t);
 	return true;
 }
 
 bool tui_state_apply(TuiState *s, const Trace *t, Action a)
 {
+	return tui_state_apply_arg(s, t, a, 0);
+}
+
+bool tui_state_apply_arg(TuiState *s, const Trace *t, Action a, int arg)
+{
+	s->msg[0] = '\0';
 	/* the overlay says "any key closes this": q and Esc included */
 	if (s->help) {
 		s->help = false;
@@ -167,6 +318,27 @@ bool tui_state_apply(TuiState *s, const Trace *t, Action a)
 	}
 	s->asked_all = false;
 	switch (a) {
+	case ACT_JUMP:
+		return jump_open(s);
+	case ACT_JUMP_DIGIT:
+		return jump_digit(s, arg);
+	case ACT_JUMP_ERASE:
+		return jump_erase(s);
+	case ACT_JUMP_GO:
+		return jump_go(s, t);
+	case ACT_PLAY:
+		return play_toggle(s, t);
+	case ACT_FASTER:
+		return pace_by(s, 1);
+	case ACT_SLOWER:
+		return pace_by(s, -1);
+	case ACT_MEMORY:
+		s->memory = !s->memory;
+		return true;
+	case ACT_CLOSE:
+		return close_one(s);
+	case ACT_CLICK:
+		return click(s, t, arg);
 	case ACT_NEXT:
 		return go_step(s, t, s->step + 1);
 	case ACT_PREV:
@@ -200,13 +372,13 @@ bool tui_state_apply(TuiState *s, const Trace *t, Action a)
 	case ACT_MAT_PREV:
 		return matrix_move(s, t, -1);
 	case ACT_LAYER_NEXT:
-		return cycle(&s->layer, s->layers, 1);
+		return cycle(s, &s->layer, s->layers, 1, "layer");
 	case ACT_LAYER_PREV:
-		return cycle(&s->layer, s->layers, -1);
+		return cycle(s, &s->layer, s->layers, -1, "layer");
 	case ACT_HEAD_NEXT:
-		return cycle(&s->head, s->heads, 1);
+		return cycle(s, &s->head, s->heads, 1, "head");
 	case ACT_HEAD_PREV:
-		return cycle(&s->head, s->heads, -1);
+		return cycle(s, &s->head, s->heads, -1, "head");
 	case ACT_INSPECT:
 		s->inspect = !s->inspect;
 		return true;
@@ -216,6 +388,7 @@ bool tui_state_apply(TuiState *s, const Trace *t, Action a)
 		return digits_by(s, -1);
 	case ACT_HELP:
 		s->help = true;
+		s->memory = false;
 		return true;
 	case ACT_REDRAW:
 		return true;
@@ -224,7 +397,61 @@ bool tui_state_apply(TuiState *s, const Trace *t, Action a)
 		return false;
 	case ACT_NONE:
 	case ACT_COUNT:
+	case ACT_UNKNOWN:
+	case ACT_END:
 		break;
 	}
 	return false;
+}
+
+Action tui_state_key_action(const TuiState *s, int key)
+{
+	if (s->jumping && !s->help) {
+		if (key >= '0' && key <= '9')
+			return ACT_JUMP_DIGIT;
+		if (tui_key_is_erase(key))
+			return ACT_JUMP_ERASE;
+		if (tui_key_is_enter(key))
+			return ACT_JUMP_GO;
+		if (key == TUI_KEY_ESC || key == 'q' || key == ':')
+			return ACT_CLOSE;
+		return ACT_NONE; /* the prompt ignores other keys */
+	}
+	Action a = tui_key_action(key, s->inspect);
+	return a == ACT_NONE ? ACT_UNKNOWN : a;
+}
+
+bool tui_state_key(TuiState *s, const Trace *t, int key)
+{
+	Action a = tui_state_key_action(s, key);
+	if (a == ACT_NONE)
+		return false;
+	bool had_msg = s->msg[0] != '\0', was_help = s->help;
+	bool redraw = tui_state_apply_arg(s, t, a, key - '0');
+	if (a == ACT_UNKNOWN && !was_help) {
+		char name[32];
+		tui_key_name(key, name, sizeof name);
+		say(s, "unknown key: %s (? lists the keys)", name);
+	}
+	/* a message that came or went needs a redraw too */
+	return redraw || had_msg || s->msg[0] != '\0';
+}
+
+bool tui_state_play_due(const TuiState *s, long elapsed_ms)
+{
+	return s->playing && !s->help && elapsed_ms >= tui_pace_ms[s->pace];
+}
+
+bool tui_state_play_step(TuiState *s, const Trace *t)
+{
+	if (!s->playing)
+		return false;
+	s->msg[0] = '\0';
+	go_step(s, t, s->step + 1);
+	if (s->step == s->steps) {
+		s->playing = false;
+		say(s, "auto-play stopped at the last step (a plays again "
+		    "from step 1)");
+	}
+	return true;
 }

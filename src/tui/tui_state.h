@@ -15,7 +15,13 @@ enum {
 	TUI_DIGITS_MIN = 1, /* 0 would show 12.5 as "12" and A as 0 or 1 */
 	TUI_DIGITS_MAX = 6,
 	TUI_DIGITS_DEFAULT = 2,
+	TUI_MSG_MAX = 96,        /* bytes of a status message, NUL included */
+	TUI_JUMP_DIGITS = 5,     /* the jump prompt takes up to 99999 */
 };
+
+/* Auto-play paces: milliseconds per step, slowest first. */
+enum { TUI_PACES = 6, TUI_PACE_DEFAULT = 3 };
+extern const int tui_pace_ms[TUI_PACES];
 
 typedef struct TuiState {
 	int step;       /* lockstep position t, 1..T */
@@ -37,6 +43,14 @@ typedef struct TuiState {
 			 * KV head it reads */
 	int heads;      /* query heads per layer */
 	bool selectors; /* a stacked model: the layer/head row and keys */
+	bool memory;    /* the cache-memory view is open */
+	bool playing;   /* auto-play: one step every tui_pace_ms[pace] */
+	int pace;       /* index into tui_pace_ms */
+	bool jumping;   /* the ":" prompt is open */
+	int jump;       /* the number typed so far, 0 when none */
+	int jump_len;   /* digits typed */
+	char msg[TUI_MSG_MAX]; /* shown on the bottom row until the next key;
+				* empty when there is nothing to say */
 } TuiState;
 
 /*
@@ -52,6 +66,41 @@ void tui_state_init(TuiState *s, const Trace *t, int digits);
  * true when the screen must be redrawn.
  */
 bool tui_state_apply(TuiState *s, const Trace *t, Action a);
+
+/*
+ * As tui_state_apply, for actions that carry an argument: ACT_JUMP_DIGIT
+ * (the digit), ACT_CLICK (a hit tag from tui_buf_hit(): the cell clicked
+ * becomes the cursor, its pane the focus, and the inspector opens). Sets
+ * s->msg when the action does nothing or hits a limit ("already at the
+ * last step"); clears it otherwise.
+ */
+bool tui_state_apply_arg(TuiState *s, const Trace *t, Action a, int arg);
+
+/*
+ * The action of `key` in the state's context: the jump prompt takes
+ * digits, Backspace, Enter and Esc first; then the binding table for
+ * inspector mode or not. An unbound key gives ACT_UNKNOWN.
+ */
+Action tui_state_key_action(const TuiState *s, int key);
+
+/*
+ * The same as tui_state_apply_arg for a key (the prompt's digits are
+ * their own argument), naming an unbound key in the message:
+ * "unknown key: M-x (? lists the keys)".
+ */
+bool tui_state_key(TuiState *s, const Trace *t, int key);
+
+/*
+ * Auto-play: true when `elapsed_ms` since the last step reaches the
+ * pace, i.e. the loop should step now. False when not playing.
+ */
+bool tui_state_play_due(const TuiState *s, long elapsed_ms);
+
+/*
+ * Auto-play's step: the next step, and at the last one auto-play stops
+ * and says so. Returns true (redraw) when playing.
+ */
+bool tui_state_play_step(TuiState *s, const Trace *t);
 
 /*
  * The columns matrix `mat` shows in pane `mode` at the current step:

@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <term.h>
+#include <time.h>
 #include <unistd.h>
 #include <wchar.h>
 
 #include "tui_keys.h"
-#include "tui_render.h"
+#include "tui_mouse.h"
+#include "tui_screen.h"
 #include "tui_state.h"
 
 enum {
@@ -28,7 +30,8 @@ enum {
  */
 static volatile sig_atomic_t quit_signal;
 
-static const int handled_signals[] = { SIGINT, SIGTERM, SIGHUP };
+/* Ctrl-C and Ctrl-\ from the keyboard, kill, a closed terminal */
+static const int handled_signals[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
 enum { N_SIGNALS = sizeof handled_signals / sizeof handled_signals[0] };
 
 typedef struct Term {
@@ -40,6 +43,8 @@ typedef struct Term {
 	TuiView view;
 	TuiState st;
 	bool need_layout, dirty;
+	bool mouse;               /* the terminal reports clicks */
+	long played_ms;           /* monotonic time of auto-play's last step */
 	struct sigaction old[N_SIGNALS];
 } Term;
 
@@ -141,8 +146,13 @@ static int term_open(Term *tm, const TuiOptions *o, KvError *err)
 	nonl();
 	keypad(stdscr, TRUE); /* arrows, and KEY_RESIZE */
 	curs_set(0);
+	/* a lone Esc is known after 25 ms; sequences curses does not know are
+	 * read whole by tui_key_decode_esc() */
 	set_escdelay(ESC_DELAY_MS);
 	wtimeout(stdscr, TICK_MS);
+	/* clicks only where terminfo describes a mouse (kmous): not on vt100 */
+	mouseinterval(0);
+	tm->mouse = mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED, NULL) != 0;
 	theme_setup(tm);
 	return 0;
 }
@@ -192,6 +202,35 @@ static int relayout(Term *tm, KvError *err)
 	return 0;
 }
 
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* tui_key_decode_esc()'s source: a byte already sent, within ESC_DELAY_MS */
+static int next_byte(void *ctx)
+{
+	(void)ctx;
+	wtimeout(stdscr, ESC_DELAY_MS);
+	int c = wgetch(stdscr);
+	wtimeout(stdscr, TICK_MS);
+	return c == ERR ? -1 : c;
+}
+
+/* A left click on a drawn matrix cell selects and inspects it. */
+static void handle_mouse(Term *tm, const Trace *t)
+{
+	MEVENT ev;
+	if (getmouse(&ev) != OK ||
+	    !(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+		return;
+	int tag = (int)tui_mouse_hit(&tm->buf, ev.x, ev.y);
+	if (tag && tui_state_apply_arg(&tm->st, t, ACT_CLICK, tag))
+		tm->dirty = true;
+}
+
 static void handle_key(Term *tm, const Trace *t, int ch)
 {
 	if (ch == KEY_RESIZE) {
@@ -199,24 +238,51 @@ static void handle_key(Term *tm, const Trace *t, int ch)
 		tm->need_layout = true;
 		return;
 	}
-	Action a = tui_key_action(ch, tm->st.inspect);
-	int digits = tm->st.digits;
-	if (a == ACT_REDRAW)
+	if (ch == KEY_MOUSE) {
+		handle_mouse(tm, t);
+		return;
+	}
+	if (ch == TUI_KEY_ESC)
+		ch = tui_key_decode_esc(next_byte, NULL);
+	int digits = tm->st.digits, step = tm->st.step;
+	if (tui_state_key_action(&tm->st, ch) == ACT_REDRAW)
 		clearok(curscr, TRUE);
-	if (tui_state_apply(&tm->st, t, a))
+	if (tui_state_key(&tm->st, t, ch))
 		tm->dirty = true;
+	if (tm->st.step != step)
+		tm->played_ms = now_ms(); /* auto-play counts from here */
 	if (tm->st.digits != digits)
 		tui_view_init(&tm->view, t, tm->ascii, tm->st.digits);
+}
+
+/* Auto-play: step when the pace has passed; else wait at most that long. */
+static void play_tick(Term *tm, const Trace *t)
+{
+	if (!tm->st.playing) {
+		tm->played_ms = now_ms();
+		wtimeout(stdscr, TICK_MS);
+		return;
+	}
+	long elapsed = now_ms() - tm->played_ms;
+	if (tui_state_play_due(&tm->st, elapsed)) {
+		tm->dirty = tui_state_play_step(&tm->st, t) || tm->dirty;
+		tm->played_ms = now_ms();
+		elapsed = 0;
+	}
+	long left = tui_pace_ms[tm->st.pace] - elapsed;
+	wtimeout(stdscr, (int)(left < TICK_MS ? (left > 0 ? left : 1)
+					      : TICK_MS));
 }
 
 static int loop(Term *tm, const Trace *t, KvError *err)
 {
 	tm->need_layout = true;
 	while (!tm->st.quit && !quit_signal) {
+		play_tick(tm, t);
 		if (tm->need_layout && relayout(tm, err))
 			return err->code;
 		if (tm->dirty) {
-			tui_render_frame(&tm->buf, &tm->view, &tm->st);
+			tui_render_screen(&tm->buf, &tm->view, &tm->st);
 			blit(tm);
 			tm->dirty = false;
 		}
@@ -225,6 +291,16 @@ static int loop(Term *tm, const Trace *t, KvError *err)
 			handle_key(tm, t, ch);
 	}
 	return 0;
+}
+
+static const char *signal_name(int sig)
+{
+	switch (sig) {
+	case SIGINT: return "SIGINT";
+	case SIGQUIT: return "SIGQUIT";
+	case SIGTERM: return "SIGTERM";
+	default: return "SIGHUP";
+	}
 }
 
 int tui_term_run(const Trace *t, const TuiOptions *o, KvError *err)
@@ -239,8 +315,6 @@ int tui_term_run(const Trace *t, const TuiOptions *o, KvError *err)
 	term_close(&tm);
 	if (!rc && quit_signal)
 		rc = kv_error_set(err, 128 + quit_signal, "interrupted by %s",
-				  quit_signal == SIGINT ? "SIGINT"
-				  : quit_signal == SIGTERM ? "SIGTERM"
-							   : "SIGHUP");
+				  signal_name(quit_signal));
 	return rc;
 }

@@ -18,8 +18,8 @@
 int tui_term_check(KvError *err);
 
 /*
- * Runs the UI on the terminal until q/Esc (returns 0) or SIGINT, SIGTERM
- * or SIGHUP (returns 128 + the signal number, with `err` set). Returns
+ * Runs the UI on the terminal until q (returns 0) or SIGINT, SIGQUIT,
+ * SIGTERM or SIGHUP (returns 128 + the signal number, with `err` set). Returns
  * EX_OSERR with `err` set when curses or memory fails. The terminal is
  * restored before it returns in every case.
  */

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Terminal faults for the UI, driven in tmux: 50 resizes while stepping, a
-# 1x1 window, SIGINT/SIGTERM/SIGHUP mid-render, and the terminal's modes
+# 1x1 window, SIGINT/SIGQUIT/SIGTERM/SIGHUP mid-render, and the terminal's modes
 # (stty -a) the same before and after every run.
 # usage: faults.sh KVSTEP
 set -u
@@ -43,7 +43,7 @@ stop() { tm kill-server 2>/dev/null; sleep 0.2; }
 # stty -a without the window size, which the resizes change on purpose
 same_modes() { [ "$(sed 's/rows [0-9]*; columns [0-9]*;//' "$1")" = "$(sed 's/rows [0-9]*; columns [0-9]*;//' "$2")" ]; }
 
-echo "1..13"
+echo "1..15"
 # 50 resizes in a row while stepping, including 1x1, then quit with q
 start resize
 sizes="1x1 20x6 200x60 80x24 81x25 30x10 250x70 60x18 1x1 120x40"
@@ -66,7 +66,7 @@ check "terminal modes restored" same_modes resize.before resize.after
 stop
 
 # signals arriving while the screen is being redrawn
-for sig in INT TERM HUP; do
+for sig in INT QUIT TERM HUP; do
 	start "$sig"
 	pid=$(cat "$sig.pid")
 	j=0
@@ -75,7 +75,7 @@ for sig in INT TERM HUP; do
 	done
 	kill -"$sig" "$pid"
 	wait_for "file:$sig.rc"
-	case $sig in INT) want=130 ;; TERM) want=143 ;; HUP) want=129 ;; esac
+	case $sig in INT) want=130 ;; QUIT) want=131 ;; TERM) want=143 ;; HUP) want=129 ;; esac
 	check "SIG$sig mid-render exits $want" [ "$(cat "$sig.rc" 2>/dev/null)" = "$want" ]
 	check "SIG$sig leaves the terminal modes as they were" same_modes "$sig.before" "$sig.after"
 	stop

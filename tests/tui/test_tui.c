@@ -138,7 +138,7 @@ static void test_keys_steps(void **state)
 	assert_int_equal(tui_key_action('-', false), ACT_DIGITS_LESS);
 	assert_int_equal(tui_key_action('?', false), ACT_HELP);
 	assert_int_equal(tui_key_action('q', false), ACT_QUIT);
-	assert_int_equal(tui_key_action(27, false), ACT_QUIT);
+	assert_int_equal(tui_key_action(27, false), ACT_CLOSE); /* never quits */
 	assert_int_equal(tui_key_action('x', false), ACT_NONE);
 	assert_int_equal(tui_key_action(KEY_RESIZE, false), ACT_NONE);
 }
@@ -160,7 +160,7 @@ static void test_keys_inspector(void **state)
 	assert_int_equal(tui_key_action(KEY_SR, false), ACT_CUR_UP);
 	/* arrows keep stepping in inspector mode; Esc leaves it, q quits */
 	assert_int_equal(tui_key_action(KEY_RIGHT, true), ACT_NEXT);
-	assert_int_equal(tui_key_action(27, true), ACT_INSPECT);
+	assert_int_equal(tui_key_action(27, true), ACT_CLOSE);
 	assert_int_equal(tui_key_action('q', true), ACT_QUIT);
 	assert_int_equal(tui_key_action('i', false), ACT_INSPECT);
 }
@@ -180,10 +180,10 @@ static void test_help_from_table(void **state)
 	assert_string_equal(keys, "l");
 	tui_action_keys(ACT_CUR_DOWN, true, true, keys, sizeof keys);
 	assert_string_equal(keys, "Down j");
-	tui_action_keys(ACT_INSPECT, false, true, keys, sizeof keys);
-	assert_string_equal(keys, "Esc");
+	tui_action_keys(ACT_INSPECT, false, false, keys, sizeof keys);
+	assert_string_equal(keys, "i Enter");
 	tui_action_keys(ACT_QUIT, false, false, keys, sizeof keys);
-	assert_string_equal(keys, "q Esc");
+	assert_string_equal(keys, "q");
 	assert_int_equal(tui_action_keys(ACT_QUIT, false, true, keys,
 					 sizeof keys), 0);
 	/* every action has at least one key and a help text of ≤ 20 */
@@ -224,8 +224,10 @@ static void test_help_close_keys(void **state)
 		assert_false(f->s.quit);
 		assert_int_equal(f->s.step, 1);
 	}
-	/* with the help closed, q and Esc quit again */
+	/* with the help closed, Esc still does not quit; q does */
 	tui_state_apply(&f->s, f->t, tui_key_action(27, false));
+	assert_false(f->s.quit);
+	tui_state_apply(&f->s, f->t, tui_key_action('q', false));
 	assert_true(f->s.quit);
 }
 
@@ -595,8 +597,9 @@ static void test_help_80x24_complete(void **state)
 	char *txt = render(f, 80, 24);
 	assert_non_null(strstr(txt, "  >                 next layer (wraps)  │"));
 	assert_non_null(strstr(txt, "  ,                 previous query head │"));
-	assert_non_null(strstr(txt, "  i Enter       Esc inspector on/off    │"));
-	assert_non_null(strstr(txt, "q Esc             quit"));
+	assert_non_null(strstr(txt, "  i Enter           inspector on/off    │"));
+	assert_non_null(strstr(txt, "  Esc               close help/inspector│"));
+	assert_non_null(strstr(txt, "  q                 quit                │"));
 	free(txt);
 }
 
