@@ -102,7 +102,7 @@ s33=$(grep -m1 '^3,nocache,3,1,1,S,3,3,' "$TMP/trace.csv" | cut -d, -f9)
 s66=$(grep -m1 '^6,nocache,6,1,1,S,6,6,' "$TMP/trace.csv" | cut -d, -f9)
 "$KVSTEP" export --counters > "$TMP/counters.csv"
 macs6=$(awk -F, '$1==6 && $2=="nocache" {print $15}' "$TMP/counters.csv")
-[ "$s33" = 12.5 ] && [ "$s66" = 19 ] && [ "$macs6" = 1673 ] &&
+[ "$s33" = -0.5 ] && [ "$s66" = 0.5 ] && [ "$macs6" = 1673 ] &&
 	ok "trace values: S[3,3]=$s33 S[6,6]=$s66 no-cache MACs $macs6" ||
 	bad "trace values: S[3,3]=$s33 S[6,6]=$s66 MACs $macs6"
 
@@ -121,6 +121,8 @@ wait_for "step 2/6" "Left goes back to step 2"
 keys End
 wait_for "step 6/6" "End goes to the last step"
 wait_for "$s66*" "step 6 shows S[6,6] = $s66"
+grep -qE "^k6 .* $s66\*" "$TMP/screen" &&
+	ok "S[6,6] = $s66 ends row k6" || bad "S[6,6] not on row k6"
 grep -q "no cache █*[▏▎▍▌▋▊▉]* *$macs6 MACs" "$TMP/screen" &&
 	ok "comparison strip shows $macs6 no-cache MACs" || bad "strip MACs"
 tmux -L "$SOCK" resize-window -t ui -x 20 -y 6
@@ -162,12 +164,12 @@ head -1 "$TMP/screen" | grep -qF 'predicts: "cat" (prompt continues: "cat")' &&
 	ok "80x24 step 1: prediction, prompt continues, help hint" ||
 	bad "80x24 step 1 header"
 keys 0
-wait_for "all three panes need 119 columns" "0 on 80 columns says why nothing changed"
+wait_for "all three panes need 134 columns" "0 on 80 columns says why nothing changed"
 keys Right Right 2
 wait_gone "all three panes need" "the message goes with the next key"
 wait_for "pass 3: columns 3-3" "80x24: step 3, KV cache pane computes column 3 only"
 wait_for "logits top 2 of 7" "80x24: the logits that fit are the top 2, labelled"
-grep -qF '    on   6.00* ◀ next' "$TMP/screen" &&
+grep -qF '    on   1.76* ◀ next' "$TMP/screen" &&
 	ok "the chosen logit is among them" || bad "chosen logit hidden"
 wait_for "k1 reused from cache" "the inspector says k1 came from the cache"
 keys p
