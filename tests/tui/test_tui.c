@@ -527,8 +527,8 @@ static void test_inspector(void **state)
 		      "from cache");
 	check_inspect(f, MODE_CACHE, MAT_LOGITS, 5, 3,
 		      "logit \"on\" = W_out row 5 · z3 = (0·1.7561 + 0·0.0233 + "
-		      "1·1.7616) = 1.76   the largest: next token \"on\"   "
-		      "computed in pass 3");
+		      "1·1.7616) = 1.76   the largest: 3:sat predicts \"on\" "
+		      "(next token)   computed in pass 3");
 	check_inspect(f, MODE_NOCACHE, MAT_X, 3, 1,
 		      "X[3,1] = embedding of \"the\", row 3 = 0   recomputed: an "
 		      "earlier pass already had it");
@@ -572,7 +572,22 @@ static void test_mono_theme(void **state)
 		}
 	}
 	assert_int_equal(tui_theme_style(ROLE_COMPUTED, true).attrs, TA_BOLD);
-	assert_int_equal(tui_theme_style(ROLE_REUSED, true).attrs, TA_REVERSE);
+	assert_int_equal(tui_theme_style(ROLE_REUSED, true).attrs, TA_UNDERLINE);
+	/*
+	 * Under the cursor (reverse flipped) every status still differs from
+	 * every other status, with or without the cursor: reverse never makes
+	 * computed look reused, nor reused computed (NO_COLOR).
+	 */
+	for (int i = 0; i < 5; i++) {
+		unsigned a = tui_theme_style(tui_status_role(st[i]), true).attrs;
+		unsigned ac = a ^ TUI_CURSOR_MARK;
+		for (int j = 0; j < 5; j++) {
+			unsigned b = tui_theme_style(tui_status_role(st[j]), true).attrs;
+			assert_true(ac != b);
+			if (i != j)
+				assert_true(ac != (b ^ TUI_CURSOR_MARK));
+		}
+	}
 	assert_int_equal(tui_theme_style(ROLE_COMPUTED, false).bg, TC_GREEN);
 	assert_int_equal(tui_theme_style(ROLE_NORMAL, false).bg, TC_DEFAULT);
 	assert_string_equal(tui_status_glyph(CELL_MASKED, true), ".");
@@ -620,10 +635,41 @@ static void test_help_80x24_complete(void **state)
 	Fixture *f = *state;
 	f->s.help = true;
 	char *txt = render(f, 80, 24);
-	assert_non_null(strstr(txt, "  >                 next layer (wraps)  │"));
-	assert_non_null(strstr(txt, "  ,                 previous query head │"));
-	assert_non_null(strstr(txt, "  i Enter       Esc inspector on/off    │"));
-	assert_non_null(strstr(txt, "q Esc             quit"));
+	assert_non_null(strstr(txt, "  >           next layer (wraps)  │"));
+	assert_non_null(strstr(txt, "  ,           previous query head │"));
+	assert_non_null(strstr(txt, "  i Enter Esc inspector on/off    │"));
+	assert_non_null(strstr(txt, "q Esc       quit"));
+	free(txt);
+	/*
+	 * --ascii or LANG=C: longer key names ("Left h Backspace"). The box
+	 * still fits 80 columns, every row between its borders, and help
+	 * texts wrap in their column instead of being cut.
+	 */
+	tui_view_init(&f->v, f->t, true, f->s.digits);
+	txt = render(f, 80, 24);
+	static const char *const want[] = {
+		"+- keys -----------------------------------------------------------------------+",
+		"| keys             in inspector           keys       in inspector              |",
+		"| Right l space         next step         Shift-Down Down j cursor down        |",
+		"| Left h Backspace      previous step     ] PgDn            next matrix        |",
+		"| Tab                   focus the next    .                 next query head    |",
+		"|                       pane              ,                 previous query     |",
+		"| 0                     show all three    q Esc             quit               |",
+		"|                       modes                                                  |",
+		"| Shift-Up         Up k cursor up                                              |",
+		"| any key closes this help, q and Esc too                                      |",
+		NULL,
+	};
+	char *all = malloc(strlen(txt) + 2);
+	assert_non_null(all);
+	all[0] = '\n';
+	strcpy(all + 1, txt);
+	for (int i = 0; want[i]; i++) {
+		char row[256];
+		snprintf(row, sizeof row, "\n%s\n", want[i]);
+		assert_non_null(strstr(all, row));
+	}
+	free(all);
 	free(txt);
 }
 
@@ -701,11 +747,13 @@ static void test_frame_lg_step4_cache(void **state)
 	tui_state_apply(&f->s, f->t, ACT_SHOW_CACHE);
 	check_frame(f, 80, 24, frame_lg_80x24_step4_cache);
 	/* evicted K cells: grey, an "x" and no value; the legend says so */
-	assert_int_equal(role_of(f, 5, 0, "x"), ROLE_EVICTED);
 	assert_int_equal(role_of(f, 23, 40, "x"), ROLE_EVICTED);
-	assert_int_equal(role_of(f, 13, 21, "2x"), ROLE_EVICTED);
-	assert_int_equal(role_of(f, 13, 0, "L1"), ROLE_TAB_ACTIVE);
-	assert_int_equal(role_of(f, 15, 0, "L3"), ROLE_TITLE);
+	assert_int_equal(role_of(f, 12, 21, "2x"), ROLE_EVICTED);
+	assert_int_equal(role_of(f, 12, 0, "L1"), ROLE_TAB_ACTIVE);
+	assert_int_equal(role_of(f, 14, 0, "L3"), ROLE_TITLE);
+	/* 6 rows more show K and V above S, k1 and k2 evicted (x, no value) */
+	free(render(f, 80, 30));
+	assert_int_equal(role_of(f, 10, 0, "x"), ROLE_EVICTED);
 }
 
 static void test_frame_lg_wide_layer3(void **state)
@@ -859,7 +907,8 @@ static void test_inspector_stacked(void **state)
 	check_inspect_lh(f, 3, 2, MODE_CACHE, MAT_LOGITS, 1, 4,
 			 "logit \"the\" = W_out row 1 · h4 of layer 3 = "
 			 "(0·1.1214 + 2·2.6305 + 1·0.7814 + 0·(-4.5242)) = 6.04"
-			 "   the largest: next token \"the\"   computed in pass 4");
+			 "   the largest: 4:on predicts \"the\" (next token)   "
+			 "computed in pass 4");
 	/*
 	 * Prefill's pass 1 over the 3-token prompt at step 2: layer 1 keeps
 	 * 2 columns, so k1 and v1 were computed, used by queries 1-2, then
@@ -904,7 +953,7 @@ static void test_prefill_evicted_values(void **state)
 	/* the KV cache pane at step 4 holds no value for evicted k1 */
 	apply_n(f, ACT_NEXT, 2);
 	tui_state_apply(&f->s, f->t, ACT_SHOW_CACHE);
-	txt = render(f, 80, 24);
+	txt = render(f, 80, 30);
 	assert_non_null(strstr(txt, "\n1       x      x     0=    -1*"));
 	free(txt);
 }
@@ -919,11 +968,11 @@ static void test_show_all_narrow(void **state)
 	tui_state_apply(&f->s, f->t, ACT_SHOW_CACHE);
 	tui_state_apply(&f->s, f->t, ACT_SHOW_ALL);
 	char *txt = render(f, 80, 24);
-	assert_non_null(strstr(txt, "\nall three panes need 134 columns (this "
+	assert_non_null(strstr(txt, "\nall three panes need 146 columns (this "
 				    "terminal has 80); Tab or 1 2 3 pick one\n"));
 	assert_null(strstr(txt, "legend"));
 	free(txt);
-	txt = render(f, 134, 40); /* fits: no message, the panes say it */
+	txt = render(f, 146, 40); /* fits: no message, the panes say it */
 	assert_null(strstr(txt, "all three panes need"));
 	assert_non_null(strstr(txt, "\nKV cache: S[1,1] = k1·q1/√4"));
 	free(txt);
@@ -954,9 +1003,12 @@ static void test_header_hint(void **state)
 			assert_true(strcmp(hint, "  ?:help") == 0 ||
 				    strcmp(hint, "  ?:help  q:quit") == 0);
 			*eol = '\n';
+			char say[64];
+			snprintf(say, sizeof say, "  %d:", step);
+			assert_non_null(strstr(txt, say));
 			assert_non_null(strstr(txt, step < trace_prompt_len(f->t)
-						    ? "predicts: \""
-						    : "next token: \""));
+						    ? " (prompt: \""
+						    : " (next token)"));
 			free(txt);
 		}
 		void *p = f;
@@ -980,7 +1032,7 @@ static void test_inspector_precision(void **state)
 	tui_state_apply(&f->s, f->t, ACT_FIRST);
 	check_inspect(f, MODE_CACHE, MAT_LOGITS, 2, 1,
 		      "logit \"cat\" = W_out row 2 · z1 = ((-2)·0 + 1·1 + 1·1) "
-		      "= 2   the largest: predicts \"cat\" (prompt continues: "
+		      "= 2   the largest: 1:the predicts \"cat\" (prompt: "
 		      "\"cat\")   computed in pass 1");
 	/*
 	 * Z[2,6]: the shown operands give -0.8250 (rounds to -0.83), the
