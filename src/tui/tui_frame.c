@@ -38,31 +38,31 @@ typedef struct Header {
 	bool title;       /* "kvstep " */
 	int name_w;       /* model name columns: full, cut with "…", or 0 */
 	bool phase;       /* "reading the prompt" / "generating" */
+	bool why;         /* "(next token)" / "(prompt: "cat")" */
 	const char *hint; /* "?:help  q:quit", "?:help" or "?" */
 } Header;
 
 /*
- * The prediction of the focused pane's pass: `predicts: "cat" (prompt
- * continues: "cat")` while the pass's last column is inside the prompt
- * (its argmax is not what comes next), else `next token: "on"`. Writes the
- * text before the token into pre, the token quoted into tok, the rest into
- * post.
+ * What position t (the step) predicts, the same whichever pane has the
+ * focus and in the words the inspector uses: `3:sat predicts "on"`, then
+ * ` (next token)`, or inside the prompt, where the prompt and not the
+ * prediction gives the next token, ` (prompt: "cat")`. Every mode
+ * computes the same logits for position t (the lesson), so this reads the
+ * KV cache's pass at t, which ends at t.
  */
-static void header_prediction(const TuiView *v, const TuiState *s, char *pre,
-			      char *tok, char *post, size_t n)
+static void header_prediction(const TuiView *v, const TuiState *s, char *say,
+			      char *tok, char *why, size_t n)
 {
 	const Model *m = trace_model(v->t);
-	const TraceStep *ts = trace_step(v->t, s->step, s->focus);
-	int hi = ts->info.hi;
+	const TraceStep *ts = trace_step(v->t, s->step, MODE_CACHE);
+	snprintf(say, n, "%d:%s predicts ", s->step,
+		 m->vocab[trace_token(v->t, s->step)]);
 	snprintf(tok, n, "\"%s\"", m->vocab[ts->chosen]);
-	if (hi < s->prompt_n) {
-		snprintf(pre, n, "predicts: ");
-		snprintf(post, n, " (prompt continues: \"%s\")",
-			 m->vocab[trace_token(v->t, hi + 1)]);
-	} else {
-		snprintf(pre, n, "next token: ");
-		post[0] = '\0';
-	}
+	if (s->step < s->prompt_n)
+		snprintf(why, n, " (prompt: \"%s\")",
+			 m->vocab[trace_token(v->t, s->step + 1)]);
+	else
+		snprintf(why, n, " (next token)");
 }
 
 static const char *phase_text(const TuiState *s)
@@ -70,15 +70,19 @@ static const char *phase_text(const TuiState *s)
 	return s->step <= s->prompt_n ? "reading the prompt" : "generating";
 }
 
+enum { MODEL_LABEL_W = 7 }; /* "model: " */
+
 static int header_width(const Header *h, const TuiView *v, const TuiState *s)
 {
-	char pre[32], tok[64], post[96], step[32];
-	header_prediction(v, s, pre, tok, post, sizeof tok);
+	char say[96], tok[64], why[96], step[32];
+	header_prediction(v, s, say, tok, why, sizeof tok);
 	snprintf(step, sizeof step, "step %d/%d", s->step, s->steps);
-	int w = (h->title ? 7 : 0) + (h->name_w ? h->name_w + 2 : 0) +
+	int w = (h->title ? 7 : 0) +
+		(h->name_w ? MODEL_LABEL_W + h->name_w + 2 : 0) +
 		tui_text_width(step) +
 		(h->phase ? 2 + tui_text_width(phase_text(s)) : 0) + 2 +
-		tui_text_width(pre) + tui_text_width(tok) + tui_text_width(post);
+		tui_text_width(say) + tui_text_width(tok) +
+		(h->why ? tui_text_width(why) : 0);
 	return w + 2 + tui_text_width(h->hint);
 }
 
@@ -86,7 +90,7 @@ static int header_width(const Header *h, const TuiView *v, const TuiState *s)
 static Header header_fit(const TuiView *v, const TuiState *s, int w)
 {
 	int name_w = tui_text_width(trace_model(v->t)->name);
-	Header h = { true, name_w, true, "?:help  q:quit" };
+	Header h = { true, name_w, true, true, "?:help  q:quit" };
 	if (header_width(&h, v, s) <= w)
 		return h;
 	h.hint = "?:help";
@@ -104,6 +108,9 @@ static Header header_fit(const TuiView *v, const TuiState *s, int w)
 	h.name_w = 0;
 	if (header_width(&h, v, s) <= w)
 		return h;
+	h.why = false;
+	if (header_width(&h, v, s) <= w)
+		return h;
 	h.hint = "?";
 	return h;
 }
@@ -113,12 +120,13 @@ static void draw_header(TuiBuf *b, const TuiView *v, const TuiState *s,
 {
 	const Model *m = trace_model(v->t);
 	Header h = header_fit(v, s, r.w);
-	char buf[160], pre[32], tok[64], post[96];
+	char buf[160], say[96], tok[64], why[96];
 	int x = r.x, x_end = r.x + r.w;
 	if (h.title)
 		x = tui_buf_put(b, x, r.y, x_end, ROLE_TITLE, "kvstep ");
 	if (h.name_w > 0) {
 		int full = tui_text_width(m->name);
+		x = tui_buf_put(b, x, r.y, x_end, ROLE_DIM, "model: ");
 		x = tui_buf_put(b, x, r.y, x + h.name_w, ROLE_NORMAL, m->name);
 		if (h.name_w < full)
 			tui_buf_put(b, x - 1, r.y, x_end, ROLE_NORMAL,
@@ -131,11 +139,12 @@ static void draw_header(TuiBuf *b, const TuiView *v, const TuiState *s,
 		snprintf(buf, sizeof buf, "  %s", phase_text(s));
 		x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, buf);
 	}
-	header_prediction(v, s, pre, tok, post, sizeof tok);
+	header_prediction(v, s, say, tok, why, sizeof tok);
 	x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, "  ");
-	x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, pre);
+	x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, say);
 	x = tui_buf_put(b, x, r.y, x_end, ROLE_CHOSEN, tok);
-	tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, post);
+	if (h.why)
+		tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, why);
 	int kx = x_end - tui_text_width(h.hint);
 	tui_buf_put(b, kx, r.y, x_end, ROLE_DIM, h.hint);
 }
@@ -181,30 +190,83 @@ static void draw_select(TuiBuf *b, const TuiView *v, const TuiState *s,
 		tui_buf_put(b, kx, r.y, x_end, ROLE_DIM, keys);
 }
 
-/* "1:the 2:cat [3:sat] | 4:? ...": later generated tokens are hidden. */
+/* One entry of the token strip: " 3:sat" or " [3:sat]", and what leads it. */
+typedef struct TokItem {
+	char text[64];
+	Role role;
+	bool bar;  /* the prompt ends before it: " │" first */
+	int w;     /* columns, the bar included */
+} TokItem;
+
+static void token_item(const TuiView *v, const TuiState *s, int p,
+		       TokItem *it)
+{
+	const Model *m = trace_model(v->t);
+	bool prompt = p <= s->prompt_n;
+	const char *word = prompt || p <= s->step
+				   ? m->vocab[trace_token(v->t, p)]
+				   : "?";
+	it->role = p == s->step ? ROLE_CURRENT
+		 : p > s->step  ? ROLE_DIM
+		 : prompt       ? ROLE_PROMPT
+				: ROLE_GENERATED;
+	snprintf(it->text, sizeof it->text, p == s->step ? "[%d:%s]" : "%d:%s",
+		 p, word);
+	it->bar = p == s->prompt_n + 1;
+	it->w = 1 + tui_text_width(it->text) + (it->bar ? 2 : 0);
+}
+
+/*
+ * Columns the strip shows from position `first` on, with "… " before it
+ * when first > 1 (tokens off to the left): the first position past `w`,
+ * so the strip holds first..result-1.
+ */
+static int tokens_fit(const TuiView *v, const TuiState *s, int first, int w)
+{
+	int x = first > 1 ? 2 : 0;
+	TokItem it;
+	for (int p = first; p <= s->steps; p++) {
+		token_item(v, s, p, &it);
+		/* room for " …" after it unless it is the last */
+		int after = p < s->steps ? 2 : 0;
+		if (x + it.w + after > w)
+			return p;
+		x += it.w;
+	}
+	return s->steps + 1;
+}
+
+/*
+ * "1:the 2:cat [3:sat] │ 4:? ...": later generated tokens are hidden.
+ * When the run does not fit, the strip scrolls so the current token and
+ * up to two after it are shown, with "…" ("<" ">" in ASCII) where
+ * tokens are off to the left or right.
+ */
 static void draw_tokens(TuiBuf *b, const TuiView *v, const TuiState *s,
 			TuiRect r)
 {
-	const Model *m = trace_model(v->t);
 	int x = tui_buf_put(b, r.x, r.y, r.x + r.w, ROLE_TITLE, "tokens ");
-	char buf[64];
-	for (int p = 1; p <= s->steps && x < r.x + r.w; p++) {
-		bool prompt = p <= s->prompt_n;
-		if (p == s->prompt_n + 1)
+	int w = r.x + r.w - x;
+	int want = s->step + 2 < s->steps ? s->step + 2 : s->steps;
+	int first = 1;
+	while (first < s->step && tokens_fit(v, s, first, w) <= want)
+		first++;
+	int end = tokens_fit(v, s, first, w);
+	if (first > 1)
+		x = tui_buf_put(b, x, r.y, r.x + r.w, ROLE_DIM,
+				v->ascii ? "<" : "…");
+	TokItem it;
+	for (int p = first; p < end; p++) {
+		token_item(v, s, p, &it);
+		if (it.bar)
 			x = tui_buf_put(b, x, r.y, r.x + r.w, ROLE_DIM,
 					v->ascii ? " |" : " │");
-		const char *word = prompt || p <= s->step
-					   ? m->vocab[trace_token(v->t, p)]
-					   : "?";
-		Role role = p == s->step ? ROLE_CURRENT
-			  : p > s->step  ? ROLE_DIM
-			  : prompt       ? ROLE_PROMPT
-					 : ROLE_GENERATED;
 		x = tui_buf_put(b, x, r.y, r.x + r.w, ROLE_NORMAL, " ");
-		snprintf(buf, sizeof buf, p == s->step ? "[%d:%s]" : "%d:%s", p,
-			 word);
-		x = tui_buf_put(b, x, r.y, r.x + r.w, role, buf);
+		x = tui_buf_put(b, x, r.y, r.x + r.w, it.role, it.text);
 	}
+	if (end <= s->steps)
+		tui_buf_put(b, x, r.y, r.x + r.w, ROLE_DIM,
+			    v->ascii ? " >" : " …");
 }
 
 /* Samples drawn in their own roles, so the legend is the key to colour. */
@@ -256,7 +318,9 @@ static void draw_need_all(TuiBuf *b, const TuiView *v, TuiRect r)
 	char buf[128];
 	snprintf(buf, sizeof buf, "all three panes need %d columns (this "
 		 "terminal has %d); Tab or 1 2 3 pick one",
-		 tui_layout_three_width(v->pane_need), r.w);
+		 tui_layout_three_width(tui_layout_pane_min(v->pane_need,
+							    v->pane_text)),
+		 r.w);
 	tui_buf_fill(b, r.x, r.y, r.w, ' ', ROLE_NORMAL);
 	tui_buf_put(b, r.x, r.y, r.x + r.w, ROLE_WARN, buf);
 }
@@ -277,7 +341,8 @@ void tui_render_frame(TuiBuf *b, const TuiView *v, const TuiState *s)
 {
 	tui_buf_clear(b);
 	TuiLayout l;
-	tui_layout_compute(&l, b->w, b->h, s, v->pane_need);
+	tui_layout_compute(&l, b->w, b->h, s,
+			   tui_layout_pane_min(v->pane_need, v->pane_text));
 	if (l.too_small) {
 		draw_too_small(b);
 		return;

@@ -3,40 +3,98 @@
  * with its keys, generated from the binding table in tui_keys.c. Keys
  * that work only in inspector mode get a column of their own, headed "in
  * inspector", so they never look like the `[` and `]` keys. When the list
- * does not fit the height (80x24), it flows into two columns.
+ * does not fit the height (80x24), it flows into two columns; when those
+ * do not fit the width (ASCII key names at 80 columns), help texts wrap
+ * within their column rather than being cut.
  */
 #include "tui_render.h"
 
 #include <stdio.h>
 
 enum {
-	HELP_TEXT_W = 20,  /* tui_action_help() is at most this long */
 	HELP_LEGEND_H = 3, /* the legend's two rows, then a blank row */
 	HELP_LEGEND_W = 67, /* its longer row: the box is at least this wide */
 };
 
 static const char insp_head[] = "in inspector";
 
-/* Column widths measured from the binding table. */
-typedef struct HelpCols {
-	int kw; /* keys outside inspector mode: "← h Backspace" */
-	int iw; /* keys only in inspector mode: "↑ k" */
-} HelpCols;
+/*
+ * One column of the help, measured from the binding table: keys, keys
+ * only in inspector mode, then the help text, wrapped to `tw` columns
+ * when the screen is too narrow for it in one row (so nothing is cut).
+ */
+typedef struct HelpCol {
+	int lo, hi; /* actions lo..hi-1 */
+	int kw;     /* keys outside inspector mode: "← h Backspace" */
+	int iw;     /* keys only in inspector mode: "↑ k" */
+	int tw;     /* help text columns */
+	int rows;   /* rows its actions take with texts wrapped at tw */
+} HelpCol;
 
-static HelpCols help_measure(const TuiView *v)
+static void help_measure(const TuiView *v, HelpCol *c)
 {
-	HelpCols c = { 4, 0 }; /* "keys" */
 	char keys[128];
-	for (int a = 1; a < ACT_COUNT; a++) {
+	c->kw = 4; /* "keys" */
+	c->iw = 0;
+	c->tw = 1;
+	for (int a = c->lo; a < c->hi; a++) {
 		tui_action_keys((Action)a, v->ascii, false, keys, sizeof keys);
-		if (tui_text_width(keys) > c.kw)
-			c.kw = tui_text_width(keys);
+		if (tui_text_width(keys) > c->kw)
+			c->kw = tui_text_width(keys);
 		tui_action_keys((Action)a, v->ascii, true, keys, sizeof keys);
-		if (tui_text_width(keys) > c.iw)
-			c.iw = tui_text_width(keys);
+		if (tui_text_width(keys) > c->iw)
+			c->iw = tui_text_width(keys);
+		if (tui_text_width(tui_action_help((Action)a)) > c->tw)
+			c->tw = tui_text_width(tui_action_help((Action)a));
 	}
-	return c;
 }
+
+static int col_width(const HelpCol *c)
+{
+	return c->kw + 1 + c->iw + 1 + c->tw;
+}
+
+/* Where to break `s` for `w` columns: after the last space that fits. */
+static const char *help_wrap(const char *s, int w)
+{
+	const char *p = s, *brk = NULL;
+	int col = 0;
+	while (*p && col < w) {
+		if (*p == ' ')
+			brk = p;
+		if (((unsigned char)*p & 0xC0) != 0x80)
+			col++;
+		p++;
+	}
+	if (!*p)
+		return p;
+	if (*p == ' ')
+		return p;
+	while (((unsigned char)*p & 0xC0) == 0x80)
+		p++;
+	return brk && brk > s ? brk : p;
+}
+
+/* Rows help text `s` takes at `w` columns. */
+static int text_rows(const char *s, int w)
+{
+	int rows = 0;
+	while (*s) {
+		s = help_wrap(s, w);
+		while (*s == ' ')
+			s++;
+		rows++;
+	}
+	return rows > 0 ? rows : 1;
+}
+
+static void col_rows(HelpCol *c)
+{
+	c->rows = 0;
+	for (int a = c->lo; a < c->hi; a++)
+		c->rows += text_rows(tui_action_help((Action)a), c->tw);
+}
+
 static void draw_box(TuiBuf *b, const TuiView *v, TuiRect r)
 {
 	uint32_t h = v->ascii ? '-' : 0x2500, vert = v->ascii ? '|' : 0x2502;
@@ -56,26 +114,71 @@ static void draw_box(TuiBuf *b, const TuiView *v, TuiRect r)
 	tui_buf_fill(b, r.x + r.w - 1, r.y + r.h - 1, 1, br, ROLE_TITLE);
 }
 
-/* One action at (x, y): its keys, its inspector keys, then its help. */
-static void draw_action(TuiBuf *b, const TuiView *v, const HelpCols *c,
-			Action a, int x, int y, int x_end)
+/* One action at (x, y): its keys, its inspector keys, then its help,
+ * wrapped under itself; returns the rows it took. */
+static int draw_action(TuiBuf *b, const TuiView *v, const HelpCol *c,
+		       Action a, int x, int y, int y_end)
 {
-	char keys[128];
+	char keys[128], line[128];
 	tui_action_keys(a, v->ascii, false, keys, sizeof keys);
 	tui_buf_put(b, x, y, x + c->kw, ROLE_TITLE, keys);
 	tui_action_keys(a, v->ascii, true, keys, sizeof keys);
 	tui_buf_put(b, x + c->kw + 1, y, x + c->kw + 1 + c->iw, ROLE_TITLE,
 		    keys);
-	tui_buf_put(b, x + c->kw + c->iw + 2, y, x_end, ROLE_NORMAL,
-		    tui_action_help(a));
+	const char *p = tui_action_help(a);
+	int rows = 0, tx = x + c->kw + c->iw + 2;
+	while (*p && y + rows < y_end) {
+		const char *end = help_wrap(p, c->tw);
+		snprintf(line, sizeof line, "%.*s", (int)(end - p), p);
+		tui_buf_put(b, tx, y + rows, tx + c->tw, ROLE_NORMAL, line);
+		p = end;
+		while (*p == ' ')
+			p++;
+		rows++;
+	}
+	return rows > 0 ? rows : 1;
 }
 
 /* "keys   in inspector" above a column; the heading may run into the help. */
-static void draw_heading(TuiBuf *b, const HelpCols *c, int x, int y,
+static void draw_heading(TuiBuf *b, const HelpCol *c, int x, int y,
 			 int x_end)
 {
 	tui_buf_put(b, x, y, x_end, ROLE_DIM, "keys");
 	tui_buf_put(b, x + c->kw + 1, y, x_end, ROLE_DIM, insp_head);
+}
+
+/*
+ * Splits the actions into `ncol` columns of about equal length and fits
+ * them into `w` columns inside the box: when the texts do not fit at
+ * their full width, the widest text column gives up columns first and
+ * its texts wrap. Returns the box width.
+ */
+static int help_layout(const TuiView *v, HelpCol *col, int ncol, int w)
+{
+	int actions = ACT_COUNT - 1, per = (actions + ncol - 1) / ncol;
+	int total = 4 + (ncol - 1); /* borders, margins, one gap between */
+	for (int i = 0; i < ncol; i++) {
+		col[i].lo = 1 + i * per;
+		col[i].hi = 1 + (i + 1) * per < ACT_COUNT ? 1 + (i + 1) * per
+							  : ACT_COUNT;
+		help_measure(v, &col[i]);
+		if (ncol == 1 && col[i].iw < tui_text_width(insp_head))
+			col[i].iw = tui_text_width(insp_head);
+		total += col_width(&col[i]);
+	}
+	while (total > w) {
+		int wide = 0;
+		for (int i = 1; i < ncol; i++)
+			if (col[i].tw > col[wide].tw)
+				wide = i;
+		if (col[wide].tw <= 8)
+			break; /* not even 8 columns of text: nothing helps */
+		col[wide].tw--;
+		total--;
+	}
+	for (int i = 0; i < ncol; i++)
+		col_rows(&col[i]);
+	return total;
 }
 
 /*
@@ -116,35 +219,35 @@ static void draw_status_legend(TuiBuf *b, const TuiView *v, int x, int y,
 
 void tui_render_help(TuiBuf *b, const TuiView *v)
 {
-	HelpCols c = help_measure(v);
-	int actions = ACT_COUNT - 1; /* every action but NONE */
+	HelpCol col[2];
 	/* borders, the heading, a blank row, the legend and the footer */
-	bool two = actions + 5 + HELP_LEGEND_H > b->h;
-	int rows = two ? (actions + 1) / 2 : actions;
-	if (!two && c.iw < tui_text_width(insp_head))
-		c.iw = tui_text_width(insp_head);
-	int colw = c.kw + 1 + c.iw + 1 + HELP_TEXT_W;
-	int w = two ? 2 * colw + 5 : colw + 4;
+	int extra = 5 + HELP_LEGEND_H;
+	int ncol = 1;
+	int w = help_layout(v, col, 1, b->w);
+	if (col[0].rows + extra > b->h || w > b->w) {
+		ncol = 2;
+		w = help_layout(v, col, 2, b->w);
+	}
+	int rows = col[0].rows;
+	if (ncol == 2 && col[1].rows > rows)
+		rows = col[1].rows;
 	if (w < HELP_LEGEND_W + 4)
 		w = HELP_LEGEND_W + 4;
 	if (w > b->w)
 		w = b->w;
-	int h = rows + 5 + HELP_LEGEND_H < b->h ? rows + 5 + HELP_LEGEND_H
-						 : b->h;
+	int h = rows + extra < b->h ? rows + extra : b->h;
 	TuiRect r = { (b->w - w) / 2, (b->h - h) / 2, w, h };
 	draw_box(b, v, r);
 	tui_buf_put(b, r.x + 2, r.y, r.x + r.w - 1, ROLE_TITLE, " keys ");
-	int x_end = r.x + r.w - 1;
-	for (int col = 0; col < (two ? 2 : 1); col++)
-		draw_heading(b, &c, r.x + 2 + col * (colw + 1), r.y + 1,
-			     col == 0 && two ? r.x + 2 + colw : x_end);
-	for (int a = 1; a < ACT_COUNT; a++) {
-		int i = a - 1, col = i / rows, y = r.y + 2 + i % rows;
-		if (y >= r.y + r.h - 1)
-			continue;
-		int x = r.x + 2 + col * (colw + 1);
-		draw_action(b, v, &c, (Action)a, x, y,
-			    col == 0 && two ? x + colw : x_end);
+	int x_end = r.x + r.w - 1, x = r.x + 2;
+	for (int i = 0; i < ncol; i++) {
+		int cx_end = i + 1 < ncol ? x + col_width(&col[i]) : x_end;
+		draw_heading(b, &col[i], x, r.y + 1, cx_end);
+		int y = r.y + 2;
+		for (int a = col[i].lo; a < col[i].hi; a++)
+			y += draw_action(b, v, &col[i], (Action)a, x, y,
+					 r.y + r.h - 1);
+		x += col_width(&col[i]) + 1;
 	}
 	int ly = r.y + 2 + rows + 1;
 	if (ly + 1 < r.y + r.h - 1)

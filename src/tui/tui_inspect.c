@@ -45,7 +45,8 @@ typedef struct Cell {
 	Matrix mat;
 	int r, c;
 	int layer;       /* the layer shown, 1-based */
-	const char *dot; /* "·" or "*" */
+	const char *dot; /* "·", or " x " in ASCII ("*" is a status glyph) */
+	const char *sdot; /* between names: " · ", or " x " in ASCII */
 	double shown;    /* the result of the shown operands' arithmetic */
 } Cell;
 
@@ -182,7 +183,7 @@ static void explain_proj(Str *o, Cell *k)
 	/* K and V belong to a KV head, which query heads may share */
 	if (k->m->stacked)
 		str_add(o, " of %shead %d", k->mat == MAT_Q ? "" : "KV ", h + 1);
-	str_add(o, " row %d %s x%d = ", k->r, k->dot, k->c);
+	str_add(o, " row %d%sx%d = ", k->r, k->sdot, k->c);
 	add_terms_at(o, k, w + (size_t)(k->r - 1) * (size_t)k->m->d_model,
 		     k->m->d_model, k->layer, MAT_X, k->c);
 	add_result(o, k);
@@ -238,8 +239,8 @@ static void explain_a(Str *o, Cell *k)
 
 static void explain_z(Str *o, Cell *k)
 {
-	str_add(o, "Z[%d,%d] = V row %d %s A column %d = (", k->r, k->c, k->r,
-		k->dot, k->c);
+	str_add(o, "Z[%d,%d] = V row %d%sA column %d = (", k->r, k->c, k->r,
+		k->sdot, k->c);
 	for (int i = first_key(k, k->c); i <= k->c; i++) {
 		str_add(o, i > first_key(k, k->c) ? " + " : "");
 		add_product(o, k, trace_or_zero(k, MAT_V, k->r, i),
@@ -255,8 +256,8 @@ static void explain_h(Str *o, Cell *k)
 	int dv = k->m->d_v, n = k->m->n_heads * dv;
 	const double *w = model_wo(k->m, k->layer - 1) + (size_t)(k->r - 1) *
 							 (size_t)n;
-	str_add(o, "H[%d,%d] = x%d + W_O row %d %s concat(z heads 1-%d) = ",
-		k->r, k->c, k->c, k->r, k->dot, k->m->n_heads);
+	str_add(o, "H[%d,%d] = x%d + W_O row %d%sconcat(z heads 1-%d) = ",
+		k->r, k->c, k->c, k->r, k->sdot, k->m->n_heads);
 	k->shown = add_operand(o, k, value_or_zero(k, k->layer, 1, MAT_X,
 						   k->r, k->c));
 	str_add(o, " + (");
@@ -271,18 +272,21 @@ static void explain_h(Str *o, Cell *k)
 }
 
 /*
- * "the largest: next token "on"", or, while the pass's last column is
- * inside the prompt, what it predicts and what the prompt says instead.
+ * "the largest: 3:sat predicts "on" (next token)", or, while the pass's
+ * last column is inside the prompt, `(prompt: "cat")`: the header's
+ * words, for the position this pass's logits belong to.
  */
 static void note_largest(Str *o, const Cell *k, const char *tok)
 {
 	const TraceStep *ts = trace_step(k->v->t, k->s->step, k->s->focus);
-	if (ts->info.hi < k->s->prompt_n)
-		str_add(o, "   the largest: predicts \"%s\" (prompt continues: "
-			"\"%s\")", tok,
-			k->m->vocab[trace_token(k->v->t, ts->info.hi + 1)]);
+	int hi = ts->info.hi;
+	str_add(o, "   the largest: %d:%s predicts \"%s\"", hi,
+		k->m->vocab[trace_token(k->v->t, hi)], tok);
+	if (hi < k->s->prompt_n)
+		str_add(o, " (prompt: \"%s\")",
+			k->m->vocab[trace_token(k->v->t, hi + 1)]);
 	else
-		str_add(o, "   the largest: next token \"%s\"", tok);
+		str_add(o, " (next token)");
 }
 
 static void explain_logits(Str *o, Cell *k)
@@ -291,7 +295,7 @@ static void explain_logits(Str *o, Cell *k)
 	int dim = model_out_dim(k->m), last = trace_layers(k->v->t);
 	/* a stacked model's logits read h of the last layer, else z */
 	Matrix in = k->m->stacked ? MAT_H : MAT_Z;
-	str_add(o, "logit \"%s\" = W_out row %d %s %c%d", tok, k->r, k->dot,
+	str_add(o, "logit \"%s\" = W_out row %d%s%c%d", tok, k->r, k->sdot,
 		k->m->stacked ? 'h' : 'z', k->c);
 	if (k->m->stacked)
 		str_add(o, " of layer %d", last);
@@ -410,7 +414,8 @@ int tui_inspect_text(const TuiView *v, const TuiState *s, char *out,
 	Cell k = { .v = v, .s = s, .m = trace_model(v->t), .mat = s->cur_mat,
 		   .r = s->cur_row, .c = s->cur_col,
 		   .layer = tui_state_layer_of(s, s->cur_mat),
-		   .dot = v->ascii ? "*" : "·" };
+		   .dot = v->ascii ? " x " : "·",
+		   .sdot = v->ascii ? " x " : " · " };
 	CellStatus st = trace_status_at(v->t, s->step, s->focus, k.layer,
 					k.mat, k.r, k.c);
 	add_where(&o, &k);
@@ -465,11 +470,115 @@ static const char *wrap_at(const char *s, int w)
 	return brk + 1;
 }
 
+/* Rows `s` takes wrapped at w0 columns, then w columns per row. */
+static int rows_needed(const char *s, int w0, int w)
+{
+	int rows = 0;
+	for (int width = w0; *s; width = w) {
+		s = wrap_at(s, width);
+		while (*s == ' ')
+			s++;
+		rows++;
+	}
+	return rows;
+}
+
+/*
+ * The parenthesised sum with the most top-level terms: its '(' and ')'
+ * in *open and *close, its terms' starts in starts[] (each term runs to
+ * the " + " before the next, the last to ')'). Returns the term count,
+ * 0 when there is no sum.
+ */
+static int widest_sum(const char *s, const char **open, const char **close,
+		      const char **starts, int max)
+{
+	int best = 0;
+	for (const char *p = strchr(s, '('); p; p = strchr(p + 1, '(')) {
+		const char *tmp[256];
+		int depth = 0, n = 1;
+		const char *q = p + 1;
+		tmp[0] = q;
+		for (; *q && !(depth == 0 && *q == ')'); q++) {
+			depth += *q == '(' ? 1 : *q == ')' ? -1 : 0;
+			if (depth == 0 && strncmp(q, " + ", 3) == 0 && n < 256)
+				tmp[n++] = q + 3;
+		}
+		if (*q != ')' || n < 3 || n <= best || n > max)
+			continue;
+		best = n;
+		*open = p;
+		*close = q;
+		memcpy(starts, tmp, (size_t)n * sizeof *starts);
+	}
+	return best;
+}
+
+/*
+ * `text` with the middle terms of its longest sum replaced by "…",
+ * keeping `keep` terms at each end: "(a + b + … + y + z)". The result
+ * after the sum is kept whole.
+ */
+static void elide_sum(const char *text, int keep, bool ascii, char *out,
+		      size_t n)
+{
+	const char *open = NULL, *close = NULL, *starts[256];
+	int terms = widest_sum(text, &open, &close, starts, 256);
+	if (terms < 2 * keep + 1) {
+		snprintf(out, n, "%s", text);
+		return;
+	}
+	/* the head ends before the " + " that starts term keep+1 */
+	int head = (int)(starts[keep] - 3 - text);
+	snprintf(out, n, "%.*s + %s + %s", head, text, ascii ? "..." : "…",
+		 starts[terms - keep]);
+}
+
+/*
+ * The inspector's text fitted to `rows` rows of `w0` then `w` columns:
+ * whole when it fits; else the middle of its longest sum becomes "…",
+ * so the first and last terms and the result always show; last, the
+ * notes after the result are cut, ending in "…".
+ */
+static void inspect_fit(const char *text, int w0, int w, int rows,
+			bool ascii, char *out, size_t n)
+{
+	snprintf(out, n, "%s", text);
+	if (rows_needed(out, w0, w) <= rows)
+		return;
+	const char *open, *close, *starts[256];
+	int terms = widest_sum(text, &open, &close, starts, 256);
+	for (int keep = (terms - 1) / 2; keep >= 1; keep--) {
+		elide_sum(text, keep, ascii, out, n);
+		if (rows_needed(out, w0, w) <= rows)
+			return;
+	}
+	/* notes follow the result after three spaces: cut them */
+	const char *ell = ascii ? "..." : "…";
+	while (rows_needed(out, w0, w) > rows) {
+		char *notes = strstr(out, "   ");
+		size_t len = strlen(out);
+		if (!notes || len < 4 || out + len - 3 <= notes)
+			break;
+		/* drop the last word of the notes, then mark the cut */
+		char *cut = out + len - 1;
+		while (cut > notes + 3 && *cut != ' ')
+			cut--;
+		if (cut <= notes + 3) {
+			*notes = '\0';
+			break;
+		}
+		snprintf(cut, n - (size_t)(cut - out), " %s", ell);
+		if (rows_needed(out, w0, w) <= rows)
+			return;
+		*cut = '\0';
+	}
+}
+
 void tui_render_inspector(TuiBuf *b, const TuiView *v, const TuiState *s,
 			  TuiRect r, bool name_mode)
 {
-	char text[1024];
-	tui_inspect_text(v, s, text, sizeof text);
+	char full[1024], text[1024];
+	tui_inspect_text(v, s, full, sizeof full);
 	int x = tui_buf_put(b, r.x, r.y, r.x + r.w, ROLE_TITLE,
 			    s->inspect ? "INSPECT " : "");
 	if (name_mode) {
@@ -477,6 +586,8 @@ void tui_render_inspector(TuiBuf *b, const TuiView *v, const TuiState *s,
 		snprintf(mode, sizeof mode, "%s: ", mode_title(s->focus));
 		x = tui_buf_put(b, x, r.y, r.x + r.w, ROLE_TITLE, mode);
 	}
+	inspect_fit(full, r.x + r.w - x, r.w - 2, r.h, v->ascii, text,
+		    sizeof text);
 	const char *p = text;
 	for (int y = r.y; y < r.y + r.h && *p; y++) {
 		const char *end = wrap_at(p, r.x + r.w - x);

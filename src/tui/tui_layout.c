@@ -17,15 +17,19 @@ static void layout_three(TuiLayout *l, int y, int h)
 	l->pane[MODE_PREFILL].w = l->w - l->pane[MODE_PREFILL].x;
 }
 
-int tui_layout_three_width(int pane_need)
+int tui_layout_pane_min(int block_need, int text_need)
 {
-	if (pane_need > TUI_PANE_MAX_NEED)
-		pane_need = TUI_PANE_MAX_NEED;
-	return 3 * pane_need + 2;
+	int w = block_need < TUI_PANE_MAX_NEED ? block_need : TUI_PANE_MAX_NEED;
+	return w > text_need ? w : text_need;
+}
+
+int tui_layout_three_width(int pane_min)
+{
+	return 3 * pane_min + 2;
 }
 
 void tui_layout_compute(TuiLayout *l, int w, int h, const TuiState *s,
-			int pane_need)
+			int pane_min)
 {
 	*l = (TuiLayout){ .w = w, .h = h };
 	l->too_small = w < TUI_MIN_W || h < TUI_MIN_H;
@@ -39,7 +43,7 @@ void tui_layout_compute(TuiLayout *l, int w, int h, const TuiState *s,
 	l->inspector = rect(0, h - 1 - TUI_INSPECT_H, w, TUI_INSPECT_H);
 	l->strip = rect(0, l->inspector.y - TUI_STRIP_H, w, TUI_STRIP_H);
 	int py = 2 + sel_h, ph = l->strip.y - py;
-	if (s->solo < 0 && tui_layout_three_width(pane_need) <= w) {
+	if (s->solo < 0 && tui_layout_three_width(pane_min) <= w) {
 		layout_three(l, py, ph);
 		return;
 	}

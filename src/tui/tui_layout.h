@@ -4,8 +4,10 @@
  * Where each part of the frame goes for a given terminal size. From top to
  * bottom: header (1 row), the layer and head selector (1 row, stacked
  * models only), token strip (1), panes (the rest), comparison
- * strip (3), inspector (2), legend (1). Panes sit side by side when all
- * three fit, otherwise one pane is shown with a tab bar as its title row.
+ * strip (4: a bar per mode and a note on what the KV cache and prefill
+ * MACs differ by), inspector (2), legend (1). Panes sit side by side when
+ * each of the three gets the width it needs (see tui_layout_compute);
+ * otherwise one pane is shown with a tab bar as its title row.
  */
 #include <stdbool.h>
 
@@ -17,9 +19,10 @@ enum {
 	 * the counters and the legend would lose numbers */
 	TUI_MIN_W = 80,
 	TUI_MIN_H = 24,
-	TUI_STRIP_H = 3,      /* one bar per mode */
+	TUI_STRIP_H = 4,      /* one bar per mode, then the note */
 	TUI_INSPECT_H = 2,    /* the inspector wraps onto a second row */
-	TUI_PANE_MAX_NEED = 62, /* width at which a pane counts as usable */
+	/* blocks wider than this show a window of their columns */
+	TUI_PANE_MAX_NEED = 62,
 };
 
 typedef struct TuiRect {
@@ -38,14 +41,20 @@ typedef struct TuiLayout {
 } TuiLayout;
 
 /*
- * Lays out a w×h terminal for state `s`. `pane_need` is the width one pane
- * needs to show its widest matrix in full; three panes go side by side
- * when min(pane_need, TUI_PANE_MAX_NEED) fits three times.
+ * The width one of three panes needs: its widest block at the last step
+ * (`block_need`) up to TUI_PANE_MAX_NEED, and never less than `text_need`,
+ * the width of its title and brief counters, so no number is cut.
+ */
+int tui_layout_pane_min(int block_need, int text_need);
+
+/*
+ * Lays out a w×h terminal for state `s`. Three panes go side by side when
+ * tui_layout_three_width(pane_min) ≤ w and no pane was picked alone.
  */
 void tui_layout_compute(TuiLayout *l, int w, int h, const TuiState *s,
-			int pane_need);
+			int pane_min);
 
-/* Columns three panes need side by side: 3·min(pane_need, MAX) + 2. */
-int tui_layout_three_width(int pane_need);
+/* Columns three panes of `pane_min` need side by side: 3·pane_min + 2. */
+int tui_layout_three_width(int pane_min);
 
 #endif

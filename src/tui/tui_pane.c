@@ -369,7 +369,7 @@ static void draw_block(const PaneCtx *p, const Block *bl)
 /*
  * When the logits block starts on screen but runs past its bottom, and
  * the cursor is elsewhere, show its k largest rows instead (at least the
- * chosen one and the runner-up), labelled "logits top k of V", rather
+ * chosen one), labelled "logits top k of V", rather
  * than hiding it or cutting it off.
  */
 static void fit_logits(const PaneCtx *p, Block *bl, int n)
@@ -378,7 +378,7 @@ static void fit_logits(const PaneCtx *p, Block *bl, int n)
 		Block *b = &bl[i];
 		int top = b->y - p->scroll, room = p->ah - top;
 		if (b->mat != MAT_LOGITS || block_visible(p, b) || top < 0 ||
-		    room < 3 || p->s->cur_mat == MAT_LOGITS)
+		    room < 2 || p->s->cur_mat == MAT_LOGITS)
 			continue;
 		b->top_k = room - 1;
 		b->h = room;
@@ -416,36 +416,51 @@ static int draw_title(const PaneCtx *p, TuiRect r, bool tabs)
 
 /*
  * "▲ [  ▼ ] Z logits" at the right of the title row: there are blocks
- * above, and which blocks are below, when the pane scrolls. `title_end`
- * is where the title text ends; the names are cut to fit after it.
+ * above, and which blocks are below (from `cut` on), when the pane
+ * scrolls. Shorter forms drop the key hints, then count the blocks
+ * below ("▼ 3 more"), then keep the arrows alone; a name is never cut.
+ * The layout leaves room for the arrows (TUI_MARKS_MIN).
  */
 static void draw_scroll_marks(const PaneCtx *p, TuiRect r, const Block *bl,
-			      int n, int title_end)
+			      int n, int cut, int title_end)
 {
-	char text[96] = "";
-	size_t len = 0;
 	bool above = false;
 	for (int i = 0; i < n; i++)
 		above = above || bl[i].y < p->scroll;
-	if (above)
-		len += (size_t)snprintf(text, sizeof text, "%s",
-					p->v->ascii ? "^ [" : "▲ [");
-	char below[64] = "";
+	char names[96] = "";
 	size_t blen = 0;
-	for (int i = 0; i < n; i++)
-		if (bl[i].y >= p->scroll && !block_visible(p, &bl[i]))
-			blen += (size_t)snprintf(below + blen,
-						 sizeof below - blen, " %s",
-						 matrix_name(bl[i].mat));
-	if (blen > 0)
-		snprintf(text + len, sizeof text - len, "%s%s%s",
-			 above ? "  " : "", p->v->ascii ? "v ]" : "▼ ]", below);
-	int x_end = r.x + r.w;
-	int room = x_end - title_end - 2, w = tui_text_width(text);
-	if (w == 0 || room < 3)
+	for (int i = cut; i < n; i++)
+		blen += (size_t)snprintf(names + blen, sizeof names - blen, " %s",
+					 matrix_name(bl[i].mat));
+	if (!above && blen == 0)
 		return;
-	if (w > room)
-		w = room; /* the names lose their tail */
+	const char *up = p->v->ascii ? "^" : "▲";
+	const char *down = p->v->ascii ? "v" : "▼";
+	char forms[4][128];
+	const char *gap = above && blen ? "  " : "";
+	snprintf(forms[0], sizeof forms[0], "%s%s%s%s%s", above ? up : "",
+		 above ? " [" : "", gap, blen ? down : "", blen ? " ]" : "");
+	size_t l0 = strlen(forms[0]);
+	snprintf(forms[0] + l0, sizeof forms[0] - l0, "%s", names);
+	snprintf(forms[1], sizeof forms[1], "%s%s%s%s", above ? up : "", gap,
+		 blen ? down : "", names);
+	snprintf(forms[2], sizeof forms[2], "%s%s%s", above ? up : "", gap,
+		 blen ? down : "");
+	if (blen)
+		snprintf(forms[2] + strlen(forms[2]),
+			 sizeof forms[2] - strlen(forms[2]), " %d more",
+			 n - cut);
+	snprintf(forms[3], sizeof forms[3], "%s%s%s", above ? up : "",
+		 above && blen ? " " : "", blen ? down : "");
+	int x_end = r.x + r.w, room = x_end - title_end - 2;
+	const char *text = forms[3];
+	for (int i = 0; i < 3; i++) {
+		if (tui_text_width(forms[i]) <= room) {
+			text = forms[i];
+			break;
+		}
+	}
+	int w = tui_text_width(text);
 	tui_buf_put(p->b, x_end - w, r.y, x_end, ROLE_TITLE, text);
 }
 
@@ -458,36 +473,57 @@ static const char *first_fit(const char *const *texts, int n, int w)
 	return texts[n - 1];
 }
 
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+void tui_counter_rows(const TraceStep *ts, bool brief, char *row1,
+		      char *row2, size_t n)
+{
+	const Counters *c = &ts->pass_c, *tot = &ts->total;
+	if (!brief) {
+		snprintf(row1, n,
+			 "this pass %" PRIu64 " MACs  %" PRIu64
+			 " recomputed  %" PRIu64 " cache %s",
+			 counters_macs(c), c->recomputed_macs, c->cache_reads,
+			 plural(c->cache_reads, "read", "reads"));
+		snprintf(row2, n,
+			 "total     %" PRIu64 " MACs  %" PRIu64
+			 " recomputed  %" PRIu64 " %s  cache %" PRIu64
+			 " %s %" PRIu64 " B",
+			 counters_macs(tot), tot->recomputed_macs, tot->passes,
+			 plural(tot->passes, "pass", "passes"),
+			 tot->cache_cells,
+			 plural(tot->cache_cells, "cell", "cells"),
+			 tot->cache_bytes);
+		return;
+	}
+	snprintf(row1, n, "pass %" PRIu64 " MACs %" PRIu64 " recomp %" PRIu64
+		 " %s", counters_macs(c), c->recomputed_macs, c->cache_reads,
+		 plural(c->cache_reads, "read", "reads"));
+	snprintf(row2, n,
+		 "total %" PRIu64 " MACs %" PRIu64 " recomp %" PRIu64
+		 " %s %" PRIu64 " %s %" PRIu64 " B",
+		 counters_macs(tot), tot->recomputed_macs, tot->passes,
+		 plural(tot->passes, "pass", "passes"), tot->cache_cells,
+		 plural(tot->cache_cells, "cell", "cells"), tot->cache_bytes);
+}
+
 /*
- * The pass's and the total counters, in words when they fit, else in
- * shorter words: numbers are never cut off.
+ * The pass's and the total counters, in words when they fit, else in the
+ * brief form, which keeps every number and its unit. The layout gives a
+ * pane at least the brief form's width (tui_view_init measures it).
  */
 static void draw_counters(const PaneCtx *p, TuiRect r)
 {
 	const TraceStep *ts = trace_step(p->v->t, p->s->step, p->mode);
-	const Counters *c = &ts->pass_c, *tot = &ts->total;
-	char l1[160], s1[160], l2[160], s2[160];
+	char l1[192], s1[192], l2[192], s2[192];
 	int y = r.y + r.h - 2, x_end = r.x + r.w;
-	snprintf(l1, sizeof l1,
-		 "this pass %" PRIu64 " MACs  %" PRIu64 " recomputed  %" PRIu64
-		 " cache reads",
-		 counters_macs(c), c->recomputed_macs, c->cache_reads);
-	snprintf(s1, sizeof s1,
-		 "pass %" PRIu64 " MACs %" PRIu64 " recomp %" PRIu64 " reads",
-		 counters_macs(c), c->recomputed_macs, c->cache_reads);
+	tui_counter_rows(ts, false, l1, l2, sizeof l1);
+	tui_counter_rows(ts, true, s1, s2, sizeof s1);
 	const char *row1[] = { l1, s1 };
 	tui_buf_put(p->b, r.x, y, x_end, ROLE_NORMAL, first_fit(row1, 2, r.w));
-	snprintf(l2, sizeof l2,
-		 "total     %" PRIu64 " MACs  %" PRIu64 " recomputed  %" PRIu64
-		 " %s  cache %" PRIu64 " cells %" PRIu64 " B",
-		 counters_macs(tot), tot->recomputed_macs, tot->passes,
-		 tot->passes == 1 ? "pass" : "passes", tot->cache_cells,
-		 tot->cache_bytes);
-	snprintf(s2, sizeof s2,
-		 "total %" PRIu64 " MACs %" PRIu64 " recomp %" PRIu64
-		 " passes %" PRIu64 " cells %" PRIu64 " B",
-		 counters_macs(tot), tot->recomputed_macs, tot->passes,
-		 tot->cache_cells, tot->cache_bytes);
 	const char *row2[] = { l2, s2 };
 	tui_buf_put(p->b, r.x, y + 1, x_end, ROLE_TITLE,
 		    first_fit(row2, 2, r.w));
@@ -530,7 +566,41 @@ void tui_render_pane(TuiBuf *b, const TuiView *v, const TuiState *s, Mode m,
 	}
 	p.scroll = scroll_for(bl, n, total, p.ah, s->cur_mat);
 	fit_logits(&p, bl, n);
-	for (int i = 0; i < n; i++)
+	/*
+	 * Blocks are drawn in reading order up to the first one that does
+	 * not fit below: a later, smaller block is not drawn past it, so no
+	 * matrix goes missing between two that show (S, _, Z).
+	 */
+	int cut = n;
+	for (int i = 0; i < n && cut == n; i++)
+		if (bl[i].y >= p.scroll && !block_visible(&p, &bl[i]))
+			cut = i;
+	for (int i = 0; i < cut; i++)
 		draw_block(&p, &bl[i]);
-	draw_scroll_marks(&p, r, bl, n, title_end);
+	draw_scroll_marks(&p, r, bl, n, cut, title_end);
+}
+
+/*
+ * Narrowest pane that shows every step's title (with room for the scroll
+ * arrows) and brief counters whole, in any mode: the layout puts three
+ * panes side by side only when each gets this much.
+ */
+int tui_pane_text_width(const TuiView *v)
+{
+	int w = 0, T = trace_steps(v->t);
+	char r1[192], r2[192], title[96];
+	for (int step = 1; step <= T; step++) {
+		for (int m = 0; m < MODE_COUNT; m++) {
+			const TraceStep *ts = trace_step(v->t, step, (Mode)m);
+			tui_counter_rows(ts, true, r1, r2, sizeof r1);
+			w = max_i(w, max_i(tui_text_width(r1),
+					   tui_text_width(r2)));
+			snprintf(title, sizeof title, " %s  pass %d: columns %d-%d",
+				 mode_title((Mode)m), ts->pass, ts->info.proj_lo,
+				 ts->info.hi);
+			/* two spaces, then "▲ ▼" */
+			w = max_i(w, tui_text_width(title) + 2 + 3);
+		}
+	}
+	return w;
 }

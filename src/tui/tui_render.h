@@ -23,6 +23,7 @@ typedef struct TuiView {
 	int digits;               /* the digits valw[] was measured for */
 	int valw[MAT_COUNT];      /* widest formatted value or label */
 	int pane_need;            /* width of the widest block at step T */
+	int pane_text;            /* tui_pane_text_width() */
 } TuiView;
 
 /*
@@ -50,6 +51,18 @@ void tui_render_frame(TuiBuf *b, const TuiView *v, const TuiState *s);
  * one cell per column (a separator, the value, the status glyph).
  */
 int tui_block_width(const TuiView *v, Matrix mat, int ncols);
+
+/*
+ * A pane's two counter rows for `ts`: in words ("this pass 97 MACs  0
+ * recomputed  14 cache reads"), or `brief` ("pass 97 MACs 0 recomp 14
+ * reads"), which keeps every number and its unit. Singular and plural
+ * follow the numbers ("1 pass", "3 passes").
+ */
+void tui_counter_rows(const TraceStep *ts, bool brief, char *row1,
+		      char *row2, size_t n);
+
+/* Narrowest pane that shows every title and brief counter row whole. */
+int tui_pane_text_width(const TuiView *v);
 
 /* The parts, each inside its rectangle (tui_frame.c calls them). */
 void tui_render_pane(TuiBuf *b, const TuiView *v, const TuiState *s, Mode m,

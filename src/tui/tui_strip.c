@@ -2,11 +2,16 @@
  * The comparison strip: one row per mode with its cumulative MACs as a
  * horizontal bar, scaled to the largest total any mode reaches at the last
  * step, so the bars grow while stepping and no cache pulls ahead as t².
+ * A last row says what the KV cache and prefill totals differ by: from
+ * the end of the prompt on, only the logits of the earlier prompt
+ * positions, which prefill never computes; their attention is the same.
+ * (Prefill saves passes, not attention.)
  */
 #include "tui_render.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 static const Role bar_role[MODE_COUNT] = {
 	[MODE_NOCACHE] = ROLE_BAR_NOCACHE,
@@ -50,6 +55,75 @@ static void draw_bar(TuiBuf *b, const TuiView *v, int x, int y, int eighth_n,
 		tui_buf_puts(b, x + full, y, role, eighths[eighth_n % 8]);
 }
 
+/* The first of `n` texts that fits `w` columns, else the last. */
+static const char *fit(char (*texts)[160], int n, int w)
+{
+	for (int i = 0; i < n - 1; i++)
+		if (tui_text_width(texts[i]) <= w)
+			return texts[i];
+	return texts[n - 1];
+}
+
+/* "1-2", or "1" for a single position. */
+static void span(int hi, char *out, size_t n)
+{
+	if (hi > 1)
+		snprintf(out, n, "s 1-%d", hi);
+	else
+		snprintf(out, n, " 1");
+}
+
+/*
+ * The note under the bars at the current step, in the longest of its
+ * forms that fits `w`: before the end of the prompt prefill is ahead (its
+ * one pass covered every prompt position); from then on the difference
+ * is checked stage by stage against the counters and named.
+ */
+static void draw_note(TuiBuf *b, const TuiView *v, const TuiState *s,
+		      TuiRect r)
+{
+	const Counters *c = &trace_step(v->t, s->step, MODE_CACHE)->total;
+	const Counters *f = &trace_step(v->t, s->step, MODE_PREFILL)->total;
+	const char *minus = v->ascii ? "-" : "−";
+	char forms[3][160], pos[16];
+	int P = s->prompt_n;
+	uint64_t cm = counters_macs(c), fm = counters_macs(f);
+	bool same_attention = c->macs_proj == f->macs_proj &&
+			      c->macs_scores == f->macs_scores &&
+			      c->macs_av == f->macs_av;
+	if (s->step < P) {
+		snprintf(forms[0], sizeof forms[0], "prefill ran all %d prompt "
+			 "positions in its pass 1; the KV cache reaches "
+			 "position %d at step %d", P, P, P);
+		snprintf(forms[1], sizeof forms[1], "prefill's pass 1 covered "
+			 "all %d prompt positions; the KV cache: step %d", P, P);
+		snprintf(forms[2], sizeof forms[2], "prefill: %d positions in "
+			 "pass 1", P);
+	} else if (cm == fm) {
+		snprintf(forms[0], sizeof forms[0], "KV cache = prefill in MACs:"
+			 " a one-token prompt leaves no prompt logits to skip");
+		snprintf(forms[1], sizeof forms[1], "KV cache = prefill in MACs");
+		snprintf(forms[2], sizeof forms[2], "same MACs");
+	} else if (same_attention && cm > fm) {
+		span(P - 1, pos, sizeof pos);
+		snprintf(forms[0], sizeof forms[0], "KV cache %s prefill = %" PRIu64
+			 " MACs: only the logits of prompt position%s, which "
+			 "prefill skips; attention costs the same", minus,
+			 cm - fm, pos);
+		snprintf(forms[1], sizeof forms[1], "KV cache %s prefill = %"
+			 PRIu64 " MACs: logits of prompt position%s only, not "
+			 "attention", minus, cm - fm, pos);
+		snprintf(forms[2], sizeof forms[2], "cache %s prefill = %" PRIu64
+			 " MACs: prompt logits only", minus, cm - fm);
+	} else {
+		snprintf(forms[0], sizeof forms[0], "KV cache %s prefill = %"
+			 PRId64 " MACs", minus, (int64_t)(cm - fm));
+		strcpy(forms[1], forms[0]);
+		strcpy(forms[2], forms[0]);
+	}
+	tui_buf_put(b, r.x, r.y, r.x + r.w, ROLE_DIM, fit(forms, 3, r.w));
+}
+
 void tui_render_strip(TuiBuf *b, const TuiView *v, const TuiState *s,
 		      TuiRect r)
 {
@@ -79,4 +153,7 @@ void tui_render_strip(TuiBuf *b, const TuiView *v, const TuiState *s,
 		draw_bar(b, v, r.x + lw, y, e, bar_role[m]);
 		tui_buf_put(b, r.x + lw + bar_w, y, r.x + r.w, ROLE_NORMAL, right);
 	}
+	if (r.h > MODE_COUNT)
+		draw_note(b, v, s,
+			  (TuiRect){ r.x, r.y + MODE_COUNT, r.w, 1 });
 }

@@ -28,16 +28,18 @@ static const TuiStyle colour_theme[ROLE_COUNT] = {
 };
 
 /*
- * Monochrome theme: computed bold, reused reverse, recomputed underline,
- * masked plain, evicted dim; the glyph after each number says the same in text.
+ * Monochrome theme: computed bold, reused underline, recomputed bold and
+ * underline, masked plain, evicted dim; the glyph after each number says
+ * the same in text. No status is reverse: the cursor flips reverse, and
+ * each status must stay itself under it.
  */
 static const TuiStyle mono_theme[ROLE_COUNT] = {
 	[ROLE_NORMAL] = { TC_DEFAULT, TC_DEFAULT, 0 },
 	[ROLE_TITLE] = { TC_DEFAULT, TC_DEFAULT, TA_BOLD },
 	[ROLE_DIM] = { TC_DEFAULT, TC_DEFAULT, 0 },
 	[ROLE_COMPUTED] = { TC_DEFAULT, TC_DEFAULT, TA_BOLD },
-	[ROLE_REUSED] = { TC_DEFAULT, TC_DEFAULT, TA_REVERSE },
-	[ROLE_RECOMPUTED] = { TC_DEFAULT, TC_DEFAULT, TA_UNDERLINE },
+	[ROLE_REUSED] = { TC_DEFAULT, TC_DEFAULT, TA_UNDERLINE },
+	[ROLE_RECOMPUTED] = { TC_DEFAULT, TC_DEFAULT, TA_BOLD | TA_UNDERLINE },
 	[ROLE_MASKED] = { TC_DEFAULT, TC_DEFAULT, 0 },
 	[ROLE_EVICTED] = { TC_DEFAULT, TC_DEFAULT, TA_DIM },
 	[ROLE_PROMPT] = { TC_DEFAULT, TC_DEFAULT, TA_BOLD },

@@ -8,8 +8,10 @@
  * glyph drawn after every number.
  *
  * The cursor has no role of its own: it keeps the cell's role and lays
- * TUI_CURSOR_MARK over it (reverse flipped, bold), so the status colour
- * stays visible under it.
+ * TUI_CURSOR_MARK over it (reverse flipped), so the status colour stays
+ * visible under it, and a "▶" before the value. No status uses reverse
+ * in the monochrome theme, so under the cursor each status still has
+ * its own attributes: reverse never turns computed into reused.
  *
  * Nothing here needs curses: tui_term.c turns a TuiStyle into curses
  * attributes, and tests can check the tables directly.
@@ -55,8 +57,12 @@ enum {
 	TA_DIM = 8,
 };
 
-/* What the cursor lays over a cell's role (see TuiCell.mark). */
-#define TUI_CURSOR_MARK ((unsigned)(TA_REVERSE | TA_BOLD))
+/*
+ * What the cursor lays over a cell's role (see TuiCell.mark): reverse
+ * only, as bold would make reused (underline) under the cursor look like
+ * recomputed (bold and underline) in monochrome.
+ */
+#define TUI_CURSOR_MARK ((unsigned)TA_REVERSE)
 
 typedef struct TuiStyle {
 	TuiColor fg, bg;
@@ -72,7 +78,8 @@ Role tui_status_role(CellStatus s);
 /*
  * The glyph drawn after a number of status `s`: "*" computed, "=" reused,
  * "!" recomputed, "·" masked ("." with ascii), "x" evicted, "" for absent
- * cells.
+ * cells. (The inspector writes products with "·", or " x " in ASCII, so
+ * "*" always means computed.)
  */
 const char *tui_status_glyph(CellStatus s, bool ascii);
 

@@ -98,4 +98,5 @@ void tui_view_init(TuiView *v, const Trace *t, bool ascii, int digits)
 		if (bw > v->pane_need)
 			v->pane_need = bw;
 	}
+	v->pane_text = tui_pane_text_width(v);
 }

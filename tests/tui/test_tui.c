@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <curses.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,14 +106,40 @@ static char *join_rows(const char *const *rows)
 	return s;
 }
 
-static void check_frame(Fixture *f, int w, int h, const char *const *rows)
+/*
+ * On a mismatch, prints the frame rendered as C rows, ready to paste into
+ * expected_frames.h once its numbers have been checked by hand.
+ */
+static void print_c_rows(const char *name, const char *txt)
+{
+	fprintf(stderr, "--- got %s ---\n", name);
+	for (const char *p = txt; *p;) {
+		const char *nl = strchr(p, '\n');
+		fputs("\t\"", stderr);
+		for (const char *q = p; q < nl; q++) {
+			if (*q == '"' || *q == '\\')
+				fputc('\\', stderr);
+			fputc(*q, stderr);
+		}
+		fputs("\",\n", stderr);
+		p = nl + 1;
+	}
+	fprintf(stderr, "--- end %s ---\n", name);
+}
+
+static void check_frame_named(Fixture *f, int w, int h,
+			      const char *const *rows, const char *name)
 {
 	char *got = render(f, w, h);
 	char *want = join_rows(rows);
+	if (strcmp(got, want) != 0)
+		print_c_rows(name, got);
 	assert_string_equal(got, want);
 	free(want);
 	free(got);
 }
+
+#define check_frame(f, w, h, rows) check_frame_named(f, w, h, rows, #rows)
 
 /* ---- keys ---- */
 
@@ -416,21 +443,21 @@ static void test_frame_roles(void **state)
 	apply_n(f, ACT_NEXT, 2);
 	free(render(f, 200, 60));
 	/* row 4 is X row 1, row 11 K row 1; panes start at 0, 67 and 134 */
-	assert_int_equal(role_of(f, 4, 0, "0!"), ROLE_RECOMPUTED);
-	assert_int_equal(role_of(f, 4, 0, "1*"), ROLE_COMPUTED);
-	assert_int_equal(role_of(f, 11, 67, "1="), ROLE_REUSED);
-	assert_int_equal(role_of(f, 11, 67, "-1*"), ROLE_COMPUTED);
+	assert_int_equal(role_of(f, 4, 0, "1!"), ROLE_RECOMPUTED);
+	assert_int_equal(role_of(f, 4, 0, "0*"), ROLE_COMPUTED);
+	assert_int_equal(role_of(f, 11, 67, "-2="), ROLE_REUSED);
+	assert_int_equal(role_of(f, 11, 67, "-2*"), ROLE_COMPUTED);
 	assert_int_equal(role_of(f, 4, 134, "0*"), ROLE_COMPUTED);
 	/* S[2,1] is masked; S[1,3] is under the focused cursor */
 	assert_int_equal(role_of(f, 18, 0, "·"), ROLE_MASKED);
 	/* the cursor keeps the status role and flips reverse over the whole
 	 * cell, its marker included, in the focused pane only */
-	assert_int_equal(role_of(f, 17, 0, "-1.5*"), ROLE_COMPUTED);
-	assert_int_equal(cell_of(f, 17, 0, "-1.5*")->mark, TUI_CURSOR_MARK);
-	assert_int_equal(cell_of(f, 17, 0, "▶-1.5*")->mark, TUI_CURSOR_MARK);
-	assert_int_equal(cell_of(f, 17, 0, "*▶")->mark, 0); /* the neighbour */
-	assert_int_equal(role_of(f, 17, 67, "-1.5*"), ROLE_COMPUTED);
-	assert_int_equal(cell_of(f, 17, 67, "-1.5*")->mark, 0);
+	assert_int_equal(role_of(f, 17, 0, "-2*"), ROLE_COMPUTED);
+	assert_int_equal(cell_of(f, 17, 0, "-2*")->mark, TUI_CURSOR_MARK);
+	assert_int_equal(cell_of(f, 17, 0, "▶-2*")->mark, TUI_CURSOR_MARK);
+	assert_int_equal(cell_of(f, 17, 0, "!  ▶")->mark, 0); /* the neighbour */
+	assert_int_equal(role_of(f, 17, 67, "-2*"), ROLE_COMPUTED);
+	assert_int_equal(cell_of(f, 17, 67, "-2*")->mark, 0);
 	assert_int_equal(role_of(f, 1, 0, "[3:sat]"), ROLE_CURRENT);
 }
 
@@ -479,33 +506,33 @@ static void test_inspector(void **state)
 	Fixture *f = *state;
 	apply_n(f, ACT_NEXT, 2);
 	check_inspect(f, MODE_CACHE, MAT_S, 2, 3,
-		      "S[2,3] = k2·q3/√4 = (1·2 + (-1)·6 + (-1)·0 + 2·5)/2 = 3"
+		      "S[2,3] = k2·q3/√4 = ((-1)·1 + 2·0 + 0·1 + (-1)·1)/2 = -1"
 		      "   computed in pass 3, k2 reused from cache");
 	check_inspect(f, MODE_NOCACHE, MAT_S, 2, 2,
-		      "S[2,2] = k2·q2/√4 = (1·1 + (-1)·0 + (-1)·(-1) + 2·2)/2"
-		      " = 3   recomputed: an earlier pass already had it");
+		      "S[2,2] = k2·q2/√4 = ((-1)·1 + 2·1 + 0·1 + (-1)·(-1))/2"
+		      " = 1   recomputed: an earlier pass already had it");
 	check_inspect(f, MODE_NOCACHE, MAT_S, 3, 2,
 		      "S[3,2] is masked: key 3 comes after query 2, so it is "
 		      "never computed");
 	check_inspect(f, MODE_CACHE, MAT_K, 1, 1,
-		      "K[1,1] = W_K row 1 · x1 = ((-1)·0 + (-1)·0 + 1·1 + 1·0 + "
-		      "(-1)·0) = 1   k1 reused from cache");
+		      "K[1,1] = W_K row 1 · x1 = ((-1)·1 + (-1)·1 + 0·0 + (-1)·0 + "
+		      "(-1)·0) = -2   k1 reused from cache");
 	check_inspect(f, MODE_CACHE, MAT_Q, 1, 2,
 		      "Q[1,2]: not held by KV cache at step 3 (Q is never "
 		      "cached: only the new query is needed)");
 	check_inspect(f, MODE_PREFILL, MAT_A, 3, 3,
-		      "A[3,3] = softmax down column 3 of S = e^12.5 / "
-		      "(e^(-1.5) + e^3 + e^12.5) = 1.00   computed in pass 1");
+		      "A[3,3] = softmax down column 3 of S = e^(-0.5) / "
+		      "(e^(-2) + e^(-1) + e^(-0.5)) = 0.55   computed in pass 1");
 	check_inspect(f, MODE_CACHE, MAT_Z, 2, 3,
-		      "Z[2,3] = V row 2 · A column 3 = (2·0.0000 + 0·0.0001 + "
-		      "4·0.9999) = 4.00   computed in pass 3, v1..v2 reused from "
-		      "cache");
+		      "Z[2,3] = V row 2 · A column 3 = (1·0.1220 + 3·0.3315 + "
+		      "(-2)·0.5465) = 0.02   computed in pass 3, v1..v2 reused "
+		      "from cache");
 	check_inspect(f, MODE_CACHE, MAT_LOGITS, 5, 3,
-		      "logit \"on\" = W_out row 5 · z3 = (0·1.0001 + 2·3.9997 + "
-		      "(-2)·1.0001) = 6.00   the largest: next token \"on\"   "
-		      "computed in pass 3");
+		      "logit \"on\" = W_out row 5 · z3 = (0·1.7561 + 0·0.0233 + "
+		      "1·1.7616) = 1.76   the largest: 3:sat predicts \"on\" "
+		      "(next token)   computed in pass 3");
 	check_inspect(f, MODE_NOCACHE, MAT_X, 3, 1,
-		      "X[3,1] = embedding of \"the\", row 3 = 1   recomputed: an "
+		      "X[3,1] = embedding of \"the\", row 3 = 0   recomputed: an "
 		      "earlier pass already had it");
 }
 
@@ -547,7 +574,22 @@ static void test_mono_theme(void **state)
 		}
 	}
 	assert_int_equal(tui_theme_style(ROLE_COMPUTED, true).attrs, TA_BOLD);
-	assert_int_equal(tui_theme_style(ROLE_REUSED, true).attrs, TA_REVERSE);
+	assert_int_equal(tui_theme_style(ROLE_REUSED, true).attrs, TA_UNDERLINE);
+	/*
+	 * Under the cursor (reverse flipped) every status still differs from
+	 * every other status, with or without the cursor: reverse never makes
+	 * computed look reused, nor reused computed (NO_COLOR).
+	 */
+	for (int i = 0; i < 5; i++) {
+		unsigned a = tui_theme_style(tui_status_role(st[i]), true).attrs;
+		unsigned ac = a ^ TUI_CURSOR_MARK;
+		for (int j = 0; j < 5; j++) {
+			unsigned b = tui_theme_style(tui_status_role(st[j]), true).attrs;
+			assert_true(ac != b);
+			if (i != j)
+				assert_true(ac != (b ^ TUI_CURSOR_MARK));
+		}
+	}
 	assert_int_equal(tui_theme_style(ROLE_COMPUTED, false).bg, TC_GREEN);
 	assert_int_equal(tui_theme_style(ROLE_NORMAL, false).bg, TC_DEFAULT);
 	assert_string_equal(tui_status_glyph(CELL_MASKED, true), ".");
@@ -595,11 +637,36 @@ static void test_help_80x24_complete(void **state)
 	Fixture *f = *state;
 	f->s.help = true;
 	char *txt = render(f, 80, 24);
-	assert_non_null(strstr(txt, "  >                 next layer (wraps)  │"));
-	assert_non_null(strstr(txt, "  ,                 previous query head │"));
-	assert_non_null(strstr(txt, "  i Enter           inspector on/off    │"));
-	assert_non_null(strstr(txt, "  Esc               close help/inspector│"));
-	assert_non_null(strstr(txt, "  q                 quit                │"));
+	assert_non_null(strstr(txt, " >        next layer (wraps)   │"));
+	assert_non_null(strstr(txt, " ,        previous query head  │"));
+	assert_non_null(strstr(txt, " i Enter  inspector on/off     │"));
+	assert_non_null(strstr(txt, " Esc      close help/inspector │"));
+	assert_non_null(strstr(txt, " q        quit                 │"));
+	assert_non_null(strstr(txt, "│ status 1* computed  1= reused (cache)  1! recomputed   x evicted     │"));
+	free(txt);
+	/*
+	 * --ascii or LANG=C: longer key names ("Left h Backspace"). The box
+	 * still fits 80 columns, every row between its borders, and help
+	 * texts wrap in their column instead of being cut.
+	 */
+	tui_view_init(&f->v, f->t, true, f->s.digits);
+	txt = render(f, 80, 24);
+	static const char *const want[] = {
+		"+- keys ---------------------------------------------------------------------+",
+		"| keys             in inspector                keys    in inspector          |",
+		"| Right l space           next step            >        next layer (wraps)   |",
+		"| Left h Backspace        previous step        <        previous layer       |",
+		"| Shift-Up         Up k   cursor up            Esc      close help/inspector |",
+		"| Shift-Down       Down j cursor down          ? F1     this help            |",
+		"| [ PgUp                  previous matrix      q        quit                 |",
+		"| status 1* computed  1= reused (cache)  1! recomputed   x evicted           |",
+		"|         . masked (later key)  blank: not held by this mode  > cursor       |",
+		"| any key closes this help, q and Esc too                                    |",
+		NULL,
+	};
+	/* the box is 78 wide: each row sits between two cells of the frame */
+	for (int i = 0; want[i]; i++)
+		assert_non_null(strstr(txt, want[i]));
 	free(txt);
 }
 
@@ -677,11 +744,13 @@ static void test_frame_lg_step4_cache(void **state)
 	tui_state_apply(&f->s, f->t, ACT_SHOW_CACHE);
 	check_frame(f, 80, 24, frame_lg_80x24_step4_cache);
 	/* evicted K cells: grey, an "x" and no value; the legend says so */
-	assert_int_equal(role_of(f, 5, 0, "x"), ROLE_EVICTED);
 	assert_int_equal(role_of(f, 23, 40, "x"), ROLE_EVICTED);
-	assert_int_equal(role_of(f, 13, 21, "2x"), ROLE_EVICTED);
-	assert_int_equal(role_of(f, 13, 0, "L1"), ROLE_TAB_ACTIVE);
-	assert_int_equal(role_of(f, 15, 0, "L3"), ROLE_TITLE);
+	assert_int_equal(role_of(f, 12, 21, "2x"), ROLE_EVICTED);
+	assert_int_equal(role_of(f, 12, 0, "L1"), ROLE_TAB_ACTIVE);
+	assert_int_equal(role_of(f, 14, 0, "L3"), ROLE_TITLE);
+	/* 6 rows more show K and V above S, k1 and k2 evicted (x, no value) */
+	free(render(f, 80, 30));
+	assert_int_equal(role_of(f, 10, 0, "x"), ROLE_EVICTED);
 }
 
 static void test_frame_lg_wide_layer3(void **state)
@@ -835,7 +904,8 @@ static void test_inspector_stacked(void **state)
 	check_inspect_lh(f, 3, 2, MODE_CACHE, MAT_LOGITS, 1, 4,
 			 "logit \"the\" = W_out row 1 · h4 of layer 3 = "
 			 "(0·1.1214 + 2·2.6305 + 1·0.7814 + 0·(-4.5242)) = 6.04"
-			 "   the largest: next token \"the\"   computed in pass 4");
+			 "   the largest: 4:on predicts \"the\" (next token)   "
+			 "computed in pass 4");
 	/*
 	 * Prefill's pass 1 over the 3-token prompt at step 2: layer 1 keeps
 	 * 2 columns, so k1 and v1 were computed, used by queries 1-2, then
@@ -880,7 +950,7 @@ static void test_prefill_evicted_values(void **state)
 	/* the KV cache pane at step 4 holds no value for evicted k1 */
 	apply_n(f, ACT_NEXT, 2);
 	tui_state_apply(&f->s, f->t, ACT_SHOW_CACHE);
-	txt = render(f, 80, 24);
+	txt = render(f, 80, 30);
 	assert_non_null(strstr(txt, "\n1       x      x     0=    -1*"));
 	free(txt);
 }
@@ -895,11 +965,11 @@ static void test_show_all_narrow(void **state)
 	tui_state_apply(&f->s, f->t, ACT_SHOW_CACHE);
 	tui_state_apply(&f->s, f->t, ACT_SHOW_ALL);
 	char *txt = render(f, 80, 24);
-	assert_non_null(strstr(txt, "\nall three panes need 119 columns (this "
+	assert_non_null(strstr(txt, "\nall three panes need 146 columns (this "
 				    "terminal has 80); Tab or 1 2 3 pick one\n"));
 	assert_null(strstr(txt, "legend"));
 	free(txt);
-	txt = render(f, 120, 40); /* fits: no message, the panes say it */
+	txt = render(f, 146, 40); /* fits: no message, the panes say it */
 	assert_null(strstr(txt, "all three panes need"));
 	assert_non_null(strstr(txt, "\nKV cache: S[1,1] = k1·q1/√4"));
 	free(txt);
@@ -930,9 +1000,12 @@ static void test_header_hint(void **state)
 			assert_true(strcmp(hint, "  ?:help") == 0 ||
 				    strcmp(hint, "  ?:help  q:quit") == 0);
 			*eol = '\n';
+			char say[64];
+			snprintf(say, sizeof say, "  %d:", step);
+			assert_non_null(strstr(txt, say));
 			assert_non_null(strstr(txt, step < trace_prompt_len(f->t)
-						    ? "predicts: \""
-						    : "next token: \""));
+						    ? " (prompt: \""
+						    : " (next token)"));
 			free(txt);
 		}
 		void *p = f;
@@ -950,20 +1023,23 @@ static void test_inspector_precision(void **state)
 	Fixture *f = *state;
 	apply_n(f, ACT_NEXT, 3);
 	check_inspect(f, MODE_CACHE, MAT_Z, 2, 4,
-		      "Z[2,4] = V row 2 · A column 4 = (2·0.0013 + 0·0.5058 + "
-		      "4·0.3068 + 2·0.1861) = 1.60   computed in pass 4, v1..v3 "
-		      "reused from cache");
+		      "Z[2,4] = V row 2 · A column 4 = (1·0.1337 + 3·0.1337 + "
+		      "(-2)·0.5990 + 0·0.1337) = -0.66   computed in pass 4, "
+		      "v1..v3 reused from cache");
 	tui_state_apply(&f->s, f->t, ACT_FIRST);
 	check_inspect(f, MODE_CACHE, MAT_LOGITS, 2, 1,
-		      "logit \"cat\" = W_out row 2 · z1 = ((-2)·0 + 1·2 + 1·1) "
-		      "= 3   the largest: predicts \"cat\" (prompt continues: "
+		      "logit \"cat\" = W_out row 2 · z1 = ((-2)·0 + 1·1 + 1·1) "
+		      "= 2   the largest: 1:the predicts \"cat\" (prompt: "
 		      "\"cat\")   computed in pass 1");
-	/* 3 digits: the shown operands give 4.02564, the trace 4.02545 */
-	f->s.digits = 3;
-	apply_n(f, ACT_NEXT, 4);
-	check_inspect(f, MODE_CACHE, MAT_LOGITS, 5, 5,
-		      "logit \"on\" = W_out row 5 · z5 = (0·1.17902 + "
-		      "2·3.32282 + (-2)·1.31057) ≈ 4.025   computed in pass 5");
+	/*
+	 * Z[2,6]: the shown operands give -0.8250 (rounds to -0.83), the
+	 * trace -0.82495 (-0.82): "≈", not "=".
+	 */
+	apply_n(f, ACT_NEXT, 5);
+	check_inspect(f, MODE_CACHE, MAT_Z, 2, 6,
+		      "Z[2,6] = V row 2 · A column 6 = (1·0.0295 + 3·0.0487 + "
+		      "(-2)·0.2183 + 0·0.0803 + 1·0.0295 + (-1)·0.5935) ≈ -0.82"
+		      "   computed in pass 6, v1..v5 reused from cache");
 }
 
 /* GQA: K and V name their KV head; √2 stays a root, not 1.41. */

@@ -102,7 +102,7 @@ s33=$(grep -m1 '^3,nocache,3,1,1,S,3,3,' "$TMP/trace.csv" | cut -d, -f9)
 s66=$(grep -m1 '^6,nocache,6,1,1,S,6,6,' "$TMP/trace.csv" | cut -d, -f9)
 "$KVSTEP" export --counters > "$TMP/counters.csv"
 macs6=$(awk -F, '$1==6 && $2=="nocache" {print $15}' "$TMP/counters.csv")
-[ "$s33" = 12.5 ] && [ "$s66" = 19 ] && [ "$macs6" = 1673 ] &&
+[ "$s33" = -0.5 ] && [ "$s66" = 0.5 ] && [ "$macs6" = 1673 ] &&
 	ok "trace values: S[3,3]=$s33 S[6,6]=$s66 no-cache MACs $macs6" ||
 	bad "trace values: S[3,3]=$s33 S[6,6]=$s66 MACs $macs6"
 
@@ -114,13 +114,15 @@ grep -q " no cache .*│ KV cache .*│ prefill " "$TMP/screen" &&
 keys Right Right
 wait_for "step 3/6" "Right Right goes to step 3"
 wait_for "$s33*" "step 3 shows S[3,3] = $s33 from the trace"
-grep -qF 'next token: "on"' "$TMP/screen" && ok "step 3 predicts \"on\"" ||
+grep -qF '3:sat predicts "on" (next token)' "$TMP/screen" && ok "step 3 predicts \"on\"" ||
 	bad "step 3 next token"
 keys Left
 wait_for "step 2/6" "Left goes back to step 2"
 keys End
 wait_for "step 6/6" "End goes to the last step"
 wait_for "$s66*" "step 6 shows S[6,6] = $s66"
+grep -qE "^k6 .* $s66\*" "$TMP/screen" &&
+	ok "S[6,6] = $s66 ends row k6" || bad "S[6,6] not on row k6"
 grep -q "no cache █*[▏▎▍▌▋▊▉]* *$macs6 MACs" "$TMP/screen" &&
 	ok "comparison strip shows $macs6 no-cache MACs" || bad "strip MACs"
 tmux -L "$SOCK" resize-window -t ui -x 20 -y 6
@@ -157,17 +159,17 @@ start 80 24
 wait_for "step 1/6" "80x24 starts"
 grep -qF " 1 no cache   2 KV cache   3 prefill " "$TMP/screen" &&
 	ok "80x24 shows tabs" || bad "80x24 tabs"
-head -1 "$TMP/screen" | grep -qF 'predicts: "cat" (prompt continues: "cat")' &&
+head -1 "$TMP/screen" | grep -qF '1:the predicts "cat" (prompt: "cat")' &&
 	head -1 "$TMP/screen" | grep -qF '?:help' &&
 	ok "80x24 step 1: prediction, prompt continues, help hint" ||
 	bad "80x24 step 1 header"
 keys 0
-wait_for "all three panes need 119 columns" "0 on 80 columns says why nothing changed"
+wait_for "all three panes need 146 columns" "0 on 80 columns says why nothing changed"
 keys Right Right 2
 wait_gone "all three panes need" "the message goes with the next key"
 wait_for "pass 3: columns 3-3" "80x24: step 3, KV cache pane computes column 3 only"
-wait_for "logits top 2 of 7" "80x24: the logits that fit are the top 2, labelled"
-grep -qF '    on   6.00* ◀ next' "$TMP/screen" &&
+wait_for "logits top 1 of 7" "80x24: the logit that fits is the top one, labelled"
+grep -qF '    on   1.76* ◀ next' "$TMP/screen" &&
 	ok "the chosen logit is among them" || bad "chosen logit hidden"
 wait_for "k1 reused from cache" "the inspector says k1 came from the cache"
 keys p
@@ -192,8 +194,8 @@ lg_cells=$("$KVSTEP" -m local-global export --counters |
 	ok "local-global trace: S values $s1_11 $s3_24, 4 evicted K cells, $lg_cells" ||
 	bad "local-global trace: $s1_11 $s3_24 $k1_ev $lg_cells"
 
-start 80 24 -- -m local-global
-wait_for "layer 1/3 (local, window 2)  head 1/2 → KV head 1" "80x24 local-global: layer and head row"
+start 80 30 -- -m local-global
+wait_for "layer 1/3 (local, window 2)  head 1/2 → KV head 1" "80x30 local-global: layer and head row"
 keys Right Right Right 2
 wait_for "step 4/6" "local-global: step 4, past the window"
 wait_for "$s1_11*" "layer 1 head 1 shows S[3,4] = $s1_11 from the trace"
@@ -270,6 +272,128 @@ for how in "NO_COLOR=1" "-- --no-color"; do
 	keys q
 	wait_rc 0 "$how: q exits 0"
 done
+
+# ---- layout: nothing cut at any width (issue 12, items 3-10, 14) ----
+# every number of the panes' and strip's counters, read from the trace
+"$KVSTEP" export --counters > "$TMP/c.csv"
+for w in 80 100 119 120 145 146 149 150 200; do
+	h=40; [ $w = 80 ] && h=24; [ $w = 200 ] && h=60
+	start $w $h
+	wait_for "step 1/6" "${w}x$h starts"
+	keys End
+	wait_for "step 6/6" "${w}x$h: End"
+	capture
+	panes=$(grep -c "pass 6: columns 1-6" "$TMP/screen")
+	if [ $w -ge 146 ]; then want="three panes"; else want="one pane, tabs"; fi
+	if [ $w -ge 146 ]; then
+		grep -q " no cache .*│ KV cache .*│ prefill " "$TMP/screen" &&
+			ok "${w}x$h: $want" || bad "${w}x$h: $want"
+	else
+		grep -qF " 1 no cache   2 KV cache   3 prefill " "$TMP/screen" &&
+			ok "${w}x$h: $want" || bad "${w}x$h: $want"
+	fi
+	# no counter row ends in a cut word: each total row ends in " B"
+	tot=$(grep -o 'total [^│]*' "$TMP/screen" | sed 's/ *$//')
+	echo "$tot" | grep -vq ' B$' && bad "${w}x$h: a total row is cut: $tot" ||
+		ok "${w}x$h: every total row ends in its unit B"
+	grep -q '1 passes' "$TMP/screen" && bad "${w}x$h: 1 passes" ||
+		ok "${w}x$h: no \"1 passes\""
+	grep -qF "KV cache − prefill = 42 MACs" "$TMP/screen" &&
+		ok "${w}x$h: the strip says cache − prefill = 42 MACs" ||
+		bad "${w}x$h: strip note"
+	keys q
+	wait_rc 0 "${w}x$h: q exits 0"
+done
+macs_c6=$(awk -F, '$1==6 && $2=="cache" {print $15}' "$TMP/c.csv")
+macs_p6=$(awk -F, '$1==6 && $2=="prefill" {print $15}' "$TMP/c.csv")
+lg_c6=$(awk -F, '$1==6 && $2=="cache" {print $8}' "$TMP/c.csv")
+[ $((macs_c6 - macs_p6)) = 42 ] && [ "$lg_c6" = 21 ] &&
+	ok "trace: cache $macs_c6 - prefill $macs_p6 = 42 = 2 prompt logits x 21" ||
+	bad "trace: cache $macs_c6 prefill $macs_p6 logits $lg_c6"
+
+# -p the -n 0 at 80x24: one pane, nothing hidden without a marker
+start 80 24 -- -p the -n 0
+wait_for "step 1/1" "-p the -n 0 starts"
+grep -qF " 1 no cache   2 KV cache   3 prefill " "$TMP/screen" &&
+	ok "-p the -n 0 at 80x24: one pane with tabs" || bad "-p the -n 0 panes"
+grep -q "  Z  z1$" "$TMP/screen" && grep -q "^logits top 5 of 7$" "$TMP/screen" &&
+	ok "-p the -n 0: Z and logits show" || bad "-p the -n 0: Z or logits hidden"
+keys q
+wait_rc 0 "-p the -n 0 quits"
+
+# the token strip follows the current token
+start 80 24 -- -p "'the cat sat on the mat'" -n 20
+wait_for "step 1/26" "-n 20 run starts"
+for i in $(seq 1 14); do keys Right; done
+wait_for "step 15/26" "step 15"
+grep -q '^tokens … .*\[15:on\] .* …$' "$TMP/screen" &&
+	ok "strip scrolled: [15:on] shows, … on both sides" || bad "strip scroll"
+keys End
+wait_for "step 26/26" "last step"
+grep -q '^tokens … .*\[26:[^]]*\]$' "$TMP/screen" &&
+	ok "strip at the end: the last token shows" || bad "strip at the end"
+# the inspector never cuts: elided sum, result shown
+keys ']'
+wait_for "A[1,26] = softmax" "] moves to A"
+grep -qE '… \+ .*\) = [0-9.]+ ' "$TMP/screen" &&
+	ok "A[1,26]: the sum is elided with … and the result shows" ||
+	bad "inspector elision"
+keys q
+wait_rc 0 "-n 20 quits"
+
+# 100x30 after G: no block is missing between S and Z
+start 100 30
+wait_for "step 1/6" "100x30 starts"
+keys G
+wait_for "step 6/6" "100x30 G"
+if grep -q "^ *Z  *z1" "$TMP/screen" || grep -q "  Z  *z1" "$TMP/screen"; then
+	grep -q " A  *q1\|^A  *q1" "$TMP/screen" && ok "100x30: A shows with Z" ||
+		bad "100x30: Z shows but A does not"
+else
+	grep -qF "▼ ] A Z logits" "$TMP/screen" &&
+		ok "100x30: A, Z and logits are listed below, in order" ||
+		bad "100x30: marks"
+fi
+keys q
+wait_rc 0 "100x30 quits"
+
+# help under --ascii and LANG=C at 80x24: nothing cut
+for how in "-- --ascii" "LANG=C LC_ALL=C"; do
+	if [ "$how" = "-- --ascii" ]; then start 80 24 -- --ascii; else
+		tmux -L "$SOCK" kill-server 2>/dev/null
+		RUNS=$((RUNS + 1)); SOCK="$SOCK_BASE-$RUNS"; rm -f "$TMP/rc"
+		tmux -L "$SOCK" -f /dev/null new-session -d -s ui -x 80 -y 24 \
+			"env LANG=C LC_ALL=C '$KVSTEP'; echo \$? > '$TMP/rc'; sleep 60"
+	fi
+	wait_for "step 1/6" "$how starts"
+	keys '?'
+	wait_for "any key closes this help" "$how: help opens"
+	bad_rows=$(grep '^|' "$TMP/screen" | grep -vc '|$')
+	[ "$bad_rows" = 0 ] && ok "$how: every help row ends at its border" ||
+		bad "$how: $bad_rows help rows cut"
+	grep -qF "| Shift-Down       Down j cursor down" "$TMP/screen" &&
+		ok "$how: cursor down is whole" || bad "$how: cursor down cut"
+	keys x q
+	wait_rc 0 "$how quits"
+done
+
+# NO_COLOR: the cursor cell keeps its status attribute under reverse
+start 80 24 NO_COLOR=1 -- -n 0
+wait_for "step 1/3" "NO_COLOR cursor run starts"
+keys Right Right 2
+wait_for "step 3/3" "NO_COLOR: step 3, KV cache"
+capture -e
+# the cursor S[1,3] is computed: bold and reverse, never reverse alone
+line=$(grep -a '^k1' "$TMP/screen" | head -1)
+echo "$line" | grep -qa $'\e\\[7m[^\e]*\e\\[1m[^\e]*-2\\*' &&
+	ok "NO_COLOR: the computed cursor cell is bold and reverse" ||
+	bad "NO_COLOR: cursor attributes: $(echo "$line" | cat -v)"
+# reused K cells are underlined, not reversed
+kline=$(grep -a '^1 ' "$TMP/screen" | head -1)
+echo "$kline" | grep -qa $'\e\[4m' &&
+	ok "NO_COLOR: reused cells are underlined" || bad "NO_COLOR: reused attrs: $(echo "$kline" | cat -v)"
+keys q
+wait_rc 0 "NO_COLOR cursor run quits"
 
 # ---- signals restore the terminal ----
 start 80 24
