@@ -814,6 +814,49 @@ static void test_long_run_fits(void **state)
 	trace_free(t);
 }
 
+/*
+ * Wrapping: answers padded to their width break after their padding, at
+ * the same place in key and blank; a long run of words wraps within 80
+ * columns with its indentation kept.
+ */
+static void test_wrap(void **state)
+{
+	Fixture *f = *state;
+	KvError err;
+	int rc;
+	const char *tmpl = "  x {{? P w=30}} {{? T w=30}} {{? P w=30}} end\n";
+	char *key = print_one(f->t, tmpl, false, false, &err, &rc);
+	assert_int_equal(rc, 0);
+	char *blank = print_one(f->t, tmpl, true, false, &err, &rc);
+	assert_int_equal(rc, 0);
+	char pad[32];
+	memset(pad, ' ', 29);
+	pad[29] = '\0';
+	char want[256];
+	/* trailing spaces are dropped */
+	snprintf(want, sizeof want, "  x 3%s 6\n  3%s end\n", pad, pad);
+	assert_string_equal(key, want);
+	char u[31];
+	memset(u, '_', 30);
+	u[30] = '\0';
+	snprintf(want, sizeof want, "  x %s %s\n  %s end\n", u, u, u);
+	assert_string_equal(blank, want);
+	free(key);
+	free(blank);
+	/* 200 words of "cat": 19 a line (4 columns each, 2 of indent) */
+	char words[1024] = "  ";
+	for (int i = 0; i < 200; i++)
+		strcat(words, "cat ");
+	strcat(words, "\n");
+	char *out = print_one(f->t, words, false, false, &err, &rc);
+	assert_int_equal(rc, 0);
+	check_page(out, 0);
+	assert_int_equal(count_lines(out), 11); /* 200 = 10 x 19 + 10 */
+	assert_string_equal(line_at(out, 10), "  cat cat cat cat cat cat cat cat "
+					      "cat cat\n");
+	free(out);
+}
+
 /* A grid wider than max_w: bands of columns, the labels repeated. */
 static void test_grid_bands(void **state)
 {
@@ -914,6 +957,7 @@ int main(void)
 		cmocka_unit_test(test_one_token_prompt),
 		cmocka_unit_test(test_long_run_fits),
 		cmocka_unit_test(test_grid_bands),
+		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_scale_and_choices),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
