@@ -452,6 +452,32 @@ static void test_format(void **state)
 	assert_string_equal(s, "0.018");
 	sheet_format_value(12.5, 3, s);
 	assert_string_equal(s, "12.5");
+	/* --digits 0 rounds an exact half away from zero, as students do */
+	sheet_format_value(12.5, 0, s);
+	assert_string_equal(s, "13");
+	sheet_format_value(-12.5, 0, s);
+	assert_string_equal(s, "-13");
+	sheet_format_value(0.5, 0, s);
+	assert_string_equal(s, "1");
+	sheet_format_value(-0.5, 0, s);
+	assert_string_equal(s, "-1");
+	sheet_format_value(0.125, 2, s);
+	assert_string_equal(s, "0.13");
+	sheet_format_value(-0.125, 2, s);
+	assert_string_equal(s, "-0.13");
+	sheet_format_value(12.4999, 0, s);
+	assert_string_equal(s, "12");
+	/* within 1e-9 of an integer: that integer, whatever the digits */
+	sheet_format_value(1.9999999999999998, -1, s);
+	assert_string_equal(s, "2");
+	sheet_format_value(1.9999999999999998, 4, s);
+	assert_string_equal(s, "2");
+	sheet_format_value(-3.0000000004, 2, s);
+	assert_string_equal(s, "-3");
+	sheet_format_value(2.000000002, 9, s);
+	assert_string_equal(s, "2.000000002");
+	sheet_format_value(-1e-12, 2, s);
+	assert_string_equal(s, "0");
 	assert_int_equal(sheet_text_width("a\xe2\x80\x94" "b", 5), 3);
 }
 
