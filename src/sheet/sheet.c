@@ -1,7 +1,8 @@
 /*
- * `kvstep answers`: finds the worksheets (bundled or files), renders each
- * into memory, and writes them only when all of them rendered, so a bad
- * template leaves stdout empty.
+ * `kvstep answers`: finds the worksheets (bundled or files), checks that
+ * every one renders, and only then renders them again onto stdout line by
+ * line: a bad template leaves stdout empty, and memory stays bounded by
+ * one template line's output, however long the sheets.
  */
 #include "sheet.h"
 
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model.h"
 #include "sheet_bundle.h"
 #include "sheet_render.h"
 #include "sheet_runs.h"
@@ -86,54 +88,108 @@ static int source_open(const char *name, SheetSource *src, KvError *err)
 	return rc;
 }
 
-/* Parses and renders one worksheet onto the end of `out`. */
-static int sheet_one(const SheetSource *src, const Trace *t,
-		     const SheetOptions *o, SheetBuf *out, KvError *err)
-{
+/* One worksheet to print: its text, the parsed template, its runs. */
+typedef struct SheetJob {
+	SheetSource src;
 	Template tp;
-	if (sheet_tmpl_parse(src->name, src->text, src->len, &tp, err))
-		return err->code;
 	SheetRuns sr;
-	SheetPage page = { 0 };
-	int rc = sheet_runs_load(&tp, t, &sr, err);
-	if (!rc)
-		rc = sheet_render_runs(&tp, sr.runs, o, &page, err);
-	if (!rc)
-		sheet_buf_add(out, sheet_buf_str(&page.text), page.text.len);
-	sheet_page_free(&page);
-	sheet_runs_free(&sr);
-	sheet_tmpl_free(&tp);
+	bool parsed, loaded;
+} SheetJob;
+
+/*
+ * {{needs single}}: the sheet's answers follow W_out·z of the one head
+ * it shows; a stacked model adds W_O, other heads and layers, and a
+ * residual, none of which the page prints.
+ */
+static int needs_check(const SheetJob *j, const Trace *t, KvError *err)
+{
+	const Model *m = trace_model(t);
+	if (!j->tp.needs_single_line || !m->stacked)
+		return 0;
+	return kv_error_set(err, EX_USAGE,
+			    "%s: this sheet works one layer of one head; "
+			    "model '%s' has %d layer%s of %d head%s and W_O, "
+			    "which the page does not show. For stacked models "
+			    "use worksheet 4-windows-gqa",
+			    j->src.name, m->name, m->n_layers,
+			    m->n_layers == 1 ? "" : "s", m->n_heads,
+			    m->n_heads == 1 ? "" : "s");
+}
+
+/* Finds, parses and checks one worksheet, and loads the runs it names. */
+static int job_open(const char *name, const Trace *t, SheetJob *j,
+		    KvError *err)
+{
+	if (source_open(name, &j->src, err))
+		return err->code;
+	if (sheet_tmpl_parse(j->src.name, j->src.text, j->src.len, &j->tp,
+			     err))
+		return err->code;
+	j->parsed = true;
+	if (needs_check(j, t, err))
+		return err->code;
+	int rc = sheet_runs_load(&j->tp, t, &j->sr, err);
+	j->loaded = true;
 	return rc;
 }
 
-/* Renders the named (or all bundled) sheets, form feeds between them. */
-static int sheet_all(const Trace *t, char **names, int n,
-		     const SheetOptions *o, SheetBuf *out, KvError *err)
+static void job_free(SheetJob *j)
 {
-	int count = n > 0 ? n : (int)kv_worksheets_count;
+	if (j->loaded)
+		sheet_runs_free(&j->sr);
+	if (j->parsed)
+		sheet_tmpl_free(&j->tp);
+	free(j->src.owned);
+}
+
+/*
+ * Renders one worksheet line by line, writing each line to `sink` and
+ * dropping it; a NULL sink only checks that every line renders.
+ */
+static int job_render(const SheetJob *j, const SheetOptions *o, FILE *sink,
+		      KvError *err)
+{
+	return sheet_render_stream(&j->tp, j->sr.runs, o, sink, NULL, err);
+}
+
+/*
+ * Checks every sheet (parse, runs, a render that writes nothing), then
+ * renders them again onto `out`, form feeds between: a bad sheet leaves
+ * `out` untouched, and only one line of output is held at a time.
+ */
+static int sheet_jobs(FILE *out, const Trace *t, char **names, int count,
+		      const SheetOptions *o, SheetJob *jobs, KvError *err)
+{
 	for (int i = 0; i < count; i++) {
-		SheetSource src = { 0 };
-		const char *name = n > 0 ? names[i] : kv_worksheets[i].name;
-		if (source_open(name, &src, err))
+		const char *name = names ? names[i] : kv_worksheets[i].name;
+		if (job_open(name, t, &jobs[i], err))
 			return err->code;
-		if (i > 0)
-			sheet_buf_add(out, "\f", 1);
-		int rc = sheet_one(&src, t, o, out, err);
-		free(src.owned);
-		if (rc)
-			return rc;
 	}
-	return out->oom ? kv_error_set(err, EX_OSERR, "out of memory") : 0;
+	for (int i = 0; i < count; i++)
+		if (job_render(&jobs[i], o, NULL, err))
+			return err->code;
+	for (int i = 0; i < count; i++) {
+		if (i > 0 && fputc('\f', out) == EOF)
+			break;
+		if (job_render(&jobs[i], o, out, err))
+			return err->code;
+	}
+	if (fflush(out) == EOF || ferror(out))
+		return kv_error_set(err, EX_IOERR, "cannot write the "
+				    "worksheets");
+	return 0;
 }
 
 int sheet_print(FILE *out, const Trace *t, char **names, int n,
 		const SheetOptions *o, KvError *err)
 {
-	SheetBuf buf;
-	sheet_buf_init(&buf);
-	int rc = sheet_all(t, names, n, o, &buf, err);
-	if (!rc && fwrite(sheet_buf_str(&buf), 1, buf.len, out) != buf.len)
-		rc = kv_error_set(err, EX_IOERR, "cannot write the worksheets");
-	sheet_buf_free(&buf);
+	int count = n > 0 ? n : (int)kv_worksheets_count;
+	SheetJob *jobs = calloc((size_t)count, sizeof *jobs);
+	if (!jobs)
+		return kv_error_set(err, EX_OSERR, "out of memory");
+	int rc = sheet_jobs(out, t, n > 0 ? names : NULL, count, o, jobs, err);
+	for (int i = 0; i < count; i++)
+		job_free(&jobs[i]);
+	free(jobs);
 	return rc;
 }

@@ -397,9 +397,25 @@ static int render_line(const Render *R, const TmplLine *tl, SheetPage *page)
 	return rc;
 }
 
+/* Streaming: writes the page's text to its sink and drops text and refs. */
+static int page_flush(SheetPage *page)
+{
+	size_t n = page->text.len;
+	int rc = 0;
+	if (page->sink && n &&
+	    fwrite(sheet_buf_str(&page->text), 1, n, page->sink) != n)
+		rc = -1;
+	page->text.len = 0;
+	if (page->text.s)
+		page->text.s[0] = '\0';
+	page->n_refs = 0;
+	return rc;
+}
+
 int sheet_render(const Template *tp, const Trace *t, const SheetOptions *o,
 		 SheetPage *page, KvError *err)
 {
+	*page = (SheetPage){ 0 };
 	*page = (SheetPage){ 0 };
 	if (tp->n_models > 0)
 		return kv_error_set(err, EX_SOFTWARE, "%s:%d: this sheet names "
@@ -409,18 +425,40 @@ int sheet_render(const Template *tp, const Trace *t, const SheetOptions *o,
 	return sheet_render_runs(tp, runs, o, page, err);
 }
 
+/* Renders every line onto `page`, which says whether to stream. */
+static int render_lines(const Template *tp, const Trace *const *runs,
+			const SheetOptions *o, SheetPage *page, KvError *err)
+{
+	Render R = { .tp = tp, .t = runs[0], .runs = runs, .o = o, .err = err };
+	for (int i = 0; i < tp->n_lines; i++) {
+		if (render_line(&R, &tp->lines[i], page))
+			return err->code;
+		if (page->text.oom)
+			return kv_error_set(err, EX_OSERR, "out of memory");
+		if (page->stream && page_flush(page))
+			return kv_error_set(err, EX_IOERR, "cannot write the "
+					    "worksheets");
+	}
+	return 0;
+}
+
 int sheet_render_runs(const Template *tp, const Trace *const *runs,
 		      const SheetOptions *o, SheetPage *page, KvError *err)
 {
-	Render R = { .tp = tp, .t = runs[0], .runs = runs, .o = o, .err = err };
 	*page = (SheetPage){ 0 };
-	sheet_buf_init(&page->text);
-	for (int i = 0; i < tp->n_lines; i++)
-		if (render_line(&R, &tp->lines[i], page))
-			return err->code;
-	if (page->text.oom)
-		return kv_error_set(err, EX_OSERR, "out of memory");
-	return 0;
+	return render_lines(tp, runs, o, page, err);
+}
+
+int sheet_render_stream(const Template *tp, const Trace *const *runs,
+			const SheetOptions *o, FILE *sink, size_t *held,
+			KvError *err)
+{
+	SheetPage page = { .stream = true, .sink = sink };
+	int rc = render_lines(tp, runs, o, &page, err);
+	if (held)
+		*held = page.text.cap; /* the buffer only grows: its peak */
+	sheet_page_free(&page);
+	return rc;
 }
 
 void sheet_page_free(SheetPage *page)

@@ -118,6 +118,15 @@ check "unknown matrix" $?
 "$kvstep" answers missing.txt > out.txt 2> err.txt
 [ $? -eq 66 ] && [ ! -s out.txt ]; check "missing file exit 66" $?
 
+# A NUL byte: refused with file:line, nothing on stdout (it used to cut
+# the rest of the line silently).
+printf 'line one\nkeep \000 this {{P}}\n' > nul.txt
+"$kvstep" answers nul.txt > out.txt 2> err.txt
+rc=$?
+[ "$rc" -eq 65 ] && [ ! -s out.txt ] &&
+	grep -q "^kvstep: nul.txt:2: a NUL byte at column 6" err.txt
+check "NUL in a template exit 65 with file:line" $?
+
 # Other runs still resolve the bundled sheets (steps are written as P and T).
 "$kvstep" answers -p "the" -n 0 > one.txt; check "one-token prompt, nothing generated" $?
 ! grep -q '1\.\.0' one.txt; check "one-token prompt: no empty range 1..0" $?

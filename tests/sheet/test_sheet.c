@@ -883,6 +883,47 @@ static void test_wrap(void **state)
 	free(out);
 }
 
+/*
+ * Streaming (`answers`): 200 lines of a 63 x 63 score grid make megabytes
+ * of output, but only one line's text is held at a time.
+ */
+static void test_stream_bounded(void **state)
+{
+	Fixture *f = *state;
+	Trace *t = run_words(f->m, "the cat sat", 60);
+	SheetBuf text;
+	sheet_buf_init(&text);
+	for (int i = 0; i < 200; i++)
+		sheet_buf_puts(&text, "{{S nocache step=T}}\n");
+	assert_false(text.oom);
+	Template tp;
+	KvError err;
+	kv_error_clear(&err);
+	assert_int_equal(sheet_tmpl_parse("big.txt", sheet_buf_str(&text),
+					  text.len, &tp, &err), 0);
+	const Trace *runs[1] = { t };
+	SheetOptions o = { .digits = -1 };
+	FILE *sink = tmpfile();
+	assert_non_null(sink);
+	size_t held = 0;
+	assert_int_equal(sheet_render_stream(&tp, runs, &o, sink, &held, &err),
+			 0);
+	long written = ftell(sink);
+	assert_true(written > 4000000);     /* 200 grids of 64 rows */
+	assert_true(held < (size_t)written / 100);
+	assert_true(held <= 64 * 1024);     /* one grid: about 25 KB */
+	/* no sink: checks only, writes nothing, holds as little */
+	size_t held2 = 0;
+	assert_int_equal(sheet_render_stream(&tp, runs, &o, NULL, &held2, &err),
+			 0);
+	assert_true(held2 == held);
+	assert_int_equal(ftell(sink), written);
+	fclose(sink);
+	sheet_tmpl_free(&tp);
+	sheet_buf_free(&text);
+	trace_free(t);
+}
+
 /* A grid wider than max_w: bands of columns, the labels repeated. */
 static void test_grid_bands(void **state)
 {
@@ -984,6 +1025,7 @@ int main(void)
 		cmocka_unit_test(test_long_run_fits),
 		cmocka_unit_test(test_grid_bands),
 		cmocka_unit_test(test_wrap),
+		cmocka_unit_test(test_stream_bounded),
 		cmocka_unit_test(test_scale_and_choices),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
