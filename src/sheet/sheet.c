@@ -109,8 +109,8 @@ static int needs_check(const SheetJob *j, const Trace *t, KvError *err)
 	return kv_error_set(err, EX_USAGE,
 			    "%s: this sheet works one layer of one head; "
 			    "model '%s' has %d layer%s of %d head%s and W_O, "
-			    "which the page does not show. For stacked models "
-			    "use worksheet 4-windows-gqa",
+			    "which the page does not show; for stacked models "
+			    "use 'kvstep answers 4-windows-gqa'",
 			    j->src.name, m->name, m->n_layers,
 			    m->n_layers == 1 ? "" : "s", m->n_heads,
 			    m->n_heads == 1 ? "" : "s");
