@@ -149,7 +149,16 @@ static void job_free(SheetJob *j)
 static int job_render(const SheetJob *j, const SheetOptions *o, FILE *sink,
 		      KvError *err)
 {
-	return sheet_render_stream(&j->tp, j->sr.runs, o, sink, NULL, err);
+	SheetStreamInfo info;
+	if (sheet_render_stream(&j->tp, j->sr.runs, o, sink, &info, err))
+		return err->code;
+	if (j->tp.page_lines && info.lines > j->tp.page_lines)
+		return kv_error_set(err, EX_USAGE,
+				    "%s: this run makes the sheet %d lines, "
+				    "more than its page of %d; use a shorter "
+				    "prompt or fewer generated tokens (-p, -n)",
+				    j->src.name, info.lines, j->tp.page_lines);
+	return 0;
 }
 
 /*

@@ -450,13 +450,13 @@ int sheet_render_runs(const Template *tp, const Trace *const *runs,
 }
 
 int sheet_render_stream(const Template *tp, const Trace *const *runs,
-			const SheetOptions *o, FILE *sink, size_t *held,
+			const SheetOptions *o, FILE *sink, SheetStreamInfo *info,
 			KvError *err)
 {
 	SheetPage page = { .stream = true, .sink = sink };
 	int rc = render_lines(tp, runs, o, &page, err);
-	if (held)
-		*held = page.text.cap; /* the buffer only grows: its peak */
+	if (info) /* the buffer only grows: its capacity is the peak */
+		*info = (SheetStreamInfo){ page.lines, page.text.cap };
 	sheet_page_free(&page);
 	return rc;
 }

@@ -51,10 +51,15 @@ int sheet_render_runs(const Template *tp, const Trace *const *runs,
  * one line's text is ever held. A NULL sink writes nothing: the call
  * only checks that every line renders. Errors as sheet_render_runs, plus
  * EX_IOERR when `sink` fails (lines before the failure were written).
- * A non-NULL `held` receives the most bytes of text held at once.
+ * A non-NULL `info` receives the page's lines and the most bytes of text
+ * held at once.
  */
+typedef struct SheetStreamInfo {
+	int lines;   /* lines of the page */
+	size_t held; /* most bytes of text held at once */
+} SheetStreamInfo;
 int sheet_render_stream(const Template *tp, const Trace *const *runs,
-			const SheetOptions *o, FILE *sink, size_t *held,
+			const SheetOptions *o, FILE *sink, SheetStreamInfo *info,
 			KvError *err);
 
 void sheet_page_free(SheetPage *page);

@@ -743,6 +743,20 @@ static int body_parse(Parser *ps, const char *b, const char *e, bool *printed)
 		ps->tp->needs_single_line = ps->line;
 		return 0;
 	}
+	if (word_is(&first, "page") && word_next(&q, e, &arg)) {
+		char num[8] = "";
+		if (arg.len < sizeof num)
+			memcpy(num, arg.s, arg.len);
+		char *end;
+		long n = strtol(num, &end, 10);
+		if (!*num || *end || n < 1 || n > 10000)
+			return fail_hint(ps, "page takes a line count 1..10000,"
+					 " not", &arg, "");
+		if (word_next(&q, e, &more))
+			return fail(ps, "page takes one number, not", &more);
+		ps->tp->page_lines = (int)n;
+		return 0;
+	}
 	if (word_is(&first, "model") && word_next(&q, e, &arg) &&
 	    !memchr(arg.s, '=', arg.len)) {
 		if (word_next(&q, e, &more))

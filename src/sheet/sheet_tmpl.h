@@ -10,6 +10,7 @@
  *   {{set mode=cache step=T}} defaults for the placeholders below it
  *   {{# a comment}}           dropped
  *   {{needs single}}          refuse a stacked model on the command line
+ *   {{page 60}}               refuse a run whose sheet is longer
  *
  * The full language is documented in README.md ("Worksheets").
  */
@@ -160,6 +161,8 @@ typedef struct Template {
 	 * reads the command line's model as one layer of one head with no
 	 * W_O (a stacked model's answers need what the page does not show) */
 	int needs_single_line;
+	/* {{page N}}: most lines a rendered copy may have; 0 = no limit */
+	int page_lines;
 } Template;
 
 /*
