@@ -47,12 +47,11 @@ check "sheet 4 ignores -m, -p, -n" $?
 # Widest line of a file, in characters (UTF-8 aware).
 width() { LC_ALL=C.UTF-8 wc -L < "$1"; }
 
-# Every bundled page of the default run fits a 66-line printer page and
-# 80 columns, key and blank.
+# Every bundled page of the default run fits 60 lines and 80 columns.
 for s in 1-no-cache 2-kv-cache 3-prefill 4-windows-gqa; do
 	for c in key blank; do
 		f="$golden/$s.$c.txt"
-		[ "$(wc -l < "$f")" -le 66 ]; check "$s $c: at most 66 lines" $?
+		[ "$(wc -l < "$f")" -le 60 ]; check "$s $c: at most 60 lines" $?
 		[ "$(width "$f")" -le 80 ]; check "$s $c: at most 80 columns" $?
 	done
 done
@@ -85,9 +84,55 @@ for m in gqa mqa local-global; do
 	"$kvstep" -m "$m" answers 4-windows-gqa > out.txt
 	check "-m $m answers 4-windows-gqa: exit 0" $?
 done
-fits "P = 9, T = 14" -p "the cat sat on the mat . the cat" -n 5
 fits "one token" -p the -n 0
-fits "--ascii, P = 9" --ascii -p "the cat sat on the mat . the cat" -n 5
+fits "--ascii, P = 5" --ascii -p "the cat sat on the" -n 2
+fits "--digits 6" --digits 6
+
+# One printed page: every sheet, key and blank, at most 60 lines of at most
+# 80 columns, for every bundled model (sheets 1-3 refuse the stacked ones,
+# above; sheet 4 runs its own models) and for every prompt up to the
+# longest the sheet accepts. Past it: exit 64, a message, nothing on stdout.
+words="the cat sat on the mat . the cat sat"
+page() { # name: checks key.txt and blank.txt
+	for c in key blank; do
+		[ "$(wc -l < $c.txt)" -le 60 ] && [ "$(width $c.txt)" -le 80 ] ||
+			{ echo "# $1 $c: $(wc -l < $c.txt) lines, $(width $c.txt) columns"; return 1; }
+	done
+}
+for m in default gqa mqa local-global; do
+	"$kvstep" -m $m answers 4-windows-gqa > key.txt &&
+		"$kvstep" -m $m answers 4-windows-gqa --blank > blank.txt &&
+		page "-m $m 4"
+	check "-m $m sheet 4: one page, key and blank" $?
+done
+# sheet, then the option that grows it: -p (P) for 1 and 3, -n (T) for 2
+for s in 1-no-cache:p 2-kv-cache:n 3-prefill:p; do
+	sheet=${s%:*} grow=${s#*:}
+	longest=0 refused=0 bad=0
+	for k in 1 2 3 4 5 6 7 8 9 10; do
+		if [ "$grow" = p ]; then
+			set -- -p "$(echo $words | cut -d' ' -f1-$k)" -n 1
+		else
+			set -- -n $((k - 1))
+		fi
+		"$kvstep" "$@" answers $sheet > key.txt 2> err.txt
+		rc=$?
+		if [ $rc -eq 0 ]; then
+			[ $refused -eq 0 ] || bad=1 # accepted after a refusal
+			"$kvstep" "$@" answers $sheet --blank > blank.txt &&
+				page "$sheet $*" || bad=1
+			longest=$k last="$*"
+		elif [ $rc -eq 64 ] && [ ! -s key.txt ] &&
+			grep -q "^kvstep: $sheet.txt: this run makes the sheet [0-9]* lines, more than its page of 60; use a shorter prompt or fewer generated tokens" err.txt; then
+			refused=1
+		else
+			bad=1
+		fi
+	done
+	echo "# $sheet: the longest run accepted: $last"
+	[ $bad -eq 0 ] && [ $longest -ge 3 ] && [ $refused -eq 1 ]
+	check "$sheet: one page up to the longest run it accepts, refused past it" $?
+done
 
 # A layer or head the model lacks: file:line, exit 65, nothing on stdout.
 printf '{{model local-global}}\n\n{{K cache step=T layer=4}}\n' > layer.txt
