@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv_out.h"
 #include "model.h"
 #include "sheet_bundle.h"
 #include "sheet_render.h"
@@ -26,7 +27,7 @@ typedef struct SheetSource {
 	char *owned;      /* file contents to free; NULL for a blob */
 } SheetSource;
 
-/* "1-no-cache" or "1-no-cache.txt" names a bundled sheet. */
+/* "1-no-cache", "1-no-cache.txt" or "1" names a bundled sheet. */
 static const struct blob *bundled_find(const char *name)
 {
 	size_t n = strlen(name);
@@ -34,7 +35,8 @@ static const struct blob *bundled_find(const char *name)
 		const char *b = kv_worksheets[i].name;
 		const char *dot = strrchr(b, '.');
 		size_t stem = dot ? (size_t)(dot - b) : strlen(b);
-		if (strcmp(b, name) == 0 ||
+		bool number = n == 1 && b[0] == name[0] && b[1] == '-';
+		if (strcmp(b, name) == 0 || number ||
 		    (n == stem && strncmp(b, name, stem) == 0))
 			return &kv_worksheets[i];
 	}
@@ -201,4 +203,97 @@ int sheet_print(FILE *out, const Trace *t, char **names, int n,
 		job_free(&jobs[i]);
 	free(jobs);
 	return rc;
+}
+
+/* ---- export --sheet ---- */
+
+/* One trace cell a sheet prints. */
+typedef struct PickCell {
+	int step, mode, layer, head, mat, row, col;
+	bool answer; /* asked (blank in the student copy), else given */
+} PickCell;
+
+struct SheetPick {
+	PickCell *cells;
+	int n;
+};
+
+static bool pick_same(const PickCell *a, const PickCell *b)
+{
+	return a->step == b->step && a->mode == b->mode &&
+	       a->layer == b->layer && a->head == b->head &&
+	       a->mat == b->mat && a->row == b->row && a->col == b->col;
+}
+
+/* Collects the trace cells of the command line's run among the refs. */
+static int pick_collect(const SheetPage *page, SheetPick *p, KvError *err)
+{
+	p->cells = calloc((size_t)(page->n_refs > 0 ? page->n_refs : 1),
+			  sizeof *p->cells);
+	if (!p->cells)
+		return kv_error_set(err, EX_OSERR, "out of memory");
+	for (int i = 0; i < page->n_refs; i++) {
+		const SheetRef *r = &page->refs[i];
+		if (r->kind != REF_CELL || r->what >= MAT_COUNT || r->run != -1)
+			continue;
+		PickCell c = { r->step, r->mode, r->layer, r->head, r->what,
+			       r->row, r->col, r->answer };
+		int j = 0;
+		while (j < p->n && !pick_same(&p->cells[j], &c))
+			j++;
+		if (j == p->n)
+			p->cells[p->n++] = c;
+		else
+			p->cells[j].answer |= c.answer; /* asked anywhere: asked */
+	}
+	return 0;
+}
+
+int sheet_pick_load(const Trace *t, const char *name, SheetPick **out,
+		    KvError *err)
+{
+	*out = NULL;
+	SheetJob job = { 0 };
+	SheetPage page = { 0 };
+	SheetPick *p = calloc(1, sizeof *p);
+	int rc = p ? job_open(name, t, &job, err)
+		   : kv_error_set(err, EX_OSERR, "out of memory");
+	if (!rc && job.tp.n_models > 0)
+		rc = kv_error_set(err, EX_USAGE, "%s: this sheet runs models "
+				  "of its own, so its cells are not cells of "
+				  "this run; export sheets 1 to 3",
+				  job.src.name);
+	SheetOptions o = { .digits = -1 };
+	if (!rc)
+		rc = sheet_render_runs(&job.tp, job.sr.runs, &o, &page, err);
+	if (!rc)
+		rc = pick_collect(&page, p, err);
+	sheet_page_free(&page);
+	job_free(&job);
+	if (rc) {
+		sheet_pick_free(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+int sheet_pick_cell(const void *ctx, int step, Mode mode, int layer,
+		    int head, Matrix mat, int row, int col)
+{
+	const SheetPick *p = ctx;
+	PickCell c = { step, (int)mode, layer, head, (int)mat, row, col, false };
+	for (int i = 0; i < p->n; i++)
+		if (pick_same(&p->cells[i], &c))
+			return p->cells[i].answer ? CSV_PICK_ANSWER
+						  : CSV_PICK_GIVEN;
+	return CSV_PICK_SKIP;
+}
+
+void sheet_pick_free(SheetPick *p)
+{
+	if (!p)
+		return;
+	free(p->cells);
+	free(p);
 }

@@ -198,5 +198,39 @@ grep -q ' the        -2    the ' near.txt &&
 	! grep -q -- '-2\.00' near.txt
 check "near-integer value prints as an integer" $?
 
+# export --sheet N: the cells worksheet N shows, the given ones pre-filled
+# with status `given`; a blank filled in with the key's values grades 100%.
+for n in 1 2 3; do
+	"$kvstep" export --sheet $n -o key$n.csv
+	check "export --sheet $n: exit 0" $?
+	"$kvstep" export --sheet $n --blank -o blank$n.csv
+	check "export --sheet $n --blank: exit 0" $?
+	# every given row keeps its value in the blank; no other row has one
+	awk -F, 'FNR > 1 && ($10 ~ /^given/) != ($9 != "") { bad = 1 }
+		END { exit bad }' blank$n.csv
+	check "export --sheet $n --blank: values exactly on given rows" $?
+	awk -F, -v OFS=, 'NR == FNR { v[FNR] = $9; next }
+		FNR > 1 && $9 == "" { $9 = v[FNR] } { print }' \
+		key$n.csv blank$n.csv > filled$n.csv
+	"$kvstep" grade key$n.csv filled$n.csv > grade.txt
+	rc=$?
+	[ $rc -eq 0 ] && grep -q "filled$n.csv: \([0-9]*\)/\1 correct (100.0%)" grade.txt
+	check "export --sheet $n: the blank filled with the key grades 100%" $?
+done
+# Sheet 2 of the default run: x6 (5 given), q6 (4), K (20 given + 4),
+# V (15 given + 3), S and A (6 each), z6 (3), logits (7).
+[ "$(($(wc -l < key2.csv) - 1))" -eq 73 ] &&
+	[ "$(grep -c ',given' key2.csv)" -eq 40 ] &&
+	[ "$(grep -c '^6,cache,6,1,1,K,.*,given' key2.csv)" -eq 20 ]
+check "export --sheet 2: 73 cells, 40 of them given" $?
+"$kvstep" export --sheet 4 > out.txt 2> err.txt
+[ $? -eq 64 ] && [ ! -s out.txt ] && grep -q "runs models of its own" err.txt
+check "export --sheet 4: refused, exit 64" $?
+"$kvstep" -m gqa export --sheet 1 > out.txt 2> err.txt
+[ $? -eq 64 ] && [ ! -s out.txt ]
+check "-m gqa export --sheet 1: refused, exit 64" $?
+"$kvstep" export --sheet 1 --counters > out.txt 2> err.txt
+[ $? -eq 64 ]; check "export --sheet with --counters: exit 64" $?
+
 echo "$fails failed"
 [ "$fails" -eq 0 ]
