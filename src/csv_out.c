@@ -76,18 +76,22 @@ static void write_cell(FILE *out, const Trace *t, const ExportFilter *f,
 	CellStatus st = trace_status_at(t, c->step, c->mode, c->layer, c->mat,
 					row, col);
 	bool held = st != CELL_MASKED && st != CELL_EVICTED;
-	if (!held && f->blank && !f->masked)
+	int pick = f->pick ? f->pick(f->pick_ctx, c->step, c->mode, c->layer,
+				     c->head, c->mat, row, col)
+			   : CSV_PICK_ANSWER;
+	if (pick == CSV_PICK_SKIP || (!held && f->blank && !f->masked))
 		return;
+	bool given = pick == CSV_PICK_GIVEN;
 	char value[32] = "";
 	double v;
-	if (!f->blank && held &&
+	if ((!f->blank || given) && held &&
 	    trace_value_at(t, c->layer, c->head, c->mat, row, col, &v))
 		csv_format_double(value, sizeof value, v);
 	fprintf(out, "%d,%s,%d,%d,%d,%s,%d,%d,", c->step, mode_name(c->mode),
 		trace_step(t, c->step, c->mode)->pass, c->layer, c->head,
 		matrix_name(c->mat), row, col);
 	csv_put_field(out, value, false);
-	csv_put_field(out, cell_status_name(st), false);
+	csv_put_field(out, given ? "given" : cell_status_name(st), false);
 	csv_put_field(out, f->run, true);
 }
 

@@ -24,7 +24,20 @@ typedef struct ExportFilter {
 	bool masked;       /* with blank: keep masked cells (dropped otherwise) */
 	char run[RUN_FINGERPRINT_SIZE]; /* the writers fill it: the `run`
 					 column; callers leave it empty */
+	/* export --sheet: NULL keeps every cell; else it picks the cells a
+	 * worksheet shows, returning a CsvPick for each cell */
+	int (*pick)(const void *ctx, int step, Mode mode, int layer, int head,
+		    Matrix mat, int row, int col);
+	const void *pick_ctx;
 } ExportFilter;
+
+/* What ExportFilter.pick makes of a cell. */
+typedef enum CsvPick {
+	CSV_PICK_SKIP,   /* no row */
+	CSV_PICK_ANSWER, /* a row, empty in a blank copy */
+	CSV_PICK_GIVEN,  /* a row with its value even in a blank copy, status
+			  * `given`: the sheet prints it */
+} CsvPick;
 
 /*
  * Writes the cell rows of `t` to `out`, each with the run's fingerprint

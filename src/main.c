@@ -58,11 +58,20 @@ static int cmd_export(const CliOpts *o, const Trace *t, KvError *err)
 		return kv_error_set(err, EX_USAGE,
 				    "--step %d is past the last step of this run (%d)",
 				    o->filter.step_hi, trace_steps(t));
-	AtomicFile af;
-	if (atomic_open(&af, o->output, err))
+	ExportFilter f = o->filter;
+	SheetPick *pick = NULL;
+	if (o->sheet && sheet_pick_load(t, o->sheet, &pick, err))
 		return err->code;
-	int rc = o->counters ? csv_write_counters(af.fp, t, &o->filter, err)
-			     : csv_write_trace(af.fp, t, &o->filter, err);
+	f.pick = pick ? sheet_pick_cell : NULL;
+	f.pick_ctx = pick;
+	AtomicFile af;
+	if (atomic_open(&af, o->output, err)) {
+		sheet_pick_free(pick);
+		return err->code;
+	}
+	int rc = o->counters ? csv_write_counters(af.fp, t, &f, err)
+			     : csv_write_trace(af.fp, t, &f, err);
+	sheet_pick_free(pick);
 	if (rc) {
 		atomic_abort(&af);
 		return rc;

@@ -1,7 +1,8 @@
 /*
- * `kvstep answers`: finds the worksheets (bundled or files), renders each
- * into memory, and writes them only when all of them rendered, so a bad
- * template leaves stdout empty.
+ * `kvstep answers`: finds the worksheets (bundled or files), checks that
+ * every one renders, and only then renders them again onto stdout line by
+ * line: a bad template leaves stdout empty, and memory stays bounded by
+ * one template line's output, however long the sheets.
  */
 #include "sheet.h"
 
@@ -9,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv_out.h"
+#include "model.h"
 #include "sheet_bundle.h"
 #include "sheet_render.h"
 #include "sheet_runs.h"
@@ -24,7 +27,7 @@ typedef struct SheetSource {
 	char *owned;      /* file contents to free; NULL for a blob */
 } SheetSource;
 
-/* "1-no-cache" or "1-no-cache.txt" names a bundled sheet. */
+/* "1-no-cache", "1-no-cache.txt" or "1" names a bundled sheet. */
 static const struct blob *bundled_find(const char *name)
 {
 	size_t n = strlen(name);
@@ -32,7 +35,8 @@ static const struct blob *bundled_find(const char *name)
 		const char *b = kv_worksheets[i].name;
 		const char *dot = strrchr(b, '.');
 		size_t stem = dot ? (size_t)(dot - b) : strlen(b);
-		if (strcmp(b, name) == 0 ||
+		bool number = n == 1 && b[0] == name[0] && b[1] == '-';
+		if (strcmp(b, name) == 0 || number ||
 		    (n == stem && strncmp(b, name, stem) == 0))
 			return &kv_worksheets[i];
 	}
@@ -86,54 +90,210 @@ static int source_open(const char *name, SheetSource *src, KvError *err)
 	return rc;
 }
 
-/* Parses and renders one worksheet onto the end of `out`. */
-static int sheet_one(const SheetSource *src, const Trace *t,
-		     const SheetOptions *o, SheetBuf *out, KvError *err)
-{
+/* One worksheet to print: its text, the parsed template, its runs. */
+typedef struct SheetJob {
+	SheetSource src;
 	Template tp;
-	if (sheet_tmpl_parse(src->name, src->text, src->len, &tp, err))
-		return err->code;
 	SheetRuns sr;
-	SheetPage page = { 0 };
-	int rc = sheet_runs_load(&tp, t, &sr, err);
-	if (!rc)
-		rc = sheet_render_runs(&tp, sr.runs, o, &page, err);
-	if (!rc)
-		sheet_buf_add(out, sheet_buf_str(&page.text), page.text.len);
-	sheet_page_free(&page);
-	sheet_runs_free(&sr);
-	sheet_tmpl_free(&tp);
+	bool parsed, loaded;
+} SheetJob;
+
+/*
+ * {{needs single}}: the sheet's answers follow W_out·z of the one head
+ * it shows; a stacked model adds W_O, other heads and layers, and a
+ * residual, none of which the page prints.
+ */
+static int needs_check(const SheetJob *j, const Trace *t, KvError *err)
+{
+	const Model *m = trace_model(t);
+	if (!j->tp.needs_single_line || !m->stacked)
+		return 0;
+	return kv_error_set(err, EX_USAGE,
+			    "%s: this sheet works one layer of one head; "
+			    "model '%s' has %d layer%s of %d head%s and W_O, "
+			    "which the page does not show; for stacked models "
+			    "use 'kvstep answers 4-windows-gqa'",
+			    j->src.name, m->name, m->n_layers,
+			    m->n_layers == 1 ? "" : "s", m->n_heads,
+			    m->n_heads == 1 ? "" : "s");
+}
+
+/* Finds, parses and checks one worksheet, and loads the runs it names. */
+static int job_open(const char *name, const Trace *t, SheetJob *j,
+		    KvError *err)
+{
+	if (source_open(name, &j->src, err))
+		return err->code;
+	if (sheet_tmpl_parse(j->src.name, j->src.text, j->src.len, &j->tp,
+			     err))
+		return err->code;
+	j->parsed = true;
+	if (needs_check(j, t, err))
+		return err->code;
+	int rc = sheet_runs_load(&j->tp, t, &j->sr, err);
+	j->loaded = true;
 	return rc;
 }
 
-/* Renders the named (or all bundled) sheets, form feeds between them. */
-static int sheet_all(const Trace *t, char **names, int n,
-		     const SheetOptions *o, SheetBuf *out, KvError *err)
+static void job_free(SheetJob *j)
 {
-	int count = n > 0 ? n : (int)kv_worksheets_count;
+	if (j->loaded)
+		sheet_runs_free(&j->sr);
+	if (j->parsed)
+		sheet_tmpl_free(&j->tp);
+	free(j->src.owned);
+}
+
+/*
+ * Renders one worksheet line by line, writing each line to `sink` and
+ * dropping it; a NULL sink only checks that every line renders.
+ */
+static int job_render(const SheetJob *j, const SheetOptions *o, FILE *sink,
+		      KvError *err)
+{
+	SheetStreamInfo info;
+	if (sheet_render_stream(&j->tp, j->sr.runs, o, sink, &info, err))
+		return err->code;
+	if (j->tp.page_lines && info.lines > j->tp.page_lines)
+		return kv_error_set(err, EX_USAGE,
+				    "%s: this run makes the sheet %d lines, "
+				    "more than its page of %d; use a shorter "
+				    "prompt or fewer generated tokens (-p, -n)",
+				    j->src.name, info.lines, j->tp.page_lines);
+	return 0;
+}
+
+/*
+ * Checks every sheet (parse, runs, a render that writes nothing), then
+ * renders them again onto `out`, form feeds between: a bad sheet leaves
+ * `out` untouched, and only one line of output is held at a time.
+ */
+static int sheet_jobs(FILE *out, const Trace *t, char **names, int count,
+		      const SheetOptions *o, SheetJob *jobs, KvError *err)
+{
 	for (int i = 0; i < count; i++) {
-		SheetSource src = { 0 };
-		const char *name = n > 0 ? names[i] : kv_worksheets[i].name;
-		if (source_open(name, &src, err))
+		const char *name = names ? names[i] : kv_worksheets[i].name;
+		if (job_open(name, t, &jobs[i], err))
 			return err->code;
-		if (i > 0)
-			sheet_buf_add(out, "\f", 1);
-		int rc = sheet_one(&src, t, o, out, err);
-		free(src.owned);
-		if (rc)
-			return rc;
 	}
-	return out->oom ? kv_error_set(err, EX_OSERR, "out of memory") : 0;
+	for (int i = 0; i < count; i++)
+		if (job_render(&jobs[i], o, NULL, err))
+			return err->code;
+	for (int i = 0; i < count; i++) {
+		if (i > 0 && fputc('\f', out) == EOF)
+			break;
+		if (job_render(&jobs[i], o, out, err))
+			return err->code;
+	}
+	if (fflush(out) == EOF || ferror(out))
+		return kv_error_set(err, EX_IOERR, "cannot write the "
+				    "worksheets");
+	return 0;
 }
 
 int sheet_print(FILE *out, const Trace *t, char **names, int n,
 		const SheetOptions *o, KvError *err)
 {
-	SheetBuf buf;
-	sheet_buf_init(&buf);
-	int rc = sheet_all(t, names, n, o, &buf, err);
-	if (!rc && fwrite(sheet_buf_str(&buf), 1, buf.len, out) != buf.len)
-		rc = kv_error_set(err, EX_IOERR, "cannot write the worksheets");
-	sheet_buf_free(&buf);
+	int count = n > 0 ? n : (int)kv_worksheets_count;
+	SheetJob *jobs = calloc((size_t)count, sizeof *jobs);
+	if (!jobs)
+		return kv_error_set(err, EX_OSERR, "out of memory");
+	int rc = sheet_jobs(out, t, n > 0 ? names : NULL, count, o, jobs, err);
+	for (int i = 0; i < count; i++)
+		job_free(&jobs[i]);
+	free(jobs);
 	return rc;
+}
+
+/* ---- export --sheet ---- */
+
+/* One trace cell a sheet prints. */
+typedef struct PickCell {
+	int step, mode, layer, head, mat, row, col;
+	bool answer; /* asked (blank in the student copy), else given */
+} PickCell;
+
+struct SheetPick {
+	PickCell *cells;
+	int n;
+};
+
+static bool pick_same(const PickCell *a, const PickCell *b)
+{
+	return a->step == b->step && a->mode == b->mode &&
+	       a->layer == b->layer && a->head == b->head &&
+	       a->mat == b->mat && a->row == b->row && a->col == b->col;
+}
+
+/* Collects the trace cells of the command line's run among the refs. */
+static int pick_collect(const SheetPage *page, SheetPick *p, KvError *err)
+{
+	p->cells = calloc((size_t)(page->n_refs > 0 ? page->n_refs : 1),
+			  sizeof *p->cells);
+	if (!p->cells)
+		return kv_error_set(err, EX_OSERR, "out of memory");
+	for (int i = 0; i < page->n_refs; i++) {
+		const SheetRef *r = &page->refs[i];
+		if (r->kind != REF_CELL || r->what >= MAT_COUNT || r->run != -1)
+			continue;
+		PickCell c = { r->step, r->mode, r->layer, r->head, r->what,
+			       r->row, r->col, r->answer };
+		int j = 0;
+		while (j < p->n && !pick_same(&p->cells[j], &c))
+			j++;
+		if (j == p->n)
+			p->cells[p->n++] = c;
+		else
+			p->cells[j].answer |= c.answer; /* asked anywhere: asked */
+	}
+	return 0;
+}
+
+int sheet_pick_load(const Trace *t, const char *name, SheetPick **out,
+		    KvError *err)
+{
+	*out = NULL;
+	SheetJob job = { 0 };
+	SheetPage page = { 0 };
+	SheetPick *p = calloc(1, sizeof *p);
+	int rc = p ? job_open(name, t, &job, err)
+		   : kv_error_set(err, EX_OSERR, "out of memory");
+	if (!rc && job.tp.n_models > 0)
+		rc = kv_error_set(err, EX_USAGE, "%s: this sheet runs models "
+				  "of its own, so its cells are not cells of "
+				  "this run; export sheets 1 to 3",
+				  job.src.name);
+	SheetOptions o = { .digits = -1 };
+	if (!rc)
+		rc = sheet_render_runs(&job.tp, job.sr.runs, &o, &page, err);
+	if (!rc)
+		rc = pick_collect(&page, p, err);
+	sheet_page_free(&page);
+	job_free(&job);
+	if (rc) {
+		sheet_pick_free(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+int sheet_pick_cell(const void *ctx, int step, Mode mode, int layer,
+		    int head, Matrix mat, int row, int col)
+{
+	const SheetPick *p = ctx;
+	PickCell c = { step, (int)mode, layer, head, (int)mat, row, col, false };
+	for (int i = 0; i < p->n; i++)
+		if (pick_same(&p->cells[i], &c))
+			return p->cells[i].answer ? CSV_PICK_ANSWER
+						  : CSV_PICK_GIVEN;
+	return CSV_PICK_SKIP;
+}
+
+void sheet_pick_free(SheetPick *p)
+{
+	if (!p)
+		return;
+	free(p->cells);
+	free(p);
 }

@@ -17,9 +17,36 @@ typedef struct SheetOptions {
  * Prints the worksheets `names` (bundled names or template files; all
  * bundled ones when n == 0) resolved against `t`, separated by form feeds.
  * Writes nothing to `out` on error: EX_DATAERR with "file:line: ..." for a
- * bad template, EX_NOINPUT for a missing file, EX_USAGE for an unknown name.
+ * bad template, EX_NOINPUT for a missing file, EX_USAGE for an unknown name
+ * or a sheet that {{needs single}} given a stacked model. EX_IOERR when
+ * `out` fails part way. Output is streamed: memory does not grow with it.
  */
 int sheet_print(FILE *out, const Trace *t, char **names, int n,
 		const SheetOptions *o, KvError *err);
+
+/* The cells a worksheet shows, for `export --sheet` (opaque). */
+typedef struct SheetPick SheetPick;
+
+/*
+ * Renders worksheet `name` (bundled name, its number "2", or a template
+ * file) against `t` and collects the trace cells it prints: the answers,
+ * and the given cells (printed in both copies). Only cells of `t` count,
+ * not the model's weights. Returns 0 with *out set (free it with
+ * sheet_pick_free), or the errors of sheet_print; EX_USAGE for a sheet
+ * that runs models of its own ({{model NAME}}: sheet 4), whose cells are
+ * not cells of this run.
+ */
+int sheet_pick_load(const Trace *t, const char *name, SheetPick **out,
+		    KvError *err);
+
+/*
+ * ExportFilter.pick for a SheetPick `ctx`: CSV_PICK_GIVEN for a cell the
+ * sheet gives, CSV_PICK_ANSWER for one it asks, CSV_PICK_SKIP otherwise
+ * (the values of csv_out.h's CsvPick).
+ */
+int sheet_pick_cell(const void *ctx, int step, Mode mode, int layer,
+		    int head, Matrix mat, int row, int col);
+
+void sheet_pick_free(SheetPick *p);
 
 #endif

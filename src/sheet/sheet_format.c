@@ -32,12 +32,20 @@ void sheet_format_value(double v, int digits, char out[SHEET_TEXT_MAX])
 		snprintf(out, SHEET_TEXT_MAX, "%s", isnan(v) ? "nan" : "inf");
 		return;
 	}
-	if (v == nearbyint(v) && fabs(v) < 1e15) {
-		snprintf(out, SHEET_TEXT_MAX, "%.0f", v == 0 ? 0.0 : v);
+	double whole = nearbyint(v);
+	if (fabs(v - whole) <= SHEET_INTEGER_EPS && fabs(v) < 1e15) {
+		snprintf(out, SHEET_TEXT_MAX, "%.0f", whole == 0 ? 0.0 : whole);
 		return;
 	}
-	snprintf(out, SHEET_TEXT_MAX, "%.*f", digits, v);
-	double scaled = v * pow(10.0, digits);
+	double unit = pow(10.0, digits), scaled = v * unit;
+	/* an exact half: away from zero as students round (round(), where
+	 * printf would round to even); else printf rounds the exact binary
+	 * value correctly */
+	if (scaled - floor(scaled) == 0.5)
+		snprintf(out, SHEET_TEXT_MAX, "%.*f", digits,
+			 round(scaled) / unit);
+	else
+		snprintf(out, SHEET_TEXT_MAX, "%.*f", digits, v);
 	if (scaled == nearbyint(scaled))
 		trim_zeros(out); /* shown exactly: 1.5, not 1.50 */
 	drop_negative_zero(out);

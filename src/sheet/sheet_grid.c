@@ -10,6 +10,7 @@ void sheet_block_free(SheetBlock *b)
 	for (int r = 0; r < b->h; r++)
 		sheet_buf_free(&b->rows[r]);
 	free(b->rows);
+	free(b->cols);
 	free(b->refs);
 	*b = (SheetBlock){ 0 };
 }
@@ -26,9 +27,17 @@ static bool block_rows(SheetBlock *b, int h)
 		b->oom = true;
 		return false;
 	}
-	for (int r = b->h; r < h; r++)
-		sheet_buf_init(&rows[r]);
 	b->rows = rows;
+	int *cols = realloc(b->cols, (size_t)h * sizeof *cols);
+	if (!cols) {
+		b->oom = true;
+		return false;
+	}
+	b->cols = cols;
+	for (int r = b->h; r < h; r++) {
+		sheet_buf_init(&rows[r]);
+		cols[r] = 0;
+	}
 	b->h = h;
 	return true;
 }
@@ -48,11 +57,6 @@ static void block_ref(SheetBlock *b, const SheetRef *ref)
 	b->refs[b->n_refs++] = *ref;
 }
 
-static int row_width(const SheetBuf *row)
-{
-	return sheet_text_width(sheet_buf_str(row), row->len);
-}
-
 void sheet_block_put(SheetBlock *b, int row, const char *s, size_t n,
 		     const SheetRef *ref)
 {
@@ -68,9 +72,10 @@ void sheet_block_put(SheetBlock *b, int row, const char *s, size_t n,
 	}
 	sheet_buf_add(line, s, n);
 	b->oom |= line->oom;
-	int w = row_width(line);
-	if (w > b->w)
-		b->w = w;
+	/* widths add up, so a long row costs no rescan (issue: quadratic) */
+	b->cols[row] += sheet_text_width(s, n);
+	if (b->cols[row] > b->w)
+		b->w = b->cols[row];
 }
 
 void sheet_block_beside(SheetBlock *dst, const SheetBlock *src)
@@ -88,11 +93,14 @@ void sheet_block_beside(SheetBlock *dst, const SheetBlock *src)
 	}
 	for (int r = 0; r < h; r++) {
 		SheetBuf *line = &dst->rows[r];
-		sheet_buf_fill(line, ' ', left - row_width(line));
+		sheet_buf_fill(line, ' ', left - dst->cols[r]);
 		at[r] = (int)line->len;
-		if (r < src->h)
+		dst->cols[r] = left;
+		if (r < src->h) {
 			sheet_buf_add(line, sheet_buf_str(&src->rows[r]),
 				      src->rows[r].len);
+			dst->cols[r] += src->cols[r];
+		}
 		dst->oom |= line->oom;
 	}
 	for (int i = 0; i < src->n_refs; i++) {

@@ -37,6 +37,7 @@ typedef struct SheetRef {
 /* Lines of text `w` columns wide, with the values printed in them. */
 typedef struct SheetBlock {
 	SheetBuf *rows; /* (h) lines, without newlines */
+	int *cols;      /* (h) width of each row, in columns, kept as rows grow */
 	int h;
 	int w;          /* widest line, in columns */
 	SheetRef *refs; /* (n_refs) line = row of this block */

@@ -209,63 +209,76 @@ typedef struct ByteSpan {
 	size_t lo, hi;
 } ByteSpan;
 
-/* True when byte `at` lies inside one of the `n` spans. */
-static bool in_spans(const ByteSpan *sp, int n, size_t at)
+/* True at the first byte of a UTF-8 code point: one terminal column. */
+static bool starts_column(char c)
 {
-	for (int i = 0; i < n; i++)
-		if (at >= sp[i].lo && at < sp[i].hi)
-			return true;
-	return false;
+	return ((unsigned char)c & 0xC0) != 0x80;
 }
 
 /*
  * Where the piece of `s` from `start` ends: the last space (outside the
  * spans) that keeps the piece within `room` columns; the first such space
- * when none does; the end of `s` when it fits or has none.
+ * when none does; the end of `s` when it fits or has none. `sp` holds the
+ * spans that end after `start`, in order. One scan from `start` up to the
+ * first space past `room`: the bytes it passes beyond the piece start the
+ * next piece, so wrapping a whole line reads each byte at most twice.
  */
 static size_t wrap_end(const char *s, size_t start, size_t n, int room,
 		       const ByteSpan *sp, int n_sp)
 {
 	size_t best = 0;
-	if (sheet_text_width(s + start, n - start) <= room)
-		return n;
-	for (size_t i = start + 1; i < n; i++) {
-		if (s[i] != ' ' || s[i - 1] == ' ' || in_spans(sp, n_sp, i))
-			continue;
-		if (best && sheet_text_width(s + start, i - start) > room)
-			break;
-		best = i;
+	int cols = 0; /* columns of s[start, i) */
+	int k = 0;    /* the first span that ends after i */
+	for (size_t i = start; i < n; i++) {
+		if (i > start && s[i] == ' ') {
+			while (k < n_sp && sp[k].hi <= i)
+				k++;
+			/* the first space of a gap; an answer's padding ends one */
+			bool after_answer = k > 0 && sp[k - 1].hi == i;
+			bool first = s[i - 1] != ' ' || after_answer;
+			if (first && (k >= n_sp || sp[k].lo > i)) {
+				if (cols > room)
+					return best ? best : i;
+				best = i;
+			}
+		}
+		cols += starts_column(s[i]);
 	}
-	return best ? best : n;
+	return cols <= room || !best ? n : best;
 }
 
 /*
  * Appends a one-row line to the page, word-wrapped to SHEET_PAGE_W at
  * spaces outside the spans (the answers, whose key text and blank differ):
  * so key and blank break at the same columns. Continuation lines keep the
- * line's indentation. Refs move to the piece that holds them.
+ * line's indentation. Refs move to the piece that holds them. Spans and
+ * refs are in byte order (a row only grows to the right), so both are
+ * walked once: the whole line costs time linear in its length.
  */
 static void page_add_wrapped(SheetPage *page, const SheetBlock *line,
 			     const ByteSpan *sp, int n_sp)
 {
 	const char *s = line->h ? sheet_buf_str(&line->rows[0]) : "";
 	size_t n = strlen(s), indent = strspn(s, " "), start = 0;
-	if (line->h != 1 || sheet_text_width(s, n) <= SHEET_PAGE_W ||
-	    indent >= n) {
+	if (line->h != 1 || line->cols[0] <= SHEET_PAGE_W || indent >= n) {
 		page_add(page, line);
 		return;
 	}
+	int k = 0, ri = 0; /* next span that ends after start; next ref */
 	for (int first = 1; start < n; first = 0) {
 		size_t pad = first ? 0 : indent;
-		size_t end = wrap_end(s, start, n, SHEET_PAGE_W - (int)pad, sp,
-				      n_sp);
+		while (k < n_sp && sp[k].hi <= start)
+			k++;
+		size_t end = wrap_end(s, start, n, SHEET_PAGE_W - (int)pad,
+				      sp + k, n_sp - k);
 		SheetBlock piece = { 0 };
 		if (pad)
 			sheet_block_put(&piece, 0, s, pad, NULL);
 		sheet_block_put(&piece, 0, s + start, end - start, NULL);
-		for (int i = 0; i < line->n_refs; i++) {
-			SheetRef ref = line->refs[i];
-			if ((size_t)ref.byte < start || (size_t)ref.byte >= end)
+		for (; ri < line->n_refs && (size_t)line->refs[ri].byte < end;
+		     ri++) {
+			SheetRef ref = line->refs[ri];
+			if ((size_t)ref.byte < start)
 				continue;
 			ref.byte = (int)((size_t)ref.byte - start + pad);
 			ref.line = page->lines;
@@ -384,9 +397,25 @@ static int render_line(const Render *R, const TmplLine *tl, SheetPage *page)
 	return rc;
 }
 
+/* Streaming: writes the page's text to its sink and drops text and refs. */
+static int page_flush(SheetPage *page)
+{
+	size_t n = page->text.len;
+	int rc = 0;
+	if (page->sink && n &&
+	    fwrite(sheet_buf_str(&page->text), 1, n, page->sink) != n)
+		rc = -1;
+	page->text.len = 0;
+	if (page->text.s)
+		page->text.s[0] = '\0';
+	page->n_refs = 0;
+	return rc;
+}
+
 int sheet_render(const Template *tp, const Trace *t, const SheetOptions *o,
 		 SheetPage *page, KvError *err)
 {
+	*page = (SheetPage){ 0 };
 	*page = (SheetPage){ 0 };
 	if (tp->n_models > 0)
 		return kv_error_set(err, EX_SOFTWARE, "%s:%d: this sheet names "
@@ -396,18 +425,40 @@ int sheet_render(const Template *tp, const Trace *t, const SheetOptions *o,
 	return sheet_render_runs(tp, runs, o, page, err);
 }
 
+/* Renders every line onto `page`, which says whether to stream. */
+static int render_lines(const Template *tp, const Trace *const *runs,
+			const SheetOptions *o, SheetPage *page, KvError *err)
+{
+	Render R = { .tp = tp, .t = runs[0], .runs = runs, .o = o, .err = err };
+	for (int i = 0; i < tp->n_lines; i++) {
+		if (render_line(&R, &tp->lines[i], page))
+			return err->code;
+		if (page->text.oom)
+			return kv_error_set(err, EX_OSERR, "out of memory");
+		if (page->stream && page_flush(page))
+			return kv_error_set(err, EX_IOERR, "cannot write the "
+					    "worksheets");
+	}
+	return 0;
+}
+
 int sheet_render_runs(const Template *tp, const Trace *const *runs,
 		      const SheetOptions *o, SheetPage *page, KvError *err)
 {
-	Render R = { .tp = tp, .t = runs[0], .runs = runs, .o = o, .err = err };
 	*page = (SheetPage){ 0 };
-	sheet_buf_init(&page->text);
-	for (int i = 0; i < tp->n_lines; i++)
-		if (render_line(&R, &tp->lines[i], page))
-			return err->code;
-	if (page->text.oom)
-		return kv_error_set(err, EX_OSERR, "out of memory");
-	return 0;
+	return render_lines(tp, runs, o, page, err);
+}
+
+int sheet_render_stream(const Template *tp, const Trace *const *runs,
+			const SheetOptions *o, FILE *sink, SheetStreamInfo *info,
+			KvError *err)
+{
+	SheetPage page = { .stream = true, .sink = sink };
+	int rc = render_lines(tp, runs, o, &page, err);
+	if (info) /* the buffer only grows: its capacity is the peak */
+		*info = (SheetStreamInfo){ page.lines, page.text.cap };
+	sheet_page_free(&page);
+	return rc;
 }
 
 void sheet_page_free(SheetPage *page)

@@ -6,6 +6,9 @@
  * (trace_value, TraceStep counters) or the model's weights; nothing is
  * recomputed here.
  */
+#include <stdbool.h>
+#include <stdio.h>
+
 #include "kv_error.h"
 #include "sheet.h"
 #include "sheet_grid.h"
@@ -16,6 +19,8 @@
 typedef struct SheetPage {
 	SheetBuf text;  /* lines, each ending in '\n' */
 	int lines;
+	bool stream;    /* sheet_render_stream: drop each line once written */
+	FILE *sink;
 	SheetRef *refs; /* (n_refs) every value printed; line = page line */
 	int n_refs;
 	int cap_refs;
@@ -39,6 +44,23 @@ int sheet_render(const Template *tp, const Trace *t, const SheetOptions *o,
  */
 int sheet_render_runs(const Template *tp, const Trace *const *runs,
 		      const SheetOptions *o, SheetPage *page, KvError *err);
+
+/*
+ * As sheet_render_runs, but streamed: each template line's output is
+ * written to `sink` as soon as it is rendered and then dropped, so only
+ * one line's text is ever held. A NULL sink writes nothing: the call
+ * only checks that every line renders. Errors as sheet_render_runs, plus
+ * EX_IOERR when `sink` fails (lines before the failure were written).
+ * A non-NULL `info` receives the page's lines and the most bytes of text
+ * held at once.
+ */
+typedef struct SheetStreamInfo {
+	int lines;   /* lines of the page */
+	size_t held; /* most bytes of text held at once */
+} SheetStreamInfo;
+int sheet_render_stream(const Template *tp, const Trace *const *runs,
+			const SheetOptions *o, FILE *sink, SheetStreamInfo *info,
+			KvError *err);
 
 void sheet_page_free(SheetPage *page);
 

@@ -734,6 +734,29 @@ static int body_parse(Parser *ps, const char *b, const char *e, bool *printed)
 		return set_parse(ps, p, e);
 	Word arg, more;
 	const char *q = p;
+	if (word_is(&first, "needs") && word_next(&q, e, &arg)) {
+		if (!word_is(&arg, "single"))
+			return fail_hint(ps, "unknown need", &arg,
+					 "(only 'single' is known)");
+		if (word_next(&q, e, &more))
+			return fail(ps, "needs takes one word, not", &more);
+		ps->tp->needs_single_line = ps->line;
+		return 0;
+	}
+	if (word_is(&first, "page") && word_next(&q, e, &arg)) {
+		char num[8] = "";
+		if (arg.len < sizeof num)
+			memcpy(num, arg.s, arg.len);
+		char *end;
+		long n = strtol(num, &end, 10);
+		if (!*num || *end || n < 1 || n > 10000)
+			return fail_hint(ps, "page takes a line count 1..10000,"
+					 " not", &arg, "");
+		if (word_next(&q, e, &more))
+			return fail(ps, "page takes one number, not", &more);
+		ps->tp->page_lines = (int)n;
+		return 0;
+	}
 	if (word_is(&first, "model") && word_next(&q, e, &arg) &&
 	    !memchr(arg.s, '=', arg.len)) {
 		if (word_next(&q, e, &more))
@@ -796,6 +819,15 @@ int sheet_tmpl_parse(const char *source, const char *text, size_t len,
 		ps.line++;
 		if (e > p && e[-1] == '\r')
 			e--; /* CRLF templates from Windows editors */
+		const char *nul =
+			e > p ? memchr(p, '\0', (size_t)(e - p)) : NULL;
+		if (nul) { /* C strings would drop the rest of the line */
+			sheet_tmpl_free(tp);
+			return kv_error_set(err, EX_DATAERR, "%s:%d: a NUL byte "
+					    "at column %d; a template is text",
+					    source, ps.line,
+					    (int)(nul - p) + 1);
+		}
 		if (line_parse(&ps, p, e)) {
 			sheet_tmpl_free(tp);
 			return err->code;

@@ -9,6 +9,8 @@
  *   {{? macs cache}}          an answer: blank in the student copy
  *   {{set mode=cache step=T}} defaults for the placeholders below it
  *   {{# a comment}}           dropped
+ *   {{needs single}}          refuse a stacked model on the command line
+ *   {{page 60}}               refuse a run whose sheet is longer
  *
  * The full language is documented in README.md ("Worksheets").
  */
@@ -155,6 +157,12 @@ typedef struct Template {
 	char models[SHEET_MAX_MODELS][SHEET_MODEL_NAME_MAX];
 	int model_lines[SHEET_MAX_MODELS]; /* line of each name's first use */
 	int n_models;
+	/* {{needs single}}: line of the directive, 0 when absent. The sheet
+	 * reads the command line's model as one layer of one head with no
+	 * W_O (a stacked model's answers need what the page does not show) */
+	int needs_single_line;
+	/* {{page N}}: most lines a rendered copy may have; 0 = no limit */
+	int page_lines;
 } Template;
 
 /*
@@ -163,7 +171,7 @@ typedef struct Template {
  * print nothing.
  *
  * Returns 0, or EX_DATAERR with "source:line: ..." for a syntax error, an
- * unknown placeholder or matrix, or a bad option; EX_OSERR when memory
+ * unknown placeholder or matrix, a bad option, or a NUL byte; EX_OSERR when memory
  * runs out. On error `tp` holds nothing to free.
  */
 int sheet_tmpl_parse(const char *source, const char *text, size_t len,

@@ -40,8 +40,12 @@ static void render(const Template *tp, const Trace *t, bool blank)
 	kv_error_clear(&err);
 	SheetOptions o = { .blank = blank, .digits = -1 };
 	memset(&page, 0, sizeof page);
-	if (sheet_runs_load(tp, t, &sr, &err) == 0)
+	if (sheet_runs_load(tp, t, &sr, &err) == 0) {
 		sheet_render_runs(tp, sr.runs, &o, &page, &err);
+		/* the streamed render `answers` uses, writing nowhere */
+		kv_error_clear(&err);
+		sheet_render_stream(tp, sr.runs, &o, NULL, NULL, &err);
+	}
 	sheet_page_free(&page);
 	sheet_runs_free(&sr);
 }

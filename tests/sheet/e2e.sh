@@ -47,12 +47,11 @@ check "sheet 4 ignores -m, -p, -n" $?
 # Widest line of a file, in characters (UTF-8 aware).
 width() { LC_ALL=C.UTF-8 wc -L < "$1"; }
 
-# Every bundled page of the default run fits a 66-line printer page and
-# 80 columns, key and blank.
+# Every bundled page of the default run fits 60 lines and 80 columns.
 for s in 1-no-cache 2-kv-cache 3-prefill 4-windows-gqa; do
 	for c in key blank; do
 		f="$golden/$s.$c.txt"
-		[ "$(wc -l < "$f")" -le 66 ]; check "$s $c: at most 66 lines" $?
+		[ "$(wc -l < "$f")" -le 60 ]; check "$s $c: at most 60 lines" $?
 		[ "$(width "$f")" -le 80 ]; check "$s $c: at most 80 columns" $?
 	done
 done
@@ -71,12 +70,69 @@ fits() {
 	[ "$(wc -l < wk.txt)" -eq "$(wc -l < wb.txt)" ]
 	check "$name: key and blank have the same lines" $?
 }
-fits "-m gqa" -m gqa
-fits "-m local-global" -m local-global
-fits "-m mqa" -m mqa
-fits "P = 9, T = 14" -p "the cat sat on the mat . the cat" -n 5
+# Sheets 1-3 work one head: a stacked model's answers would need W_O, the
+# other heads and layers, which those pages do not show. Refused, exit 64,
+# nothing on stdout, pointing to sheet 4.
+for m in gqa mqa local-global; do
+	for s in 1-no-cache 2-kv-cache 3-prefill ""; do
+		"$kvstep" -m "$m" answers $s > out.txt 2> err.txt
+		rc=$?
+		[ "$rc" -eq 64 ] && [ ! -s out.txt ] &&
+			grep -q "one layer of one head; model '.*' has .* and W_O.*use 'kvstep answers 4-windows-gqa'" err.txt
+		check "-m $m answers $s: refused, exit 64 (got $rc)" $?
+	done
+	"$kvstep" -m "$m" answers 4-windows-gqa > out.txt
+	check "-m $m answers 4-windows-gqa: exit 0" $?
+done
 fits "one token" -p the -n 0
-fits "--ascii, P = 9" --ascii -p "the cat sat on the mat . the cat" -n 5
+fits "--ascii, P = 5" --ascii -p "the cat sat on the" -n 2
+fits "--digits 6" --digits 6
+
+# One printed page: every sheet, key and blank, at most 60 lines of at most
+# 80 columns, for every bundled model (sheets 1-3 refuse the stacked ones,
+# above; sheet 4 runs its own models) and for every prompt up to the
+# longest the sheet accepts. Past it: exit 64, a message, nothing on stdout.
+words="the cat sat on the mat . the cat sat"
+page() { # name: checks key.txt and blank.txt
+	for c in key blank; do
+		[ "$(wc -l < $c.txt)" -le 60 ] && [ "$(width $c.txt)" -le 80 ] ||
+			{ echo "# $1 $c: $(wc -l < $c.txt) lines, $(width $c.txt) columns"; return 1; }
+	done
+}
+for m in default gqa mqa local-global; do
+	"$kvstep" -m $m answers 4-windows-gqa > key.txt &&
+		"$kvstep" -m $m answers 4-windows-gqa --blank > blank.txt &&
+		page "-m $m 4"
+	check "-m $m sheet 4: one page, key and blank" $?
+done
+# sheet, then the option that grows it: -p (P) for 1 and 3, -n (T) for 2
+for s in 1-no-cache:p 2-kv-cache:n 3-prefill:p; do
+	sheet=${s%:*} grow=${s#*:}
+	longest=0 refused=0 bad=0
+	for k in 1 2 3 4 5 6 7 8 9 10; do
+		if [ "$grow" = p ]; then
+			set -- -p "$(echo $words | cut -d' ' -f1-$k)" -n 1
+		else
+			set -- -n $((k - 1))
+		fi
+		"$kvstep" "$@" answers $sheet > key.txt 2> err.txt
+		rc=$?
+		if [ $rc -eq 0 ]; then
+			[ $refused -eq 0 ] || bad=1 # accepted after a refusal
+			"$kvstep" "$@" answers $sheet --blank > blank.txt &&
+				page "$sheet $*" || bad=1
+			longest=$k last="$*"
+		elif [ $rc -eq 64 ] && [ ! -s key.txt ] &&
+			grep -q "^kvstep: $sheet.txt: this run makes the sheet [0-9]* lines, more than its page of 60; use a shorter prompt or fewer generated tokens" err.txt; then
+			refused=1
+		else
+			bad=1
+		fi
+	done
+	echo "# $sheet: the longest run accepted: $last"
+	[ $bad -eq 0 ] && [ $longest -ge 3 ] && [ $refused -eq 1 ]
+	check "$sheet: one page up to the longest run it accepts, refused past it" $?
+done
 
 # A layer or head the model lacks: file:line, exit 65, nothing on stdout.
 printf '{{model local-global}}\n\n{{K cache step=T layer=4}}\n' > layer.txt
@@ -118,6 +174,15 @@ check "unknown matrix" $?
 "$kvstep" answers missing.txt > out.txt 2> err.txt
 [ $? -eq 66 ] && [ ! -s out.txt ]; check "missing file exit 66" $?
 
+# A NUL byte: refused with file:line, nothing on stdout (it used to cut
+# the rest of the line silently).
+printf 'line one\nkeep \000 this {{P}}\n' > nul.txt
+"$kvstep" answers nul.txt > out.txt 2> err.txt
+rc=$?
+[ "$rc" -eq 65 ] && [ ! -s out.txt ] &&
+	grep -q "^kvstep: nul.txt:2: a NUL byte at column 6" err.txt
+check "NUL in a template exit 65 with file:line" $?
+
 # Other runs still resolve the bundled sheets (steps are written as P and T).
 "$kvstep" answers -p "the" -n 0 > one.txt; check "one-token prompt, nothing generated" $?
 ! grep -q '1\.\.0' one.txt; check "one-token prompt: no empty range 1..0" $?
@@ -125,6 +190,47 @@ check "unknown matrix" $?
 check "other prompt, --digits, --ascii, --blank" $?
 ! LC_ALL=C grep -q '[^ -~]' a.txt 2>/dev/null || [ "$(LC_ALL=C tr -d '\n\f -~' < a.txt | wc -c)" -eq 0 ]
 check "--ascii output is ASCII" $?
+
+# A value within 1e-9 of an integer prints as that integer: the logit of
+# "the" here is -1.9999999999999996 (W_out row -2 -2 2 times z3).
+"$kvstep" -p "dog . on" -n 0 answers 1-no-cache > near.txt
+grep -q ' the        -2    the ' near.txt &&
+	! grep -q -- '-2\.00' near.txt
+check "near-integer value prints as an integer" $?
+
+# export --sheet N: the cells worksheet N shows, the given ones pre-filled
+# with status `given`; a blank filled in with the key's values grades 100%.
+for n in 1 2 3; do
+	"$kvstep" export --sheet $n -o key$n.csv
+	check "export --sheet $n: exit 0" $?
+	"$kvstep" export --sheet $n --blank -o blank$n.csv
+	check "export --sheet $n --blank: exit 0" $?
+	# every given row keeps its value in the blank; no other row has one
+	awk -F, 'FNR > 1 && ($10 ~ /^given/) != ($9 != "") { bad = 1 }
+		END { exit bad }' blank$n.csv
+	check "export --sheet $n --blank: values exactly on given rows" $?
+	awk -F, -v OFS=, 'NR == FNR { v[FNR] = $9; next }
+		FNR > 1 && $9 == "" { $9 = v[FNR] } { print }' \
+		key$n.csv blank$n.csv > filled$n.csv
+	"$kvstep" grade key$n.csv filled$n.csv > grade.txt
+	rc=$?
+	[ $rc -eq 0 ] && grep -q "filled$n.csv: \([0-9]*\)/\1 correct (100.0%)" grade.txt
+	check "export --sheet $n: the blank filled with the key grades 100%" $?
+done
+# Sheet 2 of the default run: x6 (5 given), q6 (4), K (20 given + 4),
+# V (15 given + 3), S and A (6 each), z6 (3), logits (7).
+[ "$(($(wc -l < key2.csv) - 1))" -eq 73 ] &&
+	[ "$(grep -c ',given' key2.csv)" -eq 40 ] &&
+	[ "$(grep -c '^6,cache,6,1,1,K,.*,given' key2.csv)" -eq 20 ]
+check "export --sheet 2: 73 cells, 40 of them given" $?
+"$kvstep" export --sheet 4 > out.txt 2> err.txt
+[ $? -eq 64 ] && [ ! -s out.txt ] && grep -q "runs models of its own" err.txt
+check "export --sheet 4: refused, exit 64" $?
+"$kvstep" -m gqa export --sheet 1 > out.txt 2> err.txt
+[ $? -eq 64 ] && [ ! -s out.txt ]
+check "-m gqa export --sheet 1: refused, exit 64" $?
+"$kvstep" export --sheet 1 --counters > out.txt 2> err.txt
+[ $? -eq 64 ]; check "export --sheet with --counters: exit 64" $?
 
 echo "$fails failed"
 [ "$fails" -eq 0 ]

@@ -396,7 +396,7 @@ static void check_values(const Trace *t, int digits)
 						      digits);
 		}
 		assert_true(cells > (i == 3 ? 20 : 80));
-		assert_true(counters > 10);
+		assert_true(counters > 5);
 		render_done(&tp, &page, &sr);
 	}
 }
@@ -418,8 +418,8 @@ static void test_known_answers(void **state)
 	int rc;
 	char *key = print_sheets(f->t, names, 1, false, -1, false, &err, &rc);
 	assert_int_equal(rc, 0);
-	assert_non_null(strstr(key, "k1     1!  0.02!  0.00\n"));
-	assert_non_null(strstr(key, "k3     \xe2\x80\x94      \xe2\x80\x94   12.5"));
+	assert_non_null(strstr(key, "k1     1!  0.18!  0.12\n"));
+	assert_non_null(strstr(key, "k3     \xe2\x80\x94      \xe2\x80\x94   -0.5"));
 	assert_non_null(strstr(key, "= 228\n"));
 	assert_non_null(strstr(key, "recomputed cells?       131\n"));
 	assert_non_null(strstr(key, "largest logit:  on\n"));
@@ -452,6 +452,32 @@ static void test_format(void **state)
 	assert_string_equal(s, "0.018");
 	sheet_format_value(12.5, 3, s);
 	assert_string_equal(s, "12.5");
+	/* --digits 0 rounds an exact half away from zero, as students do */
+	sheet_format_value(12.5, 0, s);
+	assert_string_equal(s, "13");
+	sheet_format_value(-12.5, 0, s);
+	assert_string_equal(s, "-13");
+	sheet_format_value(0.5, 0, s);
+	assert_string_equal(s, "1");
+	sheet_format_value(-0.5, 0, s);
+	assert_string_equal(s, "-1");
+	sheet_format_value(0.125, 2, s);
+	assert_string_equal(s, "0.13");
+	sheet_format_value(-0.125, 2, s);
+	assert_string_equal(s, "-0.13");
+	sheet_format_value(12.4999, 0, s);
+	assert_string_equal(s, "12");
+	/* within 1e-9 of an integer: that integer, whatever the digits */
+	sheet_format_value(1.9999999999999998, -1, s);
+	assert_string_equal(s, "2");
+	sheet_format_value(1.9999999999999998, 4, s);
+	assert_string_equal(s, "2");
+	sheet_format_value(-3.0000000004, 2, s);
+	assert_string_equal(s, "-3");
+	sheet_format_value(2.000000002, 9, s);
+	assert_string_equal(s, "2.000000002");
+	sheet_format_value(-1e-12, 2, s);
+	assert_string_equal(s, "0");
 	assert_int_equal(sheet_text_width("a\xe2\x80\x94" "b", 5), 3);
 }
 
@@ -761,9 +787,9 @@ static void test_one_token_prompt(void **state)
 	int rc;
 	char *key = print_sheets(t, NULL, 0, false, -1, false, &err, &rc);
 	assert_int_equal(rc, 0);
-	assert_non_null(strstr(key, "Prompt (P = 1): \"the\"\n"));
+	assert_non_null(strstr(key, "Prompt (P = 1): \"the\". "));
 	assert_non_null(strstr(key, "steps 1..P (P = 1); T = 1 is the last"));
-	assert_non_null(strstr(key, "All the steps up to T = 1 together:\n"));
+	assert_non_null(strstr(key, "   all steps 1..1      "));
 	assert_null(strstr(key, "1..0"));
 	assert_null(strstr(key, "1 tokens"));
 	assert_null(strstr(key, "1 steps"));
@@ -798,19 +824,106 @@ static void test_long_run_fits(void **state)
 		check_page(bs, 0);
 		if (i == 1) /* K of step 14 in two bands, row labels again */
 			assert_non_null(strstr(ks, "\n\nK   k12    k13    k14\n"
-						   "1     1=     1=     1\n"));
+						   "1    -2=    -2=    -2\n"));
 		render_done(&tk, &key, &rk);
 		render_done(&tb, &blank, &rb);
 	}
 	check_values(t, -1);
 	KvError err;
 	int rc;
+	/* `answers` refuses it: the sheets no longer fit their page */
 	char *key = print_sheets(t, NULL, 0, false, -1, false, &err, &rc);
-	assert_int_equal(rc, 0);
-	/* the tokens wrap at a space, the rest goes on the next line */
-	assert_non_null(strstr(key, "Tokens so far: \"the cat sat on the mat . "
-				    "the cat sat . the the the\"\n"));
+	assert_int_equal(rc, 64);
+	assert_string_equal(key, "");
+	assert_non_null(strstr(err.msg, "1-no-cache.txt: this run makes the "
+				       "sheet "));
+	assert_non_null(strstr(err.msg, "more than its page of 60"));
 	free(key);
+	trace_free(t);
+}
+
+/*
+ * Wrapping: answers padded to their width break after their padding, at
+ * the same place in key and blank; a long run of words wraps within 80
+ * columns with its indentation kept.
+ */
+static void test_wrap(void **state)
+{
+	Fixture *f = *state;
+	KvError err;
+	int rc;
+	const char *tmpl = "  x {{? P w=30}} {{? T w=30}} {{? P w=30}} end\n";
+	char *key = print_one(f->t, tmpl, false, false, &err, &rc);
+	assert_int_equal(rc, 0);
+	char *blank = print_one(f->t, tmpl, true, false, &err, &rc);
+	assert_int_equal(rc, 0);
+	char pad[32];
+	memset(pad, ' ', 29);
+	pad[29] = '\0';
+	char want[256];
+	/* trailing spaces are dropped */
+	snprintf(want, sizeof want, "  x 3%s 6\n  3%s end\n", pad, pad);
+	assert_string_equal(key, want);
+	char u[31];
+	memset(u, '_', 30);
+	u[30] = '\0';
+	snprintf(want, sizeof want, "  x %s %s\n  %s end\n", u, u, u);
+	assert_string_equal(blank, want);
+	free(key);
+	free(blank);
+	/* 200 words of "cat": 19 a line (4 columns each, 2 of indent) */
+	char words[1024] = "  ";
+	for (int i = 0; i < 200; i++)
+		strcat(words, "cat ");
+	strcat(words, "\n");
+	char *out = print_one(f->t, words, false, false, &err, &rc);
+	assert_int_equal(rc, 0);
+	check_page(out, 0);
+	assert_int_equal(count_lines(out), 11); /* 200 = 10 x 19 + 10 */
+	assert_string_equal(line_at(out, 10), "  cat cat cat cat cat cat cat cat "
+					      "cat cat\n");
+	free(out);
+}
+
+/*
+ * Streaming (`answers`): 200 lines of a 63 x 63 score grid make megabytes
+ * of output, but only one line's text is held at a time.
+ */
+static void test_stream_bounded(void **state)
+{
+	Fixture *f = *state;
+	Trace *t = run_words(f->m, "the cat sat", 60);
+	SheetBuf text;
+	sheet_buf_init(&text);
+	for (int i = 0; i < 200; i++)
+		sheet_buf_puts(&text, "{{S nocache step=T}}\n");
+	assert_false(text.oom);
+	Template tp;
+	KvError err;
+	kv_error_clear(&err);
+	assert_int_equal(sheet_tmpl_parse("big.txt", sheet_buf_str(&text),
+					  text.len, &tp, &err), 0);
+	const Trace *runs[1] = { t };
+	SheetOptions o = { .digits = -1 };
+	FILE *sink = tmpfile();
+	assert_non_null(sink);
+	SheetStreamInfo info;
+	assert_int_equal(sheet_render_stream(&tp, runs, &o, sink, &info, &err),
+			 0);
+	size_t held = info.held;
+	assert_true(info.lines % 200 == 0 && info.lines > 200 * 64); /* bands */
+	long written = ftell(sink);
+	assert_true(written > 4000000);     /* 200 grids of 63 x 63 */
+	assert_true(held < (size_t)written / 100);
+	assert_true(held <= 64 * 1024);     /* one grid: about 25 KB */
+	/* no sink: checks only, writes nothing, holds as little */
+	assert_int_equal(sheet_render_stream(&tp, runs, &o, NULL, &info, &err),
+			 0);
+	assert_true(info.held == held);
+	assert_int_equal(ftell(sink), written);
+	fclose(sink);
+	sheet_tmpl_free(&tp);
+	sheet_buf_free(&text);
 	trace_free(t);
 }
 
@@ -880,14 +993,14 @@ static void test_grid_text(void **state)
 	assert_int_equal(rc, 0);
 	assert_string_equal(blank,
 		"K    k1     k2\n"
-		"1     1=  _____\n"
-		"2     0=  _____\n"
-		"3     1=  _____\n"
+		"1    -2=  _____\n"
+		"2     1=  _____\n"
+		"3    -1=  _____\n"
 		"4    -1=  _____\n"
 		"A   q1    q2    q3\n"
-		"k1   1  0.02  0.00\n"
-		"k2   -  0.98  0.00\n"
-		"k3   -     -  1.00\n");
+		"k1   1  0.18  0.12\n"
+		"k2   -  0.82  0.33\n"
+		"k3   -     -  0.55\n");
 	free(blank);
 	remove(path);
 	free(path);
@@ -914,6 +1027,8 @@ int main(void)
 		cmocka_unit_test(test_one_token_prompt),
 		cmocka_unit_test(test_long_run_fits),
 		cmocka_unit_test(test_grid_bands),
+		cmocka_unit_test(test_wrap),
+		cmocka_unit_test(test_stream_bounded),
 		cmocka_unit_test(test_scale_and_choices),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
