@@ -16,6 +16,10 @@ static int read_cell(const char *name, const ColMap *m, const CsvRow *r,
 	const char *s = colmap_field(m, r, COL_VALUE);
 	NumberKind kind = s ? number_parse(s, &c->value) : NUMBER_BAD;
 	c->masked = kind == NUMBER_EMPTY;
+	const char *st = colmap_field(m, r, COL_STATUS);
+	char status[16];
+	c->given = st && strcmp(csvtab_trim(st, status, sizeof status),
+				 "given") == 0;
 	if (kind == NUMBER_BAD || kind == NUMBER_NONFINITE)
 		return kv_error_set(err, EX_DATAERR,
 				    "%s:%d: value '%.40s' is not a number", name,
@@ -70,7 +74,7 @@ static void tally(KeyTable *kt, const KeyCell *c)
 	kt->modes |= 1u << c->k.mode;
 	if (c->k.step > kt->max_step)
 		kt->max_step = c->k.step;
-	if (c->masked)
+	if (c->masked || c->given)
 		return;
 	kt->graded++;
 	kt->matrices |= 1u << c->k.mat;

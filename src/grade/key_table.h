@@ -15,6 +15,8 @@ typedef struct KeyCell {
 	CellKey k;
 	double value; /* the exact answer; unused when masked */
 	bool masked;  /* empty value in the key: not graded */
+	bool given;   /* status `given` (export --sheet): the sheet prints
+			 * it, so it is not graded */
 } KeyCell;
 
 typedef struct KeyTable {

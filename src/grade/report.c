@@ -47,10 +47,16 @@ void report_key(FILE *out, const char *path, const KeyTable *kt,
 	if (tol->rel > 0)
 		fprintf(out, " or %g%% of the key value, whichever is larger",
 			100 * tol->rel);
-	int masked = kt->n - kt->graded;
+	int given = 0;
+	for (int i = 0; i < kt->n; i++)
+		given += kt->cells[i].given;
+	int masked = kt->n - kt->graded - given;
 	if (masked)
 		fprintf(out, " (%d masked cell%s not graded)", masked,
 			masked == 1 ? "" : "s");
+	if (given)
+		fprintf(out, " (%d given cell%s, printed on the sheet, not graded)",
+			given, given == 1 ? "" : "s");
 	fputs("\n", out);
 }
 
@@ -138,7 +144,7 @@ static void report_wrong(FILE *out, const KeyTable *kt, const Score *s,
 	for (int i = 0; i < kt->n && shown < REPORT_SHOW_WRONG; i++) {
 		const KeyCell *c = &kt->cells[i];
 		const Answer *a = &s->answers[i];
-		if (c->masked || a->verdict == VERDICT_CORRECT)
+		if (c->masked || c->given || a->verdict == VERDICT_CORRECT)
 			continue;
 		char cell[96], expected[48];
 		cellkey_format(&c->k, cell, sizeof cell);

@@ -139,6 +139,8 @@ static void score_row(Score *s, const KeyTable *kt, const ColMap *m,
 	}
 	a->line = r->line;
 	a->given = v ? v : "";
+	if (c->given)
+		return; /* printed on the sheet: nothing to grade */
 	if (c->masked) {
 		char buf[8];
 		if (csvtab_trim(a->given, buf, sizeof buf)[0])
@@ -161,7 +163,7 @@ static void tally_cells(Score *s, const KeyTable *kt)
 {
 	for (int i = 0; i < kt->n; i++) {
 		const KeyCell *c = &kt->cells[i];
-		if (c->masked)
+		if (c->masked || c->given)
 			continue;
 		Verdict v = s->answers[i].verdict;
 		bool ok = v == VERDICT_CORRECT;

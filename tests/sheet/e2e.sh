@@ -217,6 +217,12 @@ for n in 1 2 3; do
 	[ $rc -eq 0 ] && grep -q "filled$n.csv: \([0-9]*\)/\1 correct (100.0%)" grade.txt
 	check "export --sheet $n: the blank filled with the key grades 100%" $?
 done
+# The blank as handed out: its 40 given cells are printed on the sheet, so
+# they are not graded; the 33 answers are missing.
+"$kvstep" grade key2.csv blank2.csv > grade.txt
+grep -q "^key key2.csv: 33 cells to grade, tolerance 0.005 (40 given cells, printed on the sheet, not graded)$" grade.txt &&
+	grep -q "^blank2.csv: 0/33 correct (0.0%), 0 wrong, 33 missing$" grade.txt
+check "export --sheet 2: given cells are not graded" $?
 # Sheet 2 of the default run: x6 (5 given), q6 (4), K (20 given + 4),
 # V (15 given + 3), S and A (6 each), z6 (3), logits (7).
 [ "$(($(wc -l < key2.csv) - 1))" -eq 73 ] &&
