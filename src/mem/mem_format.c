@@ -231,7 +231,7 @@ static void report_engine(FILE *out, const MemConfig *c, const MemView *v,
 		fprintf(out, "%u %s %" PRIu64, c->n_local, g->times, t->engine_local);
 	fprintf(out, " cells = %" PRIu64 " %s %s B = %" PRIu64 " B%s\n",
 		t->engine_layer_tokens, g->times, per, t->engine_bytes, units);
-	fprintf(out, "                  %s exact (%" PRIu64 " B)\n", diff, t->bytes);
+	fprintf(out, "                  %s against exact (%" PRIu64 " B)\n", diff, t->bytes);
 }
 
 static void report_context(FILE *out, const MemConfig *c, const MemView *v,
@@ -322,15 +322,34 @@ static void report_weights(FILE *out, const MemConfig *c, const MemView *v,
 	if (v->has_weights)
 		fprintf(out, "    weights       %" PRIu64 " B%s (--weights)\n", f->weights, units);
 	else if (c->n_params)
-		fprintf(out, "    weights       %" PRIu64 " parameters %s %u bits / 8 = %" PRIu64
-			     " B%s, %s (an estimate; --weights SIZE overrides)\n",
-			c->n_params, g->times, c->weight_bits, f->weights, units,
+		fprintf(out, "    weights       %" PRIu64 " B%s = %" PRIu64 " parameters %s %u bits / 8,\n"
+			     "                  %s (an estimate; --weights SIZE overrides)\n",
+			f->weights, units, c->n_params, g->times, c->weight_bits,
 			c->weight_note);
 	else
-		fprintf(out, "    weights       not subtracted: %s (give --weights SIZE)\n",
-			c->weight_note[0] ? c->weight_note : "a model file without weight figures");
+		fprintf(out, "    weights       not subtracted: %s\n"
+			     "                  (give --weights SIZE)\n",
+			c->weight_note[0] ? c->weight_note : "the model file gives no weight figures");
 	units_suffix(f->avail, g, units, sizeof units);
-	fprintf(out, "    for the cache %" PRIu64 " B%s\n", f->avail, units);
+	if (f->weights >= v->budget && f->weights > 0)
+		fprintf(out, "    for the cache nothing: the weights alone need the whole budget\n");
+	else
+		fprintf(out, "    for the cache %" PRIu64 " - %" PRIu64 " = %" PRIu64 " B%s\n",
+			v->budget, f->weights, f->avail, units);
+}
+
+/* " (74076 need 9709289472 B)": what one more token or sequence takes. */
+static void one_more(const MemConfig *c, const MemView *v, uint64_t ctx,
+		     uint64_t batch, uint64_t next, const char *unit, char *buf,
+		     size_t size)
+{
+	MemTotals t;
+	KvError quiet;
+	kv_error_clear(&quiet);
+	buf[0] = '\0';
+	if (mem_totals(c, ctx, batch, v->type, &v->policy, &t, &quiet) == 0)
+		snprintf(buf, size, " (%" PRIu64 " %s %" PRIu64 " B)", next, unit,
+			 t.engine_bytes);
 }
 
 static int report_fit(FILE *out, const MemConfig *c, const MemView *v,
@@ -338,33 +357,41 @@ static int report_fit(FILE *out, const MemConfig *c, const MemView *v,
 		      KvError *e)
 {
 	MemFitAnswer f;
-	char units[48];
+	char units[48], more[64];
 	if (mem_fit_answer(c, v, &f, e))
 		return e->code;
 	units_suffix(v->budget, g, units, sizeof units);
 	fprintf(out, "\n  will it fit in %" PRIu64 " B%s? (%s engine)\n", v->budget, units,
 		mem_engine_name(v->policy.engine));
 	report_weights(out, c, v, &f, g);
+	fprintf(out, "    longest       ");
 	if (f.max_tokens == 0)
-		fprintf(out, "    at batch %-5" PRIu64 "nothing fits: one token needs more\n", v->batch);
+		fprintf(out, "nothing fits at batch %" PRIu64 ": one token needs more\n", v->batch);
 	else if (f.max_tokens == MEM_CONTEXT_MAX)
-		fprintf(out, "    at batch %-5" PRIu64 "every context up to 2^31 tokens fits (%" PRIu64 " B)\n",
+		fprintf(out, "every context up to 2^31 tokens fits at batch %" PRIu64 " (%" PRIu64 " B)\n",
 			v->batch, f.tokens_bytes);
-	else
-		fprintf(out, "    at batch %-5" PRIu64 "up to %" PRIu64 " token%s a sequence: %" PRIu64 " B\n",
-			v->batch, f.max_tokens, f.max_tokens == 1 ? "" : "s", f.tokens_bytes);
+	else {
+		one_more(c, v, f.max_tokens + 1, v->batch, f.max_tokens + 1, "need", more, sizeof more);
+		fprintf(out, "%" PRIu64 " token%s a sequence at batch %" PRIu64 ": %" PRIu64 " B%s\n",
+			f.max_tokens, f.max_tokens == 1 ? "" : "s", v->batch, f.tokens_bytes, more);
+	}
 	for (size_t i = 0; i < n; i++) {
 		uint64_t mb, bytes;
+		const char *s = contexts[i] == 1 ? "" : "s";
 		if (mem_fit_batch(c, v->type, &v->policy, contexts[i], f.avail, &mb, &bytes, e))
 			return e->code;
-		fprintf(out, "    at %" PRIu64 " token%s ", contexts[i], contexts[i] == 1 ? "" : "s");
+		fprintf(out, "    largest batch ");
 		if (mb == 0)
-			fprintf(out, "not even one sequence fits\n");
+			fprintf(out, "none: one sequence of %" PRIu64 " token%s needs more\n",
+				contexts[i], s);
 		else if (mb == MEM_FIT_BATCH_MAX)
-			fprintf(out, "%" PRIu64 " sequences or more: %" PRIu64 " B\n", mb, bytes);
-		else
-			fprintf(out, "up to %" PRIu64 " sequence%s: %" PRIu64 " B\n", mb,
-				mb == 1 ? "" : "s", bytes);
+			fprintf(out, "%" PRIu64 " sequences or more at %" PRIu64 " token%s: %" PRIu64 " B\n",
+				mb, contexts[i], s, bytes);
+		else {
+			one_more(c, v, contexts[i], mb + 1, mb + 1, "need", more, sizeof more);
+			fprintf(out, "%" PRIu64 " sequence%s at %" PRIu64 " token%s: %" PRIu64 " B%s\n",
+				mb, mb == 1 ? "" : "s", contexts[i], s, bytes, more);
+		}
 	}
 	return 0;
 }

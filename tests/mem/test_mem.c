@@ -790,6 +790,424 @@ static void test_mla_latent_larger_than_heads(void **state)
 	assert_int_equal(mem_saving_bp(0, 0), 0);
 }
 
+/* ---- config.json (issue 18) -------------------------------------------- */
+
+static MemConfig load_json_file(const char *id)
+{
+	char path[1024];
+	const char *dir = getenv("MEM_HF_DIR");
+	assert_non_null(dir);
+	snprintf(path, sizeof path, "%s/%s/config.json", dir, id);
+	char *text = read_file(path);
+	if (!text)
+		fail_msg("cannot read %s", path);
+	MemConfig c;
+	KvError e;
+	kv_error_clear(&e);
+	if (mem_json_load(path, text, strlen(text), &c, &e) != 0)
+		fail_msg("%s", e.msg);
+	free(text);
+	return c;
+}
+
+static int load_json(const char *text, MemConfig *c, KvError *e)
+{
+	kv_error_clear(e);
+	return mem_json_load("m/config.json", text, strlen(text), c, e);
+}
+
+static void expect_json_error(const char *text, const char *msg)
+{
+	MemConfig c;
+	KvError e;
+	assert_int_equal(load_json(text, &c, &e), EX_DATAERR);
+	assert_string_equal(e.msg, msg);
+}
+
+static uint64_t engine_bytes(const MemConfig *c, uint64_t ctx, uint64_t batch,
+			     MemKvType t, const MemPolicy *p)
+{
+	MemTotals tot;
+	KvError e;
+	kv_error_clear(&e);
+	if (mem_totals(c, ctx, batch, t, p, &tot, &e) != 0)
+		fail_msg("%s", e.msg);
+	return tot.engine_bytes;
+}
+
+/* A config.json and the bundled .ini give the same bytes, everywhere. */
+static void test_json_matches_ini(void **state)
+{
+	(void)state;
+	static const char *const ids[] = {
+		"llama-3.1-8b", "gemma-3-27b", "gpt-oss-20b", "deepseek-v3",
+	};
+	static const uint64_t ctx[] = { 1, 127, 128, 129, 1023, 1024, 1025, 8192,
+					8200, 131072, MEM_CONTEXT_MAX };
+	static const MemKvType types[] = {
+		{ MEM_DTYPE_FP16, MEM_DTYPE_FP16 }, { MEM_DTYPE_INT4, MEM_DTYPE_INT4 },
+		{ MEM_DTYPE_Q4_0, MEM_DTYPE_Q4_0 }, { MEM_DTYPE_Q8_0, MEM_DTYPE_FP8 },
+	};
+	for (size_t m = 0; m < 4; m++) {
+		MemConfig j = load_json_file(ids[m]), i = load_bundled(ids[m]);
+		assert_string_equal(j.id, i.id);
+		assert_int_equal(j.attention, i.attention);
+		assert_int_equal(j.n_layers, i.n_layers);
+		assert_int_equal(j.n_global, i.n_global);
+		assert_int_equal(j.n_local, i.n_local);
+		assert_int_equal(j.window, i.window);
+		assert_string_equal(j.pattern, i.pattern);
+		for (int k = 0; k < MEM_ENGINE_COUNT; k++) {
+			MemPolicy p = mem_policy_default();
+			p.engine = (MemEngine)k;
+			for (size_t x = 0; x < sizeof ctx / sizeof ctx[0]; x++)
+				for (size_t t = 0; t < 4; t++) {
+					assert_int_equal(engine_bytes(&j, ctx[x], 3, types[t], &p),
+							 engine_bytes(&i, ctx[x], 3, types[t], &p));
+					MemTotals a, b;
+					KvError e;
+					kv_error_clear(&e);
+					assert_int_equal(mem_totals(&j, ctx[x], 1, types[t], &p, &a, &e), 0);
+					assert_int_equal(mem_totals(&i, ctx[x], 1, types[t], &p, &b, &e), 0);
+					assert_int_equal(a.bytes, b.bytes);
+					assert_int_equal(a.bytes_mha, b.bytes_mha);
+					assert_int_equal(a.bytes_all_global, b.bytes_all_global);
+				}
+		}
+	}
+	/* The published figures, now from config.json. */
+	MemPolicy exact = mem_policy_default();
+	MemConfig l = load_json_file("llama-3.1-8b");
+	assert_int_equal(l.head_dim, 128); /* hidden_size 4096 / 32 heads */
+	assert_int_equal(engine_bytes(&l, 8192, 1, KV(MEM_DTYPE_FP16), &exact), UINT64_C(1073741824));
+	MemConfig g = load_json_file("gemma-3-27b");
+	assert_string_equal(g.pattern, "LLLLLG");
+	assert_int_equal(engine_bytes(&g, 65536, 1, KV(MEM_DTYPE_BF16), &exact), UINT64_C(5804916736));
+	MemConfig o = load_json_file("gpt-oss-20b");
+	assert_string_equal(o.pattern, "LG"); /* 24 layer_types, period 2 */
+	assert_int_equal(engine_bytes(&o, 131072, 1, KV(MEM_DTYPE_BF16), &exact), UINT64_C(3224371200));
+	MemConfig d = load_json_file("deepseek-v3");
+	assert_int_equal(d.attention, MEM_ATTN_MLA);
+	assert_int_equal(engine_bytes(&d, 131072, 1, KV(MEM_DTYPE_FP16), &exact), UINT64_C(9210691584));
+	/* Weights: Llama 3.1 8B is 8030261248 parameters; MoE and MLA are not
+	 * estimated. */
+	assert_int_equal(l.n_params, UINT64_C(8030261248));
+	assert_int_equal(mem_weight_bytes(&l), UINT64_C(16060522496));
+	assert_int_equal(o.n_params, 0);
+	assert_string_equal(o.weight_note, "not estimated: a mixture of experts (num_local_experts)");
+	assert_int_equal(d.n_params, 0);
+	/* Gemma 3 27B text model: tied embeddings, no vision tower counted. */
+	assert_int_equal(g.n_params, UINT64_C(27008663808));
+}
+
+static void test_json_defaults(void **state)
+{
+	(void)state;
+	MemConfig c;
+	KvError e;
+	/* num_key_value_heads defaults to num_attention_heads (MHA). */
+	assert_int_equal(load_json("{\"num_hidden_layers\": 2, \"num_attention_heads\": 4,"
+				   " \"hidden_size\": 64}", &c, &e), 0);
+	assert_int_equal(c.n_kv_heads, 4);
+	assert_int_equal(c.head_dim, 16);
+	assert_string_equal(c.id, "m");
+	/* use_sliding_window: false ignores the window (Qwen2). */
+	assert_int_equal(load_json("{\"num_hidden_layers\": 2, \"num_attention_heads\": 4,"
+				   " \"head_dim\": 8, \"sliding_window\": 4096,"
+				   " \"use_sliding_window\": false}", &c, &e), 0);
+	assert_int_equal(c.n_local, 0);
+	assert_int_equal(c.window, 0);
+	/* A window without a pattern: Mistral, every layer local ... */
+	assert_int_equal(load_json("{\"num_hidden_layers\": 32, \"num_attention_heads\": 32,"
+				   " \"num_key_value_heads\": 8, \"head_dim\": 128,"
+				   " \"sliding_window\": 4096}", &c, &e), 0);
+	assert_int_equal(c.n_local, 32);
+	MemConfig mi = load_bundled("mistral-7b-v0.1");
+	assert_int_equal(mem_layer_tokens(&c, 32768), mem_layer_tokens(&mi, 32768));
+	/* ... except for Gemma 3, whose default pattern is 6. */
+	assert_int_equal(load_json("{\"text_config\": {\"model_type\": \"gemma3_text\","
+				   " \"num_hidden_layers\": 26, \"num_attention_heads\": 4,"
+				   " \"num_key_value_heads\": 1, \"head_dim\": 256,"
+				   " \"sliding_window\": 512}}", &c, &e), 0);
+	assert_string_equal(c.pattern, "LLLLLG");
+	assert_int_equal(c.n_global, 4);
+	/* sliding_window null: every layer global. */
+	assert_int_equal(load_json("{\"num_hidden_layers\": 2, \"num_attention_heads\": 4,"
+				   " \"head_dim\": 8, \"sliding_window\": null}", &c, &e), 0);
+	assert_int_equal(c.n_global, 2);
+	/* A UTF-8 byte order mark and CRLF are fine; the id comes from a .json name. */
+	static const char bom[] = "\xef\xbb\xbf{\"num_hidden_layers\": 1,\r\n\"num_attention_heads\": 1, \"head_dim\": 2}\r\n";
+	kv_error_clear(&e);
+	assert_int_equal(mem_json_load("dir/tiny.json", bom, strlen(bom), &c, &e), 0);
+	assert_string_equal(c.id, "tiny");
+}
+
+static void test_json_errors(void **state)
+{
+	(void)state;
+	expect_json_error("{\"num_hidden_layers\": 2,\n \"num_attention_heads\": 4,}",
+			  "m/config.json:2:27: JSON: unexpected character");
+	expect_json_error("{\"num_hidden_layers\": 2", "m/config.json:1:24: JSON: the text ends inside a value");
+	expect_json_error("[1, 2]", "m/config.json:1:1: JSON: expected one object {...} and nothing after it");
+	expect_json_error("{} {}", "m/config.json:1:4: JSON: unexpected character");
+	expect_json_error("{\"num_attention_heads\": 4}",
+			  "m/config.json: expected key num_hidden_layers, a whole number from 1 to 1024");
+	expect_json_error("{\"num_hidden_layers\": \"32\", \"num_attention_heads\": 4}",
+			  "m/config.json: num_hidden_layers: expected a whole number from 1 to 1024, found \"32\"");
+	expect_json_error("{\"num_hidden_layers\": 32.5, \"num_attention_heads\": 4}",
+			  "m/config.json: num_hidden_layers: expected a whole number from 1 to 1024, found 32.5");
+	expect_json_error("{\"text_config\": {\"num_hidden_layers\": 2, \"num_attention_heads\": 4,"
+			  " \"num_key_value_heads\": 3, \"head_dim\": 8}}",
+			  "m/config.json: text_config.num_key_value_heads: expected a divisor of num_attention_heads");
+	expect_json_error("{\"num_hidden_layers\": 2, \"num_attention_heads\": 3, \"hidden_size\": 64}",
+			  "m/config.json: hidden_size: expected a multiple of num_attention_heads (head_dim is absent, so it is hidden_size / num_attention_heads)");
+	expect_json_error("{\"num_hidden_layers\": 3, \"num_attention_heads\": 1, \"head_dim\": 8,"
+			  " \"sliding_window\": 4, \"layer_types\": [\"full_attention\"]}",
+			  "m/config.json: layer_types: expected an array with one entry per layer (num_hidden_layers)");
+	expect_json_error("{\"num_hidden_layers\": 2, \"num_attention_heads\": 1, \"head_dim\": 8,"
+			  " \"sliding_window\": 4, \"layer_types\": [\"full_attention\", \"chunked_attention\"]}",
+			  "m/config.json: layer_types: entry 2: expected \"sliding_attention\" or \"full_attention\", found \"chunked_attention\"");
+	expect_json_error("{\"num_hidden_layers\": 2, \"num_attention_heads\": 1, \"head_dim\": 8,"
+			  " \"layer_types\": [\"full_attention\", \"sliding_attention\"]}",
+			  "m/config.json: sliding_window: expected a window: layer_types has sliding_attention layers");
+	expect_json_error("{\"num_hidden_layers\": 2, \"num_attention_heads\": 1, \"kv_lora_rank\": 512}",
+			  "m/config.json: expected key qk_rope_head_dim, a whole number from 1 to 65536");
+	expect_json_error("{\"text_config\": 3}", "m/config.json: text_config: expected an object");
+	static const char nul[] = "{\"a\":\n 1\0}";
+	MemConfig c;
+	KvError e;
+	kv_error_clear(&e);
+	assert_int_equal(mem_json_load("x.json", nul, sizeof nul - 1, &c, &e), EX_DATAERR);
+	assert_string_equal(e.msg, "x.json:2:3: expected text, found a NUL byte");
+}
+
+/* ---- engines and quantised caches --------------------------------------- */
+
+static void test_engines(void **state)
+{
+	(void)state;
+	MemConfig l = load_bundled("llama-3.1-8b"), g = load_bundled("gemma-3-27b");
+	MemConfig o = load_bundled("gpt-oss-20b");
+	MemKvType f16 = KV(MEM_DTYPE_FP16);
+	MemPolicy p = mem_policy_default();
+	/* vLLM: 8193 tokens take 513 blocks of 16 = 8208 cells: 16 cells x 32
+	 * layers x 4096 B = 2097152 B more than exact. */
+	p.engine = MEM_ENGINE_VLLM;
+	assert_int_equal(engine_bytes(&l, 8192, 1, f16, &p), UINT64_C(1073741824));
+	assert_int_equal(engine_bytes(&l, 8193, 1, f16, &p), UINT64_C(1073741824) + 2097152);
+	assert_int_equal(engine_bytes(&l, 8193, 2, f16, &p), 2 * (UINT64_C(1073741824) + 2097152));
+	p.block_size = 32; /* 8224 cells */
+	assert_int_equal(engine_bytes(&l, 8193, 1, f16, &p), UINT64_C(8224) * 32 * 4096);
+	p.block_size = 16;
+	/* A local layer at 8200 tokens keeps blocks 449..513: 65 blocks, 1040
+	 * cells; global 8208. (10 x 8208 + 52 x 1040) x 8192 B. */
+	assert_int_equal(engine_bytes(&g, 8200, 1, f16, &p),
+			 (UINT64_C(82080) + 54080) * 8192);
+	/* llama.cpp: Gemma 3 27B at 64k, ubatch 512: 10 x 65536 + 52 x 1536
+	 * cells = 5120 MiB + 624 MiB, the figures llama.cpp prints. */
+	p.engine = MEM_ENGINE_LLAMACPP;
+	assert_int_equal(engine_bytes(&g, 65536, 1, f16, &p), (UINT64_C(5120) + 624) << 20);
+	/* 8000 tokens pad to 8192 cells: exactly 1 GiB for Llama 3.1 8B. */
+	assert_int_equal(engine_bytes(&l, 8000, 1, f16, &p), UINT64_C(1073741824));
+	/* Four sequences share one pool: W x 4 + 512 = 4608 local cells. */
+	MemTotals t;
+	KvError e;
+	kv_error_clear(&e);
+	assert_int_equal(mem_totals(&g, 8192, 4, f16, &p, &t, &e), 0);
+	assert_int_equal(t.engine_global, 32768);
+	assert_int_equal(t.engine_local, 4608);
+	/* gpt-oss-20b at 128k: 128 + 512 pads to 768 cells per sliding layer. */
+	assert_int_equal(engine_bytes(&o, 131072, 1, f16, &p),
+			 (UINT64_C(12) * 131072 + 12 * 768) * 2048);
+	p.swa_full = true; /* every layer keeps every cell */
+	assert_int_equal(engine_bytes(&g, 65536, 1, f16, &p), UINT64_C(33285996544));
+	p.swa_full = false;
+	/* hf keeps W - 1 tokens: 52 cells fewer a local layer at 8192. */
+	p.engine = MEM_ENGINE_HF;
+	assert_int_equal(engine_bytes(&g, 8192, 1, f16, &p), UINT64_C(1107296256) - 52 * 8192);
+	assert_int_equal(engine_bytes(&l, 8192, 1, f16, &p), UINT64_C(1073741824));
+	MemEngine en;
+	assert_true(mem_engine_parse("llama.cpp", &en));
+	assert_int_equal(en, MEM_ENGINE_LLAMACPP);
+	assert_false(mem_engine_parse("llamacpp", &en));
+}
+
+static void test_quantised(void **state)
+{
+	(void)state;
+	MemConfig l = load_bundled("llama-3.1-8b"), d = load_bundled("deepseek-v3");
+	/* A K row is 8 x 128 = 1024 values = 32 blocks: q8_0 32 x 34 = 1088 B,
+	 * q4_0 32 x 18 = 576 B. Twice that a layer-token, x 262144 at 8192. */
+	assert_int_equal(mem_cell_bits(&l, KV(MEM_DTYPE_Q8_0)), 2 * 1088 * 8);
+	assert_int_equal(totals("llama-3.1-8b", 8192, 1, MEM_DTYPE_Q8_0).bytes, UINT64_C(570425344));
+	assert_int_equal(totals("llama-3.1-8b", 8192, 1, MEM_DTYPE_Q4_0).bytes, UINT64_C(301989888));
+	MemTotals t;
+	KvError e;
+	kv_error_clear(&e);
+	assert_int_equal(mem_totals(&l, 8192, 1, (MemKvType){ MEM_DTYPE_Q8_0, MEM_DTYPE_Q4_0 },
+				    NULL, &t, &e), 0);
+	assert_int_equal(t.bytes, UINT64_C(262144) * (1088 + 576));
+	/* K fp16, V q8_0: 2048 + 1088 = 3136 B. */
+	assert_int_equal(mem_cell_bits(&l, (MemKvType){ MEM_DTYPE_FP16, MEM_DTYPE_Q8_0 }), 3136 * 8);
+	/* MLA keeps one latent row of 576 values in the K dtype: 18 blocks of
+	 * q8_0 = 612 B, whatever --v-dtype says. */
+	assert_int_equal(mem_cell_bits(&d, (MemKvType){ MEM_DTYPE_Q8_0, MEM_DTYPE_FP32 }), 612 * 8);
+}
+
+/* ---- will it fit ------------------------------------------------------- */
+
+static void test_size_parse(void **state)
+{
+	(void)state;
+	uint64_t v = 0;
+	assert_true(mem_size_parse("24GiB", &v));
+	assert_int_equal(v, UINT64_C(25769803776));
+	assert_true(mem_size_parse("80GB", &v));
+	assert_int_equal(v, UINT64_C(80000000000));
+	assert_true(mem_size_parse("1073741824", &v));
+	assert_int_equal(v, UINT64_C(1073741824));
+	assert_true(mem_size_parse("512mib", &v));
+	assert_int_equal(v, UINT64_C(536870912));
+	assert_true(mem_size_parse("7B", &v));
+	assert_int_equal(v, 7);
+	assert_false(mem_size_parse("24G", &v));
+	assert_false(mem_size_parse("24 GiB", &v));
+	assert_false(mem_size_parse("1.5GiB", &v));
+	assert_false(mem_size_parse("7b", &v));
+	assert_false(mem_size_parse("", &v));
+	assert_false(mem_size_parse("99999999999TiB", &v));
+}
+
+static void test_fit_boundaries(void **state)
+{
+	(void)state;
+	MemConfig l = load_bundled("llama-3.1-8b");
+	MemKvType f16 = KV(MEM_DTYPE_FP16);
+	MemPolicy p = mem_policy_default();
+	uint64_t max, bytes;
+	KvError e;
+	kv_error_clear(&e);
+	/* 131072 B a token: 1 GiB holds exactly 8192 tokens, one byte less 8191. */
+	assert_int_equal(mem_fit_tokens(&l, f16, &p, 1, UINT64_C(1073741824), &max, &bytes, &e), 0);
+	assert_int_equal(max, 8192);
+	assert_int_equal(bytes, UINT64_C(1073741824));
+	assert_int_equal(mem_fit_tokens(&l, f16, &p, 1, UINT64_C(1073741823), &max, &bytes, &e), 0);
+	assert_int_equal(max, 8191);
+	assert_int_equal(bytes, UINT64_C(1073741824) - 131072);
+	/* Batch 2 halves it. */
+	assert_int_equal(mem_fit_tokens(&l, f16, &p, 2, UINT64_C(1073741824), &max, &bytes, &e), 0);
+	assert_int_equal(max, 4096);
+	/* 3 GiB holds 3 sequences of 8192 tokens; one byte less, 2. */
+	assert_int_equal(mem_fit_batch(&l, f16, &p, 8192, UINT64_C(3) << 30, &max, &bytes, &e), 0);
+	assert_int_equal(max, 3);
+	assert_int_equal(mem_fit_batch(&l, f16, &p, 8192, (UINT64_C(3) << 30) - 1, &max, &bytes, &e), 0);
+	assert_int_equal(max, 2);
+	/* Nothing fits under one token; everything fits in a huge budget. */
+	assert_int_equal(mem_fit_tokens(&l, f16, &p, 1, 131071, &max, &bytes, &e), 0);
+	assert_int_equal(max, 0);
+	assert_int_equal(mem_fit_tokens(&l, f16, &p, 1, UINT64_MAX, &max, &bytes, &e), 0);
+	assert_int_equal(max, MEM_CONTEXT_MAX);
+	/* vLLM: the first token takes a whole block of 16. */
+	p.engine = MEM_ENGINE_VLLM;
+	assert_int_equal(mem_fit_tokens(&l, f16, &p, 1, 16 * 131072, &max, &bytes, &e), 0);
+	assert_int_equal(max, 16);
+	assert_int_equal(mem_fit_tokens(&l, f16, &p, 1, 16 * 131072 - 1, &max, &bytes, &e), 0);
+	assert_int_equal(max, 0);
+	/* Mistral's cache stops growing at its window: any context fits. */
+	MemConfig m = load_bundled("mistral-7b-v0.1");
+	p.engine = MEM_ENGINE_EXACT;
+	assert_int_equal(mem_fit_tokens(&m, f16, &p, 1, UINT64_C(4096) * 131072, &max, &bytes, &e), 0);
+	assert_int_equal(max, MEM_CONTEXT_MAX);
+}
+
+static void test_cli_budget(void **state)
+{
+	(void)state;
+	/* 24 GiB minus --weights 16060522496 B leaves 9709281280 B: 74075
+	 * tokens (9709158400 B) at batch 1; 9 sequences of 8192 tokens. */
+	Run r = RUN("mem", "llama-3.1-8b", "--context", "8192", "--budget", "24GiB",
+		    "--weights", "16060522496", "--no-chart");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "    for the cache 25769803776 - 16060522496 = 9709281280 B ~ 9.04 GiB\n"));
+	assert_non_null(strstr(r.out, "    longest       74075 tokens a sequence at batch 1: 9709158400 B (74076 need 9709289472 B)\n"));
+	assert_non_null(strstr(r.out, "    largest batch 9 sequences at 8192 tokens: 9663676416 B (10 need 10737418240 B)\n"));
+	run_free(&r);
+	/* CSV: on the boundary and one byte under it. */
+	r = RUN("mem", "--csv", "llama-3.1-8b", "--context", "8192", "--budget", "3GiB");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, ",exact,262144,1073741824,0,3221225472,24576,3\r\n"));
+	run_free(&r);
+	r = RUN("mem", "--csv", "llama-3.1-8b", "--context", "8192", "--budget", "3221225471");
+	assert_non_null(strstr(r.out, ",exact,262144,1073741824,0,3221225471,24575,2\r\n"));
+	run_free(&r);
+	expect_usage_error(RUN("mem", "--budget", "24G"),
+		"kvstep: --budget: expected a size such as 24GiB, 80GB or 1073741824 (bytes), found '24G'\n");
+	expect_usage_error(RUN("mem", "--weights", "1GB"),
+		"kvstep: --weights: expected --budget too (weights are subtracted from it)\n");
+	expect_usage_error(RUN("mem", "--engine", "vllm2"),
+		"kvstep: --engine: unknown engine 'vllm2'; did you mean vllm? (expected exact, vllm, llama.cpp or hf)\n");
+}
+
+/* ---- the fixes of issue 18, point 5 ------------------------------------- */
+
+static void test_fixes(void **state)
+{
+	(void)state;
+	/* "1 token", not "1 tokens". */
+	Run r = RUN("mem", "llama-3.1-8b", "--context", "1", "--no-chart");
+	assert_non_null(strstr(r.out, "\n  1 token, batch 1, fp16\n"));
+	run_free(&r);
+	/* Duplicate contexts merge: 8192 and 8k are one length. */
+	r = RUN("mem", "--csv", "llama-3.1-8b", "--context", "8192,8k,8192");
+	size_t rows = 0;
+	for (const char *p = r.out; (p = strstr(p, "\nllama-3.1-8b,")); p++)
+		rows++;
+	assert_int_equal(rows, 1);
+	run_free(&r);
+	/* Below 1 KiB the bytes are not repeated: "= 1020 B" once. */
+	MemConfig c;
+	KvError e;
+	assert_int_equal(load_text(GOOD_HEAD "num_hidden_layers = 1\nnum_attention_heads = 1\n"
+					     "num_key_value_heads = 1\nhead_dim = 255\n", &c, &e), 0);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	uint64_t one = 1;
+	MemView v = { .type = KV(MEM_DTYPE_FP16), .policy = mem_policy_default(), .batch = 1 };
+	assert_int_equal(mem_report_write(f, &c, &v, &one, 1, &e), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "    total         1 x 1 x 1020 B = 1020 B\n"));
+	assert_null(strstr(buf, "= 1020 B = 1020 B"));
+	free(buf);
+	/* q8_0 is a dtype now; a near miss suggests it, not fp32. */
+	r = RUN("mem", "llama-3.1-8b", "--dtype", "q8_0", "--context", "8192", "--no-chart");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "2 x 8 x 128 x 8.5 bits / 8 = 2176 B (q8_0: 34 B per 32 values)"));
+	assert_non_null(strstr(r.out, "8192 tokens, batch 1, q8_0\n"));
+	assert_null(strstr(r.out, "fp32"));
+	run_free(&r);
+	expect_usage_error(RUN("mem", "--dtype", "q8"),
+		"kvstep: --dtype: unknown dtype 'q8'; did you mean q8_0? (expected fp32, fp16, bf16, fp8, int4, q8_0 or q4_0)\n");
+	/* An all-global model compares with full MHA, or draws one bar. */
+	MemChart ch = chart_of("llama-3.1-8b", 10, 13);
+	assert_false(ch.single);
+	assert_string_equal(ch.baseline, "full MHA");
+	assert_int_equal(ch.all_global[0], UINT64_C(1024) * 32 * 16384);
+	ch = chart_of("llama-2-7b", 10, 13);
+	assert_true(ch.single);
+	ch = chart_of("gemma-3-27b", 10, 13);
+	assert_string_equal(ch.baseline, "every layer global");
+	/* Wider than 80 columns widens the bars: every row uses the room. */
+	MemChart wide = chart_of("gemma-3-27b", 10, 17);
+	char out[16384];
+	assert_true(mem_chart_render(&wide, 200, 8, false, out, sizeof out) > 0);
+	const char *axis = strstr(out, "0 +");
+	assert_non_null(axis);
+	size_t rule = strcspn(axis + 3, "\n");
+	/* 8 groups of a gap and two 10-column bars; 80 columns gave 6-wide groups. */
+	assert_int_equal(rule, 8 * 21);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -827,6 +1245,15 @@ int main(void)
 		cmocka_unit_test(test_cli_file_errors),
 		cmocka_unit_test(test_cli_context_limits),
 		cmocka_unit_test(test_mla_latent_larger_than_heads),
+		cmocka_unit_test(test_json_matches_ini),
+		cmocka_unit_test(test_json_defaults),
+		cmocka_unit_test(test_json_errors),
+		cmocka_unit_test(test_engines),
+		cmocka_unit_test(test_quantised),
+		cmocka_unit_test(test_size_parse),
+		cmocka_unit_test(test_fit_boundaries),
+		cmocka_unit_test(test_cli_budget),
+		cmocka_unit_test(test_fixes),
 	};
 	return cmocka_run_group_tests_name("mem", tests, NULL, NULL);
 }
