@@ -1,16 +1,27 @@
 #include "mem_calc.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const struct {
 	const char *name;
-	unsigned bits;
+	unsigned block;      /* elements a block holds */
+	unsigned block_bits; /* bits a block takes, scale included */
 } dtypes[MEM_DTYPE_COUNT] = {
-	[MEM_DTYPE_FP32] = { "fp32", 32 },
-	[MEM_DTYPE_FP16] = { "fp16", 16 },
-	[MEM_DTYPE_BF16] = { "bf16", 16 },
-	[MEM_DTYPE_FP8] = { "fp8", 8 },
-	[MEM_DTYPE_INT4] = { "int4", 4 },
+	[MEM_DTYPE_FP32] = { "fp32", 1, 32 },
+	[MEM_DTYPE_FP16] = { "fp16", 1, 16 },
+	[MEM_DTYPE_BF16] = { "bf16", 1, 16 },
+	[MEM_DTYPE_FP8] = { "fp8", 1, 8 },
+	[MEM_DTYPE_INT4] = { "int4", 1, 4 },
+	[MEM_DTYPE_Q8_0] = { "q8_0", 32, 34 * 8 },
+	[MEM_DTYPE_Q4_0] = { "q4_0", 32, 18 * 8 },
+};
+
+static const char *const engine_names[MEM_ENGINE_COUNT] = {
+	[MEM_ENGINE_EXACT] = "exact",
+	[MEM_ENGINE_VLLM] = "vllm",
+	[MEM_ENGINE_LLAMACPP] = "llama.cpp",
+	[MEM_ENGINE_HF] = "hf",
 };
 
 const char *mem_dtype_name(MemDtype d)
@@ -18,9 +29,14 @@ const char *mem_dtype_name(MemDtype d)
 	return (unsigned)d < MEM_DTYPE_COUNT ? dtypes[d].name : "?";
 }
 
-unsigned mem_dtype_bits(MemDtype d)
+unsigned mem_dtype_block(MemDtype d)
 {
-	return (unsigned)d < MEM_DTYPE_COUNT ? dtypes[d].bits : 0;
+	return (unsigned)d < MEM_DTYPE_COUNT ? dtypes[d].block : 0;
+}
+
+unsigned mem_dtype_block_bits(MemDtype d)
+{
+	return (unsigned)d < MEM_DTYPE_COUNT ? dtypes[d].block_bits : 0;
 }
 
 bool mem_dtype_parse(const char *s, MemDtype *out)
@@ -32,6 +48,22 @@ bool mem_dtype_parse(const char *s, MemDtype *out)
 		}
 	}
 	return false;
+}
+
+void mem_kv_type_name(MemKvType t, char *buf, size_t size)
+{
+	if (t.k == t.v)
+		snprintf(buf, size, "%s", mem_dtype_name(t.k));
+	else
+		snprintf(buf, size, "%s/%s", mem_dtype_name(t.k), mem_dtype_name(t.v));
+}
+
+uint64_t mem_row_bits(uint64_t elems, MemDtype d)
+{
+	uint64_t block = mem_dtype_block(d);
+	if (block == 0)
+		return 0;
+	return (elems + block - 1) / block * mem_dtype_block_bits(d);
 }
 
 uint64_t mem_elems_per_layer_token(const MemConfig *c)
@@ -50,21 +82,122 @@ uint64_t mem_elems_per_layer_token_mha(const MemConfig *c)
 	return 2 * (uint64_t)c->n_heads * c->head_dim;
 }
 
+uint64_t mem_cell_bits(const MemConfig *c, MemKvType t)
+{
+	if (c->attention == MEM_ATTN_MLA) /* one latent row, in the K dtype */
+		return mem_row_bits(mem_elems_per_layer_token(c), t.k);
+	uint64_t row = (uint64_t)c->n_kv_heads * c->head_dim;
+	return mem_row_bits(row, t.k) + mem_row_bits(row, t.v);
+}
+
+uint64_t mem_cell_bits_mha(const MemConfig *c, MemKvType t)
+{
+	if (c->attention == MEM_ATTN_MLA)
+		return mem_row_bits((uint64_t)c->n_heads *
+				    ((uint64_t)c->qk_nope_head_dim + c->qk_rope_head_dim), t.k) +
+		       mem_row_bits((uint64_t)c->n_heads * c->v_head_dim, t.v);
+	uint64_t row = (uint64_t)c->n_heads * c->head_dim;
+	return mem_row_bits(row, t.k) + mem_row_bits(row, t.v);
+}
+
 uint64_t mem_layer_tokens(const MemConfig *c, uint64_t ctx)
 {
 	uint64_t local = ctx < c->window ? ctx : c->window;
 	return (uint64_t)c->n_global * ctx + (uint64_t)c->n_local * local;
 }
 
-int mem_bytes(uint64_t batch, uint64_t layer_tokens, uint64_t elems,
-	      MemDtype d, uint64_t *out, KvError *e)
+MemPolicy mem_policy_default(void)
+{
+	return (MemPolicy){ .engine = MEM_ENGINE_EXACT, .block_size = 16,
+			    .ubatch = 512, .swa_full = false };
+}
+
+const char *mem_engine_name(MemEngine e)
+{
+	return (unsigned)e < MEM_ENGINE_COUNT ? engine_names[e] : "?";
+}
+
+bool mem_engine_parse(const char *s, MemEngine *out)
+{
+	for (int k = 0; k < MEM_ENGINE_COUNT; k++) {
+		if (strcmp(s, engine_names[k]) == 0) {
+			*out = (MemEngine)k;
+			return true;
+		}
+	}
+	return false;
+}
+
+static uint64_t pad_up(uint64_t v, uint64_t to)
+{
+	return (v + to - 1) / to * to;
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* vLLM: blocks one sequence holds in a global and in a local layer. */
+static void vllm_blocks(uint64_t n, uint64_t w, uint64_t bs, uint64_t *global,
+			uint64_t *local)
+{
+	*global = (n + bs - 1) / bs;
+	uint64_t skipped = n + 1 > w ? n + 1 - w : 0; /* tokens wholly before the window */
+	*local = *global - skipped / bs;
+}
+
+static int overflow(KvError *e)
+{
+	return kv_error_set(e, EX_USAGE,
+			    "the cache is too large to count in 64 bits; use a smaller --batch or --context");
+}
+
+int mem_engine_cells(const MemConfig *c, const MemPolicy *p, uint64_t ctx,
+		     uint64_t batch, uint64_t *global, uint64_t *local,
+		     KvError *e)
+{
+	uint64_t w = c->n_local ? c->window : ctx, g = 0, l = 0, all = 0;
+	switch (p ? p->engine : MEM_ENGINE_EXACT) {
+	case MEM_ENGINE_VLLM: {
+		uint64_t bs = p->block_size ? p->block_size : 1, gb, lb;
+		vllm_blocks(ctx, w, bs, &gb, &lb);
+		g = gb * bs;
+		l = lb * bs;
+		break;
+	}
+	case MEM_ENGINE_LLAMACPP: {
+		if (__builtin_mul_overflow(batch, ctx, &all) || all > UINT64_MAX / 2)
+			return overflow(e);
+		uint64_t wb;
+		*global = pad_up(all, MEM_LLAMACPP_PAD);
+		if (__builtin_mul_overflow(w, batch, &wb) || wb > UINT64_MAX / 2)
+			return overflow(e);
+		*local = p->swa_full ? *global
+				     : min_u64(*global, pad_up(wb + p->ubatch, MEM_LLAMACPP_PAD));
+		return 0;
+	}
+	case MEM_ENGINE_HF:
+		g = ctx;
+		l = min_u64(ctx, w > 1 ? w - 1 : 1);
+		break;
+	case MEM_ENGINE_EXACT:
+	case MEM_ENGINE_COUNT:
+		g = ctx;
+		l = min_u64(ctx, w);
+		break;
+	}
+	if (__builtin_mul_overflow(g, batch, global) ||
+	    __builtin_mul_overflow(l, batch, local))
+		return overflow(e);
+	return 0;
+}
+
+int mem_bytes(uint64_t cells, uint64_t cell_bits, uint64_t *out, KvError *e)
 {
 	uint64_t bits;
-	if (__builtin_mul_overflow(batch, layer_tokens, &bits) ||
-	    __builtin_mul_overflow(bits, elems, &bits) ||
-	    __builtin_mul_overflow(bits, (uint64_t)mem_dtype_bits(d), &bits))
-		return kv_error_set(e, EX_USAGE,
-				    "the cache is too large to count in 64 bits; use a smaller --batch or --context");
+	if (__builtin_mul_overflow(cells, cell_bits, &bits))
+		return overflow(e);
 	*out = bits / 8 + (bits % 8 != 0);
 	return 0;
 }
@@ -100,8 +233,30 @@ uint32_t mem_saving_bp(uint64_t num, uint64_t den)
 	return (uint32_t)(q + (2 * r >= den));
 }
 
-int mem_totals(const MemConfig *c, uint64_t ctx, uint64_t batch, MemDtype d,
-	       MemTotals *out, KvError *e)
+/* cells = batch × per-sequence count, checked. */
+static int batch_cells(uint64_t batch, uint64_t per_seq, uint64_t *out, KvError *e)
+{
+	if (__builtin_mul_overflow(batch, per_seq, out))
+		return overflow(e);
+	return 0;
+}
+
+static int engine_totals(const MemConfig *c, const MemPolicy *p,
+			 uint64_t cell_bits, MemTotals *out, KvError *e)
+{
+	uint64_t a, b;
+	if (mem_engine_cells(c, p, out->context, out->batch, &out->engine_global,
+			     &out->engine_local, e))
+		return e->code;
+	if (__builtin_mul_overflow(out->engine_global, (uint64_t)c->n_global, &a) ||
+	    __builtin_mul_overflow(out->engine_local, (uint64_t)c->n_local, &b) ||
+	    __builtin_add_overflow(a, b, &out->engine_layer_tokens))
+		return overflow(e);
+	return mem_bytes(out->engine_layer_tokens, cell_bits, &out->engine_bytes, e);
+}
+
+int mem_totals(const MemConfig *c, uint64_t ctx, uint64_t batch, MemKvType t,
+	       const MemPolicy *p, MemTotals *out, KvError *e)
 {
 	if (ctx < 1 || ctx > MEM_CONTEXT_MAX)
 		return kv_error_set(e, EX_USAGE,
@@ -114,12 +269,15 @@ int mem_totals(const MemConfig *c, uint64_t ctx, uint64_t batch, MemDtype d,
 	out->batch = batch;
 	out->layer_tokens = mem_layer_tokens(c, ctx);
 	out->layer_tokens_all_global = (uint64_t)c->n_layers * ctx;
-	uint64_t elems = mem_elems_per_layer_token(c);
-	uint64_t elems_mha = mem_elems_per_layer_token_mha(c);
-	if (mem_bytes(batch, out->layer_tokens, elems, d, &out->bytes, e) ||
-	    mem_bytes(batch, out->layer_tokens_all_global, elems, d,
-		      &out->bytes_all_global, e) ||
-	    mem_bytes(batch, out->layer_tokens, elems_mha, d, &out->bytes_mha, e))
+	uint64_t bits = mem_cell_bits(c, t), bits_mha = mem_cell_bits_mha(c, t);
+	uint64_t cells, cells_all, x;
+	if (batch_cells(batch, out->layer_tokens, &cells, e) ||
+	    batch_cells(batch, out->layer_tokens_all_global, &cells_all, e) ||
+	    mem_bytes(cells, bits, &out->bytes, e) ||
+	    mem_bytes(cells_all, bits, &out->bytes_all_global, e) ||
+	    mem_bytes(cells, bits_mha, &out->bytes_mha, e) ||
+	    mem_bytes(cells_all, bits_mha, &x, e) ||
+	    engine_totals(c, p, bits, out, e))
 		return e->code;
 	out->saving_all_global_bp = mem_saving_bp(out->bytes, out->bytes_all_global);
 	out->saving_mha_bp = mem_saving_bp(out->bytes, out->bytes_mha);

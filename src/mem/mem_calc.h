@@ -3,18 +3,22 @@
 /*
  * KV-cache arithmetic, exact in uint64_t.
  *
- * A "layer-token" is one token's cache entry in one layer. With G global
- * layers, L local layers of window W and a context of n tokens:
+ * A "layer-token" (or cell) is one token's cache entry in one layer. With G
+ * global layers, L local layers of window W and a context of n tokens, the
+ * exact count is
  *
- *   layer_tokens = G × n + L × min(n, W)
- *   bits         = batch × layer_tokens × elements per layer-token × dtype bits
+ *   layer_tokens = G × n + L × min(n, W)        (one sequence)
+ *   bits         = batch × layer_tokens × bits per layer-token
  *   bytes        = bits / 8, rounded up
  *
- * Elements per layer-token: gqa 2 × n_kv_heads × head_dim (K and V);
- * mla kv_lora_rank + qk_rope_head_dim (the latent and the shared RoPE key).
- * Counting in bits keeps int4 (half a byte) exact; only a total that is not
- * a whole number of bytes is rounded, up, because a partial byte still takes
- * a byte. Every bundled model has an even element count, so nothing rounds.
+ * Bits per layer-token: gqa K and V rows of n_kv_heads × head_dim elements
+ * each; mla one row of kv_lora_rank + qk_rope_head_dim (the latent and the
+ * shared RoPE key), stored in the K dtype. A row of a block-quantised dtype
+ * (q8_0, q4_0: 32 elements a block, with its scale) takes whole blocks.
+ * Counting in bits keeps int4 and the blocks exact; only a total that is not
+ * a whole number of bytes is rounded, up, because a partial byte takes a byte.
+ *
+ * Engines keep other cell counts than the exact one: see MemEngine.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,19 +33,35 @@ typedef enum MemDtype {
 	MEM_DTYPE_BF16,
 	MEM_DTYPE_FP8,
 	MEM_DTYPE_INT4,
+	MEM_DTYPE_Q8_0, /* 32 int8 values + one fp16 scale: 34 bytes per 32 */
+	MEM_DTYPE_Q4_0, /* 32 4-bit values + one fp16 scale: 18 bytes per 32 */
 	MEM_DTYPE_COUNT,
 } MemDtype;
+
+/* The dtypes of the K and of the V cache (equal unless --k/--v-dtype). */
+typedef struct MemKvType {
+	MemDtype k, v;
+} MemKvType;
 
 /* Returns the dtype's name ("fp16"), or "?" for a bad value. */
 const char *mem_dtype_name(MemDtype d);
 
-/* Returns the bits one element takes: 32, 16, 16, 8 or 4 (0 for a bad value). */
-unsigned mem_dtype_bits(MemDtype d);
+/* Elements a block holds: 1, or 32 for q8_0 and q4_0 (0 for a bad value). */
+unsigned mem_dtype_block(MemDtype d);
+
+/* Bits one block takes: 32, 16, 16, 8, 4, 272 or 144 (0 for a bad value). */
+unsigned mem_dtype_block_bits(MemDtype d);
 
 /* Sets *out from a name ("bf16"); returns false for an unknown name. */
 bool mem_dtype_parse(const char *s, MemDtype *out);
 
-/* Elements one layer-token holds in the model as published. */
+/* "fp16", or "q8_0/fp16" (K/V) when they differ; buf needs 16 bytes. */
+void mem_kv_type_name(MemKvType t, char *buf, size_t size);
+
+/* Bits a row of `elems` elements takes: whole blocks, rounded up. */
+uint64_t mem_row_bits(uint64_t elems, MemDtype d);
+
+/* Elements one layer-token holds in the model as published (K plus V). */
 uint64_t mem_elems_per_layer_token(const MemConfig *c);
 
 /*
@@ -51,16 +71,65 @@ uint64_t mem_elems_per_layer_token(const MemConfig *c);
  */
 uint64_t mem_elems_per_layer_token_mha(const MemConfig *c);
 
+/* Bits one layer-token takes as published, and with full MHA. */
+uint64_t mem_cell_bits(const MemConfig *c, MemKvType t);
+uint64_t mem_cell_bits_mha(const MemConfig *c, MemKvType t);
+
 /* G × ctx + L × min(ctx, W); never overflows for ctx <= MEM_CONTEXT_MAX. */
 uint64_t mem_layer_tokens(const MemConfig *c, uint64_t ctx);
 
 /*
- * Bytes for `layer_tokens` × `elems` elements of dtype `d`, times `batch`,
- * counted in bits and rounded up to whole bytes. Returns 0, or EX_USAGE
- * when the bit count does not fit in 64 bits.
+ * How an engine lays out the cache (cells of one layer, all sequences):
+ *   exact      n per global layer, min(n, W) per local layer, per sequence
+ *   vllm       per sequence, whole blocks of block_size tokens; a local
+ *              layer frees only the blocks wholly before its window:
+ *              global ceil(n/bs) blocks, local ceil(n/bs) -
+ *              floor(max(0, n - W + 1)/bs) blocks
+ *   llama.cpp  one cell pool for every sequence, padded to 256 cells:
+ *              global pad256(B × n); local min(global, pad256(W × B +
+ *              ubatch)), or the global count with swa_full
+ *   hf         n per global layer, min(n, W - 1) per local layer
  */
-int mem_bytes(uint64_t batch, uint64_t layer_tokens, uint64_t elems,
-	      MemDtype d, uint64_t *out, KvError *e);
+typedef enum MemEngine {
+	MEM_ENGINE_EXACT,
+	MEM_ENGINE_VLLM,
+	MEM_ENGINE_LLAMACPP,
+	MEM_ENGINE_HF,
+	MEM_ENGINE_COUNT,
+} MemEngine;
+
+enum { MEM_LLAMACPP_PAD = 256 };
+
+typedef struct MemPolicy {
+	MemEngine engine;
+	uint32_t block_size; /* vllm, >= 1 (default 16) */
+	uint32_t ubatch;     /* llama.cpp, >= 1 (default 512) */
+	bool swa_full;       /* llama.cpp: local layers keep every cell */
+} MemPolicy;
+
+/* The default policy: exact, block size 16, ubatch 512. */
+MemPolicy mem_policy_default(void);
+
+/* "exact", "vllm", "llama.cpp", "hf"; "?" for a bad value. */
+const char *mem_engine_name(MemEngine e);
+
+/* Sets *out from a name; returns false for an unknown name. */
+bool mem_engine_parse(const char *s, MemEngine *out);
+
+/*
+ * Cells one global and one local layer hold for `batch` sequences of `ctx`
+ * tokens under policy `p`. Returns 0, or EX_USAGE if a count overflows.
+ */
+int mem_engine_cells(const MemConfig *c, const MemPolicy *p, uint64_t ctx,
+		     uint64_t batch, uint64_t *global, uint64_t *local,
+		     KvError *e);
+
+/*
+ * Bytes for `cells` layer-tokens of `cell_bits` bits each, rounded up to
+ * whole bytes. Returns 0, or EX_USAGE when the bit count does not fit in
+ * 64 bits.
+ */
+int mem_bytes(uint64_t cells, uint64_t cell_bits, uint64_t *out, KvError *e);
 
 /* Everything `kvstep mem` reports for one model at one context. */
 typedef struct MemTotals {
@@ -68,20 +137,25 @@ typedef struct MemTotals {
 	uint64_t batch;            /* sequences */
 	uint64_t layer_tokens;     /* G × n + L × min(n, W), one sequence */
 	uint64_t layer_tokens_all_global; /* n_layers × n, one sequence */
-	uint64_t bytes;            /* the cache as published */
+	uint64_t bytes;            /* the cache as published, counted exactly */
 	uint64_t bytes_all_global; /* same model, every layer global */
 	uint64_t bytes_mha;        /* same layers, full MHA */
 	uint32_t saving_all_global_bp; /* 1 - bytes/bytes_all_global, in 1/100 % */
 	uint32_t saving_mha_bp;        /* 1 - bytes/bytes_mha, in 1/100 % */
+	uint64_t engine_global;    /* cells a global layer holds, all sequences */
+	uint64_t engine_local;     /* cells a local layer holds, all sequences */
+	uint64_t engine_layer_tokens; /* G × engine_global + L × engine_local */
+	uint64_t engine_bytes;     /* the cache as the engine lays it out */
 } MemTotals;
 
 /*
  * Fills *out for context `ctx` (1 .. MEM_CONTEXT_MAX tokens) and `batch`
- * (>= 1). Returns 0, or EX_USAGE with a message when an argument is out of
- * range or a total does not fit in 64 bits.
+ * (>= 1) under policy `p` (NULL: exact). Returns 0, or EX_USAGE with a
+ * message when an argument is out of range or a total does not fit in 64
+ * bits.
  */
-int mem_totals(const MemConfig *c, uint64_t ctx, uint64_t batch, MemDtype d,
-	       MemTotals *out, KvError *e);
+int mem_totals(const MemConfig *c, uint64_t ctx, uint64_t batch, MemKvType t,
+	       const MemPolicy *p, MemTotals *out, KvError *e);
 
 /*
  * (den - num) / den as hundredths of a percent, rounded half up, exactly

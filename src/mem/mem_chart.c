@@ -57,22 +57,28 @@ static const ChartGlyphs chart_utf8 = {
 	"\u2502", "\u2524", "\u2514", "\u2500",
 };
 
-int mem_chart_fill(MemChart *ch, const MemConfig *c, MemDtype d,
+int mem_chart_fill(MemChart *ch, const MemConfig *c, MemKvType d,
 		   uint64_t batch, unsigned lo_exp, unsigned hi_exp, KvError *e)
 {
+	char type[16];
 	if (lo_exp > hi_exp || hi_exp > 31)
 		return kv_error_set(e, EX_USAGE, "chart range 2^%u..2^%u is out of 2^0..2^31",
 				    lo_exp, hi_exp);
 	memset(ch, 0, sizeof *ch);
+	mem_kv_type_name(d, type, sizeof type);
 	snprintf(ch->title, sizeof ch->title, "KV cache of %s by context length", c->id);
 	snprintf(ch->subtitle, sizeof ch->subtitle, "(%s, batch %" PRIu64 ")",
-		 mem_dtype_name(d), batch);
+		 type, batch);
+	bool mha = c->n_local == 0;
+	ch->single = mha && mem_cell_bits_mha(c, d) == mem_cell_bits(c, d);
+	snprintf(ch->baseline, sizeof ch->baseline, "%s",
+		 mha ? "full MHA" : "every layer global");
 	for (unsigned x = lo_exp; x <= hi_exp; x++) {
 		MemTotals t;
-		if (mem_totals(c, (uint64_t)1 << x, batch, d, &t, e))
+		if (mem_totals(c, (uint64_t)1 << x, batch, d, NULL, &t, e))
 			return e->code;
 		ch->context[ch->n] = t.context;
-		ch->all_global[ch->n] = t.bytes_all_global;
+		ch->all_global[ch->n] = mha ? t.bytes_mha : t.bytes_all_global;
 		ch->actual[ch->n] = t.bytes;
 		ch->n++;
 	}
@@ -149,10 +155,17 @@ static void chart_layout(const MemChart *ch, int width, int height, Layout *lo)
 		lo->label_w = (int)strlen(lo->mid);
 	int room = width - lo->label_w - 2; /* label, space, axis */
 	lo->first = 0;
-	while (lo->first + 1 < ch->n && (int)(ch->n - lo->first) * 5 > room)
+	int min_group = ch->single ? 3 : 5;
+	while (lo->first + 1 < ch->n && (int)(ch->n - lo->first) * min_group > room)
 		lo->first++;
-	int per = room / (int)(ch->n - lo->first);
-	lo->bar = per >= 7 ? 3 : 2;
+	/* A group is a gap plus one or two bars; widen bars to fill the room. */
+	int bars = ch->single ? 1 : 2;
+	int per = (room - 8) / (int)(ch->n - lo->first); /* 8: "  tokens" */
+	lo->bar = (per - 1) / bars;
+	if (lo->bar > 16)
+		lo->bar = 16;
+	if (lo->bar < 2)
+		lo->bar = 2;
 }
 
 /* Appends row text without its trailing spaces, then a newline. */
@@ -190,7 +203,8 @@ static void chart_rows(Sb *sb, const MemChart *ch, int height,
 			uint64_t lg = chart_level(ch->all_global[i], lo->max, rows * as);
 			lg = (lg * gs + as - 1) / as;
 			sb_put(&line, " ");
-			sb_repeat(&line, bar_cell(lg, b, &g->global), lo->bar);
+			if (!ch->single)
+				sb_repeat(&line, bar_cell(lg, b, &g->global), lo->bar);
 			sb_repeat(&line, bar_cell(la, b, &g->actual), lo->bar);
 		}
 		sb_put_row(sb, row, line.len < sizeof row ? line.len : sizeof row - 1);
@@ -201,22 +215,27 @@ static void chart_axis(Sb *sb, const MemChart *ch, const Layout *lo,
 		       const ChartGlyphs *g, int width)
 {
 	char label[40];
-	int group = 1 + 2 * lo->bar;
+	int group = 1 + (ch->single ? 1 : 2) * lo->bar;
 	snprintf(label, sizeof label, "%*s ", lo->label_w, "0");
 	sb_put(sb, label);
 	sb_put(sb, g->corner);
 	sb_repeat(sb, g->rule, group * (int)(ch->n - lo->first));
 	sb_put(sb, "\n");
+	/* The context labels, built in a row buffer so trailing blanks go. */
+	char row[40 + 24 * MEM_CHART_POINTS_MAX + 16];
+	Sb line = { row, sizeof row, 0 };
 	snprintf(label, sizeof label, "%*s  ", lo->label_w, "");
-	sb_put(sb, label);
+	sb_put(&line, label);
 	for (size_t i = lo->first; i < ch->n; i++) {
 		char ctx[16], cell[24];
 		context_label(ch->context[i], ctx, sizeof ctx);
-		snprintf(cell, sizeof cell, " %-*s", group - 1, ctx);
-		sb_put(sb, cell);
+		snprintf(cell, sizeof cell, " %-*s", group - 1 < 20 ? group - 1 : 20, ctx);
+		sb_put(&line, cell);
 	}
 	int used = lo->label_w + 2 + group * (int)(ch->n - lo->first);
-	sb_put(sb, used + 8 <= width ? "  tokens\n" : "\n");
+	if (used + 8 <= width)
+		sb_put(&line, "  tokens");
+	sb_put_row(sb, row, line.len < sizeof row ? line.len : sizeof row - 1);
 }
 
 /* Prints `a` and `b` on one line if it fits in `width`, else on two. */
@@ -237,6 +256,21 @@ static void put_pair(Sb *sb, int indent, const char *a, const char *b,
 	sb_put(sb, "\n");
 }
 
+/* Says which contexts did not fit, and the width that shows them all. */
+static void chart_dropped(Sb *sb, const MemChart *ch, const Layout *lo, int width)
+{
+	char first[16], last[16], a[48], b[48];
+	context_label(ch->context[0], first, sizeof first);
+	context_label(ch->context[lo->first - 1], last, sizeof last);
+	int need = lo->label_w + 2 + (ch->single ? 3 : 5) * (int)ch->n;
+	if (lo->first == 1)
+		snprintf(a, sizeof a, "(%s left out;", first);
+	else
+		snprintf(a, sizeof a, "(%s to %s left out;", first, last);
+	snprintf(b, sizeof b, "--width %d shows all)", need);
+	put_pair(sb, 0, a, b, (int)strlen(a), (int)strlen(b), " ", width);
+}
+
 int mem_chart_render(const MemChart *ch, int width, int height, bool unicode,
 		     char *buf, size_t size)
 {
@@ -253,10 +287,21 @@ int mem_chart_render(const MemChart *ch, int width, int height, bool unicode,
 	chart_rows(&sb, ch, height, &lo, g);
 	chart_axis(&sb, ch, &lo, g, width);
 	char lg[64], la[64];
-	snprintf(lg, sizeof lg, "%s every layer global", g->global.cell[g->global.steps]);
+	snprintf(lg, sizeof lg, "%s %s", g->global.cell[g->global.steps], ch->baseline);
 	snprintf(la, sizeof la, "%s as published", g->actual.cell[g->actual.steps]);
 	/* Both legend entries are one glyph wide, then ASCII text. */
-	put_pair(&sb, lo.label_w + 2, lg, la, 20, 14, "   ", width);
+	if (ch->single) {
+		char pad[40];
+		snprintf(pad, sizeof pad, "%*s", lo.label_w + 2, "");
+		sb_put(&sb, pad);
+		sb_put(&sb, la);
+		sb_put(&sb, "\n");
+	} else {
+		put_pair(&sb, lo.label_w + 2, lg, la, 2 + (int)strlen(ch->baseline), 14,
+			 "   ", width);
+	}
+	if (lo.first > 0)
+		chart_dropped(&sb, ch, &lo, width);
 	if (size)
 		buf[sb.len < size ? sb.len : size - 1] = '\0';
 	return sb.len > (size_t)INT32_MAX ? -1 : (int)sb.len;

@@ -15,7 +15,9 @@
 #include "mem_calc.h"
 #include "mem_chart.h"
 #include "mem_config.h"
+#include "mem_fit.h"
 #include "mem_format.h"
+#include "mem_json.h"
 #include "mem_models.h"
 
 enum {
@@ -24,23 +26,34 @@ enum {
 	FILE_MAX = 1 << 20, /* longest model file read from disk */
 };
 
-#define BATCH_MAX ((uint64_t)1 << 20)
-
 static const char usage_text[] =
-	"usage: kvstep mem [MODEL...] [--context N[,N...]] [--dtype fp32|fp16|bf16|fp8|int4]\n"
-	"                  [--batch B] [--csv] [--ascii | --unicode] [--width W] [--no-chart]\n"
+	"usage: kvstep mem [MODEL...] [--context N[,N...]] [--batch B] [--dtype T]\n"
+	"                  [--k-dtype T] [--v-dtype T] [--engine E] [--block-size N]\n"
+	"                  [--ubatch N] [--swa-full] [--budget SIZE] [--weights SIZE]\n"
+	"                  [--csv] [--ascii | --unicode] [--width W] [--no-chart]\n"
 	"       kvstep mem --list\n"
 	"\n"
 	"KV-cache memory of published model architectures, with the arithmetic shown.\n"
 	"\n"
-	"  MODEL          a model id from --list, or a path to a model .ini file;\n"
-	"                 none means every bundled model\n"
+	"  MODEL          a model id from --list, a model .ini file, or a Hugging Face\n"
+	"                 config.json; none means every bundled model\n"
 	"  --context N    context lengths in tokens, comma-separated, 1 to 2^31;\n"
 	"                 a k or m suffix multiplies by 1024 or 1048576\n"
 	"                 (default 8192,32768,131072; for --csv every power of two\n"
 	"                 from 1k to 128k)\n"
-	"  --dtype T      element type of the cache (default fp16)\n"
 	"  --batch B      sequences cached at once, 1 to 1048576 (default 1)\n"
+	"  --dtype T      element type of K and V: fp32, fp16 (default), bf16, fp8,\n"
+	"                 int4, q8_0 (34 B per 32 values) or q4_0 (18 B per 32)\n"
+	"  --k-dtype T    element type of K only; --v-dtype T of V only\n"
+	"  --engine E     count cells as exact (default), vllm, llama.cpp or hf do\n"
+	"  --block-size N vllm block size in tokens (default 16)\n"
+	"  --ubatch N     llama.cpp micro-batch (default 512); --swa-full keeps\n"
+	"                 every cell in sliding-window layers\n"
+	"  --budget SIZE  memory for weights and cache: 24GiB, 80GB or bytes; answers\n"
+	"                 the longest context at --batch and the largest batch at\n"
+	"                 each --context that fit\n"
+	"  --weights SIZE bytes of weights to subtract first (default: estimated from\n"
+	"                 a config.json, else 0)\n"
 	"  --csv          write the numbers as CSV (RFC 4180) instead of text\n"
 	"  --list         list the bundled models\n"
 	"  --ascii        draw with ASCII only (the default when not on a terminal)\n"
@@ -50,17 +63,22 @@ static const char usage_text[] =
 	"  --no-chart     leave the chart out\n"
 	"\n"
 	"A global layer keeps every token; a local layer of window W keeps\n"
-	"min(context, W). bytes = batch x layer-tokens x elements x bits / 8.\n";
+	"min(context, W). bytes = batch x layer-tokens x bits per layer-token / 8.\n"
+	"See docs/mem.md for the engines' rules and the weight estimate.\n";
 
 typedef struct MemArgs {
 	const char **models;           /* ids or paths, argc entries */
 	size_t n_models;
 	uint64_t contexts[CONTEXTS_MAX];
 	size_t n_contexts;
-	MemDtype dtype;
+	MemDtype dtype, k_dtype, v_dtype;
+	bool k_set, v_set;
+	MemPolicy policy;
 	uint64_t batch;
+	uint64_t budget, weights;
+	bool has_budget, has_weights;
 	int width;                     /* 0 = pick */
-	bool csv, list, help, ascii, unicode, no_chart;
+	bool csv, list, help, ascii, unicode, no_chart, swa_full;
 } MemArgs;
 
 /* A whole number with an optional k/m suffix; false if malformed. */
@@ -105,28 +123,59 @@ static int parse_contexts(const char *list, MemArgs *a, KvError *e)
 			return kv_error_set(e, EX_USAGE,
 					    "--context: %s is beyond 2^31 tokens; the closest valid length is 2147483648 (expected 1 to 2^31)",
 					    item);
-		if (a->n_contexts == CONTEXTS_MAX)
+		bool seen = false; /* 8192,8k: one length, shown once */
+		for (size_t i = 0; i < a->n_contexts; i++)
+			seen = seen || a->contexts[i] == v;
+		if (!seen && a->n_contexts == CONTEXTS_MAX)
 			return kv_error_set(e, EX_USAGE,
 					    "--context: expected at most %d lengths", CONTEXTS_MAX);
-		a->contexts[a->n_contexts++] = v;
+		if (!seen)
+			a->contexts[a->n_contexts++] = v;
 		if (p[n] == '\0')
 			return 0;
 		p += n + 1;
 	}
 }
 
-static int parse_dtype(const char *s, MemArgs *a, KvError *e)
+static int parse_dtype(const char *opt, const char *s, MemDtype *out, KvError *e)
 {
-	static const char *const names[] = { "fp32", "fp16", "bf16", "fp8", "int4" };
-	if (mem_dtype_parse(s, &a->dtype))
+	static const char *const names[] = {
+		"fp32", "fp16", "bf16", "fp8", "int4", "q8_0", "q4_0",
+	};
+	if (mem_dtype_parse(s, out))
 		return 0;
 	size_t picked[3];
 	char hint[128];
 	size_t got = mem_suggest(s, names, sizeof names / sizeof names[0], picked, 1);
 	mem_suggest_text(names, picked, got, hint, sizeof hint);
 	return kv_error_set(e, EX_USAGE,
-			    "unknown dtype '%s'; %s (expected fp32, fp16, bf16, fp8 or int4)",
+			    "%s: unknown dtype '%s'; %s (expected fp32, fp16, bf16, fp8, int4, q8_0 or q4_0)",
+			    opt, s, hint);
+}
+
+static int parse_engine(const char *s, MemArgs *a, KvError *e)
+{
+	static const char *const names[] = { "exact", "vllm", "llama.cpp", "hf" };
+	if (mem_engine_parse(s, &a->policy.engine))
+		return 0;
+	size_t picked[3];
+	char hint[128];
+	size_t got = mem_suggest(s, names, 4, picked, 1);
+	mem_suggest_text(names, picked, got, hint, sizeof hint);
+	return kv_error_set(e, EX_USAGE,
+			    "--engine: unknown engine '%s'; %s (expected exact, vllm, llama.cpp or hf)",
 			    s, hint);
+}
+
+static int parse_size(const char *opt, const char *s, uint64_t *out, bool *set,
+		      KvError *e)
+{
+	if (!mem_size_parse(s, out))
+		return kv_error_set(e, EX_USAGE,
+				    "%s: expected a size such as 24GiB, 80GB or 1073741824 (bytes), found '%s'",
+				    opt, s);
+	*set = true;
+	return 0;
 }
 
 static int parse_ranged(const char *opt, const char *s, uint64_t lo,
@@ -148,9 +197,25 @@ static int apply_value(MemArgs *a, const char *opt, const char *val, KvError *e)
 	if (strcmp(opt, "--context") == 0)
 		return parse_contexts(val, a, e);
 	if (strcmp(opt, "--dtype") == 0)
-		return parse_dtype(val, a, e);
+		return parse_dtype(opt, val, &a->dtype, e);
+	if (strcmp(opt, "--k-dtype") == 0)
+		return a->k_set = true, parse_dtype(opt, val, &a->k_dtype, e);
+	if (strcmp(opt, "--v-dtype") == 0)
+		return a->v_set = true, parse_dtype(opt, val, &a->v_dtype, e);
+	if (strcmp(opt, "--engine") == 0)
+		return parse_engine(val, a, e);
+	if (strcmp(opt, "--budget") == 0)
+		return parse_size(opt, val, &a->budget, &a->has_budget, e);
+	if (strcmp(opt, "--weights") == 0)
+		return parse_size(opt, val, &a->weights, &a->has_weights, e);
 	if (strcmp(opt, "--batch") == 0)
-		return parse_ranged(opt, val, 1, BATCH_MAX, &a->batch, e);
+		return parse_ranged(opt, val, 1, MEM_FIT_BATCH_MAX, &a->batch, e);
+	if (strcmp(opt, "--block-size") == 0 || strcmp(opt, "--ubatch") == 0) {
+		if (parse_ranged(opt, val, 1, 1u << 20, &v, e))
+			return e->code;
+		*(opt[2] == 'b' ? &a->policy.block_size : &a->policy.ubatch) = (uint32_t)v;
+		return 0;
+	}
 	if (parse_ranged(opt, val, MEM_CHART_WIDTH_MIN, MEM_CHART_WIDTH_MAX, &v, e))
 		return e->code;
 	a->width = (int)v;
@@ -161,9 +226,11 @@ static bool *flag_for(MemArgs *a, const char *opt)
 {
 	static const char *const names[] = {
 		"--csv", "--list", "--help", "-h", "--ascii", "--unicode", "--no-chart",
+		"--swa-full",
 	};
 	bool *const flags[] = {
 		&a->csv, &a->list, &a->help, &a->help, &a->ascii, &a->unicode, &a->no_chart,
+		&a->swa_full,
 	};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(opt, names[i]) == 0)
@@ -173,8 +240,15 @@ static bool *flag_for(MemArgs *a, const char *opt)
 
 static bool takes_value(const char *opt)
 {
-	return strcmp(opt, "--context") == 0 || strcmp(opt, "--dtype") == 0 ||
-	       strcmp(opt, "--batch") == 0 || strcmp(opt, "--width") == 0;
+	static const char *const names[] = {
+		"--context", "--dtype", "--k-dtype", "--v-dtype", "--engine",
+		"--block-size", "--ubatch", "--budget", "--weights", "--batch",
+		"--width",
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(opt, names[i]) == 0)
+			return true;
+	return false;
 }
 
 /* Handles argv[*i], an option; may consume argv[*i + 1] as its value. */
@@ -221,7 +295,8 @@ static int args_parse(MemArgs *a, int argc, char **argv, KvError *e)
 static bool is_path(const char *s)
 {
 	size_t n = strlen(s);
-	return strchr(s, '/') || (n > 4 && strcmp(s + n - 4, ".ini") == 0);
+	return strchr(s, '/') || (n > 4 && strcmp(s + n - 4, ".ini") == 0) ||
+	       (n > 5 && strcmp(s + n - 5, ".json") == 0);
 }
 
 static int load_path(const char *path, MemConfig *c, KvError *e)
@@ -238,6 +313,8 @@ static int load_path(const char *path, MemConfig *c, KvError *e)
 		rc = kv_error_set(e, EX_NOINPUT, "%s: cannot read the model file", path);
 	else if (len > FILE_MAX)
 		rc = kv_error_set(e, EX_DATAERR, "%s: expected at most %d bytes", path, FILE_MAX);
+	else if (mem_json_sniff(text, len))
+		rc = mem_json_load(path, text, len, c, e);
 	else
 		rc = mem_config_load(path, text, len, c, e);
 	free(text);
@@ -290,29 +367,30 @@ static void chart_range(const MemArgs *a, unsigned *lo, unsigned *hi)
  * fails cleanly instead of halfway through the output.
  */
 static int check_totals(const MemConfig *cfgs, const MemArgs *a,
-			const uint64_t *ctx, size_t n, KvError *e)
+			const MemView *v, const uint64_t *ctx, size_t n, KvError *e)
 {
 	unsigned lo, hi;
 	chart_range(a, &lo, &hi);
 	for (size_t m = 0; m < a->n_models; m++) {
 		MemTotals t;
 		for (size_t i = 0; i < n; i++)
-			if (mem_totals(&cfgs[m], ctx[i], a->batch, a->dtype, &t, e))
+			if (mem_totals(&cfgs[m], ctx[i], a->batch, v->type, &v->policy, &t, e))
 				return e->code;
 		if (!a->csv && !a->no_chart &&
-		    mem_totals(&cfgs[m], (uint64_t)1 << hi, a->batch, a->dtype, &t, e))
+		    mem_totals(&cfgs[m], (uint64_t)1 << hi, a->batch, v->type, NULL, &t, e))
 			return e->code;
 	}
 	return 0;
 }
 
 static int write_chart(FILE *out, const MemConfig *c, const MemArgs *a,
-		       int width, bool unicode, KvError *e)
+		       const MemView *v, int width, KvError *e)
 {
 	MemChart ch;
 	unsigned lo, hi;
 	chart_range(a, &lo, &hi);
-	if (mem_chart_fill(&ch, c, a->dtype, a->batch, lo, hi, e))
+	bool unicode = v->unicode;
+	if (mem_chart_fill(&ch, c, v->type, a->batch, lo, hi, e))
 		return e->code;
 	int need = mem_chart_render(&ch, width, CHART_HEIGHT, unicode, NULL, 0);
 	char *buf = need >= 0 ? malloc((size_t)need + 1) : NULL;
@@ -325,36 +403,37 @@ static int write_chart(FILE *out, const MemConfig *c, const MemArgs *a,
 }
 
 static int write_text(FILE *out, const MemConfig *cfgs, const MemArgs *a,
-		      int width, bool unicode, KvError *e)
+		      const MemView *v, int width, KvError *e)
 {
 	static const uint64_t defaults[] = { 8192, 32768, 131072 };
 	const uint64_t *ctx = a->n_contexts ? a->contexts : defaults;
 	size_t n = a->n_contexts ? a->n_contexts : 3;
-	if (check_totals(cfgs, a, ctx, n, e))
+	if (check_totals(cfgs, a, v, ctx, n, e))
 		return e->code;
 	for (size_t i = 0; i < a->n_models; i++) {
 		if (i > 0)
 			fprintf(out, "\n");
-		if (mem_report_write(out, &cfgs[i], a->dtype, a->batch, ctx, n, unicode, e))
+		if (mem_report_write(out, &cfgs[i], v, ctx, n, e))
 			return e->code;
-		if (!a->no_chart && write_chart(out, &cfgs[i], a, width, unicode, e))
+		if (!a->no_chart && write_chart(out, &cfgs[i], a, v, width, e))
 			return e->code;
 	}
 	return 0;
 }
 
-static int write_csv(FILE *out, const MemConfig *cfgs, const MemArgs *a, KvError *e)
+static int write_csv(FILE *out, const MemConfig *cfgs, const MemArgs *a,
+		     const MemView *v, KvError *e)
 {
 	uint64_t pow2[8];
 	for (size_t k = 0; k < 8; k++)
 		pow2[k] = (uint64_t)1024 << k;
 	const uint64_t *ctx = a->n_contexts ? a->contexts : pow2;
 	size_t n = a->n_contexts ? a->n_contexts : 8;
-	if (check_totals(cfgs, a, ctx, n, e))
+	if (check_totals(cfgs, a, v, ctx, n, e))
 		return e->code;
 	fputs(MEM_CSV_HEADER, out);
 	for (size_t i = 0; i < a->n_models; i++)
-		if (mem_csv_write(out, &cfgs[i], a->dtype, a->batch, ctx, n, e))
+		if (mem_csv_write(out, &cfgs[i], v, ctx, n, e))
 			return e->code;
 	return 0;
 }
@@ -411,10 +490,23 @@ static int run(const MemArgs *a_in, FILE *out, KvError *e)
 	if ((rc = load_models(&a, cfgs, e)))
 		goto done;
 	bool tty = isatty(fileno(out));
-	if (a.csv)
-		rc = write_csv(out, cfgs, &a, e);
+	MemView v = {
+		.type = { a.k_set ? a.k_dtype : a.dtype, a.v_set ? a.v_dtype : a.dtype },
+		.policy = a.policy,
+		.batch = a.batch,
+		.unicode = pick_unicode(&a, tty),
+		.has_budget = a.has_budget,
+		.budget = a.budget,
+		.has_weights = a.has_weights,
+		.weights = a.weights,
+	};
+	v.policy.swa_full = a.swa_full;
+	if (a.has_weights && !a.has_budget)
+		rc = kv_error_set(e, EX_USAGE, "--weights: expected --budget too (weights are subtracted from it)");
+	else if (a.csv)
+		rc = write_csv(out, cfgs, &a, &v, e);
 	else
-		rc = write_text(out, cfgs, &a, pick_width(&a, tty), pick_unicode(&a, tty), e);
+		rc = write_text(out, cfgs, &a, &v, pick_width(&a, tty), e);
 done:
 	if (ids)
 		free(a.models);
@@ -438,7 +530,8 @@ int mem_main(int argc, char **argv, FILE *out, FILE *err)
 {
 	KvError e;
 	kv_error_clear(&e);
-	MemArgs a = { .dtype = MEM_DTYPE_FP16, .batch = 1 };
+	MemArgs a = { .dtype = MEM_DTYPE_FP16, .batch = 1,
+		      .policy = mem_policy_default() };
 	a.models = calloc(argc > 0 ? (size_t)argc : 1, sizeof *a.models);
 	if (!a.models) {
 		fprintf(err, "kvstep: out of memory\n");

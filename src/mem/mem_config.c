@@ -1,15 +1,11 @@
 /*
- * Model files for `kvstep mem`, parsed with libinih from a buffer.
- *
- * Debian's libinih reads through a fixed line buffer (INI_MAX_LINE, 200
- * bytes) and hands a longer line to the handler in pieces, as if it were
- * continuation lines. So our reader gives inih one whole line at a time,
- * rejects a line that would not fit, and counts lines itself: every message
- * can then name the real line.
+ * Model files for `kvstep mem`, read with the core's INI reader (ini_doc.h:
+ * libinih behind a line reader that refuses long lines with their real
+ * number), then validated entry by entry so every message names its line.
  */
 #include "mem_config.h"
 
-#include <ini.h>
+#include "ini_doc.h"
 #include <stdbool.h>
 #include <string.h>
 
@@ -49,39 +45,17 @@ static const char *const key_names[K_COUNT] = {
 
 typedef struct Loader {
 	const char *name;     /* file name for messages */
-	const char *p, *end;  /* unread part of the buffer */
-	int line;             /* lines handed to inih so far */
+	int line;             /* line of the entry being stored */
+	int last_line;        /* lines in the file */
 	int key_line[K_COUNT]; /* line each key was given on; 0 = absent */
 	MemConfig *cfg;
 	KvError *e;
 } Loader;
 
-/* ini_reader: copies the next whole line (with its '\n') into `str`. */
-static char *loader_read_line(char *str, int num, void *stream)
-{
-	Loader *ld = stream;
-	if (ld->e->code != 0 || ld->p >= ld->end)
-		return NULL;
-	size_t left = (size_t)(ld->end - ld->p);
-	const char *nl = memchr(ld->p, '\n', left);
-	size_t n = nl ? (size_t)(nl - ld->p) + 1 : left;
-	ld->line++;
-	if (memchr(ld->p, '\0', n)) {
-		kv_error_set(ld->e, EX_DATAERR, "%s:%d: expected text, found a NUL byte",
-			     ld->name, ld->line);
-		return NULL;
-	}
-	if (num < 2 || n > (size_t)num - 1) {
-		kv_error_set(ld->e, EX_DATAERR,
-			     "%s:%d: line is %zu bytes long; at most %d fit",
-			     ld->name, ld->line, n, num - 2);
-		return NULL;
-	}
-	memcpy(str, ld->p, n);
-	str[n] = '\0';
-	ld->p += n;
-	return str;
-}
+enum {
+	LINE_MAX_BYTES = 198,       /* the core reader's limit (ini_doc.h) */
+	FILE_MAX_BYTES = 1 << 20,
+};
 
 static int key_find(const char *key)
 {
@@ -151,7 +125,7 @@ static int set_attention(Loader *ld, const char *value)
 
 static int set_pattern(Loader *ld, const char *value)
 {
-	size_t n = strlen(value);
+	size_t n = strlen(value); /* a file's pattern repeats: 128 letters at most */
 	if (n == 0 || n > MEM_PATTERN_MAX || strspn(value, "LG") != n)
 		return kv_error_set(ld->e, EX_DATAERR,
 				    "%s:%d: layer_pattern: expected 1 to %d letters L (local) or G (global), found '%s'",
@@ -198,40 +172,30 @@ static int key_store(Loader *ld, KeyId k, const char *value)
 			    ld->name, ld->line);
 }
 
-/* ini_handler: one `key = value` line of section `section`. */
-static int loader_on_key(void *user, const char *section, const char *key,
+/* One `key = value` entry of section `section`; 0 or the error code. */
+static int loader_on_key(Loader *ld, const char *section, const char *key,
 			 const char *value)
 {
-	Loader *ld = user;
-	if (ld->e->code != 0)
-		return 1;
 	if (strcmp(section, "model") != 0) {
 		if (section[0] == '\0')
-			kv_error_set(ld->e, EX_DATAERR,
-				     "%s:%d: expected the section header [model] before '%s'",
-				     ld->name, ld->line, key);
-		else
-			kv_error_set(ld->e, EX_DATAERR,
-				     "%s:%d: expected section [model], found [%s]",
-				     ld->name, ld->line, section);
-		return 1;
+			return kv_error_set(ld->e, EX_DATAERR,
+					    "%s:%d: expected the section header [model] before '%s'",
+					    ld->name, ld->line, key);
+		return kv_error_set(ld->e, EX_DATAERR,
+				    "%s:%d: expected section [model], found [%s]",
+				    ld->name, ld->line, section);
 	}
 	int k = key_find(key);
-	if (k < 0) {
-		kv_error_set(ld->e, EX_DATAERR,
-			     "%s:%d: unknown key '%s' (expected name, source, attention, num_hidden_layers, num_attention_heads, num_key_value_heads, head_dim, layer_pattern, sliding_window, kv_lora_rank, qk_rope_head_dim, qk_nope_head_dim or v_head_dim)",
-			     ld->name, ld->line, key);
-		return 1;
-	}
-	if (ld->key_line[k] != 0) {
-		kv_error_set(ld->e, EX_DATAERR,
-			     "%s:%d: %s given twice (first on line %d; an indented line continues the key above it)",
-			     ld->name, ld->line, key, ld->key_line[k]);
-		return 1;
-	}
+	if (k < 0)
+		return kv_error_set(ld->e, EX_DATAERR,
+				    "%s:%d: unknown key '%s' (expected name, source, attention, num_hidden_layers, num_attention_heads, num_key_value_heads, head_dim, layer_pattern, sliding_window, kv_lora_rank, qk_rope_head_dim, qk_nope_head_dim or v_head_dim)",
+				    ld->name, ld->line, key);
+	if (ld->key_line[k] != 0)
+		return kv_error_set(ld->e, EX_DATAERR,
+				    "%s:%d: %s given twice (first on line %d)",
+				    ld->name, ld->line, key, ld->key_line[k]);
 	ld->key_line[k] = ld->line;
-	key_store(ld, (KeyId)k, value);
-	return 1;
+	return key_store(ld, (KeyId)k, value);
 }
 
 /* Fails unless every key in `need` (ending with K_COUNT) was given. */
@@ -241,7 +205,7 @@ static int require_keys(Loader *ld, const KeyId *need, const char *why)
 		if (ld->key_line[*need] == 0)
 			return kv_error_set(ld->e, EX_DATAERR,
 					    "%s:%d: expected key %s in [model]%s",
-					    ld->name, ld->line, key_names[*need], why);
+					    ld->name, ld->last_line, key_names[*need], why);
 	return 0;
 }
 
@@ -353,24 +317,39 @@ static int config_set_id(const char *name, MemConfig *c, KvError *e)
 	return 0;
 }
 
+/* Validates the entries of a parsed document into ld->cfg. */
+static int loader_run(Loader *ld, const IniDoc *doc)
+{
+	for (int i = 0; i < doc->n_sections; i++)
+		if (strcmp(doc->sections[i].name, "model") != 0) {
+			ld->line = doc->sections[i].line;
+			return kv_error_set(ld->e, EX_DATAERR,
+					    "%s:%d: expected section [model], found [%s]",
+					    ld->name, ld->line, doc->sections[i].name);
+		}
+	for (int i = 0; i < doc->n_entries; i++) {
+		const IniEntry *en = &doc->entries[i];
+		ld->line = en->line;
+		if (loader_on_key(ld, en->section, en->key, en->value))
+			return ld->e->code;
+	}
+	return loader_finish(ld);
+}
+
 int mem_config_load(const char *name, const char *text, size_t len,
 		    MemConfig *out, KvError *e)
 {
 	memset(out, 0, sizeof *out);
 	if (config_set_id(name, out, e))
 		return e->code;
-	Loader ld = {
-		.name = name, .p = text, .end = text + len, .cfg = out, .e = e,
-	};
-	int rc = ini_parse_stream(loader_read_line, &ld, loader_on_key, &ld);
-	if (e->code != 0)
-		return e->code;
-	if (rc > 0)
-		return kv_error_set(e, EX_DATAERR,
-				    "%s:%d: expected '[model]', 'key = value' or a comment",
-				    name, rc);
-	if (rc != 0)
-		return kv_error_set(e, EX_DATAERR, "%s: the INI parser failed (%d)",
-				    name, rc);
-	return loader_finish(&ld);
+	IniDoc doc;
+	int rc = ini_doc_parse(&doc, name, text, len, LINE_MAX_BYTES,
+			       FILE_MAX_BYTES, e);
+	if (rc == 0) {
+		Loader ld = { .name = name, .last_line = doc.last_line,
+			      .cfg = out, .e = e };
+		rc = loader_run(&ld, &doc);
+	}
+	ini_doc_free(&doc);
+	return rc;
 }

@@ -51,7 +51,7 @@ typedef struct MemConfig {
 	uint32_t n_global;           /* layers that keep every token */
 	uint32_t n_local;            /* layers that keep min(context, window) */
 	uint32_t window;             /* sliding_window; 0 when n_local == 0 */
-	char pattern[MEM_PATTERN_MAX + 1]; /* "LLLLLG"; layer i is pattern[i % len] */
+	char pattern[MEM_LAYERS_MAX + 1]; /* "LLLLLG"; layer i is pattern[i % len] */
 	uint32_t n_heads;            /* num_attention_heads (query heads) */
 	uint32_t n_kv_heads;         /* gqa: num_key_value_heads; mla: 0 */
 	uint32_t head_dim;           /* gqa: width of one K or V head; mla: 0 */
@@ -59,6 +59,11 @@ typedef struct MemConfig {
 	uint32_t qk_rope_head_dim;   /* mla: shared RoPE key width (d_h^R) */
 	uint32_t qk_nope_head_dim;   /* mla: per-head K width without RoPE */
 	uint32_t v_head_dim;         /* mla: per-head V width */
+	/* Weights, when a config.json gives enough to estimate them (see
+	 * mem_json.h); 0 when unknown. */
+	uint64_t n_params;           /* estimated parameter count */
+	uint32_t weight_bits;        /* bits a parameter, from torch_dtype */
+	char weight_note[96];        /* why n_params is 0, or how it was found */
 } MemConfig;
 
 /*
@@ -69,8 +74,9 @@ typedef struct MemConfig {
  *   text  `len` bytes of INI text; need not end with a NUL
  *   out   filled on success; unspecified on error
  *
- * Returns 0, or EX_DATAERR with e->msg = "name:line: what was expected":
- * a line longer than the parser's buffer, a NUL byte, a syntax error, an
+ * Read with the core's INI reader (ini_doc.h). Returns 0, or EX_DATAERR
+ * with e->msg = "name:line: what was expected": a line longer than the
+ * parser's buffer, a NUL byte, a syntax error, an
  * unknown section or key, a key given twice, a number out of range, a key
  * missing or one that does not fit the attention kind. Pure: no I/O, no
  * globals, so it can be fuzzed.

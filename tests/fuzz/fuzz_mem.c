@@ -18,11 +18,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mem_config_load("fuzz.ini", (const char *)data, size, &c, &err))
 		return 0;
 	static const uint64_t ctx[] = { 1, 4096, 131072, 1u << 31 };
+	MemPolicy p = mem_policy_default();
 	for (size_t i = 0; i < sizeof ctx / sizeof *ctx; i++) {
 		MemTotals t;
 		KvError e2;
 		kv_error_clear(&e2);
-		mem_totals(&c, ctx[i], 7, MEM_DTYPE_FP16, &t, &e2);
+		p.engine = (MemEngine)(i % MEM_ENGINE_COUNT);
+		mem_totals(&c, ctx[i], 7, (MemKvType){ MEM_DTYPE_FP16, MEM_DTYPE_Q4_0 },
+			   &p, &t, &e2);
 	}
 	return 0;
 }
