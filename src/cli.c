@@ -158,7 +158,12 @@ static int apply_option(int c, const char *arg, CliOpts *o, KvError *err)
 	case 'n':
 		return parse_int_arg("--generate", arg, 0, 1 << 20, &o->generate,
 				     err);
-	case 'o': o->output = arg; return 0;
+	case 'o':
+		if (!*arg)
+			return kv_error_set(err, EX_USAGE,
+					    "-o/--output needs a file name; '-' is stdout");
+		o->output = arg;
+		return 0;
 	case OPT_DIGITS:
 		return parse_int_arg("--digits", arg, 0, 9, &o->digits, err);
 	case OPT_DTYPE: return parse_dtype(arg, &o->elem_bytes, err);
