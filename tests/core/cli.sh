@@ -144,6 +144,23 @@ kill -s INT $pid; wait $pid; rc=$?
 check "SIGINT during the run exits 130" [ "$rc" -eq 130 ]
 check "SIGINT during the run writes nothing" [ ! -s out.txt ]
 
+# on a terminal a long run shows its progress on stderr, and Ctrl-C stops it
+if command -v tmux > /dev/null 2>&1; then
+	sock="kvstep-cli-$$"
+	tmux -L "$sock" new-session -d -x 100 -y 10 "sh -c 'trap \"\" INT; \"$kvstep\" -m \"$src/data/huge.ini\" -n 200 export --counters > \"$work/p.csv\"; echo \$? > \"$work/p.rc\"; sleep 30'"
+	i=0; while [ $i -lt 100 ] && ! tmux -L "$sock" capture-pane -p | grep -q "computing the run"; do sleep 0.1; i=$((i + 1)); done
+	check "progress line on a terminal" sh -c "tmux -L $sock capture-pane -p | grep -q '^kvstep: computing the run: *[0-9]*% of 7.4e+08 multiply-adds (Ctrl-C stops)'"
+	tmux -L "$sock" send-keys C-c
+	i=0; while [ $i -lt 100 ] && [ ! -s p.rc ]; do sleep 0.1; i=$((i + 1)); done
+	check "Ctrl-C (tmux C-c) stops the run with 130" [ "$(cat p.rc 2>/dev/null)" = 130 ]
+	check "... writing nothing" [ ! -s p.csv ]
+	check "... and erasing the progress line" sh -c "! tmux -L $sock capture-pane -p | grep -q computing"
+	tmux -L "$sock" kill-server
+fi
+"$kvstep" -m "$src/data/huge.ini" -n 200 export --counters 2> err.txt > /dev/null &
+pid=$!; sleep 0.5; kill $pid; wait $pid
+check "no progress line when stderr is not a terminal" [ ! -s err.txt ]
+
 # --- big exports: a notice first; every signal leaves no file (13.6, 12.25) ---
 for sig in INT TERM HUP PIPE; do
 	mkdir "sig-$sig"
