@@ -10,11 +10,12 @@
 #include "kv_error.h"
 
 /*
- * The rule for `-m NAME` and `answers NAME`: NAME is a file when it has a
- * '/' or an extension (a '.' after its last '/'), and a bundled name
- * otherwise, even when a file of that name sits in the current directory.
- * So a file dropped into a shared directory cannot stand in for `-m gqa`;
- * write `./gqa` to mean it.
+ * The rule for `-m NAME` and `answers NAME`: a bundled name (with or
+ * without its extension) always means the bundled one; any other NAME is a
+ * file when it has a '/' or an extension (a '.' after its last '/'), and an
+ * unknown bundled name otherwise, even when a file of that name sits in the
+ * current directory. So a file dropped into a shared directory cannot stand
+ * in for `-m gqa`; write `./gqa` to mean it. This tells the last two apart.
  */
 bool input_is_path(const char *name);
 

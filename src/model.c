@@ -194,13 +194,20 @@ Model *model_load_default(KvError *err)
 	return model_load_named("default.ini", err);
 }
 
-Model *model_load_named(const char *name, KvError *err)
+/* The bundled model called `name` ("gqa" or "gqa.ini"), or NULL. */
+static const struct blob *bundled_model(const char *name)
 {
 	char file[64];
+	if (strchr(name, '/') || strlen(name) > 40)
+		return NULL;
 	snprintf(file, sizeof file, "%s%s", name,
 		 strstr(name, ".ini") ? "" : ".ini");
-	const struct blob *b = blob_find(kv_bundled_models,
-					 kv_bundled_models_count, file);
+	return blob_find(kv_bundled_models, kv_bundled_models_count, file);
+}
+
+Model *model_load_named(const char *name, KvError *err)
+{
+	const struct blob *b = bundled_model(name);
 	if (!b) {
 		kv_error_set(err, EX_NOINPUT,
 			     "%s: not a bundled model (%s); to read a file, give a path such as ./%s",
@@ -219,7 +226,7 @@ Model *model_load(const char *path, KvError *err)
 {
 	if (!path)
 		return model_load_default(err);
-	if (!input_is_path(path))
+	if (bundled_model(path) || !input_is_path(path))
 		return model_load_named(path, err);
 	return model_load_file(path, err);
 }

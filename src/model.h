@@ -136,9 +136,10 @@ Model *model_load_named(const char *name, KvError *err);
 const char *model_bundled_names(void);
 
 /*
- * What -m means: NULL is the default model; a name with a '/' or an
- * extension is read as a file; any other name is a bundled model, even when
- * a file of that name is in the current directory (input_is_path).
+ * What -m means: NULL is the default model; a bundled name ("gqa" or
+ * "gqa.ini") is the bundled model, even when a file of that name is in the
+ * current directory; any other name with a '/' or an extension is read as a
+ * file, and one without is an unknown bundled name (input_is_path).
  */
 Model *model_load(const char *path, KvError *err);
 

@@ -391,6 +391,17 @@ static void test_name_rule(void **state)
 	assert_non_null(m);
 	assert_string_equal(m->name, "tiny");
 	model_free(m);
+	/* the bundled name with its extension is still the bundled model */
+	rename("gqa", "gqa.ini");
+	m = model_load("gqa.ini", &err);
+	assert_non_null(m);
+	assert_string_equal(m->name, "grouped-query attention");
+	model_free(m);
+	m = model_load("./gqa.ini", &err);
+	assert_non_null(m);
+	assert_string_equal(m->name, "tiny");
+	model_free(m);
+	rename("gqa.ini", "gqa");
 	rename("gqa", "mine");
 	assert_null(model_load("mine", &err));
 	assert_int_equal(err.code, 66);
