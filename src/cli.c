@@ -67,7 +67,8 @@ const char *cli_usage(void)
 	       "      --tol X          accept |answer - key| <= X (default 0.005)\n"
 	       "      --summary FILE   also write one CSV row per student\n"
 	       "\n"
-	       "exit status: 0 ok, 64 usage, 65 bad data, 66 missing input, 73 cannot create output, 74 I/O error\n";
+	       "exit status: 0 ok, 64 usage, 65 bad data or a run past the limits (man kvstep),\n"
+	       "66 missing input, 71 out of memory, 73 cannot create output, 74 I/O error\n";
 }
 
 static int parse_int_arg(const char *opt, const char *s, int lo, int hi,
