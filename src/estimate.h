@@ -70,6 +70,6 @@ uint64_t estimate_export_rows(const Trace *t, const ExportFilter *f);
 uint64_t estimate_counter_rows(const Trace *t, const ExportFilter *f);
 
 /* About how many bytes a cell row takes in the CSV, for the size notice. */
-enum { ESTIMATE_ROW_BYTES = 48 };
+enum { ESTIMATE_ROW_BYTES = 46 }; /* -n 800: 16.4 GB over 357812920 rows */
 
 #endif
