@@ -5,7 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+/* How long `-o FIFO` waits for a reader: 200 × 50 ms = 10 s. */
+enum { FIFO_WAIT_TRIES = 200 };
 
 /*
  * A device or FIFO (`-o /dev/full`, a pipe) is written in place: renaming
@@ -14,12 +18,19 @@
 static int open_direct(AtomicFile *af, const char *path, KvError *err)
 {
 	/* O_NONBLOCK: a FIFO nobody reads fails (ENXIO) instead of waiting
-	 * forever; once open, writes block again as usual. */
+	 * forever. A reader gets FIFO_WAIT_TRIES × 50 ms to turn up (a
+	 * signal ends the wait); once open, writes block again as usual. */
 	int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY);
+	for (int i = 0; fd < 0 && errno == ENXIO && i < FIFO_WAIT_TRIES; i++) {
+		struct timespec pause = { 0, 50 * 1000 * 1000 };
+		if (nanosleep(&pause, NULL) != 0)
+			break;
+		fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY);
+	}
 	if (fd < 0 && errno == ENXIO)
 		return kv_error_set(err, EX_CANTCREAT,
-				    "%s: a FIFO with no reader; start the reader first",
-				    path);
+				    "%s: a FIFO with no reader for %d s; start the reader first",
+				    path, FIFO_WAIT_TRIES / 20);
 	if (fd >= 0)
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	af->fp = fd >= 0 ? fdopen(fd, "w") : NULL;

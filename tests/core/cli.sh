@@ -215,8 +215,9 @@ check "-m FIFO is 66 at once" [ "$rc" -eq 66 ]
 check "-m FIFO says why" grep -q "in.fifo: not a regular file (a FIFO)" err.txt
 timeout 10 "$kvstep" answers ./in.fifo > /dev/null 2> err.txt; rc=$?
 check "answers FIFO is 66 at once" [ "$rc" -eq 66 ]
-timeout 10 "$kvstep" export -o in.fifo 2> err.txt; rc=$?
-check "-o FIFO with no reader is 73 at once" [ "$rc" -eq 73 ]
+timeout 20 "$kvstep" export -o in.fifo 2> err.txt; rc=$?
+check "-o FIFO with no reader is 73 after 10 s" [ "$rc" -eq 73 ]
+check "-o FIFO with no reader says so" grep -q "in.fifo: a FIFO with no reader for 10 s; start the reader first" err.txt
 printf '\357\273\277' > bom.ini && cat "$src/../../data/default.ini" >> bom.ini
 "$kvstep" -m bom.ini export > out.txt; rc=$?
 check "a BOM before [model] loads" [ "$rc" -eq 0 ] && check "... the same run" cmp -s out.txt trace.csv
