@@ -1,13 +1,15 @@
-/* realpath() is an XSI interface. */
-#define _XOPEN_SOURCE 700
-
 #include "atomic_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+/* How long `-o FIFO` waits for a reader: 200 × 50 ms = 10 s. */
+enum { FIFO_WAIT_TRIES = 200 };
 
 /*
  * A device or FIFO (`-o /dev/full`, a pipe) is written in place: renaming
@@ -15,10 +17,30 @@
  */
 static int open_direct(AtomicFile *af, const char *path, KvError *err)
 {
-	af->fp = fopen(path, "w");
-	if (!af->fp)
+	/* O_NONBLOCK: a FIFO nobody reads fails (ENXIO) instead of waiting
+	 * forever. A reader gets FIFO_WAIT_TRIES × 50 ms to turn up (a
+	 * signal ends the wait); once open, writes block again as usual. */
+	int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY);
+	for (int i = 0; fd < 0 && errno == ENXIO && i < FIFO_WAIT_TRIES; i++) {
+		struct timespec pause = { 0, 50 * 1000 * 1000 };
+		if (nanosleep(&pause, NULL) != 0)
+			break;
+		fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY);
+	}
+	if (fd < 0 && errno == ENXIO)
+		return kv_error_set(err, EX_CANTCREAT,
+				    "%s: a FIFO with no reader for %d s; start the reader first",
+				    path, FIFO_WAIT_TRIES / 20);
+	if (fd >= 0)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	af->fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!af->fp) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
 		return kv_error_set(err, EX_CANTCREAT, "%s: cannot open: %s",
-				    path, strerror(errno));
+				    path, strerror(e));
+	}
 	af->path = strdup(path);
 	if (!af->path) {
 		fclose(af->fp);
@@ -28,13 +50,43 @@ static int open_direct(AtomicFile *af, const char *path, KvError *err)
 	return 0;
 }
 
-/* The file a rename must replace: a symlink's target, not the link. */
+/*
+ * `link`'s target as a path from here: relative targets are read from the
+ * link's directory. A new string, or NULL.
+ */
+static char *link_target(const char *link)
+{
+	char buf[4096];
+	ssize_t n = readlink(link, buf, sizeof buf - 1);
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	const char *slash = strrchr(link, '/');
+	if (buf[0] == '/' || !slash)
+		return strdup(buf);
+	size_t dir = (size_t)(slash - link) + 1, len = dir + (size_t)n + 1;
+	char *out = malloc(len);
+	if (out)
+		snprintf(out, len, "%.*s%s", (int)dir, link, buf);
+	return out;
+}
+
+/*
+ * The file a rename must replace: the end of a chain of symlinks, which
+ * may not exist yet (a dangling link is written through, to its target,
+ * still by temporary file and rename). NULL for a loop or out of memory.
+ */
 static char *rename_target(const char *path)
 {
+	char *cur = strdup(path);
 	struct stat st;
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-		return realpath(path, NULL);
-	return strdup(path);
+	for (int hops = 0; cur && lstat(cur, &st) == 0 && S_ISLNK(st.st_mode);
+	     hops++) {
+		char *next = hops < 40 ? link_target(cur) : NULL;
+		free(cur);
+		cur = next;
+	}
+	return cur;
 }
 
 /* Permissions for the new file: the old file's, or 0666 less the umask. */
@@ -51,6 +103,8 @@ static mode_t new_mode(const char *target)
 int atomic_open(AtomicFile *af, const char *path, KvError *err)
 {
 	memset(af, 0, sizeof *af);
+	if (path && !*path)
+		return kv_error_set(err, EX_USAGE, "the output file name is empty");
 	if (!path || strcmp(path, "-") == 0) {
 		af->fp = stdout;
 		return 0;
@@ -61,8 +115,10 @@ int atomic_open(AtomicFile *af, const char *path, KvError *err)
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return open_direct(af, path, err);
 	af->path = rename_target(path);
-	if (!af->path) /* a dangling symlink: write through it */
-		return open_direct(af, path, err);
+	if (!af->path)
+		return kv_error_set(err, EX_CANTCREAT,
+				    "%s: cannot follow the symbolic link: %s", path,
+				    strerror(errno ? errno : ELOOP));
 	size_t n = strlen(af->path);
 	af->tmp_path = malloc(n + 16);
 	if (!af->tmp_path) {

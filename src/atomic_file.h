@@ -17,11 +17,14 @@ typedef struct AtomicFile {
 
 /*
  * Opens `path` for writing through a temporary file beside the file that
- * will be replaced (a symlink's target, keeping the link), with that file's
- * permissions. "-" or NULL means stdout, and a device or FIFO
- * (`-o /dev/full`) is written in place: there is nothing to rename over.
- * Returns 0, or EX_CANTCREAT with `err` set when the directory is missing
- * or not writable, or `path` is a directory.
+ * will be replaced (the end of a chain of symlinks, keeping the links, even
+ * when that file does not exist yet), with that file's permissions. "-" or
+ * NULL means stdout, and a device or FIFO (`-o /dev/full`) is written in
+ * place: there is nothing to rename over. A FIFO with no reader after 10 s
+ * (or a signal) is refused rather than waited on forever.
+ * Returns 0, or: EX_USAGE for an empty `path`; EX_CANTCREAT with `err` set
+ * when the directory is missing or not writable, `path` is a directory, a
+ * FIFO has no reader, or a symlink loops.
  */
 int atomic_open(AtomicFile *af, const char *path, KvError *err);
 

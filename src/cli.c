@@ -74,7 +74,8 @@ const char *cli_usage(void)
 	       "      --summary FILE   also write one CSV row per student\n"
 	       "      --bom            start the summary with a UTF-8 BOM (for Excel)\n"
 	       "\n"
-	       "exit status: 0 ok, 64 usage, 65 bad data, 66 missing input, 73 cannot create output, 74 I/O error\n";
+	       "exit status: 0 ok, 64 usage, 65 bad data or a run past the limits (man kvstep),\n"
+	       "66 missing input, 71 out of memory, 73 cannot create output, 74 I/O error\n";
 }
 
 static int parse_int_arg(const char *opt, const char *s, int lo, int hi,
@@ -167,7 +168,12 @@ static int apply_option(int c, const char *arg, CliOpts *o, KvError *err)
 	case 'n':
 		return parse_int_arg("--generate", arg, 0, 1 << 20, &o->generate,
 				     err);
-	case 'o': o->output = arg; return 0;
+	case 'o':
+		if (!*arg)
+			return kv_error_set(err, EX_USAGE,
+					    "-o/--output needs a file name; '-' is stdout");
+		o->output = arg;
+		return 0;
 	case OPT_DIGITS:
 		return parse_int_arg("--digits", arg, 0, 9, &o->digits, err);
 	case OPT_DTYPE: return parse_dtype(arg, &o->elem_bytes, err);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interrupt.h" /* a long export stops between steps on Ctrl-C */
+
 void csv_format_double(char *buf, size_t size, double v)
 {
 	for (int prec = 15; prec <= 17; prec++) {
@@ -54,7 +56,8 @@ static int for_each_kept(FILE *out, const Trace *t, const ExportFilter *f,
 	for (int step = 1; step <= trace_steps(t); step++) {
 		if (!keep_step(f, t, step))
 			continue;
-		for (int mode = 0; mode < MODE_COUNT && !ferror(out); mode++)
+		for (int mode = 0; mode < MODE_COUNT && !ferror(out) &&
+				   !interrupt_caught(); mode++)
 			if (keep_mode(f, (Mode)mode))
 				row(out, t, f, step, (Mode)mode);
 	}

@@ -3,15 +3,19 @@
  * chooses exit statuses; everything below returns KvError values.
  */
 #include <locale.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "atomic_file.h"
 #include "bench.h"
 #include "cli.h"
 #include "csv_out.h"
+#include "estimate.h"
 #include "grade.h"
+#include "interrupt.h"
 #include "mem.h"
 #include "model.h"
 #include "run.h"
@@ -27,6 +31,12 @@ static int report(const KvError *err)
 {
 	fprintf(stderr, "kvstep: %s\n", err->msg);
 	return err->code;
+}
+
+static int report_write_error(KvError *err)
+{
+	kv_error_set(err, EX_IOERR, "cannot write output: %s", strerror(errno));
+	return report(err);
 }
 
 static Model *load_model(const CliOpts *o, KvError *err)
@@ -52,12 +62,53 @@ static int make_config(const Model *m, const CliOpts *o, int *ids,
 	return run_config_check(m, cfg, err);
 }
 
+/* Progress of a long run on a terminal: one line on stderr, redrawn. */
+typedef struct Progress {
+	bool show;    /* stderr is a terminal and the run is long */
+	int percent;  /* last shown, -1 before the first */
+} Progress;
+
+static bool on_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	Progress *p = ctx;
+	if (interrupt_caught())
+		return false;
+	int pc = total ? (int)(100.0 * (double)done / (double)total) : 100;
+	if (p->show && pc != p->percent) {
+		fprintf(stderr, "\rkvstep: computing the run: %3d%% of %.1e multiply-adds (Ctrl-C stops)",
+			pc, (double)total);
+		p->percent = pc;
+	}
+	return true;
+}
+
+static void progress_end(const Progress *p)
+{
+	if (p->show && p->percent >= 0)
+		fprintf(stderr, "\r%78s\r", "");
+}
+
+/* Exports past this size say so first: they take a while and a disk. */
+#define EXPORT_NOTICE_BYTES 100e6
+
+static void export_notice(const CliOpts *o, const Trace *t)
+{
+	uint64_t rows = o->counters ? estimate_counter_rows(t, &o->filter)
+				    : estimate_export_rows(t, &o->filter);
+	double bytes = (double)rows * ESTIMATE_ROW_BYTES;
+	if (bytes > EXPORT_NOTICE_BYTES)
+		fprintf(stderr,
+			"kvstep: this export writes %llu rows, about %.1f GB; Ctrl-C stops it and leaves no file\n",
+			(unsigned long long)rows, bytes / 1e9);
+}
+
 static int cmd_export(const CliOpts *o, const Trace *t, KvError *err)
 {
 	if (o->filter.step_hi > trace_steps(t))
 		return kv_error_set(err, EX_USAGE,
 				    "--step %d is past the last step of this run (%d)",
 				    o->filter.step_hi, trace_steps(t));
+	export_notice(o, t);
 	ExportFilter f = o->filter;
 	SheetPick *pick = NULL;
 	if (o->sheet && sheet_pick_load(t, o->sheet, &pick, err))
@@ -72,11 +123,24 @@ static int cmd_export(const CliOpts *o, const Trace *t, KvError *err)
 	int rc = o->counters ? csv_write_counters(af.fp, t, &f, err)
 			     : csv_write_trace(af.fp, t, &f, err);
 	sheet_pick_free(pick);
-	if (rc) {
+	if (rc || interrupt_caught()) {
 		atomic_abort(&af);
-		return rc;
+		return rc ? rc : kv_error_set(err, EX_TEMPFAIL, "interrupted");
 	}
 	return atomic_commit(&af, err);
+}
+
+/* run_trace with a progress line on a terminal for long runs. */
+static Trace *run_traced(const Model *m, RunConfig *cfg, KvError *err)
+{
+	RunEstimate est = estimate_run(m, cfg->prompt_n,
+				       cfg->prompt_n + cfg->generate);
+	Progress p = { .show = isatty(STDERR_FILENO) && estimate_is_long(&est),
+		       .percent = -1 };
+	cfg->progress = (RunProgress){ .step = on_progress, .ctx = &p };
+	Trace *t = run_trace(m, cfg, err);
+	progress_end(&p);
+	return t;
 }
 
 static int cmd_answers(const CliOpts *o, const Trace *t, KvError *err)
@@ -141,12 +205,11 @@ int main(int argc, char **argv)
 	CliOpts o;
 	if (cli_parse(argc, argv, &o, &err))
 		return report(&err);
-	if (o.cmd == CMD_HELP) {
-		fputs(cli_usage(), stdout);
-		return 0;
-	}
-	if (o.cmd == CMD_VERSION) {
-		puts("kvstep " KVSTEP_VERSION);
+	if (o.cmd == CMD_HELP || o.cmd == CMD_VERSION) {
+		fputs(o.cmd == CMD_HELP ? cli_usage() : "kvstep " KVSTEP_VERSION "\n",
+		      stdout);
+		if (fflush(stdout) != 0 || ferror(stdout))
+			return report_write_error(&err);
 		return 0;
 	}
 	if (o.cmd == CMD_GRADE)
@@ -157,14 +220,16 @@ int main(int argc, char **argv)
 	int *ids = malloc(KV_MAX_TOKENS * sizeof *ids);
 	RunConfig cfg;
 	Trace *t = NULL;
+	interrupt_install();
 	if (!ids)
 		kv_error_set(&err, EX_OSERR, "out of memory");
 	else if (!make_config(m, &o, ids, &cfg, &err))
-		t = run_trace(m, &cfg, &err);
+		t = run_traced(m, &cfg, &err);
 	if (t)
 		run_command(&o, t, &err);
 	trace_free(t);
 	free(ids);
 	model_free(m);
+	interrupt_exit(); /* a signal ends the process by that signal */
 	return err.code ? report(&err) : 0;
 }

@@ -17,6 +17,7 @@
 
 #include "blob.h"
 #include "ini_doc.h"
+#include "input_file.h"
 #include "model_loader.h"
 
 extern const struct blob kv_bundled_models[];
@@ -97,6 +98,10 @@ int loader_numbers(Loader *L, const IniEntry *e, double *out, int cap)
 			loader_fail(L, e->line, "expected a number, got '%s'", word);
 			return -1;
 		}
+		/* glibc flags a subnormal (1e-310) with ERANGE too: it is a
+		 * real double, so only a result of 0 underflowed */
+		if (errno == ERANGE && v != 0 && fabs(v) < 1.0)
+			errno = 0;
 		if (errno == ERANGE && fabs(v) < 1.0) {
 			loader_fail(L, e->line,
 			     "'%s' is too small for a double; write 0", word);
@@ -161,12 +166,9 @@ Model *model_parse(const char *source, const char *text, size_t len,
 
 Model *model_load_file(const char *path, KvError *err)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		kv_error_set(err, EX_NOINPUT, "%s: cannot open: %s", path,
-			     strerror(errno));
+	FILE *f = input_open(path, err);
+	if (!f)
 		return NULL;
-	}
 	/* Read one byte past the limit so an oversized file is detected. */
 	char *buf = malloc(KV_MAX_FILE + 1);
 	if (!buf) {
@@ -192,17 +194,24 @@ Model *model_load_default(KvError *err)
 	return model_load_named("default.ini", err);
 }
 
-Model *model_load_named(const char *name, KvError *err)
+/* The bundled model called `name` ("gqa" or "gqa.ini"), or NULL. */
+static const struct blob *bundled_model(const char *name)
 {
 	char file[64];
+	if (strchr(name, '/') || strlen(name) > 40)
+		return NULL;
 	snprintf(file, sizeof file, "%s%s", name,
 		 strstr(name, ".ini") ? "" : ".ini");
-	const struct blob *b = blob_find(kv_bundled_models,
-					 kv_bundled_models_count, file);
+	return blob_find(kv_bundled_models, kv_bundled_models_count, file);
+}
+
+Model *model_load_named(const char *name, KvError *err)
+{
+	const struct blob *b = bundled_model(name);
 	if (!b) {
 		kv_error_set(err, EX_NOINPUT,
-			     "%s: no such file, nor a bundled model (%s)", name,
-			     model_bundled_names());
+			     "%s: not a bundled model (%s); to read a file, give a path such as ./%s",
+			     name, model_bundled_names(), name);
 		return NULL;
 	}
 	return model_parse(b->name, (const char *)b->data, b->size, err);
@@ -217,7 +226,7 @@ Model *model_load(const char *path, KvError *err)
 {
 	if (!path)
 		return model_load_default(err);
-	if (!strchr(path, '/') && access(path, F_OK) != 0)
+	if (bundled_model(path) || !input_is_path(path))
 		return model_load_named(path, err);
 	return model_load_file(path, err);
 }

@@ -118,7 +118,8 @@ Model *model_parse(const char *source, const char *text, size_t len,
 
 /*
  * Reads and parses the file at `path`. Returns NULL with `err` set:
- * EX_NOINPUT when it cannot be opened or read, else as model_parse.
+ * EX_NOINPUT when it cannot be opened or read (with the reason) or is not
+ * a regular file (a FIFO would block), else as model_parse.
  */
 Model *model_load_file(const char *path, KvError *err);
 
@@ -135,8 +136,10 @@ Model *model_load_named(const char *name, KvError *err);
 const char *model_bundled_names(void);
 
 /*
- * What -m means: NULL is the default model; a path is read as a file; a bare
- * name that is not a file in the current directory is a bundled model.
+ * What -m means: NULL is the default model; a bundled name ("gqa" or
+ * "gqa.ini") is the bundled model, even when a file of that name is in the
+ * current directory; any other name with a '/' or an extension is read as a
+ * file, and one without is an unknown bundled name (input_is_path).
  */
 Model *model_load(const char *path, KvError *err);
 

@@ -3,6 +3,8 @@
  * (layers, heads, K/V heads, sliding windows).
  */
 #include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,21 +150,31 @@ static int check_model_section(Loader *L)
 static int read_window_list(Loader *L, const IniEntry *e)
 {
 	Model *m = L->m;
-	double w[KV_MAX_LAYERS + 1];
-	int n = loader_numbers(L, e, w, KV_MAX_LAYERS + 1);
-	if (n < 0)
-		return L->err->code;
+	int n = 0;
+	const char *p = e->value;
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		char *end;
+		errno = 0;
+		long w = strtol(p, &end, 10);
+		bool word_end = !*end || *end == ' ' || *end == '\t';
+		if (end == p || !word_end || errno || w < 0 || w > KV_MAX_TOKENS)
+			return loader_fail(L, e->line,
+				    "window %d: expected a whole number 0..%d (0 = global), got '%.*s'",
+				    n + 1, KV_MAX_TOKENS,
+				    (int)strcspn(p, " \t"), p);
+		if (n < m->n_layers)
+			m->window[n] = (int)w;
+		n++;
+		p = end;
+	}
 	if (n != m->n_layers)
 		return loader_fail(L, e->line,
 			    "windows has %d values but n_layers = %d", n,
 			    m->n_layers);
-	for (int l = 0; l < n; l++) {
-		if (w[l] < 0 || w[l] > KV_MAX_TOKENS || w[l] != (int)w[l])
-			return loader_fail(L, e->line,
-				    "window %d: expected a whole number 0..%d (0 = global)",
-				    l + 1, KV_MAX_TOKENS);
-		m->window[l] = (int)w[l];
-	}
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include "dot.h"
 #include "engine.h"
+#include "estimate.h"
 
 RunConfig run_config_default(const Model *m)
 {
@@ -62,6 +63,7 @@ typedef struct Lockstep {
 	int *tokens;           /* (T) ids at positions 1..T */
 	Counters total[MODE_COUNT];
 	TraceStep last[MODE_COUNT];
+	uint64_t macs_total;   /* the estimate, for progress */
 } Lockstep;
 
 /* Runs `mode`'s pass for `step`, or repeats the record of the pass covering it. */
@@ -80,6 +82,15 @@ static void step_mode(Lockstep *L, int step, Mode mode)
 		s->chosen = argmax(engine_logits(L->eng[mode]), L->m->vocab_n);
 	}
 	trace_set_step(L->trace, step, mode, s);
+}
+
+/* Tells the progress callback the MACs done so far; false = stop. */
+static bool report_progress(const Lockstep *L)
+{
+	uint64_t done = 0;
+	for (int mode = 0; mode < MODE_COUNT; mode++)
+		done += counters_macs(&L->total[mode]);
+	return L->cfg->progress.step(L->cfg->progress.ctx, done, L->macs_total);
 }
 
 static int lockstep_run(Lockstep *L, KvError *err)
@@ -107,6 +118,8 @@ static int lockstep_run(Lockstep *L, KvError *err)
 						    step);
 		if (step >= cfg->prompt_n && step < T)
 			L->tokens[step] = next;
+		if (cfg->progress.step && !report_progress(L))
+			return kv_error_set(err, EX_TEMPFAIL, "interrupted");
 	}
 	if (trace_mismatches(L->trace))
 		return kv_error_set(err, EX_SOFTWARE,
@@ -120,7 +133,10 @@ Trace *run_trace(const Model *m, const RunConfig *cfg, KvError *err)
 	if (run_config_check(m, cfg, err))
 		return NULL;
 	int T = cfg->prompt_n + cfg->generate;
-	Lockstep L = { .m = m, .cfg = cfg };
+	RunEstimate est = estimate_run(m, cfg->prompt_n, T);
+	if (estimate_check(&est, m->source, err))
+		return NULL;
+	Lockstep L = { .m = m, .cfg = cfg, .macs_total = est.macs_total };
 	L.trace = trace_new(m, cfg->prompt_n, cfg->generate, err);
 	L.tokens = calloc((size_t)T, sizeof *L.tokens);
 	int rc = L.trace && L.tokens ? 0 : kv_error_set(err, EX_OSERR,

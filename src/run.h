@@ -5,15 +5,27 @@
  * the trace. Tokens at t ≤ P come from the prompt; each later token is the
  * argmax of the logits at t−1 (the same in every mode, or the run fails).
  */
+#include <stdint.h>
+
 #include "kv_error.h"
 #include "model.h"
 #include "trace.h"
+
+/*
+ * Called after every step with the multiply-adds done so far and the
+ * estimated total (estimate.h); returning false stops the run.
+ */
+typedef struct RunProgress {
+	bool (*step)(void *ctx, uint64_t done, uint64_t total);
+	void *ctx;
+} RunProgress;
 
 typedef struct RunConfig {
 	const int *prompt; /* (prompt_n) token ids */
 	int prompt_n;      /* P ≥ 1 */
 	int generate;      /* N ≥ 0 */
 	int elem_bytes;    /* bytes per cached cell for cache_bytes; 4 = fp32 */
+	RunProgress progress; /* zero: no progress calls */
 } RunConfig;
 
 /* The model's own prompt and generate count, fp32 cache accounting. */
@@ -26,8 +38,12 @@ RunConfig run_config_default(const Model *m);
 int run_config_check(const Model *m, const RunConfig *cfg, KvError *err);
 
 /*
- * Builds the trace of all three modes. Returns NULL with `err` set:
- * EX_USAGE for a bad configuration, EX_OSERR when memory runs out,
+ * Builds the trace of all three modes. Before computing anything it
+ * estimates the work and the trace's memory (estimate.h) and refuses a run
+ * past the documented limits. Returns NULL with `err` set:
+ * EX_USAGE for a bad configuration, EX_DATAERR for a run past the limits
+ * (the message gives the estimate and the limits), EX_OSERR when memory
+ * runs out, EX_TEMPFAIL when the progress callback stopped the run,
  * EX_DATAERR when a value overflows to infinity or NaN (named by step,
  * matrix, cell, layer and head),
  * EX_SOFTWARE if the modes ever disagree (a bug, never expected).

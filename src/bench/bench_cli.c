@@ -10,7 +10,9 @@ static const char usage[] =
 	"usage: kvstep bench [--d-model D] [--d-head H] [--heads N] [--kv-heads G]\n"
 	"                    [--layers L] [--tokens T[,T...]] [--quick]\n"
 	"Times one decode step at each position T in each mode, trace off, on a\n"
-	"random model (default d_model 512, d_head 64, 8 heads, 1 layer,\n"
+	"random model, in CPU time of the thread, as medians of rounds that\n"
+	"interleave the modes (so another busy process skews no mode alone)\n"
+	"(default d_model 512, d_head 64, 8 heads, 1 layer,\n"
 	"T = 128,256,512,1024,2048; --quick: T = 64,128,256).\n";
 
 static int int_arg(const char *opt, const char *s, int lo, int hi, int *out,

@@ -11,10 +11,17 @@
 #include "engine.h"
 #include "model.h"
 
+/*
+ * CPU time of this thread, not the wall clock: on a shared machine another
+ * busy process takes whole time slices, which a 1 s pass always meets and a
+ * 1 ms step mostly escapes, so wall-clock ratios drift by 2-3x. CPU time
+ * counts only the work done here; what load still changes (caches, memory
+ * bandwidth) the interleaved rounds spread over every mode alike.
+ */
 static double now_ms(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
@@ -137,28 +144,32 @@ static int rig_build(Rig *r, const BenchConfig *c, KvError *err)
 	return 0;
 }
 
-/* Median time of `repeats` passes lo..hi of `e`; its counters to `c`. */
-static double time_pass(Engine *e, const int *tokens, int lo, int hi,
-			int repeats, Counters *c)
+/* Time of one pass lo..hi of `e`; its counters to `c` when not NULL. */
+static double time_once(Engine *e, const int *tokens, int lo, int hi,
+			Counters *c)
 {
-	double t[128];
 	PassInfo info;
-	for (int r = 0; r < repeats; r++) {
-		double t0 = now_ms();
-		engine_pass(e, tokens, lo, hi, NULL, r ? &(Counters){ 0 } : c,
-			    &info);
-		t[r] = now_ms() - t0;
-	}
-	return median(t, repeats);
+	Counters scratch;
+	double t0 = now_ms();
+	engine_pass(e, tokens, lo, hi, NULL, c ? c : &scratch, &info);
+	return now_ms() - t0;
 }
 
-/* Repeats for a pass of about `macs`: fewer for the slow ones. */
-static int repeats_for(const BenchConfig *c, uint64_t macs)
+/* Rounds for a no-cache pass of about `macs`: fewer for the slow ones,
+ * never fewer than 5, so that a median exists. */
+static int rounds_for(const BenchConfig *c, uint64_t macs)
 {
-	int r = macs > 500000000u ? 1 : macs > 50000000u ? 3 : c->repeats;
-	return r < 1 ? 1 : r;
+	int r = macs > 500000000u ? 5 : macs > 50000000u ? 7 : c->repeats;
+	return r < 1 ? 1 : r > 64 ? 64 : r;
 }
 
+/*
+ * The three modes at T, interleaved: every round times one no-cache pass,
+ * one prefill pass and a few cached steps, one after the other, and each
+ * figure is the median over the rounds. Another process that takes the
+ * CPU for a while then slows every mode alike, instead of the one pass
+ * that happened to run then, so time_ratio follows mac_ratio under load.
+ */
 static void measure_row(Rig *r, const BenchConfig *c, int T, int *filled,
 			BenchRow *row)
 {
@@ -169,12 +180,22 @@ static void measure_row(Rig *r, const BenchConfig *c, int T, int *filled,
 		engine_pass(r->cache, r->tokens, *filled + 1, T - 1, NULL, &cc,
 			    &info);
 	*filled = T;
-	row->cache_ms = time_pass(r->cache, r->tokens, T, T, c->repeats, &cc);
-	uint64_t nmacs = bench_nocache_pass_macs(c, T);
-	row->nocache_ms = time_pass(r->nocache, r->tokens, 1, T,
-				    repeats_for(c, nmacs), &nc);
-	row->prefill_ms = time_pass(r->prefill, r->tokens, 1, T,
-				    repeats_for(c, nmacs), &pc);
+	int rounds = rounds_for(c, bench_nocache_pass_macs(c, T));
+	int per = c->repeats / rounds > 3 ? c->repeats / rounds : 3;
+	double tn[64], tp[64], tc[64 * 8];
+	int nc_n = 0;
+	if (per > 8)
+		per = 8;
+	for (int k = 0; k < rounds; k++) {
+		tn[k] = time_once(r->nocache, r->tokens, 1, T, k ? NULL : &nc);
+		for (int i = 0; i < per; i++)
+			tc[nc_n++] = time_once(r->cache, r->tokens, T, T,
+					       k || i ? NULL : &cc);
+		tp[k] = time_once(r->prefill, r->tokens, 1, T, k ? NULL : &pc);
+	}
+	row->nocache_ms = median(tn, rounds);
+	row->cache_ms = median(tc, nc_n);
+	row->prefill_ms = median(tp, rounds);
 	row->T = T;
 	row->nocache_macs = counters_macs(&nc);
 	row->cache_macs = counters_macs(&cc);

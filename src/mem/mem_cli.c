@@ -5,6 +5,7 @@
 #include "mem.h"
 
 #include <inttypes.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -303,7 +304,8 @@ static int load_path(const char *path, MemConfig *c, KvError *e)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return kv_error_set(e, EX_NOINPUT, "%s: cannot open the model file", path);
+		return kv_error_set(e, EX_NOINPUT, "%s: cannot open the model file: %s",
+				    path, strerror(errno));
 	char *text = malloc(FILE_MAX + 1);
 	size_t len = text ? fread(text, 1, FILE_MAX + 1, f) : 0;
 	int bad = !text || ferror(f);

@@ -205,7 +205,8 @@ static int require_keys(Loader *ld, const KeyId *need, const char *why)
 		if (ld->key_line[*need] == 0)
 			return kv_error_set(ld->e, EX_DATAERR,
 					    "%s:%d: expected key %s in [model]%s",
-					    ld->name, ld->last_line, key_names[*need], why);
+					    ld->name, ld->last_line > 0 ? ld->last_line : 1,
+					    key_names[*need], why); /* an empty file has line 1 */
 	return 0;
 }
 

@@ -6,6 +6,8 @@
  */
 #include "sheet.h"
 
+#include "input_file.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,16 +77,16 @@ static int source_open(const char *name, SheetSource *src, KvError *err)
 				      .len = b->size };
 		return 0;
 	}
-	FILE *fp = fopen(name, "rb");
-	if (!fp && !strchr(name, '/') && !strchr(name, '.') && errno == ENOENT)
+	/* the rule of -m too (input_file.h): a file needs a '/' or a '.' */
+	if (!input_is_path(name))
 		return kv_error_set(err, EX_USAGE,
 				    "unknown worksheet '%s'; bundled: "
 				    "1-no-cache, 2-kv-cache, 3-prefill, "
 				    "4-windows-gqa, or give "
-				    "a template file", name);
+				    "a template file such as ./%s", name, name);
+	FILE *fp = input_open(name, err);
 	if (!fp)
-		return kv_error_set(err, EX_NOINPUT, "cannot open '%s': %s",
-				    name, strerror(errno));
+		return err->code;
 	int rc = source_read(fp, name, src, err);
 	fclose(fp);
 	return rc;

@@ -72,7 +72,7 @@ check "blank copy drops masked cells, keeps rows" [ "$(cat b.csv | tr -d '\r')" 
 check "bundled model by name" grep -q "^6,cache,6,252,144,40,40,28,20,0,40,160,28,6,1376,86,0,100,dog" lg.csv
 "$kvstep" -m gqb export > /dev/null 2> err.txt; rc=$?
 check "unknown bundled model is 66" [ "$rc" -eq 66 ]
-check "unknown bundled model names them" grep -q "gqb: no such file, nor a bundled model (default, gqa, mqa, local-global)" err.txt
+check "unknown bundled model names them" grep -q "gqb: not a bundled model (default, gqa, mqa, local-global); to read a file, give a path such as ./gqb" err.txt
 # a read-only directory: root ignores permissions, so drop to nobody
 chmod 755 "$work"
 mkdir ro && echo keep > ro/keep.csv && chmod 555 ro
@@ -121,6 +121,118 @@ check "mem after options says it comes first" grep -q "'mem' takes its own optio
 check "version" grep -q "^kvstep [0-9]" v.txt
 "$kvstep" --help > h.txt
 check "help names export" grep -q "kvstep export" h.txt
+
+# --- bounded work (issue 13 item 1) ---
+# 16 layers of 16 heads, every dimension 1, 1024 positions: refused at once
+timeout 10 "$kvstep" -m "$src/data/huge.ini" export --counters > out.txt 2> err.txt; rc=$?
+check "small-but-huge model is 65, not hours" [ "$rc" -eq 65 ]
+check "small-but-huge message gives estimate and limits" grep -q "huge.ini: this run needs about 9.3e+10 multiply-adds, 4.6e+10 attention scores and 4.5 GiB of trace; the limits are 2.0e+10, 1.0e+09 and 1.0 GiB" err.txt
+check "small-but-huge writes nothing" [ ! -s out.txt ]
+"$kvstep" -m "$src/data/huge.ini" -n 40 export --counters > out.txt; rc=$?
+check "the same model over 41 positions runs" [ "$rc" -eq 0 -a "$(wc -l < out.txt)" -eq 124 ]
+"$kvstep" -n 1020 export --counters > out.txt; rc=$?
+check "the default model at 1021 positions is within the limits" [ "$rc" -eq 0 ]
+
+# signal number of NAME, for 128+N
+signum() { kill -l "$1" 2>/dev/null || case $1 in INT) echo 2;; HUP) echo 1;; PIPE) echo 13;; TERM) echo 15;; esac; }
+# waits (at most ~20 s) until a file matching the glob exists and is not empty
+wait_for() { i=0; while [ $i -lt 400 ]; do for f in $1; do [ -s "$f" ] && return 0; done; sleep 0.05; i=$((i + 1)); done; return 1; }
+
+# Ctrl-C while the run is computed: stops, nothing written
+"$kvstep" -m "$src/data/huge.ini" -n 250 export --counters > out.txt 2> err.txt &
+pid=$!
+sleep 1
+kill -s INT $pid; wait $pid; rc=$?
+check "SIGINT during the run exits 130" [ "$rc" -eq 130 ]
+check "SIGINT during the run writes nothing" [ ! -s out.txt ]
+
+# on a terminal a long run shows its progress on stderr, and Ctrl-C stops it
+if command -v tmux > /dev/null 2>&1; then
+	sock="kvstep-cli-$$"
+	tmux -L "$sock" new-session -d -x 100 -y 10 "sh -c 'trap \"\" INT; \"$kvstep\" -m \"$src/data/huge.ini\" -n 200 export --counters > \"$work/p.csv\"; echo \$? > \"$work/p.rc\"; sleep 30'"
+	i=0; while [ $i -lt 100 ] && ! tmux -L "$sock" capture-pane -p | grep -q "computing the run"; do sleep 0.1; i=$((i + 1)); done
+	check "progress line on a terminal" sh -c "tmux -L $sock capture-pane -p | grep -q '^kvstep: computing the run: *[0-9]*% of 7.4e+08 multiply-adds (Ctrl-C stops)'"
+	tmux -L "$sock" send-keys C-c
+	i=0; while [ $i -lt 100 ] && [ ! -s p.rc ]; do sleep 0.1; i=$((i + 1)); done
+	check "Ctrl-C (tmux C-c) stops the run with 130" [ "$(cat p.rc 2>/dev/null)" = 130 ]
+	check "... writing nothing" [ ! -s p.csv ]
+	check "... and erasing the progress line" sh -c "! tmux -L $sock capture-pane -p | grep -q computing"
+	tmux -L "$sock" kill-server
+fi
+"$kvstep" -m "$src/data/huge.ini" -n 200 export --counters 2> err.txt > /dev/null &
+pid=$!; sleep 0.5; kill $pid; wait $pid
+check "no progress line when stderr is not a terminal" [ ! -s err.txt ]
+
+# --- big exports: a notice first; every signal leaves no file (13.6, 12.25) ---
+for sig in INT TERM HUP PIPE; do
+	mkdir "sig-$sig"
+	"$kvstep" -n 400 export -o "sig-$sig/out.csv" 2> "sig-$sig.err" &
+	pid=$!
+	if wait_for "sig-$sig/out.csv.tmp-*"; then
+		kill -s $sig $pid; wait $pid; rc=$?
+		check "SIG$sig during export -o exits 128+$(signum $sig)" [ "$rc" -eq $((128 + $(signum $sig))) ]
+		check "SIG$sig during export -o leaves no file" [ -z "$(ls "sig-$sig")" ]
+	else
+		kill $pid; wait $pid
+		check "SIG$sig: the export started writing" false
+	fi
+done
+check "a big export says its size first" grep -q "^kvstep: this export writes 46826720 rows, about 2.2 GB; Ctrl-C stops it and leaves no file" sig-INT.err
+"$kvstep" export -o small.csv 2> err.txt
+check "a small export says nothing" [ ! -s err.txt ]
+
+# --- exit paths (13.7, 13.8) ---
+# a dangling symlink is written through by temporary file and rename
+mkdir dang && ln -s dang/none.csv dl.csv
+( ulimit -f 20; trap '' XFSZ; "$kvstep" export -o dl.csv 2> err.txt ); rc=$?
+check "a failing write through a dangling link is 74" [ "$rc" -eq 74 ]
+check "... and leaves no partial file at the target" [ -z "$(ls dang)" ]
+"$kvstep" export -o dl.csv; rc=$?
+check "a dangling link gets its target written" [ "$rc" -eq 0 -a -L dl.csv ] && check "... whole" cmp -s dang/none.csv trace.csv
+"$kvstep" export -o "" 2> err.txt; rc=$?
+check "-o '' is 64" [ "$rc" -eq 64 ]
+check "-o '' leaves nothing" [ -z "$(ls -A | grep '^\.tmp')" ]
+if [ -w /dev/full ]; then
+	"$kvstep" --help > /dev/full 2> /dev/null; rc=$?
+	check "--help to a full disk is 74" [ "$rc" -eq 74 ]
+	"$kvstep" --version > /dev/full 2> /dev/null; rc=$?
+	check "--version to a full disk is 74" [ "$rc" -eq 74 ]
+fi
+
+# --- names and inputs (13.10, 13.11) ---
+"$kvstep" -m gqa export --matrix X > a.csv
+sed 's/^the = .*/the = 9 9 9 9 9 9/' "$src/../../data/gqa.ini" > gqa
+"$kvstep" -m gqa export --matrix X > b.csv
+"$kvstep" -m ./gqa export --matrix X > c.csv
+check "a file ./gqa does not spoof -m gqa" cmp -s a.csv b.csv
+check "./gqa reads the file" grep -q "^1,nocache,1,1,1,X,1,1,9," c.csv
+echo "spoofed" > 1-no-cache
+"$kvstep" answers 1-no-cache > out.txt 2> /dev/null
+check "a file ./1-no-cache does not spoof the bundled sheet" [ "$(head -c 7 out.txt)" != spoofed ]
+"$kvstep" answers myplain > /dev/null 2> err.txt; rc=$?
+check "a bare unknown sheet name is 64, with the ./ hint" [ "$rc" -eq 64 ] && check "... hint" grep -q "template file such as ./myplain" err.txt
+mkfifo in.fifo
+timeout 10 "$kvstep" -m ./in.fifo export > /dev/null 2> err.txt; rc=$?
+check "-m FIFO is 66 at once" [ "$rc" -eq 66 ]
+check "-m FIFO says why" grep -q "in.fifo: not a regular file (a FIFO)" err.txt
+timeout 10 "$kvstep" answers ./in.fifo > /dev/null 2> err.txt; rc=$?
+check "answers FIFO is 66 at once" [ "$rc" -eq 66 ]
+timeout 20 "$kvstep" export -o in.fifo 2> err.txt; rc=$?
+check "-o FIFO with no reader is 73 after 10 s" [ "$rc" -eq 73 ]
+check "-o FIFO with no reader says so" grep -q "in.fifo: a FIFO with no reader for 10 s; start the reader first" err.txt
+printf '\357\273\277' > bom.ini && cat "$src/../../data/default.ini" >> bom.ini
+"$kvstep" -m bom.ini export > out.txt; rc=$?
+check "a BOM before [model] loads" [ "$rc" -eq 0 ] && check "... the same run" cmp -s out.txt trace.csv
+sed "s/^name .*/name = $(printf '\033')]0;PWNED$(printf '\007')/" "$src/../../data/default.ini" > esc.ini
+"$kvstep" -m esc.ini export > /dev/null 2> err.txt; rc=$?
+check "an escape in the model name is 65" [ "$rc" -eq 65 ]
+check "... named by file:line" grep -q "^kvstep: esc.ini:[0-9]*: control character (byte 0x1b" err.txt
+check "... and never echoed raw" [ "$(tr -d '\033\007' < err.txt)" = "$(cat err.txt)" ]
+: > empty.ini
+"$kvstep" mem ./empty.ini 2> err.txt; rc=$?
+check "an empty mem config names line 1" grep -q "empty.ini:1: expected key" err.txt
+"$kvstep" mem ./nothere.ini 2> err.txt
+check "mem: a missing file says why" grep -q "cannot open the model file: No such file or directory" err.txt
 
 if [ "$fails" -ne 0 ]; then echo "$fails failed"; exit 1; fi
 exit 0

@@ -12,6 +12,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "model.h"
 #include "run.h"
@@ -279,6 +281,134 @@ static void test_missing_file(void **state)
 	kv_error_clear(&err);
 	assert_null(model_load_file("/nonexistent/m.ini", &err));
 	assert_int_equal(err.code, 66);
+	assert_string_equal(err.msg,
+			    "/nonexistent/m.ini: cannot open: No such file or directory");
+}
+
+/* An editor's UTF-8 byte order mark before [model] is not a stray byte. */
+static void test_bom(void **state)
+{
+	(void)state;
+	char *text = malloc(sizeof good + 3);
+	memcpy(text, "\xEF\xBB\xBF", 3);
+	memcpy(text + 3, good, sizeof good);
+	KvError err;
+	kv_error_clear(&err);
+	Model *m = model_parse("t.ini", text, strlen(text), &err);
+	assert_non_null(m);
+	assert_string_equal(m->name, "tiny");
+	model_free(m);
+	/* only at the start of the file: later it is a stray character */
+	free(text);
+	expect_line_error(9, "\xEF\xBB\xBF[embedding]",
+			  "t.ini:9: expected `key = value`, `[section]` or a comment");
+}
+
+/* A subnormal double is a number; only 0-valued underflow is refused. */
+static void test_subnormal(void **state)
+{
+	(void)state;
+	char *text = edit_line(17, "row = 1 1e-310");
+	KvError err;
+	kv_error_clear(&err);
+	Model *m = model_parse("t.ini", text, strlen(text), &err);
+	assert_non_null(m);
+	assert_true(m->wk[1] == 1e-310 && m->wk[1] > 0);
+	model_free(m);
+	free(text);
+	expect_line_error(17, "row = 1 1e-400",
+			  "t.ini:17: '1e-400' is too small for a double; write 0");
+}
+
+/* Names, tokens and prompts reach the terminal: no control bytes. */
+static void test_control_characters(void **state)
+{
+	(void)state;
+	expect_line_error(2, "name = \x1b]0;PWNED\x07\x1b[2J",
+			  "t.ini:2: control character (byte 0x1b, column 8); a model file is plain text");
+	expect_line_error(3, "vocab = a b \x1b[31mc",
+			  "t.ini:3: control character (byte 0x1b, column 13); a model file is plain text");
+	expect_line_error(7, "prompt = a\x7f b",
+			  "t.ini:7: control character (byte 0x7f, column 11); a model file is plain text");
+	/* C1 controls in their UTF-8 form (U+009B is a CSI on some terminals) */
+	expect_line_error(2, "name = x\xc2\x9b" "2J",
+			  "t.ini:2: control character (byte 0xc2, column 9); a model file is plain text");
+	expect_line_error(2, "name = caf\xe9",
+			  "t.ini:2: byte 0xe9 (column 11) is not UTF-8; save the file as UTF-8");
+	expect_line_error(2, "name = \xc0\xaf overlong",
+			  "t.ini:2: byte 0xc0 (column 8) is not UTF-8; save the file as UTF-8");
+	expect_line_error(2, "name = \xed\xa0\x80 surrogate",
+			  "t.ini:2: byte 0xed (column 8) is not UTF-8; save the file as UTF-8");
+	/* tabs and real UTF-8 are fine */
+	char *text = edit_line(2, "name = caf\xc3\xa9\tau lait \xe2\x96\xbc");
+	Model *m = model_parse("t.ini", text, strlen(text), NULL);
+	assert_non_null(m);
+	assert_string_equal(m->name, "caf\xc3\xa9\tau lait \xe2\x96\xbc");
+	model_free(m);
+	free(text);
+}
+
+/* A FIFO would block a reader forever: refused at once. */
+static void test_fifo_refused(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/kvstep-fifo-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[64];
+	snprintf(path, sizeof path, "%s/m.ini", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	KvError err;
+	kv_error_clear(&err);
+	assert_null(model_load_file(path, &err));
+	assert_int_equal(err.code, 66);
+	assert_non_null(strstr(err.msg, "m.ini: not a regular file (a FIFO)"));
+	kv_error_clear(&err);
+	assert_null(model_load_file(dir, &err));
+	assert_non_null(strstr(err.msg, "not a regular file (a directory)"));
+	unlink(path);
+	rmdir(dir);
+}
+
+/* Bundled names win; a path needs a '/' or an extension. */
+static void test_name_rule(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/kvstep-name-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char cwd[4096];
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	assert_int_equal(chdir(dir), 0);
+	FILE *fp = fopen("gqa", "w");
+	fputs(good, fp);
+	fclose(fp);
+	KvError err;
+	kv_error_clear(&err);
+	Model *m = model_load("gqa", &err);
+	assert_non_null(m);
+	assert_string_equal(m->name, "grouped-query attention");
+	model_free(m);
+	m = model_load("./gqa", &err);
+	assert_non_null(m);
+	assert_string_equal(m->name, "tiny");
+	model_free(m);
+	/* the bundled name with its extension is still the bundled model */
+	rename("gqa", "gqa.ini");
+	m = model_load("gqa.ini", &err);
+	assert_non_null(m);
+	assert_string_equal(m->name, "grouped-query attention");
+	model_free(m);
+	m = model_load("./gqa.ini", &err);
+	assert_non_null(m);
+	assert_string_equal(m->name, "tiny");
+	model_free(m);
+	rename("gqa.ini", "gqa");
+	rename("gqa", "mine");
+	assert_null(model_load("mine", &err));
+	assert_int_equal(err.code, 66);
+	assert_string_equal(err.msg, "mine: not a bundled model (default, gqa, mqa, local-global); to read a file, give a path such as ./mine");
+	unlink("mine");
+	assert_int_equal(chdir(cwd), 0);
+	rmdir(dir);
 }
 
 /* A stacked two-layer, two-head file; tests break one line at a time. */
@@ -354,7 +484,12 @@ static void test_stacked_errors(void **state)
 	expect_stacked_error(9, "windows = 1 0\npattern = LG",
 			     "t.ini:9: give either `windows = ...` or `pattern` with `window`, not both");
 	expect_stacked_error(9, "windows = -1 0",
-			     "t.ini:9: window 1: expected a whole number 0..1024 (0 = global)");
+			     "t.ini:9: window 1: expected a whole number 0..1024 (0 = global), got '-1'");
+	/* the window limit, not the ±1e6 limit of weights */
+	expect_stacked_error(9, "windows = 1 99999999",
+			     "t.ini:9: window 2: expected a whole number 0..1024 (0 = global), got '99999999'");
+	expect_stacked_error(9, "windows = 1 2.5",
+			     "t.ini:9: window 2: expected a whole number 0..1024 (0 = global), got '2.5'");
 	expect_stacked_error(9, "pattern = LLG\nwindow = 2",
 			     "t.ini:9: pattern has 3 letters but n_layers = 2; it repeats over the layers, so give at most 2");
 	expect_stacked_error(9, "pattern = GG\nwindow = 2",
@@ -486,6 +621,11 @@ int main(void)
 		cmocka_unit_test(test_comments_and_indent),
 		cmocka_unit_test(test_position_rows),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_bom),
+		cmocka_unit_test(test_subnormal),
+		cmocka_unit_test(test_control_characters),
+		cmocka_unit_test(test_fifo_refused),
+		cmocka_unit_test(test_name_rule),
 		cmocka_unit_test(test_default_model_by_hand),
 		cmocka_unit_test(test_stacked_loads),
 		cmocka_unit_test(test_stacked_errors),

@@ -752,7 +752,7 @@ static void test_cli_file_errors(void **state)
 	(void)state;
 	Run r = RUN("mem", "/nonexistent/model.ini");
 	assert_int_equal(r.rc, EX_NOINPUT);
-	assert_string_equal(r.err, "kvstep: /nonexistent/model.ini: cannot open the model file\n");
+	assert_string_equal(r.err, "kvstep: /nonexistent/model.ini: cannot open the model file: No such file or directory\n");
 	run_free(&r);
 }
 
