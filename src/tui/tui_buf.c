@@ -169,3 +169,23 @@ void tui_buf_tag(TuiBuf *b, int x, int y, int n, uint32_t hit)
 			c->hit = hit;
 	}
 }
+
+const char *tui_text_wrap(const char *s, int w)
+{
+	const char *p = s, *brk = NULL;
+	int col = 0;
+	while (*p && col < w) {
+		if (*p == ' ')
+			brk = p;
+		if (((unsigned char)*p & 0xC0) != 0x80)
+			col++;
+		p++;
+	}
+	if (!*p)
+		return p;
+	if (*p == ' ')
+		return p;
+	while (((unsigned char)*p & 0xC0) == 0x80)
+		p++;
+	return brk && brk > s ? brk : p;
+}

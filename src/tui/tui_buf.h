@@ -78,4 +78,13 @@ char *tui_buf_text(const TuiBuf *b);
 /* Number of code points in UTF-8 string `s`: its width on screen. */
 int tui_text_width(const char *s);
 
+/*
+ * Where to break UTF-8 string `s` so that its first row fits `w` columns:
+ * at the last space that fits (or right after the row when a space follows
+ * it), else after w code points when a word is longer than the row. The
+ * caller draws s..result, skips the spaces there and goes on. Never splits
+ * a character; returns the end of `s` when all of it fits.
+ */
+const char *tui_text_wrap(const char *s, int w);
+
 #endif

@@ -54,33 +54,12 @@ static int col_width(const HelpCol *c)
 	return c->kw + 1 + c->iw + 1 + c->tw;
 }
 
-/* Where to break `s` for `w` columns: after the last space that fits. */
-static const char *help_wrap(const char *s, int w)
-{
-	const char *p = s, *brk = NULL;
-	int col = 0;
-	while (*p && col < w) {
-		if (*p == ' ')
-			brk = p;
-		if (((unsigned char)*p & 0xC0) != 0x80)
-			col++;
-		p++;
-	}
-	if (!*p)
-		return p;
-	if (*p == ' ')
-		return p;
-	while (((unsigned char)*p & 0xC0) == 0x80)
-		p++;
-	return brk && brk > s ? brk : p;
-}
-
 /* Rows help text `s` takes at `w` columns. */
 static int text_rows(const char *s, int w)
 {
 	int rows = 0;
 	while (*s) {
-		s = help_wrap(s, w);
+		s = tui_text_wrap(s, w);
 		while (*s == ' ')
 			s++;
 		rows++;
@@ -128,7 +107,7 @@ static int draw_action(TuiBuf *b, const TuiView *v, const HelpCol *c,
 	const char *p = tui_action_help(a);
 	int rows = 0, tx = x + c->kw + c->iw + 2;
 	while (*p && y + rows < y_end) {
-		const char *end = help_wrap(p, c->tw);
+		const char *end = tui_text_wrap(p, c->tw);
 		snprintf(line, sizeof line, "%.*s", (int)(end - p), p);
 		tui_buf_put(b, tx, y + rows, tx + c->tw, ROLE_NORMAL, line);
 		p = end;

@@ -451,31 +451,12 @@ int tui_inspect_text(const TuiView *v, const TuiState *s, char *out,
 	return (int)o.len;
 }
 
-/* Where to break `s` to fit `w` columns: after the last space that fits. */
-static const char *wrap_at(const char *s, int w)
-{
-	const char *p = s, *brk = NULL;
-	int col = 0;
-	while (*p && col < w) {
-		if (*p == ' ')
-			brk = p;
-		if (((unsigned char)*p & 0xC0) != 0x80)
-			col++;
-		p++;
-	}
-	while (*p && ((unsigned char)*p & 0xC0) == 0x80)
-		p++;
-	if (!*p || !brk || brk == s)
-		return p;
-	return brk + 1;
-}
-
 /* Rows `s` takes wrapped at w0 columns, then w columns per row. */
 static int rows_needed(const char *s, int w0, int w)
 {
 	int rows = 0;
 	for (int width = w0; *s; width = w) {
-		s = wrap_at(s, width);
+		s = tui_text_wrap(s, width);
 		while (*s == ' ')
 			s++;
 		rows++;
@@ -590,7 +571,7 @@ void tui_render_inspector(TuiBuf *b, const TuiView *v, const TuiState *s,
 		    sizeof text);
 	const char *p = text;
 	for (int y = r.y; y < r.y + r.h && *p; y++) {
-		const char *end = wrap_at(p, r.x + r.w - x);
+		const char *end = tui_text_wrap(p, r.x + r.w - x);
 		char line[1024];
 		size_t n = (size_t)(end - p);
 		memcpy(line, p, n);

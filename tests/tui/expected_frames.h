@@ -191,8 +191,8 @@ static const char *const frame_lg_80x24_step4_cache[] = {
 	"KV cache ███▌               880 MACs     0 recomputed  cache   128 B    4 passes",
 	"prefill  ███▍               824 MACs     0 recomputed  cache   128 B    2 passes",
 	"KV cache − prefill = 56 MACs: logits of prompt positions 1-2 only, not attention",
-	"L1.H1 S[1,4] is masked: key 1 is outside query 4's window of 2 (keys 3-4), so",
-	"  it is never computed",
+	"L1.H1 S[1,4] is masked: key 1 is outside query 4's window of 2 (keys 3-4), so it",
+	"  is never computed",
 	"legend 1* computed  1= reused  1! recomputed   · masked   x evicted  ▶ cursor",
 	NULL,
 };
