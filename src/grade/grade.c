@@ -183,11 +183,6 @@ static int run_checked(const char *key, char **students, int n,
 int grade_run(const char *key, char **students, int n,
 	      const GradeOptions *o, FILE *out, KvError *err)
 {
-	int rc = run_checked(key, students, n, o, out, err);
-	if (rc && !text_visible_is_clean(err->msg)) {
-		char vis[sizeof err->msg];
-		text_visible(err->msg, vis, sizeof vis);
-		memcpy(err->msg, vis, sizeof vis);
-	}
-	return rc;
+	/* kv_error_set keeps control characters of messages visible */
+	return run_checked(key, students, n, o, out, err);
 }

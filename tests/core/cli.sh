@@ -234,5 +234,16 @@ check "an empty mem config names line 1" grep -q "empty.ini:1: expected key" err
 "$kvstep" mem ./nothere.ini 2> err.txt
 check "mem: a missing file says why" grep -q "cannot open the model file: No such file or directory" err.txt
 
+# Command-line text quoted in a message keeps its control bytes visible:
+# a prompt word, a model path, a worksheet name, a mem model.
+esc=$(printf '\033]0;PWN\007x\033[2J')
+"$kvstep" -p "the $esc" answers 1 > /dev/null 2> err.txt
+"$kvstep" -m "./a$esc.ini" export > /dev/null 2>> err.txt
+"$kvstep" answers "x$esc" > /dev/null 2>> err.txt
+"$kvstep" mem "x$esc" > /dev/null 2>> err.txt
+check "no raw ESC or BEL from command-line text" [ "$(tr -cd '\033\007' < err.txt | wc -c)" -eq 0 ]
+check "a prompt word is quoted visibly" grep -qF "prompt word '\x1b]0;PWN\x07x\x1b[2J' is not in the vocab" err.txt
+check "four messages" [ "$(grep -c '\\x1b' err.txt)" -eq 4 ]
+
 if [ "$fails" -ne 0 ]; then echo "$fails failed"; exit 1; fi
 exit 0
