@@ -210,6 +210,18 @@ static int shifted_key(int fin)
  * The rest of a CSI or SS3 sequence, read to its final byte. Parameters
  * are kept only in the simple forms the keys above use: "n" and "1;m".
  */
+/*
+ * An X10 mouse report, ESC [ M then three raw bytes (button, column and
+ * row, each plus 32), arrives from a terminal that reports clicks the old
+ * way. Its bytes are not keys: a space would step forward. Drop them.
+ */
+static int drop_x10_mouse(int (*next)(void *ctx), void *ctx)
+{
+	for (int i = 0; i < 3 && next(ctx) >= 0; i++)
+		;
+	return TUI_KEY_UNKNOWN;
+}
+
 static int decode_csi(int (*next)(void *ctx), void *ctx, bool ss3)
 {
 	int nums[2] = { 0, 0 }, count = 0, odd = 0;
@@ -227,6 +239,8 @@ static int decode_csi(int (*next)(void *ctx), void *ctx, bool ss3)
 		} else if (c >= 0x20 && c <= 0x3F) {
 			odd = 1; /* '<', '?', intermediates: mouse, private */
 		} else if (c >= 0x40 && c <= 0x7E) {
+			if (c == 'M' && count == 0 && !odd && !ss3)
+				return drop_x10_mouse(next, ctx);
 			if (odd || count > 2)
 				return TUI_KEY_UNKNOWN;
 			if (c == '~')

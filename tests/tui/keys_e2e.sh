@@ -198,6 +198,12 @@ for size in "80 24" "120 40" "200 60"; do
 		wait_for "step 2/6" "$tag: Backspace (^?) steps back"
 		keys C-h
 		wait_for "step 1/6" "$tag: Backspace (^H) steps back"
+		keys -H 1b 5b 4d 20 4b 26
+		sleep 0.3
+		capture
+		grep -q "step 1/6" "$TMP/screen" &&
+			ok "$tag: an X10 mouse report is swallowed, not a step" ||
+			bad "$tag: an X10 mouse report moved the step"
 		keys Enter
 		wait_for "k1·q1" "$tag: Enter opens the inspector"
 		keys Escape Escape

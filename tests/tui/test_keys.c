@@ -163,6 +163,9 @@ static void test_decode_unknown_swallowed(void **state)
 	/* a sequence cut short is dropped, never read as Esc + letters */
 	assert_int_equal(decode("[1;", &left), TUI_KEY_UNKNOWN);
 	assert_int_equal(left, 0);
+	/* an X10 mouse report: ESC [ M and three raw bytes, a space first */
+	assert_int_equal(decode("[M K&q", &left), TUI_KEY_UNKNOWN);
+	assert_int_equal(left, 1);
 	/* a runaway sequence stops after TUI_ESC_SEQ_MAX bytes */
 	char longseq[80];
 	memset(longseq, '1', sizeof longseq - 1);
