@@ -95,10 +95,12 @@ static size_t cell_at(const Trace *t, Matrix mat, int layer, int head,
 }
 
 /* Stores a column, or checks it bit for bit against the stored one. */
-static void record_column(void *ctx, Matrix mat, int layer, int head, int col,
-			  int first_row, const double *v, int n)
+static void record_column(void *ctx, int seq, Matrix mat, int layer, int head,
+			  int col, int first_row, const double *v, int n)
 {
 	Trace *t = ctx;
+	if (seq != 1)
+		return; /* the trace follows one sequence */
 	for (int r = 0; r < n && !t->overflow.found; r++)
 		if (!isfinite(v[r]))
 			t->overflow = (TraceOverflow){ .found = true,
