@@ -54,6 +54,7 @@ static void step_mode(Lockstep *L, int step, Mode mode)
 	TraceStep *s = &L->last[mode];
 	if (schedule_teaching(mode, step, L->cfg->prompt_n, L->tokens, &pass)) {
 		EngineSink sink = trace_sink(L->trace);
+		trace_begin_pass(L->trace, mode, mode != MODE_NOCACHE);
 		engine_run(L->eng[mode], pass.chunk, pass.n, &sink, &s->pass_c,
 			   &s->info, NULL);
 		counters_accumulate(&L->total[mode], &s->pass_c);
@@ -91,6 +92,9 @@ static int lockstep_run(Lockstep *L, KvError *err)
 		if (step >= cfg->prompt_n && step < T)
 			L->tokens[step] = next;
 	}
+	if (trace_events_lost(L->trace))
+		return kv_error_set(err, EX_OSERR,
+				    "out of memory for the cache events");
 	if (trace_mismatches(L->trace))
 		return kv_error_set(err, EX_SOFTWARE,
 				    "modes disagree in %llu cells",
@@ -106,6 +110,8 @@ Trace *run_trace(const Model *m, const RunConfig *cfg, KvError *err)
 	Lockstep L = { .m = m, .cfg = cfg };
 	L.trace = trace_new(m, cfg->prompt_n, cfg->generate, err);
 	L.tokens = calloc((size_t)T, sizeof *L.tokens);
+	if (L.trace)
+		trace_set_elem_bytes(L.trace, cfg->elem_bytes);
 	int rc = L.trace && L.tokens ? 0 : kv_error_set(err, EX_OSERR,
 							"out of memory");
 	for (int mode = 0; mode < MODE_COUNT && !rc; mode++) {
