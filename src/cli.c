@@ -8,7 +8,7 @@
 enum {
 	OPT_DIGITS = 256, OPT_NO_COLOR, OPT_ASCII, OPT_COUNTERS, OPT_BLANK,
 	OPT_MODE, OPT_STEP, OPT_MATRIX, OPT_MASKED, OPT_SUMMARY, OPT_TOL,
-	OPT_DTYPE, OPT_REL_TOL, OPT_BOM, OPT_SHEET,
+	OPT_DTYPE, OPT_REL_TOL, OPT_BOM, OPT_SHEET, OPT_CACHE,
 };
 
 static const struct option long_opts[] = {
@@ -21,6 +21,7 @@ static const struct option long_opts[] = {
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "ascii", no_argument, NULL, OPT_ASCII },
 	{ "counters", no_argument, NULL, OPT_COUNTERS },
+	{ "cache", no_argument, NULL, OPT_CACHE },
 	{ "sheet", required_argument, NULL, OPT_SHEET },
 	{ "blank", no_argument, NULL, OPT_BLANK },
 	{ "masked", no_argument, NULL, OPT_MASKED },
@@ -60,6 +61,7 @@ const char *cli_usage(void)
 	       "export options:\n"
 	       "  -o, --output FILE    write to FILE (atomically) instead of stdout\n"
 	       "      --counters       one row of counters per (step, mode) instead of cells\n"
+	       "      --cache          one row per cached K/V column: its block, slot and status\n"
 	       "      --sheet N        only the cells worksheet N (1-3) shows; given ones say so\n"
 	       "      --mode LIST      keep these modes: nocache,cache,prefill\n"
 	       "      --step N|A-B     keep this step or range of steps\n"
@@ -180,6 +182,7 @@ static int apply_option(int c, const char *arg, CliOpts *o, KvError *err)
 	case OPT_NO_COLOR: o->no_color = true; return 0;
 	case OPT_ASCII: o->ascii = true; return 0;
 	case OPT_COUNTERS: o->counters = true; return 0;
+	case OPT_CACHE: o->cache = true; return 0;
 	case OPT_SHEET: o->sheet = arg; return 0;
 	case OPT_BLANK: o->filter.blank = true; return 0;
 	case OPT_MASKED: o->filter.masked = true; return 0;
@@ -247,6 +250,7 @@ static const struct {
 	{ OPT_NO_COLOR, "--no-color", IN_UI },
 	{ 'o', "-o/--output", IN_EXPORT },
 	{ OPT_COUNTERS, "--counters", IN_EXPORT },
+	{ OPT_CACHE, "--cache", IN_EXPORT },
 	{ OPT_SHEET, "--sheet", IN_EXPORT },
 	{ OPT_MODE, "--mode", IN_EXPORT },
 	{ OPT_STEP, "--step", IN_EXPORT },
@@ -287,6 +291,10 @@ static int check_scope(const CliOpts *o, KvError *err)
 			    o->filter.masked))
 		return kv_error_set(err, EX_USAGE,
 				    "--counters goes with --mode and --step, not --blank, --matrix or --masked");
+	if (o->cache && (o->counters || o->sheet || o->filter.blank ||
+			 o->filter.matrices || o->filter.masked))
+		return kv_error_set(err, EX_USAGE,
+				    "--cache goes with --mode and --step, not --counters, --sheet, --blank, --matrix or --masked");
 	if (o->sheet && (o->counters || o->filter.masked))
 		return kv_error_set(err, EX_USAGE,
 				    "--sheet writes the cells a worksheet shows; it goes with --blank, not --counters or --masked");

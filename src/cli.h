@@ -28,6 +28,7 @@ typedef struct CliOpts {
 	bool no_color;          /* --no-color (NO_COLOR is read by the UI) */
 	bool ascii;             /* --ascii: no Unicode box drawing */
 	bool counters;          /* export --counters */
+	bool cache;             /* export --cache */
 	const char *sheet;      /* export --sheet N: the cells of worksheet N */
 	const char *output;     /* -o FILE; NULL = stdout */
 	const char *summary;    /* grade --summary FILE */

@@ -176,3 +176,40 @@ int csv_write_counters(FILE *out, const Trace *t, const ExportFilter *f,
 	run_fingerprint(t, g.run);
 	return for_each_kept(out, t, &g, write_step_counters, err);
 }
+
+/* The K/V columns one mode's cache holds or evicted after the step's pass. */
+static void write_step_cache(FILE *out, const Trace *t, const ExportFilter *f,
+			     int step, Mode mode)
+{
+	static const char *const state[] = {
+		[TRACE_KV_COMPUTED] = "computed", [TRACE_KV_REUSED] = "reused",
+		[TRACE_KV_HELD] = "held", [TRACE_KV_EVICTED] = "evicted",
+	};
+	int G = trace_heads(t, MAT_K);
+	for (int l = 1; l <= trace_layers(t); l++)
+		for (int g = 1; g <= G; g++)
+			for (int pos = 1; pos <= trace_steps(t); pos++) {
+				TraceKv kv;
+				if (!trace_kv_at(t, step, mode, l, pos, &kv) ||
+				    kv.state == TRACE_KV_NONE)
+					continue;
+				fprintf(out, "%d,%s,%d,%d,%d,", step,
+					mode_name(mode), l, g, pos);
+				if (kv.state == TRACE_KV_EVICTED)
+					fputs(",,", out);
+				else
+					fprintf(out, "%d,%d,", kv.place.block,
+						kv.place.slot);
+				csv_put_field(out, state[kv.state], false);
+				csv_put_field(out, f->run, true);
+			}
+}
+
+int csv_write_cache(FILE *out, const Trace *t, const ExportFilter *f,
+		    KvError *err)
+{
+	fputs("step,mode,layer,kv_head,pos,block,slot,status,run\r\n", out);
+	ExportFilter g = *f;
+	run_fingerprint(t, g.run);
+	return for_each_kept(out, t, &g, write_step_cache, err);
+}

@@ -62,6 +62,20 @@ int csv_write_counters(FILE *out, const Trace *t, const ExportFilter *f,
 		       KvError *err);
 
 /*
+ * Writes `export --cache`: a header, then one row per K/V column a mode's
+ * cache holds or has evicted after the pass covering the step, for every
+ * layer and KV head, from the trace's cache events:
+ *   step,mode,layer,kv_head,pos,block,slot,status,run
+ * block and slot are 1-based (empty when evicted); status is computed
+ * (written by this pass), reused (held and read by it), evicted, or held
+ * (kept but not read: no teaching mode does that). The no-cache mode keeps
+ * no cache and has no rows; prefill shows its pass 1 at steps 1..P. Only
+ * the filter's modes and steps are used. Errors as csv_write_trace.
+ */
+int csv_write_cache(FILE *out, const Trace *t, const ExportFilter *f,
+		    KvError *err);
+
+/*
  * Writes field `s` to `out`, quoted (through libcsv) only when RFC 4180
  * needs it, followed by "," or, when `last`, by CRLF.
  */

@@ -7,23 +7,24 @@
 
 struct Engine {
 	const Model *m;
-	int cap;          /* positions the buffers hold */
-	bool keeps_cache; /* K and V are a cache (cache and prefill modes) */
+	int cap;          /* positions per sequence */
+	int seqs;         /* sequences 1..seqs */
+	bool keeps_cache; /* K and V count as a cache (cache and prefill modes) */
 	int elem_bytes;   /* bytes per cached cell, for cache_bytes */
-	int done;         /* last column any pass has computed */
+	int *done;        /* (seqs) last column any pass computed */
 	uint64_t passes;  /* passes run so far */
-	int *slots;       /* (n_layers) K/V columns a layer stores: cap, or W
-			     for a sliding-window layer that keeps a cache */
-	double *x;        /* (n_layers+1, cap, d_model) input of each layer;
-			     the last is the final output h (stacked) */
-	double *q;        /* (n_layers, n_heads, cap, d_k) never reused */
-	double **k;       /* (n_layers) → (n_kv_heads, slots, d_k): K cache */
-	double **v;       /* (n_layers) → (n_kv_heads, slots, d_v): V cache */
-	double *z;        /* (n_layers, n_heads, cap, d_v) attention outputs */
+	KvCache *cache;   /* K and V of every sequence */
+	const EngineSink *sink; /* of the pass in flight, for cache events */
+	double *x;        /* (n_layers+1, seqs·cap, d_model) input of each
+			     layer; the last is the final output h (stacked) */
+	double *q;        /* (n_layers, n_heads, seqs·cap, d_k) */
+	double *z;        /* (n_layers, n_heads, seqs·cap, d_v) */
+	double *kbuf;     /* (d_k) a K column before it goes to the cache */
+	double *vbuf;     /* (d_v) */
 	double *s;        /* (cap) scores of the query column in flight */
 	double *a;        /* (cap) its softmax */
 	double *cat;      /* (n_heads·d_v) concat(z) then W_O·concat (d_model) */
-	double *logits;   /* (vocab) logits of the latest pass */
+	double *logits;   /* (seqs, vocab) logits of each sequence's last chunk */
 };
 
 /* Visible keys of query j under window w: lo_key..j. */
@@ -32,69 +33,84 @@ static int first_key(int j, int w)
 	return w > 0 && j - w + 1 > 1 ? j - w + 1 : 1;
 }
 
-static int alloc_kv(Engine *e)
+static int cache_init(Engine *e, const EngineSpec *sp, KvError *err)
 {
 	const Model *m = e->m;
-	e->slots = calloc((size_t)m->n_layers, sizeof *e->slots);
-	e->k = calloc((size_t)m->n_layers, sizeof *e->k);
-	e->v = calloc((size_t)m->n_layers, sizeof *e->v);
-	if (!e->slots || !e->k || !e->v)
-		return -1;
-	for (int l = 0; l < m->n_layers; l++) {
-		int w = m->window[l];
-		e->slots[l] = e->keeps_cache && w > 0 && w < e->cap ? w : e->cap;
-		size_t n = (size_t)m->n_kv_heads * (size_t)e->slots[l];
-		e->k[l] = calloc(n * (size_t)m->d_k, sizeof **e->k);
-		e->v[l] = calloc(n * (size_t)m->d_v, sizeof **e->v);
-		if (!e->k[l] || !e->v[l])
-			return -1;
+	KvCacheSpec cs = { .n_layers = m->n_layers, .n_kv_heads = m->n_kv_heads,
+			   .d_k = m->d_k, .d_v = m->d_v, .window = m->window,
+			   .max_seqs = e->seqs, .max_pos = e->cap,
+			   .block_size = sp->block_size, .n_blocks = sp->n_blocks };
+	e->cache = kv_cache_new(&cs, NULL, err);
+	return e->cache ? 0 : -1;
+}
+
+static int buffers_init(Engine *e)
+{
+	const Model *m = e->m;
+	size_t c = (size_t)e->cap * (size_t)e->seqs, L = (size_t)m->n_layers;
+	size_t H = (size_t)m->n_heads;
+	e->done = calloc((size_t)e->seqs, sizeof *e->done);
+	e->x = calloc((L + 1) * c * (size_t)m->d_model, sizeof *e->x);
+	e->q = calloc(L * H * c * (size_t)m->d_k, sizeof *e->q);
+	e->z = calloc(L * H * c * (size_t)m->d_v, sizeof *e->z);
+	e->kbuf = calloc((size_t)m->d_k, sizeof *e->kbuf);
+	e->vbuf = calloc((size_t)m->d_v, sizeof *e->vbuf);
+	e->s = calloc((size_t)e->cap, sizeof *e->s);
+	e->a = calloc((size_t)e->cap, sizeof *e->a);
+	size_t cat = H * (size_t)m->d_v > (size_t)m->d_model ?
+			     H * (size_t)m->d_v : (size_t)m->d_model;
+	e->cat = calloc(2 * cat, sizeof *e->cat);
+	e->logits = calloc((size_t)e->seqs * (size_t)m->vocab_n,
+			   sizeof *e->logits);
+	return e->done && e->x && e->q && e->z && e->kbuf && e->vbuf && e->s &&
+	       e->a && e->cat && e->logits ? 0 : -1;
+}
+
+Engine *engine_new_spec(const Model *m, const EngineSpec *sp, KvError *err)
+{
+	if (sp->capacity < 1 || sp->max_seqs < 0)
+		return kv_error_set(err, EX_USAGE, "an engine needs positions"),
+		       NULL;
+	Engine *e = calloc(1, sizeof *e);
+	if (!e)
+		goto oom;
+	*e = (Engine){ .m = m, .cap = sp->capacity,
+		       .seqs = sp->max_seqs > 0 ? sp->max_seqs : 1,
+		       .keeps_cache = sp->keeps_cache,
+		       .elem_bytes = sp->elem_bytes };
+	if (cache_init(e, sp, err)) {
+		engine_free(e);
+		return NULL;
 	}
-	return 0;
+	if (buffers_init(e))
+		goto oom;
+	return e;
+oom:
+	engine_free(e);
+	kv_error_set(err, EX_OSERR, "out of memory for %d positions",
+		     sp->capacity);
+	return NULL;
 }
 
 Engine *engine_new(const Model *m, int capacity, bool keeps_cache,
 		   int elem_bytes, KvError *err)
 {
-	Engine *e = calloc(1, sizeof *e);
-	if (!e)
-		goto oom;
-	*e = (Engine){ .m = m, .cap = capacity, .keeps_cache = keeps_cache,
-		       .elem_bytes = elem_bytes };
-	size_t c = (size_t)capacity, L = (size_t)m->n_layers;
-	size_t H = (size_t)m->n_heads;
-	e->x = calloc((L + 1) * c * (size_t)m->d_model, sizeof *e->x);
-	e->q = calloc(L * H * c * (size_t)m->d_k, sizeof *e->q);
-	e->z = calloc(L * H * c * (size_t)m->d_v, sizeof *e->z);
-	e->s = calloc(c, sizeof *e->s);
-	e->a = calloc(c, sizeof *e->a);
-	size_t cat = H * (size_t)m->d_v > (size_t)m->d_model ?
-			     H * (size_t)m->d_v : (size_t)m->d_model;
-	e->cat = calloc(2 * cat, sizeof *e->cat);
-	e->logits = calloc((size_t)m->vocab_n, sizeof *e->logits);
-	if (!e->x || !e->q || !e->z || !e->s || !e->a || !e->cat ||
-	    !e->logits || alloc_kv(e) != 0)
-		goto oom;
-	return e;
-oom:
-	engine_free(e);
-	kv_error_set(err, EX_OSERR, "out of memory for %d positions", capacity);
-	return NULL;
+	EngineSpec sp = { .capacity = capacity, .max_seqs = 1,
+			  .keeps_cache = keeps_cache, .elem_bytes = elem_bytes };
+	return engine_new_spec(m, &sp, err);
 }
 
 void engine_free(Engine *e)
 {
 	if (!e)
 		return;
-	for (int l = 0; e->k && l < e->m->n_layers; l++)
-		free(e->k[l]);
-	for (int l = 0; e->v && l < e->m->n_layers; l++)
-		free(e->v[l]);
-	free(e->k);
-	free(e->v);
-	free(e->slots);
+	kv_cache_free(e->cache);
+	free(e->done);
 	free(e->x);
 	free(e->q);
 	free(e->z);
+	free(e->kbuf);
+	free(e->vbuf);
 	free(e->s);
 	free(e->a);
 	free(e->cat);
@@ -102,48 +118,48 @@ void engine_free(Engine *e)
 	free(e);
 }
 
+/* Column index of position j of sequence seq in the x, q, z buffers. */
+static size_t col_of(const Engine *e, int seq, int j)
+{
+	return (size_t)(seq - 1) * (size_t)e->cap + (size_t)(j - 1);
+}
+
 /* x of layer l (0-based; l = n_layers is the final output) at column j. */
-static double *x_col(const Engine *e, int l, int j)
+static double *x_col(const Engine *e, int l, int seq, int j)
 {
-	return e->x + ((size_t)l * (size_t)e->cap + (size_t)(j - 1)) *
-			      (size_t)e->m->d_model;
+	size_t n = (size_t)e->cap * (size_t)e->seqs;
+	return e->x + ((size_t)l * n + col_of(e, seq, j)) * (size_t)e->m->d_model;
 }
 
-static double *q_col(const Engine *e, int l, int h, int j)
+static double *q_col(const Engine *e, int l, int h, int seq, int j)
 {
 	const Model *m = e->m;
-	return e->q + (((size_t)l * (size_t)m->n_heads + (size_t)h) *
-			       (size_t)e->cap + (size_t)(j - 1)) * (size_t)m->d_k;
+	size_t n = (size_t)e->cap * (size_t)e->seqs;
+	return e->q + (((size_t)l * (size_t)m->n_heads + (size_t)h) * n +
+		       col_of(e, seq, j)) * (size_t)m->d_k;
 }
 
-static double *z_col(const Engine *e, int l, int h, int j)
+static double *z_col(const Engine *e, int l, int h, int seq, int j)
 {
 	const Model *m = e->m;
-	return e->z + (((size_t)l * (size_t)m->n_heads + (size_t)h) *
-			       (size_t)e->cap + (size_t)(j - 1)) * (size_t)m->d_v;
+	size_t n = (size_t)e->cap * (size_t)e->seqs;
+	return e->z + (((size_t)l * (size_t)m->n_heads + (size_t)h) * n +
+		       col_of(e, seq, j)) * (size_t)m->d_v;
 }
 
-/* K (or V) column j of K/V head g in layer l: its ring slot. */
-static double *kv_col(const Engine *e, double *const *kv, int rows, int l,
-		      int g, int j)
+static void emit(const EngineSink *sink, int seq, Matrix mat, int l, int h,
+		 int col, int first_row, const double *v, int n)
 {
-	size_t slots = (size_t)e->slots[l];
-	size_t slot = (size_t)(j - 1) % slots;
-	return kv[l] + ((size_t)g * slots + slot) * (size_t)rows;
-}
-
-static void emit(const EngineSink *sink, Matrix mat, int l, int h, int col,
-		 int first_row, const double *v, int n)
-{
-	if (sink)
-		sink->column(sink->ctx, mat, l + 1, h + 1, col, first_row, v, n);
+	if (sink && sink->column)
+		sink->column(sink->ctx, seq, mat, l + 1, h + 1, col, first_row,
+			     v, n);
 }
 
 /* x_j of layer 1 = embedding of the token + position j's vector. */
-static void embed_column(Engine *e, int token, int j)
+static void embed_column(Engine *e, int seq, int token, int j)
 {
 	const Model *m = e->m;
-	double *x = x_col(e, 0, j);
+	double *x = x_col(e, 0, seq, j);
 	memcpy(x, m->embed + (size_t)token * (size_t)m->d_model,
 	       (size_t)m->d_model * sizeof *x);
 	if (m->pos_n > 0)
@@ -151,73 +167,78 @@ static void embed_column(Engine *e, int token, int j)
 		     m->d_model);
 }
 
-/* q_j = W_Q·x_j for every head; k_j, v_j for every K/V head. */
-static void project_column(Engine *e, int l, int j, const EngineSink *sink)
+/* q_j = W_Q·x_j for every head; k_j, v_j for every K/V head, into the cache. */
+static int project_column(Engine *e, int l, int seq, int j, KvError *err)
 {
 	const Model *m = e->m;
-	const double *x = x_col(e, l, j);
-	emit(sink, MAT_X, l, 0, j, 1, x, m->d_model);
+	const double *x = x_col(e, l, seq, j);
+	emit(e->sink, seq, MAT_X, l, 0, j, 1, x, m->d_model);
 	for (int h = 0; h < m->n_heads; h++) {
-		double *q = q_col(e, l, h, j);
+		double *q = q_col(e, l, h, seq, j);
 		matvec(q, model_wq(m, l, h), x, m->d_k, m->d_model);
-		emit(sink, MAT_Q, l, h, j, 1, q, m->d_k);
+		emit(e->sink, seq, MAT_Q, l, h, j, 1, q, m->d_k);
 	}
 	for (int g = 0; g < m->n_kv_heads; g++) {
-		double *k = kv_col(e, e->k, m->d_k, l, g, j);
-		double *v = kv_col(e, e->v, m->d_v, l, g, j);
-		matvec(k, model_wk(m, l, g), x, m->d_k, m->d_model);
-		matvec(v, model_wv(m, l, g), x, m->d_v, m->d_model);
-		emit(sink, MAT_K, l, g, j, 1, k, m->d_k);
-		emit(sink, MAT_V, l, g, j, 1, v, m->d_v);
+		matvec(e->kbuf, model_wk(m, l, g), x, m->d_k, m->d_model);
+		matvec(e->vbuf, model_wv(m, l, g), x, m->d_v, m->d_model);
+		if (kv_cache_write(e->cache, seq, l + 1, g + 1, j, e->kbuf,
+				   e->vbuf, err))
+			return -1;
+		emit(e->sink, seq, MAT_K, l, g, j, 1, e->kbuf, m->d_k);
+		emit(e->sink, seq, MAT_V, l, g, j, 1, e->vbuf, m->d_v);
 	}
+	return 0;
 }
 
 /*
  * Query column j of head h: s_i = (k_i·q_j)·scale for the visible keys
  * i = lo_key..j (the others are masked and never computed),
  * a = softmax(s) down the column, z_j = Σ_i a_i·v_i accumulated in rising i.
+ * Keys and values come from the cache, in position order.
  */
-static void attend_head(Engine *e, int l, int h, int j, const EngineSink *sink)
+static void attend_head(Engine *e, int l, int h, int seq, int j)
 {
 	const Model *m = e->m;
 	int g = model_kv_head(m, h), lo_key = first_key(j, m->window[l]);
 	int n = j - lo_key + 1;
-	const double *q = q_col(e, l, h, j);
+	const double *q = q_col(e, l, h, seq, j);
 	for (int i = lo_key; i <= j; i++)
-		e->s[i - lo_key] = dot(kv_col(e, e->k, m->d_k, l, g, i), q,
-				       m->d_k) * m->scale;
+		e->s[i - lo_key] = dot(kv_cache_k_read(e->cache, seq, l + 1,
+						       g + 1, i),
+				       q, m->d_k) * m->scale;
 	softmax(e->a, e->s, n);
-	double *z = z_col(e, l, h, j);
+	double *z = z_col(e, l, h, seq, j);
 	memset(z, 0, (size_t)m->d_v * sizeof *z);
 	for (int i = lo_key; i <= j; i++)
-		axpy(z, e->a[i - lo_key], kv_col(e, e->v, m->d_v, l, g, i),
-		     m->d_v);
-	emit(sink, MAT_S, l, h, j, lo_key, e->s, n);
-	emit(sink, MAT_A, l, h, j, lo_key, e->a, n);
-	emit(sink, MAT_Z, l, h, j, 1, z, m->d_v);
+		axpy(z, e->a[i - lo_key],
+		     kv_cache_v_read(e->cache, seq, l + 1, g + 1, i), m->d_v);
+	emit(e->sink, seq, MAT_S, l, h, j, lo_key, e->s, n);
+	emit(e->sink, seq, MAT_A, l, h, j, lo_key, e->a, n);
+	emit(e->sink, seq, MAT_Z, l, h, j, 1, z, m->d_v);
 }
 
 /* Stacked models: h_j = x_j + W_O·concat(z_j of every head). */
-static void combine_column(Engine *e, int l, int j, const EngineSink *sink)
+static void combine_column(Engine *e, int l, int seq, int j)
 {
 	const Model *m = e->m;
 	if (!m->stacked)
 		return;
 	int hd = m->n_heads * m->d_v;
 	for (int h = 0; h < m->n_heads; h++)
-		memcpy(e->cat + (size_t)h * (size_t)m->d_v, z_col(e, l, h, j),
-		       (size_t)m->d_v * sizeof *e->cat);
+		memcpy(e->cat + (size_t)h * (size_t)m->d_v,
+		       z_col(e, l, h, seq, j), (size_t)m->d_v * sizeof *e->cat);
 	double *y = e->cat + hd;
 	matvec(y, model_wo(m, l), e->cat, m->d_model, hd);
-	const double *x = x_col(e, l, j);
-	double *out = x_col(e, l + 1, j);
+	const double *x = x_col(e, l, seq, j);
+	double *out = x_col(e, l + 1, seq, j);
 	for (int r = 0; r < m->d_model; r++)
 		out[r] = x[r] + y[r];
-	emit(sink, MAT_H, l, 0, j, 1, out, m->d_model);
+	emit(e->sink, seq, MAT_H, l, 0, j, 1, out, m->d_model);
 }
 
-/* Counts the work of column j in layer l. */
-static void count_column(const Engine *e, int l, int j, int lo, Counters *c)
+/* Counts the work of column j in layer l of a chunk starting at lo. */
+static void count_column(const Engine *e, int l, int seq, int j, int lo,
+			 Counters *c)
 {
 	const Model *m = e->m;
 	uint64_t H = (uint64_t)m->n_heads, G = (uint64_t)m->n_kv_heads;
@@ -228,7 +249,7 @@ static void count_column(const Engine *e, int l, int j, int lo, Counters *c)
 	uint64_t proj = dm * (H * dk + G * (dk + dv));
 	if (m->stacked)
 		proj += dm * H * dv; /* W_O */
-	bool redo = j <= e->done;
+	bool redo = j <= e->done[seq - 1];
 	c->macs_proj += proj;
 	c->macs_scores += H * dk * keys;
 	c->macs_av += H * dv * keys;
@@ -241,62 +262,111 @@ static void count_column(const Engine *e, int l, int j, int lo, Counters *c)
 	}
 }
 
-/* K plus V cells held after a pass ending at column hi. */
-static uint64_t cache_cells(const Engine *e, int hi)
+static void logits_for(Engine *e, int seq, int hi, Counters *c)
 {
 	const Model *m = e->m;
-	uint64_t cells = 0;
-	for (int l = 0; l < m->n_layers; l++) {
-		int w = m->window[l], held = w > 0 && w < hi ? w : hi;
-		cells += (uint64_t)held * (uint64_t)m->n_kv_heads *
-			 (uint64_t)(m->d_k + m->d_v);
-	}
-	return cells;
+	const double *in = m->stacked ? x_col(e, m->n_layers, seq, hi)
+				      : z_col(e, 0, 0, seq, hi);
+	int dim = model_out_dim(m);
+	double *out = e->logits + (size_t)(seq - 1) * (size_t)m->vocab_n;
+	matvec(out, m->wout, in, m->vocab_n, dim);
+	emit(e->sink, seq, MAT_LOGITS, 0, 0, hi, 1, out, m->vocab_n);
+	c->macs_logits += (uint64_t)m->vocab_n * (uint64_t)dim;
+	if (hi <= e->done[seq - 1])
+		c->recomputed_macs += (uint64_t)m->vocab_n * (uint64_t)dim;
 }
 
-static void logits_for(Engine *e, int hi, const EngineSink *sink, Counters *c)
+static int chunk_check(const Engine *e, const PassChunk *ch, KvError *err)
+{
+	if (ch->seq < 1 || ch->seq > e->seqs || ch->lo < 1 || ch->hi < ch->lo ||
+	    ch->hi > e->cap || ch->lo > kv_cache_len(e->cache, ch->seq) + 1)
+		return kv_error_set(err, EX_USAGE,
+				    "chunk %d..%d of sequence %d does not follow what the cache holds",
+				    ch->lo, ch->hi, ch->seq);
+	return 0;
+}
+
+/* Columns lo..hi of one sequence: the cache first gives back lo..len. */
+static int run_chunk(Engine *e, const PassChunk *ch, Counters *c,
+		     PassInfo *info, KvError *err)
 {
 	const Model *m = e->m;
-	const double *in = m->stacked ? x_col(e, m->n_layers, hi)
-				      : z_col(e, 0, 0, hi);
-	int dim = model_out_dim(m);
-	matvec(e->logits, m->wout, in, m->vocab_n, dim);
-	emit(sink, MAT_LOGITS, 0, 0, hi, 1, e->logits, m->vocab_n);
-	c->macs_logits = (uint64_t)m->vocab_n * (uint64_t)dim;
-	if (hi <= e->done)
-		c->recomputed_macs += c->macs_logits;
+	int seq = ch->seq;
+	if (chunk_check(e, ch, err) ||
+	    kv_cache_truncate(e->cache, seq, ch->lo - 1, err))
+		return err ? err->code : EX_USAGE;
+	for (int j = ch->lo; j <= ch->hi; j++) {
+		int pos = 0;
+		if (kv_cache_append(e->cache, seq, &pos, err))
+			return err ? err->code : EX_TEMPFAIL;
+		embed_column(e, seq, ch->tokens[j - 1], j);
+		for (int l = 0; l < m->n_layers; l++) {
+			if (project_column(e, l, seq, j, err))
+				return err ? err->code : EX_TEMPFAIL;
+			for (int h = 0; h < m->n_heads; h++)
+				attend_head(e, l, h, seq, j);
+			combine_column(e, l, seq, j);
+			count_column(e, l, seq, j, ch->lo, c);
+		}
+	}
+	logits_for(e, seq, ch->hi, c);
+	*info = (PassInfo){ .proj_lo = ch->lo, .att_lo = ch->lo, .hi = ch->hi,
+			    .first_new = e->done[seq - 1] + 1 };
+	if (ch->hi > e->done[seq - 1])
+		e->done[seq - 1] = ch->hi;
+	return 0;
+}
+
+static void forward_event(void *ctx, const KvEvent *ev)
+{
+	const Engine *e = ctx;
+	e->sink->cache(e->sink->ctx, ev);
+}
+
+int engine_run(Engine *e, const PassChunk *chunks, int n,
+	       const EngineSink *sink, Counters *pass, PassInfo *info,
+	       KvError *err)
+{
+	memset(pass, 0, sizeof *pass);
+	e->sink = sink;
+	KvEventSink ks = { forward_event, e };
+	kv_cache_set_sink(e->cache, sink && sink->cache ? &ks : NULL);
+	kv_cache_begin_pass(e->cache);
+	int rc = 0;
+	for (int i = 0; i < n && !rc; i++)
+		rc = run_chunk(e, &chunks[i], pass, &info[i], err);
+	kv_cache_set_sink(e->cache, NULL);
+	e->sink = NULL;
+	if (e->keeps_cache) {
+		pass->cache_cells = kv_cache_cells(e->cache);
+		pass->cache_bytes = pass->cache_cells * (uint64_t)e->elem_bytes;
+	}
+	pass->passes = ++e->passes;
+	return rc;
 }
 
 void engine_pass(Engine *e, const int *tokens, int lo, int hi,
 		 const EngineSink *sink, Counters *pass, PassInfo *info)
 {
-	const Model *m = e->m;
-	memset(pass, 0, sizeof *pass);
-	for (int j = lo; j <= hi; j++) {
-		embed_column(e, tokens[j - 1], j);
-		for (int l = 0; l < m->n_layers; l++) {
-			project_column(e, l, j, sink);
-			for (int h = 0; h < m->n_heads; h++)
-				attend_head(e, l, h, j, sink);
-			combine_column(e, l, j, sink);
-			count_column(e, l, j, lo, pass);
-		}
-	}
-	logits_for(e, hi, sink, pass);
-	if (e->keeps_cache) {
-		pass->cache_cells = cache_cells(e, hi);
-		pass->cache_bytes = pass->cache_cells * (uint64_t)e->elem_bytes;
-	}
-	pass->passes = ++e->passes;
-	*info = (PassInfo){ .proj_lo = lo, .att_lo = lo, .hi = hi,
-			    .first_new = e->done + 1 };
-	if (hi > e->done)
-		e->done = hi;
+	PassChunk ch = { .seq = 1, .lo = lo, .hi = hi, .tokens = tokens };
+	engine_run(e, &ch, 1, sink, pass, info, NULL);
 }
 
 const double *engine_logits(const Engine *e)
 {
 	return e->logits;
+}
+
+const double *engine_logits_of(const Engine *e, int seq)
+{
+	if (seq < 1 || seq > e->seqs)
+		return NULL;
+	return e->logits + (size_t)(seq - 1) * (size_t)e->m->vocab_n;
+}
+
+const KvCache *engine_cache(const Engine *e)
+{
+	return e->cache;
 }
 
 const double *engine_column(const Engine *e, Matrix mat, int layer, int head,
@@ -309,15 +379,13 @@ const double *engine_column(const Engine *e, Matrix mat, int layer, int head,
 	bool kv = mat == MAT_K || mat == MAT_V;
 	if (h >= (kv ? m->n_kv_heads : m->n_heads))
 		return NULL;
-	if (kv && col <= e->done - e->slots[l])
-		return NULL; /* overwritten in the ring */
 	switch (mat) {
-	case MAT_X: return x_col(e, l, col);
-	case MAT_H: return m->stacked ? x_col(e, l + 1, col) : NULL;
-	case MAT_Q: return q_col(e, l, h, col);
-	case MAT_K: return kv_col(e, e->k, m->d_k, l, h, col);
-	case MAT_V: return kv_col(e, e->v, m->d_v, l, h, col);
-	case MAT_Z: return z_col(e, l, h, col);
+	case MAT_X: return x_col(e, l, 1, col);
+	case MAT_H: return m->stacked ? x_col(e, l + 1, 1, col) : NULL;
+	case MAT_Q: return q_col(e, l, h, 1, col);
+	case MAT_K: return kv_cache_k(e->cache, 1, layer, head, col);
+	case MAT_V: return kv_cache_v(e->cache, 1, layer, head, col);
+	case MAT_Z: return z_col(e, l, h, 1, col);
 	case MAT_S:
 	case MAT_A:
 	case MAT_LOGITS:

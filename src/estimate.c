@@ -8,6 +8,8 @@
 
 #include <stdio.h>
 
+#include "trace_kv.h"
+
 /* Σ_{j=1..n} keys visible to query j under window w (0 = global). */
 static uint64_t keys_upto(uint64_t n, uint64_t w)
 {
@@ -79,7 +81,8 @@ RunEstimate estimate_run(const Model *m, int prompt_n, int positions)
 		e.macs_total += e.macs[k];
 		e.scores_total += e.scores[k];
 	}
-	e.trace_bytes = trace_bytes(m, (uint64_t)T);
+	e.events_bytes = trace_kv_bound(m->n_layers, T);
+	e.trace_bytes = trace_bytes(m, (uint64_t)T) + e.events_bytes;
 	return e;
 }
 

@@ -38,7 +38,9 @@ typedef struct RunEstimate {
 	uint64_t scores[3];   /* attention scores (= exps) per mode */
 	uint64_t macs_total;  /* all modes */
 	uint64_t scores_total;
-	uint64_t trace_bytes; /* the trace's arrays (9 bytes a cell) and steps */
+	uint64_t trace_bytes; /* the trace: arrays (9 bytes a cell), steps and
+			       * at most events_bytes of cache events */
+	uint64_t events_bytes; /* the bound on the cache events' share */
 } RunEstimate;
 
 /*

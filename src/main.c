@@ -120,8 +120,9 @@ static int cmd_export(const CliOpts *o, const Trace *t, KvError *err)
 		sheet_pick_free(pick);
 		return err->code;
 	}
-	int rc = o->counters ? csv_write_counters(af.fp, t, &f, err)
-			     : csv_write_trace(af.fp, t, &f, err);
+	int rc = o->cache      ? csv_write_cache(af.fp, t, &f, err)
+		 : o->counters ? csv_write_counters(af.fp, t, &f, err)
+			       : csv_write_trace(af.fp, t, &f, err);
 	sheet_pick_free(pick);
 	if (rc || interrupt_caught()) {
 		atomic_abort(&af);

@@ -5,6 +5,7 @@
 #include "dot.h"
 #include "engine.h"
 #include "estimate.h"
+#include "schedule.h"
 
 RunConfig run_config_default(const Model *m)
 {
@@ -34,25 +35,7 @@ int run_config_check(const Model *m, const RunConfig *cfg, KvError *err)
 
 bool run_plan(Mode mode, int step, int prompt_n, int *lo, int *hi)
 {
-	switch (mode) {
-	case MODE_NOCACHE: /* recompute everything up to t */
-		*lo = 1, *hi = step;
-		return true;
-	case MODE_PREFILL:
-		if (step <= prompt_n) { /* one pass over the whole prompt */
-			*lo = 1, *hi = prompt_n;
-			return step == 1;
-		}
-		/* then decode like the cache mode */
-		*lo = step, *hi = step;
-		return true;
-	case MODE_CACHE: /* only the new column; K, V before it are cached */
-		*lo = step, *hi = step;
-		return true;
-	case MODE_COUNT:
-		break;
-	}
-	return false;
+	return schedule_span(mode, step, prompt_n, lo, hi);
 }
 
 typedef struct Lockstep {
@@ -69,12 +52,13 @@ typedef struct Lockstep {
 /* Runs `mode`'s pass for `step`, or repeats the record of the pass covering it. */
 static void step_mode(Lockstep *L, int step, Mode mode)
 {
-	int lo, hi;
+	SchedulePass pass;
 	TraceStep *s = &L->last[mode];
-	if (run_plan(mode, step, L->cfg->prompt_n, &lo, &hi)) {
+	if (schedule_teaching(mode, step, L->cfg->prompt_n, L->tokens, &pass)) {
 		EngineSink sink = trace_sink(L->trace);
-		engine_pass(L->eng[mode], L->tokens, lo, hi, &sink, &s->pass_c,
-			    &s->info);
+		trace_begin_pass(L->trace, mode, mode != MODE_NOCACHE);
+		engine_run(L->eng[mode], pass.chunk, pass.n, &sink, &s->pass_c,
+			   &s->info, NULL);
 		counters_accumulate(&L->total[mode], &s->pass_c);
 		s->total = L->total[mode];
 		s->pass = (int)s->pass_c.passes;
@@ -121,6 +105,9 @@ static int lockstep_run(Lockstep *L, KvError *err)
 		if (cfg->progress.step && !report_progress(L))
 			return kv_error_set(err, EX_TEMPFAIL, "interrupted");
 	}
+	if (trace_events_lost(L->trace))
+		return kv_error_set(err, EX_OSERR,
+				    "out of memory for the cache events");
 	if (trace_mismatches(L->trace))
 		return kv_error_set(err, EX_SOFTWARE,
 				    "modes disagree in %llu cells",
@@ -139,6 +126,8 @@ Trace *run_trace(const Model *m, const RunConfig *cfg, KvError *err)
 	Lockstep L = { .m = m, .cfg = cfg, .macs_total = est.macs_total };
 	L.trace = trace_new(m, cfg->prompt_n, cfg->generate, err);
 	L.tokens = calloc((size_t)T, sizeof *L.tokens);
+	if (L.trace)
+		trace_set_elem_bytes(L.trace, cfg->elem_bytes);
 	int rc = L.trace && L.tokens ? 0 : kv_error_set(err, EX_OSERR,
 							"out of memory");
 	for (int mode = 0; mode < MODE_COUNT && !rc; mode++) {

@@ -1,5 +1,7 @@
 #include "trace.h"
 
+#include "trace_kv.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,13 @@ struct Trace {
 	size_t bytes;                  /* memory held, for trace_memory */
 	uint64_t mismatches;
 	TraceOverflow overflow;        /* the first value that was not finite */
+	TraceKvLog *kv;                /* cache events of every mode */
+	int *first_key;                /* (n_layers, T) first key of each query */
+	int elem_bytes;                /* bytes per cached cell */
+	Mode cur_mode;                 /* the mode whose pass is in flight */
+	bool cur_keeps;                /* it keeps a cache: record its events */
+	int cur_pass[MODE_COUNT];      /* passes begun per mode */
+	int kv_oom;                    /* an event could not be stored */
 };
 
 /* Shapes of the stored matrices; H exists only in stacked models. */
@@ -51,7 +60,11 @@ Trace *trace_new(const Model *m, int prompt_n, int generate, KvError *err)
 	set_shapes(t);
 	t->tokens = calloc((size_t)T, sizeof *t->tokens);
 	t->steps = calloc((size_t)T * MODE_COUNT, sizeof *t->steps);
-	if (!t->tokens || !t->steps)
+	t->kv = trace_kv_new(m->n_layers);
+	t->first_key = calloc((size_t)m->n_layers * (size_t)T,
+			      sizeof *t->first_key);
+	t->elem_bytes = 4;
+	if (!t->tokens || !t->steps || !t->kv || !t->first_key)
 		goto oom;
 	t->bytes = sizeof *t + (size_t)T * (sizeof *t->tokens +
 					    MODE_COUNT * sizeof *t->steps);
@@ -81,6 +94,8 @@ void trace_free(Trace *t)
 	}
 	free(t->tokens);
 	free(t->steps);
+	free(t->first_key);
+	trace_kv_free(t->kv);
 	free(t);
 }
 
@@ -95,10 +110,12 @@ static size_t cell_at(const Trace *t, Matrix mat, int layer, int head,
 }
 
 /* Stores a column, or checks it bit for bit against the stored one. */
-static void record_column(void *ctx, Matrix mat, int layer, int head, int col,
-			  int first_row, const double *v, int n)
+static void record_column(void *ctx, int seq, Matrix mat, int layer, int head,
+			  int col, int first_row, const double *v, int n)
 {
 	Trace *t = ctx;
+	if (seq != 1)
+		return; /* the trace follows one sequence */
 	for (int r = 0; r < n && !t->overflow.found; r++)
 		if (!isfinite(v[r]))
 			t->overflow = (TraceOverflow){ .found = true,
@@ -106,6 +123,9 @@ static void record_column(void *ctx, Matrix mat, int layer, int head, int col,
 						       .head = head, .mat = mat,
 						       .row = first_row + r,
 						       .col = col };
+	if (mat == MAT_S && head == 1)
+		t->first_key[(size_t)(layer - 1) * (size_t)t->T +
+			     (size_t)(col - 1)] = first_row;
 	size_t at = cell_at(t, mat, layer, head, first_row, col);
 	double *dst = t->val[mat] + at;
 	unsigned char *set = t->set[mat] + at;
@@ -119,9 +139,75 @@ static void record_column(void *ctx, Matrix mat, int layer, int head, int col,
 	}
 }
 
+/* Stores a cache event of the pass in flight, when its mode keeps a cache. */
+static void record_event(void *ctx, const KvEvent *ev)
+{
+	Trace *t = ctx;
+	if (t->cur_keeps &&
+	    trace_kv_record(t->kv, t->cur_mode, t->cur_pass[t->cur_mode], ev))
+		t->kv_oom = 1;
+}
+
 EngineSink trace_sink(Trace *t)
 {
-	return (EngineSink){ .column = record_column, .ctx = t };
+	return (EngineSink){ .column = record_column, .cache = record_event,
+			     .ctx = t };
+}
+
+void trace_begin_pass(Trace *t, Mode mode, bool keeps_cache)
+{
+	t->cur_mode = mode;
+	t->cur_keeps = keeps_cache;
+	t->cur_pass[mode]++;
+}
+
+bool trace_events_lost(const Trace *t)
+{
+	return t->kv_oom != 0;
+}
+
+void trace_set_elem_bytes(Trace *t, int bytes)
+{
+	t->elem_bytes = bytes;
+}
+
+int trace_elem_bytes(const Trace *t)
+{
+	return t->elem_bytes;
+}
+
+bool trace_kv_at(const Trace *t, int step, Mode mode, int layer, int pos,
+		 TraceKv *out)
+{
+	if (step < 1 || step > t->T || (unsigned)mode >= MODE_COUNT ||
+	    layer < 1 || layer > t->m->n_layers)
+		return false;
+	const TraceStep *s = trace_step(t, step, mode);
+	if (!s->keeps_cache)
+		return false;
+	*out = trace_kv_get(t->kv, mode, s->pass, layer, pos);
+	return true;
+}
+
+int trace_kv_holder(const Trace *t, int step, Mode mode, int layer,
+		    KvPlace place)
+{
+	TraceKv kv;
+	for (int pos = 1; pos <= t->T; pos++)
+		if (trace_kv_at(t, step, mode, layer, pos, &kv) &&
+		    kv.state != TRACE_KV_EVICTED && kv.state != TRACE_KV_NONE &&
+		    kv.place.block == place.block && kv.place.slot == place.slot)
+			return pos;
+	return 0;
+}
+
+int trace_first_key(const Trace *t, int layer, int col)
+{
+	if (layer < 1 || layer > t->m->n_layers || col < 1 || col > t->T)
+		return 1;
+	int k = t->first_key[(size_t)(layer - 1) * (size_t)t->T +
+			     (size_t)(col - 1)];
+	return k > 0 ? k : 1;
 }
 
 void trace_set_token(Trace *t, int pos, int id)
@@ -191,7 +277,7 @@ int trace_matrix_rows(const Trace *t, Matrix mat)
 
 size_t trace_memory(const Trace *t)
 {
-	return t->bytes;
+	return t->bytes + trace_kv_memory(t->kv);
 }
 
 bool trace_span_at(const Trace *t, int step, Mode mode, int layer, Matrix mat,
@@ -237,14 +323,15 @@ CellStatus trace_status_at(const Trace *t, int step, Mode mode, int layer,
 		return CELL_ABSENT;
 	const TraceStep *s = trace_step(t, step, mode);
 	const PassInfo *p = &s->info;
-	int w = mat == MAT_LOGITS ? 0 : trace_window(t, layer);
 	if ((mat == MAT_S || mat == MAT_A) &&
-	    (row > col || (w > 0 && row <= col - w)))
+	    (row > col || row < trace_first_key(t, layer, col)))
 		return CELL_MASKED;
-	if (mat == MAT_K || mat == MAT_V) {
-		if (s->keeps_cache && w > 0 && col <= p->hi - w)
+	TraceKv kv;
+	if ((mat == MAT_K || mat == MAT_V) &&
+	    trace_kv_at(t, step, mode, layer, col, &kv)) {
+		if (kv.state == TRACE_KV_EVICTED)
 			return CELL_EVICTED;
-		if (col < p->proj_lo)
+		if (kv.state == TRACE_KV_REUSED || kv.state == TRACE_KV_HELD)
 			return CELL_REUSED;
 	}
 	return col >= p->first_new ? CELL_COMPUTED : CELL_RECOMPUTED;

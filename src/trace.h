@@ -19,6 +19,7 @@
 #include "kv_error.h"
 #include "kv_types.h"
 #include "model.h"
+#include "trace_kv.h"
 
 typedef struct Trace Trace;
 
@@ -54,8 +55,17 @@ void trace_free(Trace *t);
 
 /* ---- recording (run.c) ---- */
 
-/* A sink that stores the columns an engine produces into `t`. */
+/* A sink that stores the columns an engine produces into `t`, and the
+ * cache events of the pass begun last (sequence 1 only). */
 EngineSink trace_sink(Trace *t);
+/* Starts `mode`'s next pass (its passes are numbered 1, 2, ... as
+ * TraceStep.pass); cache events are kept only when `keeps_cache`. */
+void trace_begin_pass(Trace *t, Mode mode, bool keeps_cache);
+/* True when memory ran out while storing cache events (run.c refuses the
+ * trace with EX_OSERR). */
+bool trace_events_lost(const Trace *t);
+/* Bytes per cached cell (cache_bytes / cache_cells); 4 unless set. */
+void trace_set_elem_bytes(Trace *t, int bytes);
 /* Records the token id at position pos (1-based). */
 void trace_set_token(Trace *t, int pos, int id);
 /* Records what `mode` did for `step`. */
@@ -94,6 +104,26 @@ int trace_layers(const Trace *t);
 int trace_heads(const Trace *t, Matrix mat);
 /* Sliding window of `layer`, 0 for a global layer. */
 int trace_window(const Trace *t, int layer);
+/* Bytes per cached cell the run counted (fp32: 4). */
+int trace_elem_bytes(const Trace *t);
+/*
+ * First key query `col` of `layer` attended to, as the engine reported it
+ * (1 for a global layer, col−W+1 under a window W); 1 for bad indices.
+ */
+int trace_first_key(const Trace *t, int layer, int col);
+/*
+ * K/V column `pos` of `layer` in `mode`'s cache after the pass covering
+ * `step`, from the recorded cache events: computed, reused (read), held,
+ * evicted or none, with its block and slot. Returns false when the mode
+ * keeps no cache (no cache mode) or an index is out of range. The place is
+ * the same for every kv head.
+ */
+bool trace_kv_at(const Trace *t, int step, Mode mode, int layer, int pos,
+		 TraceKv *out);
+/* The position `mode`'s cache holds at `place` of `layer` after the pass
+ * covering `step`, or 0 when the place is empty. */
+int trace_kv_holder(const Trace *t, int step, Mode mode, int layer,
+		    KvPlace place);
 
 /*
  * Which cells of `mat` in `layer` `mode` holds at `step`. Returns false

@@ -334,13 +334,14 @@ int sheet_render_choices(const Render *R, const Placeholder *ph,
 
 /* ---- caches of sliding windows ---- */
 
-/*
- * The ring slot column c occupies in a layer with window W: (c−1) mod W
- * + 1, the engine's layout; a global layer gives every column its own.
- */
-static int ring_slot(int window, int c)
+/* The slot column c occupies in the mode's cache, as the trace recorded
+ * the cache's write (a ring: (c−1) mod W + 1; a global layer: c). */
+static int cache_slot(const Trace *t, int step, Mode mode, int layer, int c)
 {
-	return window > 0 ? (c - 1) % window + 1 : c;
+	TraceKv kv;
+	return trace_kv_at(t, step, mode, layer, c, &kv) && kv.place.slot > 0
+		       ? kv.place.slot
+		       : c;
 }
 
 /*
@@ -378,7 +379,10 @@ int sheet_render_slots(const Render *R, const Placeholder *ph,
 		if (!sheet_col_count(R->t, (Mode)ph->mode, step, ph->layer,
 				     MAT_K, held, c))
 			continue;
-		GridCell *cell = &gb.g.cells[ring_slot(w, c) - 1];
+		int slot = cache_slot(R->t, step, (Mode)ph->mode, ph->layer, c);
+		if (slot > gb.g.cols)
+			continue;
+		GridCell *cell = &gb.g.cells[slot - 1];
 		cell->masked = false;
 		snprintf(cell->text, SHEET_TEXT_MAX, "%d", c);
 		cell->blank = sheet_wants_blank(R, ph);

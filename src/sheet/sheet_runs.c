@@ -5,15 +5,6 @@
 
 #include "run.h"
 
-/* Bytes per cached cell of a run: its cache mode's last counters. */
-static int run_elem_bytes(const Trace *t)
-{
-	const TraceStep *s = trace_step(t, trace_steps(t), MODE_CACHE);
-	return s->pass_c.cache_cells
-		       ? (int)(s->pass_c.cache_bytes / s->pass_c.cache_cells)
-		       : 4;
-}
-
 /* Loads and runs model i of the template. */
 static int run_one(const Template *tp, int i, const Trace *base,
 		   SheetRuns *sr, KvError *err)
@@ -28,7 +19,7 @@ static int run_one(const Template *tp, int i, const Trace *base,
 				    tp->model_lines[i], name,
 				    model_bundled_names());
 	RunConfig cfg = run_config_default(sr->models[i]);
-	cfg.elem_bytes = run_elem_bytes(base);
+	cfg.elem_bytes = trace_elem_bytes(base);
 	sr->traces[i] = run_trace(sr->models[i], &cfg, err);
 	if (!sr->traces[i])
 		return err->code;

@@ -37,13 +37,10 @@ const char *sheet_chosen_text(const Render *R, Mode mode, int step)
 	return trace_model(R->t)->vocab[s->chosen];
 }
 
-/* Bytes per cached cell, read off the cache mode's last counters. */
+/* Bytes per cached cell, as the trace recorded the run's element size. */
 uint64_t sheet_elem_bytes(const Trace *t)
 {
-	const TraceStep *s = trace_step(t, trace_steps(t), MODE_CACHE);
-	return s->pass_c.cache_cells ? s->pass_c.cache_bytes /
-					       s->pass_c.cache_cells
-				     : 0;
+	return (uint64_t)trace_elem_bytes(t);
 }
 
 /*

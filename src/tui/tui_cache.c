@@ -74,12 +74,13 @@ void tui_cache_layer(const Trace *t, int step, Mode mode, int layer,
 		out->hi = c;
 		out->cells += column_cells(t, step, mode, layer, c);
 	}
-	/* only the column the newest one replaced counts as just evicted */
-	if (out->window == 0 || out->evicted != sp.col_hi - out->window)
+	/* only a column this pass evicted counts as just evicted */
+	TraceKv kv;
+	if (out->evicted > 0 &&
+	    (!trace_kv_at(t, step, mode, layer, out->evicted, &kv) ||
+	     kv.gone != ts->pass))
 		out->evicted = 0;
-	const Counters *tot = &ts->total;
-	if (tot->cache_cells > 0)
-		out->bytes = out->cells * (tot->cache_bytes / tot->cache_cells);
+	out->bytes = out->cells * (uint64_t)trace_elem_bytes(t);
 }
 
 int tui_cache_height(const TuiView *v, int avail)
@@ -228,10 +229,9 @@ static int draw_slots(const Panel *p, int layer, const TuiLayerCache *lc,
 	for (int k = first; k < n; k++) {
 		int col = 0;
 		if (lc->window > 0) {
-			/* slot k holds the held column c with (c-1) mod W = k */
-			for (int c = lc->lo; c <= lc->hi; c++)
-				if ((c - 1) % lc->window == k)
-					col = c;
+			/* slot k+1 holds the column the trace put there */
+			col = trace_kv_holder(t, p->s->step, p->mode, layer,
+					      (KvPlace){ 1, k + 1 });
 		} else {
 			col = lc->lo + k;
 		}
@@ -285,8 +285,10 @@ static void draw_layer(const Panel *p, int layer, int y,
 		x = tui_buf_put(b, x + 1, y, cx, ROLE_EVICTED, buf);
 		x = tui_buf_put(b, x, y, cx, ROLE_DIM, " out");
 		/* the ring's rule, when there is room: slot (i-1) mod W */
+		TraceKv kv = { .place = { 0, 0 } };
+		trace_kv_at(p->v->t, p->s->step, p->mode, layer, lc->hi, &kv);
 		snprintf(buf, sizeof buf, ", column %d took its slot %d",
-			 lc->hi, (lc->hi - 1) % lc->window + 1);
+			 lc->hi, kv.place.slot);
 		if (x + tui_text_width(buf) < cx)
 			tui_buf_put(b, x, y, cx, ROLE_DIM, buf);
 	}

@@ -130,11 +130,10 @@ static void add_result(Str *o, const Cell *k)
 	str_add(o, " %s %s", same ? "=" : k->v->ascii ? "~" : "≈", want);
 }
 
-/* First key query c sees: 1, or c-W+1 in a sliding-window layer. */
+/* First key query c saw, as the trace recorded it. */
 static int first_key(const Cell *k, int c)
 {
-	int w = trace_window(k->v->t, k->layer);
-	return w > 0 && c - w + 1 > 1 ? c - w + 1 : 1;
+	return trace_first_key(k->v->t, k->layer, c);
 }
 
 /*
@@ -396,14 +395,16 @@ static void explain_masked(Str *o, const Cell *k)
  */
 static void explain_evicted(Str *o, const Cell *k)
 {
-	int w = trace_window(k->v->t, k->layer);
-	int hi = trace_step(k->v->t, k->s->step, k->s->focus)->info.hi;
-	int slot = (k->c - 1) % w;
-	int now = hi - (hi - 1 - slot) % w;
+	const Trace *t = k->v->t;
+	int w = trace_window(t, k->layer);
+	TraceKv kv = { .place = { 0, 0 } };
+	trace_kv_at(t, k->s->step, k->s->focus, k->layer, k->c, &kv);
+	int now = trace_kv_holder(t, k->s->step, k->s->focus, k->layer,
+				  kv.place);
 	str_add(o, "%s[%d,%d] evicted: layer %d caches only the last %d "
 		"columns; column %d left slot %d, which now holds column %d",
-		matrix_name(k->mat), k->r, k->c, k->layer, w, k->c, slot + 1,
-		now);
+		matrix_name(k->mat), k->r, k->c, k->layer, w, k->c,
+		kv.place.slot, now);
 }
 
 int tui_inspect_text(const TuiView *v, const TuiState *s, char *out,

@@ -111,9 +111,7 @@ void tui_render_memory(TuiBuf *b, const TuiView *v, const TuiState *s)
 	for (int st = first; st <= s->step; st++)
 		draw_step_row(b, v, s, st, x, y++, x_end, most);
 	/* where a column's bytes come from: every layer and KV head */
-	const Counters *c = &trace_step(t, trace_steps(t), MODE_CACHE)->total;
-	uint64_t per_cell = c->cache_cells ? c->cache_bytes / c->cache_cells
-					   : 0;
+	uint64_t per_cell = (uint64_t)trace_elem_bytes(t);
 	snprintf(buf, sizeof buf, "a column: %d layer%s %s %d KV head%s %s "
 		 "(%d+%d) cells of %" PRIu64 " B", m->n_layers,
 		 m->n_layers == 1 ? "" : "s", v->ascii ? "x" : "×",

@@ -1,0 +1,54 @@
+#!/bin/sh
+# `kvstep export --cache`: exact rows, CRLF, filters, and no rows for the
+# no-cache mode. The run column is cut off (it fingerprints the weights).
+# usage: cache_export.sh KVSTEP
+set -u
+kvstep=$1
+fails=0
+check() { # check NAME CONDITION...
+	name=$1; shift
+	if "$@"; then echo "ok - $name"; else echo "not ok - $name"; fails=$((fails + 1)); fi
+}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+"$kvstep" export --cache --step 4 > "$tmp/d.csv"; rc=$?
+check "exits 0" [ "$rc" -eq 0 ]
+check "header" [ "$(head -n 1 "$tmp/d.csv")" = "$(printf 'step,mode,layer,kv_head,pos,block,slot,status,run\r')" ]
+check "every line ends in CRLF" [ "$(grep -c "$(printf '\r')\$" "$tmp/d.csv")" -eq "$(wc -l < "$tmp/d.csv")" ]
+printf '%s\n' \
+	'step,mode,layer,kv_head,pos,block,slot,status' \
+	'4,cache,1,1,1,1,1,reused' '4,cache,1,1,2,1,2,reused' \
+	'4,cache,1,1,3,1,3,reused' '4,cache,1,1,4,1,4,computed' \
+	'4,prefill,1,1,1,1,1,reused' '4,prefill,1,1,2,1,2,reused' \
+	'4,prefill,1,1,3,1,3,reused' '4,prefill,1,1,4,1,4,computed' > "$tmp/want"
+cut -d, -f1-8 "$tmp/d.csv" | tr -d '\r' > "$tmp/got"
+check "default model at step 4" cmp -s "$tmp/want" "$tmp/got"
+
+"$kvstep" export --cache --mode nocache > "$tmp/n.csv"
+check "no cache mode: header only" [ "$(wc -l < "$tmp/n.csv")" -eq 1 ]
+
+# prefill shows its pass 1 at steps 1..P (P = 3): all computed
+"$kvstep" export --cache --mode prefill --step 2 | cut -d, -f1-8 | tr -d '\r' > "$tmp/got"
+printf '%s\n' 'step,mode,layer,kv_head,pos,block,slot,status' \
+	'2,prefill,1,1,1,1,1,computed' '2,prefill,1,1,2,1,2,computed' \
+	'2,prefill,1,1,3,1,3,computed' > "$tmp/want"
+check "prefill at step 2 is its pass 1" cmp -s "$tmp/want" "$tmp/got"
+
+# local-global: layers 1-2 are rings of W = 2, layer 3 is global
+"$kvstep" export --cache -m local-global --mode cache --step 5 | cut -d, -f1-8 | tr -d '\r' | grep ',1,[0-9]*,[0-9,]*[a-z]*$' > "$tmp/got"
+printf '%s\n' \
+	'5,cache,1,1,1,,,evicted' '5,cache,1,1,2,,,evicted' '5,cache,1,1,3,,,evicted' \
+	'5,cache,1,1,4,1,2,reused' '5,cache,1,1,5,1,1,computed' \
+	'5,cache,2,1,1,,,evicted' '5,cache,2,1,2,,,evicted' '5,cache,2,1,3,,,evicted' \
+	'5,cache,2,1,4,1,2,reused' '5,cache,2,1,5,1,1,computed' \
+	'5,cache,3,1,1,1,1,reused' '5,cache,3,1,2,1,2,reused' '5,cache,3,1,3,1,3,reused' \
+	'5,cache,3,1,4,1,4,reused' '5,cache,3,1,5,1,5,computed' > "$tmp/want"
+check "local-global ring slots at step 5" cmp -s "$tmp/want" "$tmp/got"
+
+"$kvstep" export --cache --counters > /dev/null 2> "$tmp/err"; rc=$?
+check "--cache with --counters is 64" [ "$rc" -eq 64 ]
+check "and says why" grep -q "^kvstep: --cache goes with --mode and --step" "$tmp/err"
+
+if [ "$fails" -ne 0 ]; then echo "$fails failed"; exit 1; fi
+exit 0
