@@ -170,7 +170,7 @@ rc=$?
 [ "$rc" -eq 65 ] && [ ! -s out.txt ] && grep -q "mat.txt:2: unknown matrix 'Y'" err.txt
 check "unknown matrix" $?
 "$kvstep" answers no-such-sheet > out.txt 2> err.txt
-[ $? -eq 64 ] && [ ! -s out.txt ]; check "unknown worksheet exit 64" $?
+[ $? -eq 66 ] && [ ! -s out.txt ]; check "unknown worksheet exit 66 (as -m)" $?
 "$kvstep" answers missing.txt > out.txt 2> err.txt
 [ $? -eq 66 ] && [ ! -s out.txt ]; check "missing file exit 66" $?
 
@@ -218,17 +218,19 @@ for n in 1 2 3; do
 	check "export --sheet $n: the blank filled with the key grades 100%" $?
 done
 # The blank as handed out: its 40 given cells are printed on the sheet, so
-# they are not graded; the 33 answers are missing.
+# they are not graded; the 33 cells, 16 counters and 1 token are missing.
 "$kvstep" grade key2.csv blank2.csv > grade.txt
-grep -q "^key key2.csv: 33 cells to grade, tolerance 0.005 (40 given cells, printed on the sheet, not graded)$" grade.txt &&
-	grep -q "^blank2.csv: 0/33 correct (0.0%), 0 wrong, 33 missing$" grade.txt
+grep -q "^key key2.csv: 50 cells to grade, tolerance 0.005 (of them 16 counters and 1 token, graded exactly) (40 given cells, printed on the sheet, not graded)$" grade.txt &&
+	grep -q "^blank2.csv: 0/50 correct (0.0%), 0 wrong, 50 missing$" grade.txt
 check "export --sheet 2: given cells are not graded" $?
 # Sheet 2 of the default run: x6 (5 given), q6 (4), K (20 given + 4),
-# V (15 given + 3), S and A (6 each), z6 (3), logits (7).
-[ "$(($(wc -l < key2.csv) - 1))" -eq 73 ] &&
+# V (15 given + 3), S and A (6 each), z6 (3), logits (7): 73 cells; then
+# the 17 counters and tokens it asks.
+[ "$(($(wc -l < key2.csv) - 1))" -eq 90 ] &&
+	[ "$(grep -c ',[XQKVSAZ],\|,logits,' key2.csv)" -eq 73 ] &&
 	[ "$(grep -c ',given' key2.csv)" -eq 40 ] &&
 	[ "$(grep -c '^6,cache,6,1,1,K,.*,given' key2.csv)" -eq 20 ]
-check "export --sheet 2: 73 cells, 40 of them given" $?
+check "export --sheet 2: 73 cells, 40 of them given, then 17 answers" $?
 "$kvstep" export --sheet 4 > out.txt 2> err.txt
 [ $? -eq 64 ] && [ ! -s out.txt ] && grep -q "runs models of its own" err.txt
 check "export --sheet 4: refused, exit 64" $?
