@@ -72,7 +72,7 @@ typedef struct MemArgs {
 	size_t n_models;
 	uint64_t contexts[CONTEXTS_MAX];
 	size_t n_contexts;
-	MemDtype dtype, k_dtype, v_dtype;
+	KvDtype dtype, k_dtype, v_dtype;
 	bool k_set, v_set;
 	MemPolicy policy;
 	uint64_t batch;
@@ -138,16 +138,16 @@ static int parse_contexts(const char *list, MemArgs *a, KvError *e)
 	}
 }
 
-static int parse_dtype(const char *opt, const char *s, MemDtype *out, KvError *e)
+static int parse_dtype(const char *opt, const char *s, KvDtype *out, KvError *e)
 {
-	static const char *const names[] = {
-		"fp32", "fp16", "bf16", "fp8", "int4", "q8_0", "q4_0",
-	};
-	if (mem_dtype_parse(s, out))
+	if (kv_dtype_parse(s, out))
 		return 0;
+	const char *names[KV_DTYPE_COUNT];
+	for (int d = 0; d < KV_DTYPE_COUNT; d++)
+		names[d] = kv_dtype_name((KvDtype)d);
 	size_t picked[3];
 	char hint[128];
-	size_t got = mem_suggest(s, names, sizeof names / sizeof names[0], picked, 1);
+	size_t got = mem_suggest(s, names, KV_DTYPE_COUNT, picked, 1);
 	mem_suggest_text(names, picked, got, hint, sizeof hint);
 	return kv_error_set(e, EX_USAGE,
 			    "%s: unknown dtype '%s'; %s (expected fp32, fp16, bf16, fp8, int4, q8_0 or q4_0)",
@@ -532,7 +532,7 @@ int mem_main(int argc, char **argv, FILE *out, FILE *err)
 {
 	KvError e;
 	kv_error_clear(&e);
-	MemArgs a = { .dtype = MEM_DTYPE_FP16, .batch = 1,
+	MemArgs a = { .dtype = KV_DTYPE_FP16, .batch = 1,
 		      .policy = mem_policy_default() };
 	a.models = calloc(argc > 0 ? (size_t)argc : 1, sizeof *a.models);
 	if (!a.models) {
