@@ -112,6 +112,10 @@ static int lockstep_run(Lockstep *L, KvError *err)
 	if (trace_values_lost(L->trace))
 		return kv_error_set(err, EX_OSERR,
 				    "out of memory for the trace's values");
+	if (trace_misfits(L->trace))
+		return kv_error_set(err, EX_SOFTWARE,
+				    "%llu columns fit no cell of the trace",
+				    (unsigned long long)trace_misfits(L->trace));
 	if (trace_mismatches(L->trace))
 		return kv_error_set(err, EX_SOFTWARE,
 				    "modes disagree in %llu cells",

@@ -48,7 +48,8 @@ int run_config_check(const Model *m, const RunConfig *cfg, KvError *err);
  * matrix, cell, layer and head),
  * EX_SOFTWARE if the modes ever disagree (a bug, never expected): each
  * mode writes the values of its producer (trace_mode_producer), and the
- * three teaching modes are one producer, compared with memcmp.
+ * three teaching modes are one producer, compared with memcmp; or when a
+ * column fits no cell of the trace (a bug too).
  */
 Trace *run_trace(const Model *m, const RunConfig *cfg, KvError *err);
 

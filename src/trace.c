@@ -34,7 +34,8 @@ struct Trace {
 	bool cur_keeps;                /* it keeps a cache: record its events */
 	int cur_pass[MODE_COUNT];      /* passes begun per mode */
 	int kv_oom;                    /* an event could not be stored */
-	int values_lost;               /* a column could not be stored */
+	int values_lost;               /* memory ran out for a plane */
+	uint64_t misfits;              /* columns outside the shapes */
 };
 
 /* Shapes of the stored matrices; H exists only in stacked models. */
@@ -147,6 +148,11 @@ bool trace_values_lost(const Trace *t)
 	return t->values_lost != 0;
 }
 
+uint64_t trace_misfits(const Trace *t)
+{
+	return t->misfits;
+}
+
 /* True when rows first_row..first_row+n-1 of column `col` fit the shape. */
 static bool column_fits(const Trace *t, Matrix mat, int layer, int head,
 			int col, int first_row, int n)
@@ -180,7 +186,7 @@ static void record_column(void *ctx, int seq, Matrix mat, int layer, int head,
 	if (seq != 1)
 		return; /* the trace follows one sequence */
 	if (!column_fits(t, mat, layer, head, col, first_row, n)) {
-		t->values_lost = 1;
+		t->misfits++;
 		return;
 	}
 	check_finite(t, mat, layer, head, col, first_row, v, n);

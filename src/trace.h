@@ -108,9 +108,13 @@ EngineSink trace_sink(Trace *t);
 int trace_reserve(Trace *t, Producer producer, KvError *err);
 /* True when `producer` has a value plane (it wrote or was reserved). */
 bool trace_has_producer(const Trace *t, Producer producer);
-/* True when a write was dropped: memory ran out for a producer's plane,
- * or the column did not fit the trace's shapes (run.c refuses the trace). */
+/* True when a write was dropped because memory ran out for a producer's
+ * plane (run.c refuses the trace with EX_OSERR). */
 bool trace_values_lost(const Trace *t);
+/* Columns dropped because they fit no cell of the trace's shapes (a
+ * producer whose model has other shapes; a bug: run.c refuses the trace
+ * with EX_SOFTWARE). */
+uint64_t trace_misfits(const Trace *t);
 /* Starts `mode`'s next pass (its passes are numbered 1, 2, ... as
  * TraceStep.pass); cache events are kept only when `keeps_cache`. */
 void trace_begin_pass(Trace *t, Mode mode, bool keeps_cache);

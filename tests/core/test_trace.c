@@ -152,12 +152,15 @@ static void test_bad_writes(void **state)
 				    &got));
 	EngineSink draft = trace_sink_for(t, PRODUCER_DRAFT_STANDARD);
 	put_x(&draft, 4, v, 1); /* T = 3 */
-	assert_true(trace_values_lost(t));
+	assert_int_equal(trace_misfits(t), 1);
+	assert_false(trace_values_lost(t));
 	Trace *u = trace_new(m, 3, 0, NULL);
 	assert_non_null(u);
 	EngineSink s = trace_sink(u);
 	put_x(&s, 1, v, m->d_model + 1); /* one row too many */
-	assert_true(trace_values_lost(u));
+	s.column(s.ctx, 1, MAT_H, 1, 1, 1, 1, v, 1); /* no H in a classic model */
+	assert_int_equal(trace_misfits(u), 2);
+	assert_int_equal(trace_mismatches(u), 0);
 	assert_false(trace_value_at(u, 1, 1, MAT_X, 1, 1, &got));
 	trace_free(u);
 	trace_free(t);
@@ -214,6 +217,7 @@ static void test_teaching_modes_bit_identical(void **state)
 		assert_non_null(run);
 		assert_int_equal(trace_mismatches(run), 0);
 		assert_false(trace_values_lost(run));
+		assert_int_equal(trace_misfits(run), 0);
 		for (int p = 0; p < PRODUCER_COUNT; p++)
 			assert_int_equal(trace_has_producer(run, (Producer)p),
 					 p == PRODUCER_TARGET_STANDARD);
