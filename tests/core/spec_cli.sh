@@ -80,4 +80,21 @@ check "sampled: 11 words from the vocab" sh -c "head -n 1 '$tmp/a' | awk '{ exit
 check "trials: a histogram of 7 tokens" [ "$(grep -cE '^(the|cat|dog|sat|on|mat|\.) ' "$tmp/t")" -eq 7 ]
 "$kvstep" spec --help | grep -q -- '--draft MODEL'
 check "help names --draft" [ $? -eq 0 ]
+# Worksheet 6 writes the draft's proposals and some answers out as text;
+# they must be what `kvstep spec` computes for the same run.
+sheet="$dir/../../worksheets/6-speculative.txt"
+"$kvstep" answers "$sheet" > "$tmp/key"; rc=$?
+check "sheet 6 key exits 0" [ "$rc" -eq 0 ]
+"$kvstep" answers "$sheet" --blank > "$tmp/blank"; rc=$?
+check "sheet 6 blank exits 0" [ "$rc" -eq 0 ]
+for f in key blank; do
+	check "sheet 6 $f: at most 60 lines" [ "$(wc -l < "$tmp/$f")" -le 60 ]
+	check "sheet 6 $f: at most 80 columns" [ "$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$tmp/$f")" -le 80 ]
+done
+row=$(sed -n 2p "$tmp/s.csv" | tr -d '\r')
+proposed=$(echo "$row" | cut -d, -f3)
+check "sheet 6 proposals are the run's" grep -q "d1 = $(echo "$proposed" | cut -d' ' -f1)     d2 = $(echo "$proposed" | cut -d' ' -f2)     d3 = $(echo "$proposed" | cut -d' ' -f3)\$" "$tmp/key"
+check "sheet 6 emitted tokens are the run's" grep -Eq "emits, in order:  $(echo "$row" | cut -d, -f5 | sed 's/ / +/')\$" "$tmp/key"
+check "sheet 6 target keeps the run's" grep -q "it keeps 1..$(echo "$row" | cut -d, -f7) *; rolled back:  6, 7" "$tmp/key"
+check "sheet 6 wasted MACs are the run's" grep -q "columns 6 and 7:  $(echo "$row" | cut -d, -f11)\$" "$tmp/key"
 [ "$fails" -eq 0 ]
