@@ -219,7 +219,7 @@ Model *model_load_named(const char *name, KvError *err)
 
 const char *model_bundled_names(void)
 {
-	return "default, gqa, mqa, local-global, default-draft";
+	return "default, gqa, mqa, local-global";
 }
 
 Model *model_load(const char *path, KvError *err)

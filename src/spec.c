@@ -7,8 +7,9 @@
 #include "dot.h"
 #include "engine.h"
 
-/* Refuse runs whose recorded values would pass this many cells. */
-#define SPEC_MAX_CELLS (1u << 24)
+/* Refuse runs whose recorded values would pass this many cells (about
+ * 200 MB of SpecCell); the classroom runs record a few thousand. */
+#define SPEC_MAX_CELLS (1u << 22)
 
 struct SpecRun {
 	const Model *m[2];     /* target, draft */
@@ -23,7 +24,8 @@ struct SpecRun {
 	int n_iters, iters_cap;
 	SpecCell *cells;
 	size_t n_cells, cells_cap;
-	bool oom;              /* a cell could not be stored */
+	bool oom;              /* memory ran out for the cells */
+	bool too_many;         /* the cells passed SPEC_MAX_CELLS */
 	bool overflow;         /* a value came out infinite or NaN */
 	/* the pass in flight, for the sink */
 	SpecModel cur;
@@ -62,8 +64,11 @@ static void add_cell(SpecRun *r, const SpecCell *c)
 {
 	if (r->n_cells == r->cells_cap) {
 		size_t n = r->cells_cap ? 2 * r->cells_cap : 1024;
-		SpecCell *p = n <= SPEC_MAX_CELLS ?
-				      realloc(r->cells, n * sizeof *p) : NULL;
+		if (n > SPEC_MAX_CELLS) {
+			r->too_many = true;
+			return;
+		}
+		SpecCell *p = realloc(r->cells, n * sizeof *p);
 		if (!p) {
 			r->oom = true;
 			return;
@@ -376,10 +381,12 @@ SpecRun *spec_run(const Model *target, const Model *draft,
 		rc = kv_error_set(err, EX_DATAERR,
 				  "a value of %s or %s is not finite; use smaller weights",
 				  target->source, draft->source);
-	if (!rc && r->oom)
+	if (!rc && r->too_many)
 		rc = kv_error_set(err, EX_DATAERR,
-				  "the run records more than %u values; use a shorter run",
+				  "the run records more than %u values; use a shorter run or --export schedule",
 				  SPEC_MAX_CELLS);
+	if (!rc && r->oom)
+		rc = kv_error_set(err, EX_OSERR, "out of memory for the run's values");
 	if (rc) {
 		spec_free(r);
 		return NULL;

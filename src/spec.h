@@ -94,8 +94,9 @@ int spec_check_pair(const Model *target, const Model *draft, KvError *err);
 /*
  * Runs the schedule above. Returns NULL with `err` set: EX_USAGE for a bad
  * configuration (k out of range, a prompt the models cannot hold),
- * EX_DATAERR for a pair with different vocabularies or a value that is not
- * finite, EX_OSERR when memory runs out. Both models are borrowed and must
+ * EX_DATAERR for a pair with different vocabularies, a value that is not
+ * finite, or (with cfg.cells) more than about 4 million values to record,
+ * EX_OSERR when memory runs out. Both models are borrowed and must
  * outlive the run.
  */
 SpecRun *spec_run(const Model *target, const Model *draft,

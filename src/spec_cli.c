@@ -252,10 +252,8 @@ int spec_main(int argc, char **argv, FILE *out, FILE *errout)
 	free(ids);
 	model_free(d);
 	model_free(t);
-	if (rc) {
+	interrupt_exit(); /* a signal ends the process by that signal */
+	if (rc)
 		fprintf(errout, "kvstep: %s\n", err.msg);
-		return rc;
-	}
-	interrupt_exit();
-	return 0;
+	return rc;
 }
