@@ -116,6 +116,8 @@ static int cmd_export(const CliOpts *o, const Trace *t, KvError *err)
 		return err->code;
 	f.pick = pick ? sheet_pick_cell : NULL;
 	f.pick_ctx = pick;
+	if (pick)
+		f.answers = sheet_pick_answers(pick, &f.n_answers);
 	AtomicFile af;
 	if (atomic_open(&af, o->output, err)) {
 		sheet_pick_free(pick);
