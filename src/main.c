@@ -20,6 +20,7 @@
 #include "model.h"
 #include "run.h"
 #include "sheet.h"
+#include "spec_cli.h"
 #include "trace.h"
 #include "tui.h"
 
@@ -201,6 +202,8 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "mem") == 0)
 		return mem_main(argc - 1, argv + 1, stdout, stderr);
+	if (argc > 1 && strcmp(argv[1], "spec") == 0)
+		return spec_main(argc - 1, argv + 1, stdout, stderr);
 	if (argc > 1 && strcmp(argv[1], "bench") == 0)
 		return bench_main(argc - 1, argv + 1, stdout, stderr);
 	KvError err;
