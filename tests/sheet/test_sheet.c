@@ -91,14 +91,17 @@ static char *read_golden(const char *name)
 
 /* Bundled stems in print order. */
 static const char *const stems[] = { "1-no-cache", "2-kv-cache", "3-prefill",
-				     "4-windows-gqa" };
-enum { N_SHEETS = 4 };
+				     "4-windows-gqa", "6-speculative" };
+/* the classroom sheets 1-4 run the model of the command line; sheet 6
+ * (speculative decoding) is pinned to the default pair and its
+ * proposals are checked by tests/core/spec_cli.sh */
+enum { N_SHEETS = 4, N_BUNDLED = 5 };
 
 static void test_bundled_names(void **state)
 {
 	(void)state;
-	assert_int_equal(kv_worksheets_count, N_SHEETS);
-	for (int i = 0; i < N_SHEETS; i++) {
+	assert_int_equal(kv_worksheets_count, N_BUNDLED);
+	for (int i = 0; i < N_BUNDLED; i++) {
 		char want[64];
 		snprintf(want, sizeof want, "%s.txt", stems[i]);
 		assert_string_equal(kv_worksheets[i].name, want);
@@ -140,7 +143,7 @@ static void test_all_with_form_feeds(void **state)
 	assert_int_equal(rc, 0);
 	char *want = calloc(1, 1 << 16);
 	assert_non_null(want);
-	for (int i = 0; i < N_SHEETS; i++) {
+	for (int i = 0; i < N_BUNDLED; i++) {
 		char file[64];
 		snprintf(file, sizeof file, "%s.key.txt", stems[i]);
 		char *g = read_golden(file);
@@ -575,7 +578,7 @@ static void test_unknown_and_missing(void **state)
 	char *out = print_sheets(f->t, names, 1, false, -1, false, &err, &rc);
 	assert_int_equal(rc, EX_NOINPUT); /* as -m nope: no such input */
 	assert_string_equal(err.msg, "4-nope: not a bundled worksheet "
-			    "(1-no-cache, 2-kv-cache, 3-prefill, 4-windows-gqa); "
+			    "(1-no-cache, 2-kv-cache, 3-prefill, 4-windows-gqa, 6-speculative); "
 			    "to read a file, give a path such as ./4-nope");
 	assert_string_equal(out, "");
 	free(out);

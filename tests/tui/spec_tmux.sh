@@ -5,42 +5,19 @@
 # usage: spec_tmux.sh path/to/kvstep
 set -u
 KVSTEP=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-SOCK=kvstep-spec-$$
+SOCK_BASE=kvstep-spec-$$
 TMP=$(mktemp -d)
 TIMEOUT=${KVSTEP_TUI_TIMEOUT:-15}
-fails=0 checks=0
-cleanup() { tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$TMP"; }
-trap cleanup EXIT
-ok() { checks=$((checks + 1)); echo "ok $checks - $1"; }
-bad() {
-	checks=$((checks + 1)); fails=$((fails + 1))
-	echo "not ok $checks - $1"
-	[ -f "$TMP/screen" ] && sed 's/^/#   /' "$TMP/screen"
-}
-capture() { tmux -L "$SOCK" capture-pane -p -t ui > "$TMP/screen" 2>/dev/null; }
-wait_for() { # wait_for TEXT DESCRIPTION
-	local end=$((SECONDS + TIMEOUT))
-	while [ $SECONDS -le $end ]; do
-		capture
-		if grep -qF -- "$1" "$TMP/screen"; then ok "$2"; return 0; fi
-		sleep 0.1
-	done
-	bad "$2 (no \"$1\" within ${TIMEOUT}s)"
-}
+
+. "$(dirname "$0")/tmux_lib.sh"
+
 line_is() { # line_is N TEXT DESCRIPTION: row N (1-based) exactly, trailing blanks cut
 	capture
 	if [ "$(sed -n "${1}p" "$TMP/screen" | sed 's/ *$//')" = "$2" ]; then ok "$3"; else bad "$3"; fi
 }
-start() { # start W H ARGS...
-	local w=$1 h=$2; shift 2
-	tmux -L "$SOCK" kill-server 2>/dev/null
-	tmux -L "$SOCK" new-session -d -s ui -x "$w" -y "$h" \
-		"env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $KVSTEP spec $*; sleep 5"
-}
-keys() { tmux -L "$SOCK" send-keys -t ui "$@"; }
 
 echo "1..21"
-start 80 24
+start 80 24 TERM=xterm-256color -- spec
 wait_for "iteration 1/1" "80x24 starts at iteration 1"
 line_is 4 "iteration 1: x1..x4 known; draft proposes 3; target checks 4..7 in 1 pass" "what the iteration does"
 line_is 6 "draft d_i   the     on      the" "the draft's proposals"
@@ -69,7 +46,7 @@ wait_for "" "q quits"
 capture
 if grep -qF "iteration" "$TMP/screen"; then bad "the view is gone after q"; else ok "the view is gone after q"; fi
 
-start 200 60 -n 10
+start 200 60 TERM=xterm-256color -- spec -n 10
 wait_for "iteration 1/5" "200x60, -n 10: five iterations"
 keys Right
 wait_for "iteration 2/5" "Right steps"
