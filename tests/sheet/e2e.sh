@@ -236,23 +236,23 @@ check "export --sheet 2: 73 cells, 40 of them given, then 17 answers" $?
 # order the sheet asks them: matrix = the counter's name or `token`,
 # row 1, col = the step.
 printf '%s\r\n' \
-	'6,cache,6,1,1,token,1,6,.,computed,kvea94ddbe' \
-	'6,cache,6,1,1,cache_reads,1,6,35,computed,kvea94ddbe' \
-	'6,nocache,6,1,1,macs,1,6,498,computed,kvea94ddbe' \
-	'6,cache,6,1,1,macs,1,6,118,computed,kvea94ddbe' \
-	'6,prefill,4,1,1,macs,1,6,118,computed,kvea94ddbe' \
-	'6,nocache,6,1,1,recomputed_macs,1,6,380,computed,kvea94ddbe' \
-	'6,cache,6,1,1,recomputed_macs,1,6,0,computed,kvea94ddbe' \
-	'6,prefill,4,1,1,recomputed_macs,1,6,0,computed,kvea94ddbe' \
-	'6,nocache,6,1,1,total_macs,1,6,1673,computed,kvea94ddbe' \
-	'6,cache,6,1,1,total_macs,1,6,603,computed,kvea94ddbe' \
-	'6,nocache,6,1,1,total_recomputed_macs,1,6,1070,computed,kvea94ddbe' \
-	'6,cache,6,1,1,total_recomputed_macs,1,6,0,computed,kvea94ddbe' \
-	'6,cache,6,1,1,cache_cells,1,6,42,computed,kvea94ddbe' \
-	'6,cache,6,1,1,cache_bytes,1,6,168,computed,kvea94ddbe' \
-	'6,nocache,6,1,1,cache_cells,1,6,0,computed,kvea94ddbe' \
-	'6,nocache,6,1,1,cache_bytes,1,6,0,computed,kvea94ddbe' \
-	'1,cache,1,1,1,cache_cells,1,1,7,computed,kvea94ddbe' > want.csv
+	'6,cache,6,1,1,token,1,6,.,computed,kvd964e9e2' \
+	'6,cache,6,1,1,cache_reads,1,6,35,computed,kvd964e9e2' \
+	'6,nocache,6,1,1,macs,1,6,498,computed,kvd964e9e2' \
+	'6,cache,6,1,1,macs,1,6,118,computed,kvd964e9e2' \
+	'6,prefill,4,1,1,macs,1,6,118,computed,kvd964e9e2' \
+	'6,nocache,6,1,1,recomputed_macs,1,6,380,computed,kvd964e9e2' \
+	'6,cache,6,1,1,recomputed_macs,1,6,0,computed,kvd964e9e2' \
+	'6,prefill,4,1,1,recomputed_macs,1,6,0,computed,kvd964e9e2' \
+	'6,nocache,6,1,1,total_macs,1,6,1673,computed,kvd964e9e2' \
+	'6,cache,6,1,1,total_macs,1,6,603,computed,kvd964e9e2' \
+	'6,nocache,6,1,1,total_recomputed_macs,1,6,1070,computed,kvd964e9e2' \
+	'6,cache,6,1,1,total_recomputed_macs,1,6,0,computed,kvd964e9e2' \
+	'6,cache,6,1,1,cache_cells,1,6,42,computed,kvd964e9e2' \
+	'6,cache,6,1,1,cache_bytes,1,6,168,computed,kvd964e9e2' \
+	'6,nocache,6,1,1,cache_cells,1,6,0,computed,kvd964e9e2' \
+	'6,nocache,6,1,1,cache_bytes,1,6,0,computed,kvd964e9e2' \
+	'1,cache,1,1,1,cache_cells,1,1,7,computed,kvd964e9e2' > want.csv
 tail -n 17 key2.csv > got.csv
 cmp -s want.csv got.csv; check "export --sheet 2: its counters and token, exact rows" $?
 # The same figures as export --counters writes, column by column.

@@ -827,7 +827,7 @@ static void test_bad_layers_and_heads(void **state)
 	check_bad(f->t, "{{W_Q head=2}}\n", 1,
 		  "head 2 is out of range (W_Q has heads 1..1)");
 	check_bad(f->t, "{{W_O}}\n", 1,
-		  "model \"the cat sat\" has no W_O (one layer, one head, no "
+		  "model \"classroom\" has no W_O (one layer, one head, no "
 		  "output projection)");
 	check_bad(f->t, "{{model gqa}}\n{{K cache step=T head=3}}\n", 2,
 		  "head 3 is out of range (K has K/V heads 1..2)");

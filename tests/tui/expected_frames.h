@@ -10,7 +10,7 @@
 
 /* 80x24, step 1, all panes requested: too narrow, so one pane with tabs. */
 static const char *const frame_80x24_step1[] = {
-	"model: the cat sat  step 1/6  1:the predicts \"cat\" (prompt: \"cat\")        ?:help",
+	"kvstep model: classroom  step 1/6  1:the predicts \"cat\" (prompt: \"cat\")   ?:help",
 	"tokens  [1:the] 2:cat 3:sat │ 4:? 5:? 6:?",
 	" 1 no cache   2 KV cache   3 prefill   pass 1: columns 1-1",
 	"X  x1    Q  q1    K  k1    V  v1    S     q1    A     q1    Z     z1",
@@ -39,7 +39,7 @@ static const char *const frame_80x24_step1[] = {
 
 /* 80x24, step 3, `2`: the KV cache pane alone. */
 static const char *const frame_80x24_step3_cache[] = {
-	"kvstep model: the cat sat  step 3/6  3:sat predicts \"on\" (next token)     ?:help",
+	"kvstep model: classroom  step 3/6  3:sat predicts \"on\" (next token)       ?:help",
 	"tokens  1:the 2:cat [3:sat] │ 4:? 5:? 6:?",
 	" 1 no cache   2 KV cache   3 prefill   pass 3: columns 3-3",
 	"X  x1  x2  x3    Q  q1  q2  q3    K  k1  k2  k3    V  v1  v2  v3",
@@ -68,7 +68,7 @@ static const char *const frame_80x24_step3_cache[] = {
 
 /* 80x24, step 6 (the last), `1`: no cache alone, scrolled to S. */
 static const char *const frame_80x24_step6_nocache[] = {
-	"kvstep model: the cat sat  step 6/6  6:mat predicts \".\" (next token)      ?:help",
+	"kvstep model: classroom  step 6/6  6:mat predicts \".\" (next token)        ?:help",
 	"tokens  1:the 2:cat 3:sat │ 4:on 5:the [6:mat]",
 	" 1 no cache   2 KV cache   3 prefill   pass 6: columns 1-6   ▲ [  ▼ ] A Z logits",
 	"K  k1  k2  k3  k4  k5  k6    V  v1  v2  v3  v4  v5  v6",
@@ -97,7 +97,7 @@ static const char *const frame_80x24_step6_nocache[] = {
 
 /* 200x60, step 3: the three modes side by side. */
 static const char *const frame_200x60_step3[] = {
-	"kvstep model: the cat sat  step 3/6  reading the prompt  3:sat predicts \"on\" (next token)                                                                                                 ?:help  q:quit",
+	"kvstep model: classroom  step 3/6  reading the prompt  3:sat predicts \"on\" (next token)                                                                                                   ?:help  q:quit",
 	"tokens  1:the 2:cat [3:sat] │ 4:? 5:? 6:?",
 	" no cache  pass 3: columns 1-3                                    │ KV cache  pass 3: columns 3-3                                    │ prefill  pass 1: columns 1-3",
 	"X  x1  x2  x3                Q  q1  q2  q3                        │X  x1  x2  x3                Q  q1  q2  q3                        │X  x1  x2  x3                Q  q1  q2  q3",
