@@ -1,6 +1,9 @@
 #include "run.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#include <math.h>
 
 #include "dot.h"
 #include "engine.h"
@@ -17,6 +20,11 @@ int run_config_check(const Model *m, const RunConfig *cfg, KvError *err)
 {
 	if (cfg->prompt_n < 1)
 		return kv_error_set(err, EX_USAGE, "the prompt is empty");
+	if (cfg->tile < 0 || cfg->tile > ENGINE_MAX_TILE || cfg->split < 0 ||
+	    cfg->split > ENGINE_MAX_TILE)
+		return kv_error_set(err, EX_USAGE,
+				    "--tile and --split expect 1 to %d",
+				    ENGINE_MAX_TILE);
 	if (cfg->generate < 0)
 		return kv_error_set(err, EX_USAGE,
 				    "cannot generate a negative number of tokens");
@@ -108,10 +116,80 @@ static int lockstep_run(Lockstep *L, KvError *err)
 	if (trace_events_lost(L->trace))
 		return kv_error_set(err, EX_OSERR,
 				    "out of memory for the cache events");
-	if (trace_mismatches(L->trace))
+	uint64_t bad = trace_mismatches(L->trace) +
+		       trace_tiles_mismatches(trace_tiles(L->trace));
+	if (bad)
 		return kv_error_set(err, EX_SOFTWARE,
 				    "modes disagree in %llu cells",
-				    (unsigned long long)trace_mismatches(L->trace));
+				    (unsigned long long)bad);
+	return 0;
+}
+
+/* The comparison in flight: the trace holds the tiled values. */
+typedef struct Compare {
+	const Trace *t;
+	TileCompare c;
+} Compare;
+
+static void compare_cell(Compare *k, Matrix mat, int layer, int head,
+			 int row, int col, double std)
+{
+	double tiled;
+	if (!trace_value_at(k->t, layer, head, mat, row, col, &tiled))
+		return;
+	TileCompare *c = &k->c;
+	c->cells++;
+	if (memcmp(&tiled, &std, sizeof std) == 0)
+		return;
+	c->differ++;
+	double d = fabs(tiled - std);
+	uint64_t u = trace_tiles_ulps(tiled, std);
+	if (d > c->max_abs)
+		c->max_abs = d;
+	if (mat == MAT_Z && u > c->max_ulps) {
+		c->max_ulps = u;
+		c->layer = layer;
+		c->head = head;
+		c->row = row;
+		c->col = col;
+		c->tiled_z = tiled;
+		c->standard_z = std;
+	}
+}
+
+static void compare_column(void *ctx, int seq, Matrix mat, int layer,
+			   int head, int col, int first_row, const double *v,
+			   int n)
+{
+	(void)seq;
+	if (mat != MAT_Z && mat != MAT_LOGITS)
+		return;
+	for (int r = 0; r < n; r++)
+		compare_cell(ctx, mat, layer, head, first_row + r, col, v[r]);
+}
+
+/*
+ * Runs the standard kernel over the run's tokens in one pass (the same
+ * bits as step by step: every column is computed in a fixed order) and
+ * compares its Z and logits with the tiled run's.
+ */
+static int compare_kernels(Lockstep *L, KvError *err)
+{
+	int T = L->cfg->prompt_n + L->cfg->generate;
+	for (int pos = 1; pos <= T; pos++)
+		L->tokens[pos - 1] = trace_token(L->trace, pos);
+	EngineSpec sp = { .capacity = T, .max_seqs = 1, .keeps_cache = true,
+			  .elem_bytes = L->cfg->elem_bytes };
+	Engine *e = engine_new_spec(L->m, &sp, err);
+	if (!e)
+		return err ? err->code : EX_OSERR;
+	Compare k = { .t = L->trace, .c = { .done = true } };
+	EngineSink sink = { .column = compare_column, .ctx = &k };
+	Counters c;
+	PassInfo info;
+	engine_pass(e, L->tokens, 1, T, &sink, &c, &info);
+	engine_free(e);
+	trace_tiles_set_compare(trace_tiles_mut(L->trace), &k.c);
 	return 0;
 }
 
@@ -126,17 +204,29 @@ Trace *run_trace(const Model *m, const RunConfig *cfg, KvError *err)
 	Lockstep L = { .m = m, .cfg = cfg, .macs_total = est.macs_total };
 	L.trace = trace_new(m, cfg->prompt_n, cfg->generate, err);
 	L.tokens = calloc((size_t)T, sizeof *L.tokens);
-	if (L.trace)
+	EngineSpec sp = { .capacity = T, .max_seqs = 1,
+			  .elem_bytes = cfg->elem_bytes, .tiled = cfg->tiled,
+			  .tile = cfg->tile > 0 ? cfg->tile : 2,
+			  .split = cfg->split > 0 ? cfg->split : 1,
+			  .split_from = cfg->prompt_n + 1 };
+	if (L.trace) {
 		trace_set_elem_bytes(L.trace, cfg->elem_bytes);
+		TileKernel k = { .tiled = sp.tiled, .tile = sp.tile,
+				 .split = sp.split,
+				 .split_from = sp.split_from };
+		trace_tiles_set_kernel(trace_tiles_mut(L.trace), &k);
+	}
 	int rc = L.trace && L.tokens ? 0 : kv_error_set(err, EX_OSERR,
 							"out of memory");
 	for (int mode = 0; mode < MODE_COUNT && !rc; mode++) {
-		L.eng[mode] = engine_new(m, T, mode != MODE_NOCACHE,
-					 cfg->elem_bytes, err);
+		sp.keeps_cache = mode != MODE_NOCACHE;
+		L.eng[mode] = engine_new_spec(m, &sp, err);
 		rc = L.eng[mode] ? 0 : EX_OSERR;
 	}
 	if (!rc)
 		rc = lockstep_run(&L, err);
+	if (!rc && cfg->tiled)
+		rc = compare_kernels(&L, err);
 	for (int mode = 0; mode < MODE_COUNT; mode++)
 		engine_free(L.eng[mode]);
 	free(L.tokens);
