@@ -209,14 +209,12 @@ Trace *run_trace(const Model *m, const RunConfig *cfg, KvError *err)
 			  .tile = cfg->tile > 0 ? cfg->tile : 2,
 			  .split = cfg->split > 0 ? cfg->split : 1,
 			  .split_from = cfg->prompt_n + 1 };
-	if (L.trace) {
+	TileKernel k = { .tiled = sp.tiled, .tile = sp.tile, .split = sp.split,
+			 .split_from = sp.split_from };
+	if (L.trace)
 		trace_set_elem_bytes(L.trace, cfg->elem_bytes);
-		TileKernel k = { .tiled = sp.tiled, .tile = sp.tile,
-				 .split = sp.split,
-				 .split_from = sp.split_from };
-		trace_tiles_set_kernel(trace_tiles_mut(L.trace), &k);
-	}
-	int rc = L.trace && L.tokens ? 0 : kv_error_set(err, EX_OSERR,
+	int rc = L.trace && L.tokens &&
+		 !trace_tiles_set_kernel(trace_tiles_mut(L.trace), &k) ? 0 : kv_error_set(err, EX_OSERR,
 							"out of memory");
 	for (int mode = 0; mode < MODE_COUNT && !rc; mode++) {
 		sp.keeps_cache = mode != MODE_NOCACHE;

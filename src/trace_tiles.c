@@ -34,13 +34,7 @@ TraceTiles *trace_tiles_new(int n_layers, int n_heads, int T, int d_v)
 		return NULL;
 	*tt = (TraceTiles){ .layers = n_layers, .heads = n_heads, .T = T,
 			    .d_v = d_v, .kernel = { .tile = 2, .split = 1 } };
-	size_t n = (size_t)n_layers * (size_t)n_heads * (size_t)T;
-	tt->col = calloc(n ? n : 1, sizeof *tt->col);
-	if (!tt->col) {
-		free(tt);
-		return NULL;
-	}
-	tt->bytes = sizeof *tt + n * sizeof *tt->col;
+	tt->bytes = sizeof *tt;
 	return tt;
 }
 
@@ -49,7 +43,7 @@ void trace_tiles_free(TraceTiles *tt)
 	if (!tt)
 		return;
 	size_t n = (size_t)tt->layers * (size_t)tt->heads * (size_t)tt->T;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; tt->col && i < n; i++) {
 		free(tt->col[i].rec);
 		free(tt->col[i].o);
 	}
@@ -57,9 +51,17 @@ void trace_tiles_free(TraceTiles *tt)
 	free(tt);
 }
 
-void trace_tiles_set_kernel(TraceTiles *tt, const TileKernel *k)
+int trace_tiles_set_kernel(TraceTiles *tt, const TileKernel *k)
 {
 	tt->kernel = *k;
+	if (!k->tiled || tt->col)
+		return 0;
+	size_t n = (size_t)tt->layers * (size_t)tt->heads * (size_t)tt->T;
+	tt->col = calloc(n ? n : 1, sizeof *tt->col);
+	if (!tt->col)
+		return -1;
+	tt->bytes += n * sizeof *tt->col;
+	return 0;
 }
 
 const TileKernel *trace_tiles_kernel(const TraceTiles *tt)
@@ -79,7 +81,7 @@ const TileCompare *trace_tiles_compare(const TraceTiles *tt)
 
 static Column *column_at(const TraceTiles *tt, int layer, int head, int query)
 {
-	if (layer < 1 || layer > tt->layers || head < 1 || head > tt->heads ||
+	if (!tt->col || layer < 1 || layer > tt->layers || head < 1 || head > tt->heads ||
 	    query < 1 || query > tt->T)
 		return NULL;
 	return &tt->col[((size_t)(layer - 1) * (size_t)tt->heads +

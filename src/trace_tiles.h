@@ -45,7 +45,8 @@ typedef struct TileCompare {
 TraceTiles *trace_tiles_new(int n_layers, int n_heads, int T, int d_v);
 void trace_tiles_free(TraceTiles *tt);
 
-void trace_tiles_set_kernel(TraceTiles *tt, const TileKernel *k);
+/* Sets the kernel; a tiled one gets its store (-1 when memory runs out). */
+int trace_tiles_set_kernel(TraceTiles *tt, const TileKernel *k);
 const TileKernel *trace_tiles_kernel(const TraceTiles *tt);
 void trace_tiles_set_compare(TraceTiles *tt, const TileCompare *c);
 const TileCompare *trace_tiles_compare(const TraceTiles *tt);
