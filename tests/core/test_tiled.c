@@ -353,6 +353,97 @@ static void test_counters_and_no_s(void **state)
 	model_free(m);
 }
 
+/* A sink joins each column's denominator: Σ A = 1 − w with
+ * w = exp(sink − M) / (exp(sink − M) + Σ exp(s − M)), M over S and the sink. */
+static void assert_sink_columns(const Trace *t)
+{
+	const Model *m = trace_model(t);
+	int T = trace_steps(t);
+	for (int l = 1; l <= m->n_layers; l++)
+		for (int h = 1; h <= m->n_heads; h++)
+			for (int j = 1; j <= T; j++) {
+				double sink = m->sink[h - 1], M = sink, s, a;
+				int lo = trace_first_key(t, l, j);
+				for (int i = lo; i <= j; i++) {
+					assert_true(trace_value_at(t, l, h, MAT_S, i, j, &s));
+					M = fmax(M, s);
+				}
+				double den = exp(sink - M), sum = 0;
+				for (int i = lo; i <= j; i++) {
+					trace_value_at(t, l, h, MAT_S, i, j, &s);
+					den += exp(s - M);
+					assert_true(trace_value_at(t, l, h, MAT_A, i, j, &a));
+					sum += a;
+				}
+				double w = exp(sink - M) / den;
+				assert_true(w > 0);
+				assert_true(fabs(sum - (1 - w)) <= 8 * (j + 2) * DBL_EPSILON);
+			}
+}
+
+static void test_sinks(void **state)
+{
+	(void)state;
+	KvError err;
+	Model *m = model_load(KV_TEST_DIR "/data/sink.ini", &err);
+	assert_non_null(m);
+	assert_non_null(m->sink);
+	Trace *t = run_of(m, false, 0, 0, 2);
+	assert_sink_columns(t);
+	/* by hand: query 3 sees s = 0, 1, 1 and sink 0.5 */
+	double a, want = 1 / (exp(-0.5) + exp(-1.0) + 2);
+	assert_true(trace_value(t, MAT_A, 2, 3, &a));
+	assert_true(fabs(a - want) <= 4 * DBL_EPSILON);
+	trace_free(t);
+	check_model(m, 2);
+	model_free(m);
+	/* per-head sinks on a random stacked model, one of them 0 (the
+	 * off-by-one softmax) */
+	static const int windows[2] = { 3, 0 };
+	ModelShape sh = { .d_model = 6, .d_k = 3, .d_v = 4, .vocab = 7,
+			  .n_layers = 2, .n_heads = 4, .n_kv_heads = 2,
+			  .windows = windows, .prompt_n = 3, .positions = 9,
+			  .with_positions = true };
+	m = model_random(&sh, 7, NULL);
+	assert_non_null(m);
+	m->sink = malloc(4 * sizeof *m->sink);
+	assert_non_null(m->sink);
+	static const double sinks[4] = { 0, -1.5, 2, 0.25 };
+	memcpy(m->sink, sinks, sizeof sinks);
+	t = run_of(m, false, 0, 0, 6);
+	assert_sink_columns(t);
+	trace_free(t);
+	check_model(m, 6);
+	model_free(m);
+}
+
+static void test_sink_errors(void **state)
+{
+	(void)state;
+	static const char *const bad[][2] = {
+		{ "sink = 1 2 3", ":8: sink: expected one logit or one per head (n_heads = 2), got 3 values" },
+		{ "sink = x", ":8: expected a number, got 'x'" },
+		{ "sink = 1e400", ":8:" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char path[] = "/tmp/kvstep-sink-XXXXXX";
+		int fd = mkstemp(path);
+		assert_true(fd >= 0);
+		FILE *f = fdopen(fd, "w");
+		fprintf(f, "[model]\nvocab = a\nd_model = 1\nd_k = 1\nd_v = 1\n"
+			   "prompt = a\nn_heads = 2\n%s\n[embedding]\na = 1\n",
+			bad[i][0]);
+		fclose(f);
+		KvError err;
+		kv_error_clear(&err);
+		Model *m = model_load(path, &err);
+		remove(path);
+		assert_null(m);
+		assert_int_equal(err.code, 65);
+		assert_non_null(strstr(err.msg, bad[i][1]));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -363,6 +454,8 @@ int main(void)
 		cmocka_unit_test(test_random_models),
 		cmocka_unit_test(test_modes_bit_identical),
 		cmocka_unit_test(test_counters_and_no_s),
+		cmocka_unit_test(test_sinks),
+		cmocka_unit_test(test_sink_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
