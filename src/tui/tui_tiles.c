@@ -62,17 +62,21 @@ static void title_row(TuiBuf *b, const TuiView *v, int q, TuiRect r)
 	const TraceTiles *tt = trace_tiles(v->t);
 	const TileKernel *k = trace_tiles_kernel(tt);
 	const TileCompare *c = trace_tiles_compare(tt);
-	char title[160];
-	int n = snprintf(title, sizeof title, "tiles of q%d, B=%d", q, k->tile);
-	if (k->split > 1 && n > 0 && (size_t)n < sizeof title)
-		n += snprintf(title + n, sizeof title - (size_t)n,
-			      ", split %d after q%d", k->split,
-			      k->split_from - 1);
-	if (n > 0 && (size_t)n < sizeof title)
-		snprintf(title + n, sizeof title - (size_t)n,
-			 " (no S, no A held)  z vs standard: max |d| %.2g, %llu ULP",
-			 c->max_abs, (unsigned long long)c->max_ulps);
-	tui_buf_put(b, r.x, r.y, r.x + r.w, ROLE_TITLE, title);
+	char head[64], split[48] = "", cmp[80];
+	snprintf(head, sizeof head, "tiles of q%d, B=%d", q, k->tile);
+	if (k->split > 1)
+		snprintf(split, sizeof split, ", split %d after q%d", k->split,
+			 k->split_from - 1);
+	snprintf(cmp, sizeof cmp, "  z vs standard: max |d| %.2g, %llu ULP",
+		 c->max_abs, (unsigned long long)c->max_ulps);
+	/* the longest that fits: the comparison goes before the aside */
+	char full[200], mid[200];
+	snprintf(full, sizeof full, "%s%s (no S, no A held)%s", head, split,
+		 cmp);
+	snprintf(mid, sizeof mid, "%s%s%s", head, split, cmp);
+	const char *t = tui_text_width(full) <= r.w ? full
+			: tui_text_width(mid) <= r.w ? mid : head;
+	tui_buf_put(b, r.x, r.y, r.x + r.w, ROLE_TITLE, t);
 }
 
 void tui_render_tiles(TuiBuf *b, const TuiView *v, const TuiState *s,
