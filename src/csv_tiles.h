@@ -14,6 +14,7 @@
  * state, beta the partial; tile is empty). z = o / l of a column's last
  * row. Values read back to the same double; `run` is the fingerprint.
  */
+#include <stdint.h>
 #include <stdio.h>
 
 #include "csv_out.h"
@@ -24,5 +25,13 @@
  */
 int csv_write_tiles(FILE *out, const Trace *t, const ExportFilter *f,
 		    KvError *err);
+
+/*
+ * Rows csv_write_tiles would write (header excluded) and about how many
+ * bytes, for the notice before a long export. The no-cache mode repeats
+ * every query at every step, so the rows grow like T³/B.
+ */
+uint64_t csv_tiles_rows(const Trace *t, const ExportFilter *f,
+			double *bytes);
 
 #endif

@@ -97,6 +97,15 @@ static void progress_end(const Progress *p)
 
 static void export_notice(const CliOpts *o, const Trace *t)
 {
+	if (o->tiles) {
+		double tb;
+		uint64_t tr = csv_tiles_rows(t, &o->filter, &tb);
+		if (tb > EXPORT_NOTICE_BYTES)
+			fprintf(stderr,
+				"kvstep: this export writes %llu rows, about %.1f GB; Ctrl-C stops it and leaves no file\n",
+				(unsigned long long)tr, tb / 1e9);
+		return;
+	}
 	uint64_t rows = o->counters ? estimate_counter_rows(t, &o->filter)
 				    : estimate_export_rows(t, &o->filter);
 	double bytes = (double)rows * ESTIMATE_ROW_BYTES;
