@@ -267,9 +267,10 @@ static const struct {
 	{ 'p', "-p/--prompt", IN_RUN },
 	{ 'n', "-n/--generate", IN_RUN },
 	{ OPT_DTYPE, "--dtype", IN_RUN },
-	{ OPT_ATTENTION, "--attention", IN_RUN },
-	{ OPT_TILE, "--tile", IN_RUN },
-	{ OPT_SPLIT, "--split", IN_RUN },
+	/* not answers: the worksheets ask for S and A, which flash never holds */
+	{ OPT_ATTENTION, "--attention", IN_UI | IN_EXPORT },
+	{ OPT_TILE, "--tile", IN_UI | IN_EXPORT },
+	{ OPT_SPLIT, "--split", IN_UI | IN_EXPORT },
 	{ OPT_TILES, "--tiles", IN_EXPORT },
 	{ OPT_DIGITS, "--digits", IN_UI | IN_ANSWERS },
 	{ OPT_ASCII, "--ascii", IN_UI | IN_ANSWERS },

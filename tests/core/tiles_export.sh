@@ -47,6 +47,8 @@ done
 "$kvstep" export --tiles > /dev/null 2> "$tmp/err"; rc=$?
 check "--tiles without flash: 64" [ "$rc" -eq 64 ]
 check "--tiles without flash: says why" grep -q "attention flash" "$tmp/err"
+"$kvstep" answers --attention flash > /dev/null 2> "$tmp/err"; rc=$?
+check "answers refuses --attention: 64" [ "$rc" -eq 64 ]
 "$kvstep" export --attention flash --tiles -o "$tmp/no/such/dir.csv" 2> /dev/null; rc=$?
 check "unwritable output: 73" [ "$rc" -eq 73 ]
 check "no partial file" [ ! -e "$tmp/no/such/dir.csv" ]
