@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kv_types.h"
+
 enum {
 	OPT_DIGITS = 256, OPT_NO_COLOR, OPT_ASCII, OPT_COUNTERS, OPT_BLANK,
 	OPT_MODE, OPT_STEP, OPT_MATRIX, OPT_MASKED, OPT_SUMMARY, OPT_TOL,
@@ -50,6 +52,7 @@ const char *cli_usage(void)
 	       "       kvstep grade KEY.csv STUDENT.csv...  score filled-in CSVs against a key\n"
 	       "       kvstep mem [MODEL...]            KV-cache memory of real models (kvstep mem --help)\n"
 	       "       kvstep bench [--quick]           time the three modes at real sizes (kvstep bench --help)\n"
+	       "       kvstep spec [--draft M] [-k K]   speculative decoding, draft and target (kvstep spec --help)\n"
 	       "\n"
 	       "options:\n"
 	       "  -m, --model FILE     model file, or a bundled model: default, gqa, mqa,\n"
@@ -147,14 +150,12 @@ static int parse_steps(const char *s, ExportFilter *f, KvError *err)
 
 static int parse_dtype(const char *s, int *bytes, KvError *err)
 {
-	static const struct { const char *name; int bytes; } types[] = {
-		{ "fp32", 4 }, { "fp16", 2 }, { "bf16", 2 }, { "fp8", 1 },
-	};
-	for (size_t i = 0; i < sizeof types / sizeof *types; i++)
-		if (strcmp(s, types[i].name) == 0) {
-			*bytes = types[i].bytes;
-			return 0;
-		}
+	/* the engine counts whole bytes a cell: int4 and blocks are mem's */
+	KvDtype d;
+	if (kv_dtype_parse(s, &d) && kv_dtype_bytes(d) > 0) {
+		*bytes = (int)kv_dtype_bytes(d);
+		return 0;
+	}
 	return kv_error_set(err, EX_USAGE,
 			    "--dtype expects fp32, fp16, bf16 or fp8, got '%s'", s);
 }
@@ -244,12 +245,13 @@ static int set_command(CliOpts *o, KvError *err)
 			o->n_args--;
 			return 0;
 		}
-	if (strcmp(o->args[0], "mem") == 0 || strcmp(o->args[0], "bench") == 0)
+	if (strcmp(o->args[0], "mem") == 0 || strcmp(o->args[0], "bench") == 0 ||
+	    strcmp(o->args[0], "spec") == 0)
 		return kv_error_set(err, EX_USAGE,
 				    "'%s' takes its own options and must come first: kvstep %s --help",
 				    o->args[0], o->args[0]);
 	return kv_error_set(err, EX_USAGE,
-			    "unknown command '%s'; expected answers, export, grade, mem or bench",
+			    "unknown command '%s'; expected answers, export, grade, mem, bench or spec",
 			    o->args[0]);
 }
 

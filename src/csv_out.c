@@ -2,6 +2,8 @@
 
 #include "run_fingerprint.h"
 
+#include "csv_answer.h"
+
 #include <csv.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -129,6 +131,44 @@ static void write_step_cells(FILE *out, const Trace *t,
 		}
 }
 
+/* One counter or token row of export --sheet (csv_out.h CsvAnswerRow). */
+static void write_answer(FILE *out, const Trace *t, const ExportFilter *f,
+			 const CsvAnswerRow *a)
+{
+	char value[32] = "";
+	const char *text = value;
+	if (a->kind == CSV_KIND_TOKEN) {
+		const char *tok = csv_token_value(t, a->step, a->mode);
+		if (!tok)
+			return; /* no logits there: nothing to predict */
+		if (!f->blank || a->given)
+			text = tok;
+	} else if (!f->blank || a->given) {
+		snprintf(value, sizeof value, "%llu",
+			 (unsigned long long)csv_counter_value(t, a->step,
+							       a->mode,
+							       a->kind));
+	}
+	fprintf(out, "%d,%s,%d,1,1,%s,1,%d,", a->step, mode_name(a->mode),
+		trace_step(t, a->step, a->mode)->pass, csv_kind_name(a->kind),
+		a->step);
+	csv_put_field(out, text, false);
+	csv_put_field(out, a->given ? "given" : "computed", false);
+	csv_put_field(out, f->run, true);
+}
+
+static void write_answers(FILE *out, const Trace *t, const ExportFilter *f)
+{
+	if (f->matrices)
+		return; /* --matrix lists matrices only */
+	for (int i = 0; i < f->n_answers && !ferror(out); i++) {
+		const CsvAnswerRow *a = &f->answers[i];
+		if (a->step >= 1 && a->step <= trace_steps(t) &&
+		    keep_step(f, t, a->step) && keep_mode(f, a->mode))
+			write_answer(out, t, f, a);
+	}
+}
+
 int csv_write_trace(FILE *out, const Trace *t, const ExportFilter *f,
 		    KvError *err)
 {
@@ -136,7 +176,11 @@ int csv_write_trace(FILE *out, const Trace *t, const ExportFilter *f,
 	run_fingerprint(t, g.run);
 	fputs("step,mode,pass,layer,head,matrix,row,col,value,status,run\r\n",
 	      out);
-	return for_each_kept(out, t, &g, write_step_cells, err);
+	int rc = for_each_kept(out, t, &g, write_step_cells, err);
+	if (rc || interrupt_caught())
+		return rc;
+	write_answers(out, t, &g);
+	return finish(out, err);
 }
 
 static void put_u64(FILE *out, uint64_t v)

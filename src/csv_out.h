@@ -29,7 +29,27 @@ typedef struct ExportFilter {
 	int (*pick)(const void *ctx, int step, Mode mode, int layer, int head,
 		    Matrix mat, int row, int col);
 	const void *pick_ctx;
+	/* export --sheet: the counters and tokens the sheet asks or gives,
+	 * written after the cells, in this order (NULL: none) */
+	const struct CsvAnswerRow *answers;
+	int n_answers;
 } ExportFilter;
+
+/*
+ * A row of `export --sheet` that is not a matrix cell: a counter or the
+ * predicted token of (step, mode), csv_answer.h's `kind`. It is written as
+ *   step,mode,pass,1,1,KIND,1,step,VALUE,STATUS,run
+ * with the value read off the trace (empty in a blank copy unless given),
+ * status `given` or `computed`. --step and --mode filter these rows as
+ * they filter cells; --matrix (a list of matrices) drops them. A token
+ * row for a position the mode computes no logits for is not written.
+ */
+typedef struct CsvAnswerRow {
+	int step;
+	Mode mode;
+	int kind;   /* CSV_KIND_COUNTER.. CSV_KIND_TOKEN (csv_answer.h) */
+	bool given; /* printed on the sheet: its value even in a blank copy */
+} CsvAnswerRow;
 
 /* What ExportFilter.pick makes of a cell. */
 typedef enum CsvPick {
@@ -41,7 +61,8 @@ typedef enum CsvPick {
 
 /*
  * Writes the cell rows of `t` to `out`, each with the run's fingerprint
- * (run_fingerprint.h) in the last column, `run`. Returns 0, or EX_IOERR.
+ * (run_fingerprint.h) in the last column, `run`, then f->answers' rows.
+ * Returns 0, or EX_IOERR.
  */
 int csv_write_trace(FILE *out, const Trace *t, const ExportFilter *f,
 		    KvError *err);

@@ -364,7 +364,10 @@ static int run_chunk(Engine *e, const PassChunk *ch, Counters *c,
 			count_column(e, l, seq, j, ch->lo, c);
 		}
 	}
-	logits_for(e, seq, ch->hi, c);
+	int llo = ch->logits_lo > 0 && ch->logits_lo < ch->hi ? ch->logits_lo
+							      : ch->hi;
+	for (int j = llo; j <= ch->hi; j++)
+		logits_for(e, seq, j, c);
 	*info = (PassInfo){ .proj_lo = ch->lo, .att_lo = ch->lo, .hi = ch->hi,
 			    .first_new = e->done[seq - 1] + 1 };
 	if (ch->hi > e->done[seq - 1])
@@ -397,6 +400,22 @@ int engine_run(Engine *e, const PassChunk *chunks, int n,
 		pass->cache_bytes = pass->cache_cells * (uint64_t)e->elem_bytes;
 	}
 	pass->passes = ++e->passes;
+	return rc;
+}
+
+int engine_truncate(Engine *e, int seq, int n, const EngineSink *sink,
+		    KvError *err)
+{
+	if (seq < 1 || seq > e->seqs)
+		return kv_error_set(err, EX_USAGE, "no sequence %d", seq);
+	KvEventSink ks = { forward_event, e };
+	e->sink = sink;
+	kv_cache_set_sink(e->cache, sink && sink->cache ? &ks : NULL);
+	int rc = kv_cache_truncate(e->cache, seq, n, err);
+	kv_cache_set_sink(e->cache, NULL);
+	e->sink = NULL;
+	if (!rc && n < e->done[seq - 1])
+		e->done[seq - 1] = n; /* later passes there are new work */
 	return rc;
 }
 

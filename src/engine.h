@@ -49,6 +49,8 @@ typedef struct PassChunk {
 	int seq;
 	int lo, hi;
 	const int *tokens;
+	int logits_lo; /* 0: logits for hi only; else for every column
+			  logits_lo..hi (a speculative verify pass) */
 } PassChunk;
 
 /*
@@ -122,6 +124,14 @@ int engine_run(Engine *e, const PassChunk *chunks, int n,
  */
 void engine_pass(Engine *e, const int *tokens, int lo, int hi,
 		 const EngineSink *sink, Counters *pass, PassInfo *info);
+
+/*
+ * Gives back positions n+1.. of `seq` (a speculative rollback) through
+ * kv_cache_truncate, reporting KV_EV_ROLLBACK events to sink->cache (sink
+ * may be NULL). Returns 0, or EX_USAGE for a bad seq or n, with `err` set.
+ */
+int engine_truncate(Engine *e, int seq, int n, const EngineSink *sink,
+		    KvError *err);
 
 /* Logits (vocab) of the latest chunk of sequence 1, or of `seq`. */
 const double *engine_logits(const Engine *e);

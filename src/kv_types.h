@@ -1,6 +1,7 @@
 #ifndef KVSTEP_KV_TYPES_H
 #define KVSTEP_KV_TYPES_H
 /* Names shared by the engine, the trace and the views. */
+#include <stdbool.h>
 
 /* The three ways of running the same prompt, in display order. */
 typedef enum Mode {
@@ -34,6 +35,22 @@ typedef enum CellStatus {
 	CELL_STATUS_COUNT
 } CellStatus;
 
+/*
+ * Element types of a K/V cache: one table for the teaching engine's --dtype
+ * (whole-byte types only, see kv_dtype_bytes) and `kvstep mem` (all). A
+ * block-quantised type stores `block` values with one fp16 scale.
+ */
+typedef enum KvDtype {
+	KV_DTYPE_FP32,
+	KV_DTYPE_FP16,
+	KV_DTYPE_BF16,
+	KV_DTYPE_FP8,
+	KV_DTYPE_INT4,
+	KV_DTYPE_Q8_0, /* 32 int8 values + one fp16 scale: 34 bytes per 32 */
+	KV_DTYPE_Q4_0, /* 32 4-bit values + one fp16 scale: 18 bytes per 32 */
+	KV_DTYPE_COUNT,
+} KvDtype;
+
 /* "nocache", "cache", "prefill": the CSV and CLI spelling. */
 const char *mode_name(Mode m);
 /* "no cache", "KV cache", "prefill": the title a person reads. */
@@ -47,5 +64,23 @@ const char *cell_status_name(CellStatus s);
 int mode_parse(const char *s);
 int matrix_parse(const char *s);
 int cell_status_parse(const char *s);
+
+/* The dtype's name ("fp16"), or "?" for a bad value. */
+const char *kv_dtype_name(KvDtype d);
+
+/* Values a block holds: 1, or 32 for q8_0 and q4_0 (0 for a bad value). */
+unsigned kv_dtype_block(KvDtype d);
+
+/* Bits one block takes: 32, 16, 16, 8, 4, 272 or 144 (0 for a bad value). */
+unsigned kv_dtype_block_bits(KvDtype d);
+
+/*
+ * Bytes one value takes when it takes whole bytes on its own (fp32 4,
+ * fp16 and bf16 2, fp8 1); 0 for int4, the block types and a bad value.
+ */
+unsigned kv_dtype_bytes(KvDtype d);
+
+/* Sets *out from a name ("bf16"); returns false for an unknown name. */
+bool kv_dtype_parse(const char *s, KvDtype *out);
 
 #endif

@@ -21,6 +21,7 @@
 #include "model.h"
 #include "run.h"
 #include "sheet.h"
+#include "spec_cli.h"
 #include "trace.h"
 #include "tui.h"
 
@@ -128,6 +129,8 @@ static int cmd_export(const CliOpts *o, const Trace *t, KvError *err)
 		return err->code;
 	f.pick = pick ? sheet_pick_cell : NULL;
 	f.pick_ctx = pick;
+	if (pick)
+		f.answers = sheet_pick_answers(pick, &f.n_answers);
 	AtomicFile af;
 	if (atomic_open(&af, o->output, err)) {
 		sheet_pick_free(pick);
@@ -213,6 +216,8 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "mem") == 0)
 		return mem_main(argc - 1, argv + 1, stdout, stderr);
+	if (argc > 1 && strcmp(argv[1], "spec") == 0)
+		return spec_main(argc - 1, argv + 1, stdout, stderr);
 	if (argc > 1 && strcmp(argv[1], "bench") == 0)
 		return bench_main(argc - 1, argv + 1, stdout, stderr);
 	KvError err;

@@ -1,18 +1,14 @@
 /*
- * Model files: the public loaders, the helpers every check shares, and the
- * bundled models. [model] is read in model_header.c, the weight sections
- * in model_weights.c.
+ * Model files: the public loaders and the bundled models. [model] is read
+ * in model_header.c, the weight sections in model_weights.c, with the
+ * helpers of model_loader.c; words and tokens are model_vocab.c.
  */
 #include "model.h"
 
-#include <ctype.h>
 #include <errno.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "blob.h"
@@ -22,108 +18,6 @@
 
 extern const struct blob kv_bundled_models[];
 extern const size_t kv_bundled_models_count;
-
-
-int loader_fail(Loader *L, int line, const char *fmt, ...)
-{
-	char what[768];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof what, fmt, ap);
-	va_end(ap);
-	return kv_error_set(L->err, EX_DATAERR, "%s:%d: %s", L->doc->source,
-			    line, what);
-}
-
-int loader_oom(Loader *L)
-{
-	return kv_error_set(L->err, EX_OSERR, "out of memory");
-}
-
-/* Parses a whole decimal integer in [lo, hi]. */
-int loader_int(Loader *L, const IniEntry *e, long lo, long hi, int *out)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(e->value, &end, 10);
-	if (end == e->value || *end != '\0' || errno)
-		return loader_fail(L, e->line, "%s: expected a whole number, got '%s'",
-			    e->key, e->value);
-	if (v < lo || v > hi) {
-		return loader_fail(L, e->line, "%s = %ld is outside the limits %ld..%ld",
-			    e->key, v, lo, hi);
-	}
-	*out = (int)v;
-	return 0;
-}
-
-/*
- * Copies the next blank-separated word of *p into buf (cut to size-1 bytes)
- * and advances *p past it. Returns the word's full length, 0 at the end.
- */
-static size_t next_word(const char **p, char *buf, size_t size)
-{
-	const char *s = *p;
-	while (isspace((unsigned char)*s))
-		s++;
-	const char *w = s;
-	while (*s && !isspace((unsigned char)*s))
-		s++;
-	size_t n = (size_t)(s - w), keep = n < size ? n : size - 1;
-	memcpy(buf, w, keep);
-	buf[keep] = '\0';
-	*p = s;
-	return n;
-}
-
-/*
- * Splits `s` on blanks into `out`, at most `cap` numbers. Returns the count
- * (which may exceed cap: the caller reports the mismatch) or -1 after
- * reporting a word that is not a finite number within the limits.
- */
-int loader_numbers(Loader *L, const IniEntry *e, double *out, int cap)
-{
-	int n = 0;
-	const char *p = e->value;
-	char word[64];
-	size_t wl;
-	while ((wl = next_word(&p, word, sizeof word)) > 0) {
-		char *end;
-		errno = 0;
-		double v = strtod(word, &end);
-		/* strtod also reads hex (0x10, 0x1p3): decimal only */
-		if (strpbrk(word, "xX"))
-			end = word;
-		if (end == word || *end != '\0' || wl >= sizeof word) {
-			loader_fail(L, e->line, "expected a number, got '%s'", word);
-			return -1;
-		}
-		/* glibc flags a subnormal (1e-310) with ERANGE too: it is a
-		 * real double, so only a result of 0 underflowed */
-		if (errno == ERANGE && v != 0 && fabs(v) < 1.0)
-			errno = 0;
-		if (errno == ERANGE && fabs(v) < 1.0) {
-			loader_fail(L, e->line,
-			     "'%s' is too small for a double; write 0", word);
-			return -1;
-		}
-		if (!isfinite(v) || errno == ERANGE || fabs(v) > KV_MAX_ABS_VALUE) {
-			loader_fail(L, e->line,
-			     "'%s' is not a finite number within ±1e6", word);
-			return -1;
-		}
-		if (n < cap)
-			out[n] = v;
-		n++;
-	}
-	return n;
-}
-
-bool loader_in_section(const IniEntry *e, const char *name)
-{
-	return strcasecmp(e->section, name) == 0;
-}
-
 
 static int load_doc(Loader *L)
 {
@@ -252,41 +146,6 @@ void model_free(Model *m)
 	free(m->wo);
 	free(m->window);
 	free(m);
-}
-
-int model_token_id(const Model *m, const char *word)
-{
-	for (int i = 0; i < m->vocab_n; i++)
-		if (strcmp(m->vocab[i], word) == 0)
-			return i;
-	return -1;
-}
-
-int model_parse_prompt(const Model *m, const char *words, int *ids, int cap,
-		       KvError *err)
-{
-	int n = 0;
-	const char *p = words;
-	char word[KV_MAX_TOKEN_LEN + 2];
-	while (next_word(&p, word, sizeof word) > 0) {
-		int id = model_token_id(m, word);
-		if (id < 0) {
-			kv_error_set(err, EX_USAGE,
-				     "prompt word '%s' is not in the vocab", word);
-			return -1;
-		}
-		if (n == cap) {
-			kv_error_set(err, EX_USAGE,
-				     "prompt has more than %d words", cap);
-			return -1;
-		}
-		ids[n++] = id;
-	}
-	if (n == 0) {
-		kv_error_set(err, EX_USAGE, "prompt is empty");
-		return -1;
-	}
-	return n;
 }
 
 int model_max_positions(const Model *m)

@@ -2,10 +2,12 @@
 #define KVSTEP_MODEL_LOADER_H
 /*
  * Inside the model-file loader (model.c, model_header.c, model_weights.c):
- * the state they share and the helpers every check uses. Every message
- * names `file:line` and what was expected; nothing is guessed or truncated.
+ * the state they share and the helpers every check uses (model_loader.c,
+ * model_vocab.c). Every message names `file:line` and what was expected;
+ * nothing is guessed or truncated.
  */
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "ini_doc.h"
 #include "model.h"
@@ -39,6 +41,13 @@ int loader_int(Loader *L, const IniEntry *e, long lo, long hi, int *out);
  * caller reports the mismatch), or -1 after reporting a bad word.
  */
 int loader_numbers(Loader *L, const IniEntry *e, double *out, int cap);
+
+/*
+ * Copies the next blank-separated word of *p into buf (cut to size-1 bytes)
+ * and advances *p past it. Returns the word's full length, 0 at the end
+ * (model_vocab.c).
+ */
+size_t model_next_word(const char **p, char *buf, size_t size);
 
 /* True when entry e is in section `name` (case-insensitive). */
 bool loader_in_section(const IniEntry *e, const char *name);

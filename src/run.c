@@ -63,7 +63,8 @@ static void step_mode(Lockstep *L, int step, Mode mode)
 	SchedulePass pass;
 	TraceStep *s = &L->last[mode];
 	if (schedule_teaching(mode, step, L->cfg->prompt_n, L->tokens, &pass)) {
-		EngineSink sink = trace_sink(L->trace);
+		EngineSink sink = trace_sink_for(L->trace,
+						 trace_mode_producer(mode));
 		trace_begin_pass(L->trace, mode, mode != MODE_NOCACHE);
 		engine_run(L->eng[mode], pass.chunk, pass.n, &sink, &s->pass_c,
 			   &s->info, NULL);
@@ -116,6 +117,13 @@ static int lockstep_run(Lockstep *L, KvError *err)
 	if (trace_events_lost(L->trace))
 		return kv_error_set(err, EX_OSERR,
 				    "out of memory for the cache events");
+	if (trace_values_lost(L->trace))
+		return kv_error_set(err, EX_OSERR,
+				    "out of memory for the trace's values");
+	if (trace_misfits(L->trace))
+		return kv_error_set(err, EX_SOFTWARE,
+				    "%llu columns fit no cell of the trace",
+				    (unsigned long long)trace_misfits(L->trace));
 	uint64_t bad = trace_mismatches(L->trace) +
 		       trace_tiles_mismatches(trace_tiles(L->trace));
 	if (bad)
@@ -216,6 +224,9 @@ Trace *run_trace(const Model *m, const RunConfig *cfg, KvError *err)
 	int rc = L.trace && L.tokens &&
 		 !trace_tiles_set_kernel(trace_tiles_mut(L.trace), &k) ? 0 : kv_error_set(err, EX_OSERR,
 							"out of memory");
+	/* the modes' value planes now, so memory runs out here or never */
+	for (int mode = 0; mode < MODE_COUNT && !rc; mode++)
+		rc = trace_reserve(L.trace, trace_mode_producer((Mode)mode), err);
 	for (int mode = 0; mode < MODE_COUNT && !rc; mode++) {
 		sp.keeps_cache = mode != MODE_NOCACHE;
 		L.eng[mode] = engine_new_spec(m, &sp, err);

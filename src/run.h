@@ -49,7 +49,10 @@ int run_config_check(const Model *m, const RunConfig *cfg, KvError *err);
  * runs out, EX_TEMPFAIL when the progress callback stopped the run,
  * EX_DATAERR when a value overflows to infinity or NaN (named by step,
  * matrix, cell, layer and head),
- * EX_SOFTWARE if the modes ever disagree (a bug, never expected).
+ * EX_SOFTWARE if the modes ever disagree (a bug, never expected): each
+ * mode writes the values of its producer (trace_mode_producer), and the
+ * three teaching modes are one producer, compared with memcmp; or when a
+ * column fits no cell of the trace (a bug too).
  * With cfg->tiled the modes run the tiled kernel, the trace keeps its tile
  * states instead of S and A, and a fourth run of the standard kernel over
  * the same tokens gives the comparison (trace_tiles_compare).

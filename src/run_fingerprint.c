@@ -90,3 +90,21 @@ void run_fingerprint(const Trace *t, char buf[RUN_FINGERPRINT_SIZE])
 	uint32_t folded = (uint32_t)(f.h >> 32) ^ (uint32_t)f.h;
 	snprintf(buf, RUN_FINGERPRINT_SIZE, "kv%08x", (unsigned)folded);
 }
+
+void run_fingerprint_spec(const Model *target, const Model *draft,
+			  const int *prompt, int P, int N, int k,
+			  char buf[RUN_FINGERPRINT_SIZE])
+{
+	Fnv f = { 0xcbf29ce484222325ULL };
+	static const char tag[] = "kvstep-spec-1\n";
+	fnv_bytes(&f, tag, sizeof tag - 1);
+	fnv_model(&f, target);
+	fnv_model(&f, draft);
+	fnv_int(&f, P);
+	for (int i = 0; i < P; i++)
+		fnv_int(&f, prompt[i]);
+	fnv_int(&f, N);
+	fnv_int(&f, k);
+	uint32_t folded = (uint32_t)(f.h >> 32) ^ (uint32_t)f.h;
+	snprintf(buf, RUN_FINGERPRINT_SIZE, "kv%08x", (unsigned)folded);
+}

@@ -28,4 +28,12 @@ enum { RUN_FINGERPRINT_SIZE = 11 }; /* "kv", 8 hex digits, a NUL */
 /* Writes the fingerprint of the run `t` recorded into `buf`. */
 void run_fingerprint(const Trace *t, char buf[RUN_FINGERPRINT_SIZE]);
 
+/*
+ * The fingerprint of a speculative run (`kvstep spec`): as above over
+ * "kvstep-spec-1\n", the target, the draft, P, the prompt ids, N and k.
+ */
+void run_fingerprint_spec(const Model *target, const Model *draft,
+			  const int *prompt, int P, int N, int k,
+			  char buf[RUN_FINGERPRINT_SIZE]);
+
 #endif

@@ -1,10 +1,17 @@
 #include "trace.h"
 
 #include "trace_kv.h"
+#include "trace_plane.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* What a producer's sink points at: the trace and who writes. */
+typedef struct TraceSinkCtx {
+	struct Trace *t;
+	Producer producer;
+} TraceSinkCtx;
 
 struct Trace {
 	const Model *m;
@@ -13,8 +20,9 @@ struct Trace {
 	int rows[MAT_COUNT];           /* rows per column of each matrix */
 	int heads[MAT_COUNT];          /* heads per layer of each matrix */
 	int layers[MAT_COUNT];         /* layers of each matrix (logits: 1) */
-	double *val[MAT_COUNT];        /* (layers, heads, T, rows) one per cell */
-	unsigned char *set[MAT_COUNT]; /* same shape: 1 once the cell has a value */
+	TracePlane *plane[PRODUCER_COUNT]; /* values per producer; NULL until
+					      it writes or is reserved */
+	TraceSinkCtx sink[PRODUCER_COUNT]; /* the ctx of each producer's sink */
 	TraceStep *steps;              /* (T, MODE_COUNT) */
 	size_t bytes;                  /* memory held, for trace_memory */
 	uint64_t mismatches;
@@ -27,6 +35,8 @@ struct Trace {
 	int cur_pass[MODE_COUNT];      /* passes begun per mode */
 	int kv_oom;                    /* an event could not be stored */
 	TraceTiles *tiles;             /* the tiled kernel's states */
+	int values_lost;               /* memory ran out for a plane */
+	uint64_t misfits;              /* columns outside the shapes */
 };
 
 /* Shapes of the stored matrices; H exists only in stacked models. */
@@ -70,15 +80,8 @@ Trace *trace_new(const Model *m, int prompt_n, int generate, KvError *err)
 		goto oom;
 	t->bytes = sizeof *t + (size_t)T * (sizeof *t->tokens +
 					    MODE_COUNT * sizeof *t->steps);
-	for (int k = 0; k < MAT_COUNT; k++) {
-		size_t n = (size_t)t->layers[k] * (size_t)t->heads[k] *
-			   (size_t)T * (size_t)t->rows[k];
-		t->val[k] = calloc(n ? n : 1, sizeof *t->val[k]);
-		t->set[k] = calloc(n ? n : 1, 1);
-		if (!t->val[k] || !t->set[k])
-			goto oom;
-		t->bytes += n * (sizeof *t->val[k] + 1);
-	}
+	for (int p = 0; p < PRODUCER_COUNT; p++)
+		t->sink[p] = (TraceSinkCtx){ .t = t, .producer = (Producer)p };
 	return t;
 oom:
 	trace_free(t);
@@ -90,10 +93,8 @@ void trace_free(Trace *t)
 {
 	if (!t)
 		return;
-	for (int k = 0; k < MAT_COUNT; k++) {
-		free(t->val[k]);
-		free(t->set[k]);
-	}
+	for (int p = 0; p < PRODUCER_COUNT; p++)
+		trace_plane_free(t->plane[p]);
 	free(t->tokens);
 	free(t->steps);
 	free(t->first_key);
@@ -112,13 +113,63 @@ static size_t cell_at(const Trace *t, Matrix mat, int layer, int head,
 	       (size_t)(row - 1);
 }
 
-/* Stores a column, or checks it bit for bit against the stored one. */
-static void record_column(void *ctx, int seq, Matrix mat, int layer, int head,
-			  int col, int first_row, const double *v, int n)
+/* The plane of `producer`, allocated on first use; NULL when memory runs
+ * out. Its cells are laid out as cell_at says. */
+static TracePlane *plane_get(Trace *t, Producer producer)
 {
-	Trace *t = ctx;
-	if (seq != 1)
-		return; /* the trace follows one sequence */
+	if (t->plane[producer])
+		return t->plane[producer];
+	size_t cells[MAT_COUNT], bytes = 0;
+	for (int k = 0; k < MAT_COUNT; k++)
+		cells[k] = (size_t)t->layers[k] * (size_t)t->heads[k] *
+			   (size_t)t->T * (size_t)t->rows[k];
+	t->plane[producer] = trace_plane_new(cells, &bytes);
+	if (t->plane[producer])
+		t->bytes += bytes;
+	return t->plane[producer];
+}
+
+int trace_reserve(Trace *t, Producer producer, KvError *err)
+{
+	if ((unsigned)producer >= PRODUCER_COUNT)
+		return kv_error_set(err, EX_USAGE, "no producer %d",
+				    (int)producer);
+	if (!plane_get(t, producer))
+		return kv_error_set(err, EX_OSERR,
+				    "out of memory for the values of %s",
+				    producer_name(producer));
+	return 0;
+}
+
+bool trace_has_producer(const Trace *t, Producer producer)
+{
+	return (unsigned)producer < PRODUCER_COUNT && t->plane[producer];
+}
+
+bool trace_values_lost(const Trace *t)
+{
+	return t->values_lost != 0;
+}
+
+uint64_t trace_misfits(const Trace *t)
+{
+	return t->misfits;
+}
+
+/* True when rows first_row..first_row+n-1 of column `col` fit the shape. */
+static bool column_fits(const Trace *t, Matrix mat, int layer, int head,
+			int col, int first_row, int n)
+{
+	return (unsigned)mat < MAT_COUNT && layer >= 1 &&
+	       layer <= t->layers[mat] && head >= 1 &&
+	       head <= t->heads[mat] && col >= 1 && col <= t->T &&
+	       first_row >= 1 && n >= 0 && n <= t->rows[mat] - first_row + 1;
+}
+
+/* Notes the first value that is not finite. */
+static void check_finite(Trace *t, Matrix mat, int layer, int head, int col,
+			 int first_row, const double *v, int n)
+{
 	for (int r = 0; r < n && !t->overflow.found; r++)
 		if (!isfinite(v[r]))
 			t->overflow = (TraceOverflow){ .found = true,
@@ -126,12 +177,35 @@ static void record_column(void *ctx, int seq, Matrix mat, int layer, int head,
 						       .head = head, .mat = mat,
 						       .row = first_row + r,
 						       .col = col };
-	if (mat == MAT_S && head == 1)
+}
+
+/* Stores a column in its producer's plane, or checks it bit for bit
+ * against what the same producer stored before. */
+static void record_column(void *ctx, int seq, Matrix mat, int layer, int head,
+			  int col, int first_row, const double *v, int n)
+{
+	const TraceSinkCtx *sc = ctx;
+	Trace *t = sc->t;
+	if (seq != 1)
+		return; /* the trace follows one sequence */
+	if (!column_fits(t, mat, layer, head, col, first_row, n)) {
+		t->misfits++;
+		return;
+	}
+	check_finite(t, mat, layer, head, col, first_row, v, n);
+	/* the window is the trace model's rule: its producers report it */
+	if (mat == MAT_S && head == 1 &&
+	    producer_model(sc->producer) == PRODUCER_MODEL_TARGET)
 		t->first_key[(size_t)(layer - 1) * (size_t)t->T +
 			     (size_t)(col - 1)] = first_row;
+	TracePlane *pl = plane_get(t, sc->producer);
+	if (!pl) {
+		t->values_lost = 1;
+		return;
+	}
 	size_t at = cell_at(t, mat, layer, head, first_row, col);
-	double *dst = t->val[mat] + at;
-	unsigned char *set = t->set[mat] + at;
+	double *dst = pl->val[mat] + at;
+	unsigned char *set = pl->set[mat] + at;
 	for (int r = 0; r < n; r++) {
 		if (!set[r]) {
 			dst[r] = v[r];
@@ -145,7 +219,7 @@ static void record_column(void *ctx, int seq, Matrix mat, int layer, int head,
 /* Stores a cache event of the pass in flight, when its mode keeps a cache. */
 static void record_event(void *ctx, const KvEvent *ev)
 {
-	Trace *t = ctx;
+	Trace *t = ((const TraceSinkCtx *)ctx)->t;
 	if (t->cur_keeps &&
 	    trace_kv_record(t->kv, t->cur_mode, t->cur_pass[t->cur_mode], ev))
 		t->kv_oom = 1;
@@ -166,10 +240,18 @@ static void record_tile(void *ctx, int seq, int layer, int head, int query,
 		t->kv_oom = 1;
 }
 
+EngineSink trace_sink_for(Trace *t, Producer producer)
+{
+	if ((unsigned)producer >= PRODUCER_COUNT)
+		return (EngineSink){ 0 }; /* records nothing */
+	return (EngineSink){ .column = record_column, .cache = record_event,
+			     .ctx = &t->sink[producer], .tile = record_tile,
+			     .tile_ctx = t };
+}
+
 EngineSink trace_sink(Trace *t)
 {
-	return (EngineSink){ .column = record_column, .cache = record_event,
-			     .ctx = t, .tile = record_tile, .tile_ctx = t };
+	return trace_sink_for(t, PRODUCER_TARGET_STANDARD);
 }
 
 const TraceTiles *trace_tiles(const Trace *t)
@@ -368,18 +450,25 @@ CellStatus trace_status_at(const Trace *t, int step, Mode mode, int layer,
 	return col >= p->first_new ? CELL_COMPUTED : CELL_RECOMPUTED;
 }
 
+bool trace_value_of(const Trace *t, Producer producer, int layer, int head,
+		    Matrix mat, int row, int col, double *out)
+{
+	if ((unsigned)producer >= PRODUCER_COUNT || !t->plane[producer] ||
+	    !column_fits(t, mat, layer, head, col, row, 1))
+		return false;
+	const TracePlane *pl = t->plane[producer];
+	size_t at = cell_at(t, mat, layer, head, row, col);
+	if (!pl->set[mat][at])
+		return false;
+	*out = pl->val[mat][at];
+	return true;
+}
+
 bool trace_value_at(const Trace *t, int layer, int head, Matrix mat, int row,
 		    int col, double *out)
 {
-	if ((unsigned)mat >= MAT_COUNT || layer < 1 ||
-	    layer > t->layers[mat] || head < 1 || head > t->heads[mat] ||
-	    row < 1 || row > t->rows[mat] || col < 1 || col > t->T)
-		return false;
-	size_t at = cell_at(t, mat, layer, head, row, col);
-	if (!t->set[mat][at])
-		return false;
-	*out = t->val[mat][at];
-	return true;
+	return trace_value_of(t, PRODUCER_TARGET_STANDARD, layer, head, mat,
+			      row, col, out);
 }
 
 bool trace_span(const Trace *t, int step, Mode mode, Matrix mat,

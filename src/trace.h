@@ -4,12 +4,17 @@
  * The trace: everything a run did, for every step and mode. It is the single
  * source of truth for the views; they read it and never recompute math.
  *
- * Storage is T·d + T², never T³: all three modes produce the same bits for
- * a given cell, so each value is stored once (the first mode to produce it
- * writes it, every later producer is compared with memcmp). What differs
- * between modes and steps is which cells a pass holds and why; that is
- * kept as one PassInfo per (step, mode) and cell statuses are derived
- * from it.
+ * Storage is T·d + T² per producer, never T³. A producer is what computed
+ * a value: which model and which attention kernel. All three teaching modes
+ * are one producer (the run's model, the standard kernel) and produce the
+ * same bits for a given cell, so each value is stored once per producer:
+ * the first mode to produce it writes it, every later write of the same
+ * producer is compared with memcmp and a difference counts as a mismatch.
+ * Another producer (a draft model, a tiled-softmax kernel with other
+ * rounding) writes its own value plane, allocated when it first writes,
+ * and never counts as a mismatch. What differs between modes and steps is
+ * which cells a pass holds and why; that is kept as one PassInfo per
+ * (step, mode) and cell statuses are derived from it.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,6 +28,40 @@
 #include "trace_tiles.h"
 
 typedef struct Trace Trace;
+
+/*
+ * Who computed a value: a model and an attention kernel. The id is
+ * model · PRODUCER_KERNEL_COUNT + kernel, so it indexes small arrays. A
+ * draft model's plane has the trace model's shapes (layers, heads, rows).
+ */
+typedef enum ProducerModel {
+	PRODUCER_MODEL_TARGET, /* the run's model */
+	PRODUCER_MODEL_DRAFT,  /* a draft model (speculative decoding) */
+	PRODUCER_MODEL_COUNT
+} ProducerModel;
+
+typedef enum ProducerKernel {
+	PRODUCER_KERNEL_STANDARD, /* engine.c: exact softmax down a column */
+	PRODUCER_KERNEL_TILED,    /* a tiled (online) softmax: other rounding */
+	PRODUCER_KERNEL_COUNT
+} ProducerKernel;
+
+typedef enum Producer {
+	PRODUCER_TARGET_STANDARD, /* the three teaching modes */
+	PRODUCER_TARGET_TILED,
+	PRODUCER_DRAFT_STANDARD,
+	PRODUCER_DRAFT_TILED,
+	PRODUCER_COUNT
+} Producer;
+
+Producer producer_make(ProducerModel model, ProducerKernel kernel);
+ProducerModel producer_model(Producer p);
+ProducerKernel producer_kernel(Producer p);
+/* "target/standard", "draft/tiled", ...; "?" for a bad id. */
+const char *producer_name(Producer p);
+/* The producer whose values `mode` shows: PRODUCER_TARGET_STANDARD for
+ * the three teaching modes. */
+Producer trace_mode_producer(Mode mode);
 
 /*
  * Layers and heads are 1-based. Q, S, A and Z have n_heads heads, K and V
@@ -56,9 +95,27 @@ void trace_free(Trace *t);
 
 /* ---- recording (run.c) ---- */
 
-/* A sink that stores the columns an engine produces into `t`, and the
- * cache events of the pass begun last (sequence 1 only). */
+/* A sink that stores the columns an engine produces into `t` as values of
+ * `producer`, and the cache events of the pass begun last (sequence 1
+ * only). The sink stays valid as long as `t`. */
+EngineSink trace_sink_for(Trace *t, Producer producer);
+/* trace_sink_for(t, PRODUCER_TARGET_STANDARD): the teaching modes. */
 EngineSink trace_sink(Trace *t);
+/*
+ * Allocates `producer`'s value plane now, so that running out of memory is
+ * an error here rather than a lost write later. Returns 0, or EX_OSERR
+ * with `err` set; EX_USAGE for a bad producer id.
+ */
+int trace_reserve(Trace *t, Producer producer, KvError *err);
+/* True when `producer` has a value plane (it wrote or was reserved). */
+bool trace_has_producer(const Trace *t, Producer producer);
+/* True when a write was dropped because memory ran out for a producer's
+ * plane (run.c refuses the trace with EX_OSERR). */
+bool trace_values_lost(const Trace *t);
+/* Columns dropped because they fit no cell of the trace's shapes (a
+ * producer whose model has other shapes; a bug: run.c refuses the trace
+ * with EX_SOFTWARE). */
+uint64_t trace_misfits(const Trace *t);
 /* Starts `mode`'s next pass (its passes are numbered 1, 2, ... as
  * TraceStep.pass); cache events are kept only when `keeps_cache`. */
 void trace_begin_pass(Trace *t, Mode mode, bool keeps_cache);
@@ -85,8 +142,10 @@ typedef struct TraceOverflow {
 const TraceOverflow *trace_overflow(const Trace *t);
 
 /*
- * Cells that one mode produced with bits different from another mode's.
- * Always 0 unless the engine is broken; run.c refuses such a trace.
+ * Cells that a producer wrote with bits different from what the same
+ * producer wrote before (one mode against another). Always 0 unless the
+ * engine is broken; run.c refuses such a trace. Writes of different
+ * producers are never compared.
  */
 uint64_t trace_mismatches(const Trace *t);
 
@@ -148,12 +207,18 @@ CellStatus trace_status_at(const Trace *t, int step, Mode mode, int layer,
 			   Matrix mat, int row, int col);
 
 /*
- * Value of cell (row, col) of `mat` in `layer`, `head`, the same for every
- * mode that holds it. Masked and never-produced cells have no value:
- * returns false.
+ * Value of cell (row, col) of `mat` in `layer`, `head` as the teaching
+ * modes produced it (PRODUCER_TARGET_STANDARD), the same for every mode
+ * that holds it. Masked and never-produced cells have no value: returns
+ * false.
  */
 bool trace_value_at(const Trace *t, int layer, int head, Matrix mat, int row,
 		    int col, double *out);
+/* As trace_value_at, as `producer` computed it: false when that producer
+ * never wrote the cell (or has no plane), for views that compare
+ * producers. */
+bool trace_value_of(const Trace *t, Producer producer, int layer, int head,
+		    Matrix mat, int row, int col, double *out);
 
 /* Layer 1, head 1: all a classic one-head model has. */
 bool trace_span(const Trace *t, int step, Mode mode, Matrix mat,
@@ -165,7 +230,7 @@ bool trace_value(const Trace *t, Matrix mat, int row, int col, double *out);
 /* Rows a matrix has in the model (S and A: T). */
 int trace_matrix_rows(const Trace *t, Matrix mat);
 
-/* Bytes the trace holds; grows like T·d + T², never T³. */
+/* Bytes the trace holds; grows like T·d + T² per producer, never T³. */
 size_t trace_memory(const Trace *t);
 
 #endif

@@ -183,6 +183,11 @@ uint64_t trace_tiles_mismatches(const TraceTiles *tt)
 	return tt->mismatches;
 }
 
+size_t trace_tiles_base_bytes(void)
+{
+	return sizeof(struct TraceTiles);
+}
+
 size_t trace_tiles_memory(const TraceTiles *tt)
 {
 	return tt->bytes;

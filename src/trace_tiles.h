@@ -67,6 +67,9 @@ bool trace_tiles_get(const TraceTiles *tt, int layer, int head, int query,
 		     int index, TileState *out);
 
 uint64_t trace_tiles_mismatches(const TraceTiles *tt);
+/* Bytes of an empty store (a standard run's), for estimate.c. A tiled
+ * run's states come on top and are not in the run estimate. */
+size_t trace_tiles_base_bytes(void);
 size_t trace_tiles_memory(const TraceTiles *tt);
 
 /* Distance between two doubles in units in the last place (0 if equal;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "csv_answer.h"
 #include "number.h"
 
 /* Header names, indexed by Column. */
@@ -87,6 +88,11 @@ static const char *matrix_at(int i)
 	return matrix_name((Matrix)i);
 }
 
+static const char *kind_at(int i)
+{
+	return csv_kind_name(i);
+}
+
 /* "nocache, cache or prefill": every name of a table, for messages. */
 static const char *names_list(int count, const char *(*name)(int), char *buf,
 			      size_t size)
@@ -130,13 +136,15 @@ bool colmap_key(const ColMap *m, const CsvRow *r, CellKey *k, char *why,
 				 names_list(MODE_COUNT, mode_at, names, sizeof names),
 				 why, size);
 	s = colmap_field(m, r, COL_MATRIX);
-	int mat = s ? parse_name(s, MAT_COUNT, matrix_at) : -1;
-	if (mat < 0)
-		return bad_field("matrix", s,
-				 names_list(MAT_COUNT, matrix_at, names, sizeof names),
-				 why, size);
+	int mat = s ? parse_name(s, CSV_KIND_COUNT, kind_at) : -1;
+	if (mat < 0) {
+		char what[160];
+		snprintf(what, sizeof what, "%s, nor a counter such as macs, nor token",
+			 names_list(MAT_COUNT, matrix_at, names, sizeof names));
+		return bad_field("matrix", s, what, why, size);
+	}
 	k->mode = (Mode)mode;
-	k->mat = (Matrix)mat;
+	k->mat = mat;
 	return true;
 }
 
@@ -161,11 +169,19 @@ int cellkey_cmp(const CellKey *a, const CellKey *b)
 
 void cellkey_format(const CellKey *k, char *buf, size_t size)
 {
-	if (k->layer != 1 || k->head != 1)
+	if (k->mat >= MAT_COUNT && (k->layer != 1 || k->head != 1))
+		snprintf(buf, size, "step %d %s layer %d head %d %s", k->step,
+			 mode_name(k->mode), k->layer, k->head,
+			 csv_kind_name(k->mat));
+	else if (k->mat >= MAT_COUNT)
+		snprintf(buf, size, "step %d %s %s", k->step, mode_name(k->mode),
+			 csv_kind_name(k->mat));
+	else if (k->layer != 1 || k->head != 1)
 		snprintf(buf, size, "step %d %s layer %d head %d %s[%d,%d]",
 			 k->step, mode_name(k->mode), k->layer, k->head,
-			 matrix_name(k->mat), k->row, k->col);
+			 matrix_name((Matrix)k->mat), k->row, k->col);
 	else
 		snprintf(buf, size, "step %d %s %s[%d,%d]", k->step,
-			 mode_name(k->mode), matrix_name(k->mat), k->row, k->col);
+			 mode_name(k->mode), matrix_name((Matrix)k->mat), k->row,
+			 k->col);
 }

@@ -40,7 +40,8 @@ typedef struct CellKey {
 	Mode mode;
 	int layer;  /* from 1 */
 	int head;   /* from 1 */
-	Matrix mat;
+	int mat;    /* a Matrix, or a counter or the token of an export
+		     * --sheet (csv_answer.h kinds past MAT_COUNT) */
 	int row;    /* from 1, worksheet orientation */
 	int col;    /* from 1 */
 } CellKey;
@@ -68,7 +69,8 @@ int cellkey_cmp(const CellKey *a, const CellKey *b);
 
 /*
  * Names a cell the way a worksheet does: "step 4 cache S[2,4]", with
- * " layer L head H" after the mode when either is not 1.
+ * " layer L head H" after the mode when either is not 1. A counter or
+ * token row has no [row,col]: "step 6 cache macs", "step 6 cache token".
  */
 void cellkey_format(const CellKey *k, char *buf, size_t size);
 

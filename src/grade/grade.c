@@ -24,15 +24,20 @@ typedef struct Graded {
 /* How much of a student's file is read: bounded by the key's size. */
 typedef struct StudentLimits {
 	CsvLimits lim;
-	char why[160];
+	char why[240];
 } StudentLimits;
 
 static void student_limits(const KeyTable *kt, StudentLimits *sl)
 {
 	int rows = 4 * kt->n + 64;
-	snprintf(sl->why, sizeof sl->why,
-		 "; the key has %d rows, so a student's file has at most 4 x %d + 64; not read further",
-		 kt->n, kt->n);
+	if (kt->sheet) /* a full export against a sheet's key, likely */
+		snprintf(sl->why, sizeof sl->why,
+			 "; the key is a worksheet's (export --sheet) with %d rows, so a student's file has at most 4 x %d + 64: is this a full export instead of the sheet's CSV? not read further",
+			 kt->n, kt->n);
+	else
+		snprintf(sl->why, sizeof sl->why,
+			 "; the key has %d rows, so a student's file has at most 4 x %d + 64; not read further",
+			 kt->n, kt->n);
 	sl->lim = (CsvLimits){ .max_rows = rows,
 			       .max_field = CSVTAB_DEFAULT_FIELD,
 			       .max_bytes = (size_t)rows * 2048 + ((size_t)4 << 20),

@@ -1,9 +1,25 @@
 #include "key_table.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv_answer.h"
 #include "number.h"
+
+/* A token row: its trimmed text, copied; an empty one is not graded. */
+static int read_token(const char *s, KeyCell *c, KvError *err)
+{
+	char word[4100]; /* a field has at most 4096 bytes (csv_table.h) */
+	csvtab_trim(s ? s : "", word, sizeof word);
+	c->masked = !word[0];
+	if (c->masked)
+		return 0;
+	c->text = strdup(word);
+	if (!c->text)
+		return kv_error_set(err, EX_OSERR, "out of memory");
+	return 0;
+}
 
 /* Reads one data row of the key into `c`. Returns 0 or EX_DATAERR. */
 static int read_cell(const char *name, const ColMap *m, const CsvRow *r,
@@ -14,12 +30,20 @@ static int read_cell(const char *name, const ColMap *m, const CsvRow *r,
 		return kv_error_set(err, EX_DATAERR, "%s:%d: %s", name, r->line,
 				    why);
 	const char *s = colmap_field(m, r, COL_VALUE);
-	NumberKind kind = s ? number_parse(s, &c->value) : NUMBER_BAD;
-	c->masked = kind == NUMBER_EMPTY;
 	const char *st = colmap_field(m, r, COL_STATUS);
 	char status[16];
 	c->given = st && strcmp(csvtab_trim(st, status, sizeof status),
 				 "given") == 0;
+	if (c->k.mat == CSV_KIND_TOKEN)
+		return read_token(s, c, err);
+	NumberKind kind = s ? number_parse(s, &c->value) : NUMBER_BAD;
+	c->masked = kind == NUMBER_EMPTY;
+	if (csv_kind_is_counter(c->k.mat) && kind != NUMBER_EMPTY &&
+	    kind != NUMBER_BAD && kind != NUMBER_NONFINITE &&
+	    (c->value < 0 || c->value != nearbyint(c->value)))
+		return kv_error_set(err, EX_DATAERR,
+				    "%s:%d: counter value '%.40s' is not a whole number",
+				    name, r->line, s);
 	if (kind == NUMBER_BAD || kind == NUMBER_NONFINITE)
 		return kv_error_set(err, EX_DATAERR,
 				    "%s:%d: value '%.40s' is not a number", name,
@@ -74,10 +98,11 @@ static void tally(KeyTable *kt, const KeyCell *c)
 	kt->modes |= 1u << c->k.mode;
 	if (c->k.step > kt->max_step)
 		kt->max_step = c->k.step;
+	kt->sheet |= c->given || c->k.mat >= MAT_COUNT;
 	if (c->masked || c->given)
 		return;
 	kt->graded++;
-	kt->matrices |= 1u << c->k.mat;
+	kt->matrices |= (uint64_t)1 << c->k.mat;
 }
 
 /*
@@ -165,6 +190,8 @@ int keytab_find(const KeyTable *kt, const CellKey *k)
 
 void keytab_free(KeyTable *kt)
 {
+	for (int i = 0; kt->cells && i < kt->n; i++)
+		free(kt->cells[i].text);
 	free(kt->cells);
 	free(kt->sorted);
 	memset(kt, 0, sizeof *kt);

@@ -4,8 +4,11 @@
  * The answer key: the cells of an exported trace, in file order, with a
  * sorted index for matching students' rows by their key columns.
  * Masked cells (an empty value in the key) are kept but not graded.
+ * An export --sheet key also has counter rows (a whole number, graded
+ * exactly) and token rows (a word, graded by its trimmed text).
  */
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "columns.h"
 #include "csv_table.h"
@@ -13,7 +16,9 @@
 
 typedef struct KeyCell {
 	CellKey k;
-	double value; /* the exact answer; unused when masked */
+	double value; /* the exact answer; unused when masked or a token */
+	char *text;   /* a token row (csv_answer.h): the word, trimmed;
+		       * NULL for every other row */
 	bool masked;  /* empty value in the key: not graded */
 	bool given;   /* status `given` (export --sheet): the sheet prints
 			 * it, so it is not graded */
@@ -26,7 +31,10 @@ typedef struct KeyTable {
 	int graded;     /* cells that are not masked */
 	int max_step;   /* the largest step in the key */
 	unsigned modes;    /* bit (1u << Mode) per mode present */
-	unsigned matrices; /* bit (1u << Matrix) per matrix graded */
+	uint64_t matrices; /* bit (1 << k) per kind k graded: Matrix, or a
+			    * counter or token kind (csv_answer.h) */
+	bool sheet;        /* an export --sheet key: it has given rows, or
+			    * counter or token rows */
 	char run[32];      /* the key's run fingerprint; "" when it has none */
 } KeyTable;
 

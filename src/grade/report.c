@@ -8,6 +8,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "csv_answer.h"
 #include "csv_out.h"
 #include "text_visible.h"
 
@@ -47,9 +48,19 @@ void report_key(FILE *out, const char *path, const KeyTable *kt,
 	if (tol->rel > 0)
 		fprintf(out, " or %g%% of the key value, whichever is larger",
 			100 * tol->rel);
-	int given = 0;
-	for (int i = 0; i < kt->n; i++)
-		given += kt->cells[i].given;
+	int given = 0, counters = 0, tokens = 0;
+	for (int i = 0; i < kt->n; i++) {
+		const KeyCell *c = &kt->cells[i];
+		given += c->given;
+		if (c->masked || c->given)
+			continue;
+		counters += csv_kind_is_counter(c->k.mat);
+		tokens += c->k.mat == CSV_KIND_TOKEN;
+	}
+	if (counters || tokens)
+		fprintf(out, " (of them %d counter%s and %d token%s, graded exactly)",
+			counters, counters == 1 ? "" : "s", tokens,
+			tokens == 1 ? "" : "s");
 	int masked = kt->n - kt->graded - given;
 	if (masked)
 		fprintf(out, " (%d masked cell%s not graded)", masked,
@@ -70,11 +81,10 @@ static void report_breakdown(FILE *out, const KeyTable *kt, const Score *s)
 {
 	fputs("  by matrix:", out);
 	bool first = true;
-	for (int m = 0; m < MAT_COUNT; m++)
+	for (int m = 0; m < CSV_KIND_COUNT; m++)
 		if (s->by_matrix[m].graded) {
 			fputs(first ? " " : "", out);
-			put_tally(out, matrix_name((Matrix)m), &s->by_matrix[m],
-				  first);
+			put_tally(out, csv_kind_name(m), &s->by_matrix[m], first);
 			first = false;
 		}
 	if (kt->modes & (kt->modes - 1)) { /* more than one mode */
@@ -100,8 +110,8 @@ static void report_breakdown(FILE *out, const KeyTable *kt, const Score *s)
 	fputs("\n", out);
 }
 
-/* What the student wrote for a wrong or missing cell. */
-static void put_given(FILE *out, const Answer *a)
+/* What the student wrote for a wrong or missing cell; a token in quotes. */
+static void put_given(FILE *out, const Answer *a, bool token)
 {
 	char given[48];
 	switch (a->verdict) {
@@ -129,9 +139,9 @@ static void put_given(FILE *out, const Answer *a)
 	case VERDICT_CORRECT:
 		break;
 	}
-	fputs("given ", out);
+	fputs(token ? "given \"" : "given ", out);
 	put_vis(out, csvtab_trim(a->given, given, sizeof given));
-	fprintf(out, " (line %d)", a->line);
+	fprintf(out, "%s (line %d)", token ? "\"" : "", a->line);
 }
 
 static void report_wrong(FILE *out, const KeyTable *kt, const Score *s,
@@ -147,11 +157,23 @@ static void report_wrong(FILE *out, const KeyTable *kt, const Score *s,
 		if (c->masked || c->given || a->verdict == VERDICT_CORRECT)
 			continue;
 		char cell[96], expected[48];
+		bool token = c->k.mat == CSV_KIND_TOKEN;
 		cellkey_format(&c->k, cell, sizeof cell);
-		report_format_expected(c->value, tolerance_at(tol, c->value),
-				       expected, sizeof expected);
-		fprintf(out, "    %s: expected %s, ", cell, expected);
-		put_given(out, a);
+		fprintf(out, "    %s: expected ", cell);
+		if (token) {
+			fputs("\"", out);
+			put_vis(out, c->text);
+			fputs("\", ", out);
+		} else {
+			/* a counter is exact: no tolerance to round it to */
+			report_format_expected(c->value,
+					       csv_kind_is_counter(c->k.mat)
+						       ? 0
+						       : tolerance_at(tol, c->value),
+					       expected, sizeof expected);
+			fprintf(out, "%s, ", expected);
+		}
+		put_given(out, a, token);
 		fputs("\n", out);
 		shown++;
 	}
@@ -187,7 +209,10 @@ static void report_notes(FILE *out, const Score *s)
 		fprintf(out, "    read %d value%s with a status glyph (! or =) after the number (first on line %d) as the number alone\n",
 			s->glyph_values, s->glyph_values == 1 ? "" : "s",
 			s->first_glyph_line);
-	if (s->extra_rows)
+	if (s->extra_rows && !s->matched_graded)
+		fputs("    none of its rows are cells of this key: a CSV of another sheet or another --step/--mode?\n",
+		      out);
+	else if (s->extra_rows)
 		fprintf(out, "    %d row%s for cells the key does not have (first on line %d) ignored; was the key exported with the same --mode, --step and --matrix?\n",
 			s->extra_rows, s->extra_rows == 1 ? "" : "s",
 			s->first_extra_line);

@@ -46,10 +46,22 @@ static void count_flags(Score *s, unsigned flags, int line)
 		s->first_glyph_line = line;
 }
 
+/* A token: its trimmed text, case and all, against the key's. */
+static Verdict judge_token(const KeyCell *c, const char *v)
+{
+	char word[4100]; /* a field has at most 4096 bytes */
+	csvtab_trim(v, word, sizeof word);
+	if (!word[0])
+		return VERDICT_EMPTY;
+	return strcmp(word, c->text) == 0 ? VERDICT_CORRECT : VERDICT_WRONG;
+}
+
 /* The verdict for the value `v` of a row at `line` for key cell `c`. */
 static Verdict judge(Score *s, const KeyCell *c, const char *v, int line,
 		     const Tolerance *tol)
 {
+	if (c->k.mat == CSV_KIND_TOKEN)
+		return judge_token(c, v);
 	double d;
 	unsigned flags;
 	switch (number_parse_flags(v, &d, &flags)) {
@@ -69,6 +81,8 @@ static Verdict judge(Score *s, const KeyCell *c, const char *v, int line,
 		break;
 	}
 	count_flags(s, flags, line);
+	if (csv_kind_is_counter(c->k.mat)) /* whole numbers: exact */
+		return d == c->value ? VERDICT_CORRECT : VERDICT_WRONG;
 	return within(d, c->value, tol) ? VERDICT_CORRECT : VERDICT_WRONG;
 }
 
@@ -141,6 +155,8 @@ static void score_row(Score *s, const KeyTable *kt, const ColMap *m,
 	a->given = v ? v : "";
 	if (c->given)
 		return; /* printed on the sheet: nothing to grade */
+	if (!c->masked)
+		s->matched_graded++;
 	if (c->masked) {
 		char buf[8];
 		if (csvtab_trim(a->given, buf, sizeof buf)[0])

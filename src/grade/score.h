@@ -6,6 +6,7 @@
  * about rows that could not be used. Reads the tables; prints nothing.
  */
 #include "columns.h"
+#include "csv_answer.h"
 #include "csv_table.h"
 #include "key_table.h"
 
@@ -55,13 +56,14 @@ typedef struct Score {
 	Tally total;
 	int wrong;                  /* VERDICT_WRONG, _BAD and _NONFINITE */
 	int missing;                /* VERDICT_NO_ROW and VERDICT_EMPTY */
-	Tally by_matrix[MAT_COUNT];
+	Tally by_matrix[CSV_KIND_COUNT]; /* by matrix, counter and token */
 	Tally by_mode[MODE_COUNT];
 	Tally *by_step;             /* KeyTable.max_step + 1 entries, [step] */
 	Note notes[SCORE_MAX_NOTES];
 	int n_notes;                /* notes stored */
 	int notes_dropped;          /* notes past SCORE_MAX_NOTES */
 	int extra_rows;             /* rows for cells the key does not have */
+	int matched_graded;         /* rows for cells the key grades */
 	int first_extra_line;
 	int masked_given;           /* values written into masked cells */
 	int comma_values;           /* values read with a decimal comma */
@@ -77,7 +79,10 @@ typedef struct Score {
  * counts as correct when |given - key| <= tolerance_at(tol, key), plus
  * 1e-9 times max(1, |key|) so that an answer on the rounding boundary
  * (0.125 written as 0.13) is not lost to binary floating point; with both
- * tolerances 0, only the exact double is correct. Returns 0, or EX_OSERR.
+ * tolerances 0, only the exact double is correct. A counter (export
+ * --sheet) is a whole number: only the exact value is correct, whatever
+ * the tolerance. A token is correct when its text, with surrounding
+ * blanks trimmed, equals the key's, case included. Returns 0, or EX_OSERR.
  * Free `s` with score_free, also after an error.
  */
 int score_student(const KeyTable *kt, const CsvTable *t, const ColMap *m,

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "csv_answer.h"
 #include "text_visible.h"
 
 /*
@@ -30,10 +31,10 @@ static void put_int(FILE *out, int v, bool last)
 static void put_header(FILE *out, const KeyTable *kt)
 {
 	fputs("file,status,correct,graded,percent,wrong,missing,error", out);
-	for (int m = 0; m < MAT_COUNT; m++)
-		if (kt->matrices & (1u << m))
-			fprintf(out, ",%s_correct,%s_graded", matrix_name((Matrix)m),
-				matrix_name((Matrix)m));
+	for (int m = 0; m < CSV_KIND_COUNT; m++)
+		if (kt->matrices & ((uint64_t)1 << m))
+			fprintf(out, ",%s_correct,%s_graded", csv_kind_name(m),
+				csv_kind_name(m));
 	fputs("\r\n", out);
 }
 
@@ -46,8 +47,8 @@ static void put_not_graded(FILE *out, const KeyTable *kt,
 	char reason[1100];
 	report_reason(r->file, r->error ? r->error : "", reason, sizeof reason);
 	put_field(out, reason, !per_matrix);
-	for (int m = 0; m < MAT_COUNT; m++)
-		if (kt->matrices & (1u << m))
+	for (int m = 0; m < CSV_KIND_COUNT; m++)
+		if (kt->matrices & ((uint64_t)1 << m))
 			fputs((kt->matrices >> (m + 1)) ? ",," : ",\r\n", out);
 }
 
@@ -64,8 +65,8 @@ static void put_graded(FILE *out, const KeyTable *kt, const StudentResult *r)
 	put_int(out, s->wrong, false);
 	put_int(out, s->missing, false);
 	put_field(out, "", kt->matrices == 0);
-	for (int m = 0; m < MAT_COUNT; m++)
-		if (kt->matrices & (1u << m)) {
+	for (int m = 0; m < CSV_KIND_COUNT; m++)
+		if (kt->matrices & ((uint64_t)1 << m)) {
 			put_int(out, s->by_matrix[m].correct, false);
 			put_int(out, s->by_matrix[m].graded,
 				(kt->matrices >> (m + 1)) == 0);

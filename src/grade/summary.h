@@ -4,7 +4,8 @@
  * `grade --summary FILE`: one CSV row per student for a gradebook,
  * RFC 4180 with CRLF like the trace itself:
  *   file,status,correct,graded,percent,wrong,missing,error,
- *   X_correct,X_graded,Q_correct,... (the matrices the key grades)
+ *   X_correct,X_graded,Q_correct,... (the matrices the key grades, then
+ *   its counters and token: macs_correct, ..., token_graded)
  * status is "graded" or "not graded"; a file that was not graded has
  * empty numbers and the reason in `error`. File names and reasons are
  * written through text_visible. With `bom`, a UTF-8 BOM comes first, so

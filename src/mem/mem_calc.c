@@ -3,20 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct {
-	const char *name;
-	unsigned block;      /* elements a block holds */
-	unsigned block_bits; /* bits a block takes, scale included */
-} dtypes[MEM_DTYPE_COUNT] = {
-	[MEM_DTYPE_FP32] = { "fp32", 1, 32 },
-	[MEM_DTYPE_FP16] = { "fp16", 1, 16 },
-	[MEM_DTYPE_BF16] = { "bf16", 1, 16 },
-	[MEM_DTYPE_FP8] = { "fp8", 1, 8 },
-	[MEM_DTYPE_INT4] = { "int4", 1, 4 },
-	[MEM_DTYPE_Q8_0] = { "q8_0", 32, 34 * 8 },
-	[MEM_DTYPE_Q4_0] = { "q4_0", 32, 18 * 8 },
-};
-
 static const char *const engine_names[MEM_ENGINE_COUNT] = {
 	[MEM_ENGINE_EXACT] = "exact",
 	[MEM_ENGINE_VLLM] = "vllm",
@@ -24,46 +10,20 @@ static const char *const engine_names[MEM_ENGINE_COUNT] = {
 	[MEM_ENGINE_HF] = "hf",
 };
 
-const char *mem_dtype_name(MemDtype d)
-{
-	return (unsigned)d < MEM_DTYPE_COUNT ? dtypes[d].name : "?";
-}
-
-unsigned mem_dtype_block(MemDtype d)
-{
-	return (unsigned)d < MEM_DTYPE_COUNT ? dtypes[d].block : 0;
-}
-
-unsigned mem_dtype_block_bits(MemDtype d)
-{
-	return (unsigned)d < MEM_DTYPE_COUNT ? dtypes[d].block_bits : 0;
-}
-
-bool mem_dtype_parse(const char *s, MemDtype *out)
-{
-	for (int d = 0; d < MEM_DTYPE_COUNT; d++) {
-		if (strcmp(s, dtypes[d].name) == 0) {
-			*out = (MemDtype)d;
-			return true;
-		}
-	}
-	return false;
-}
-
 void mem_kv_type_name(MemKvType t, char *buf, size_t size)
 {
 	if (t.k == t.v)
-		snprintf(buf, size, "%s", mem_dtype_name(t.k));
+		snprintf(buf, size, "%s", kv_dtype_name(t.k));
 	else
-		snprintf(buf, size, "%s/%s", mem_dtype_name(t.k), mem_dtype_name(t.v));
+		snprintf(buf, size, "%s/%s", kv_dtype_name(t.k), kv_dtype_name(t.v));
 }
 
-uint64_t mem_row_bits(uint64_t elems, MemDtype d)
+uint64_t mem_row_bits(uint64_t elems, KvDtype d)
 {
-	uint64_t block = mem_dtype_block(d);
+	uint64_t block = kv_dtype_block(d);
 	if (block == 0)
 		return 0;
-	return (elems + block - 1) / block * mem_dtype_block_bits(d);
+	return (elems + block - 1) / block * kv_dtype_block_bits(d);
 }
 
 uint64_t mem_elems_per_layer_token(const MemConfig *c)

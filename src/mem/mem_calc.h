@@ -25,41 +25,19 @@
 #include <stdint.h>
 
 #include "kv_error.h"
+#include "kv_types.h"
 #include "mem_config.h"
-
-typedef enum MemDtype {
-	MEM_DTYPE_FP32,
-	MEM_DTYPE_FP16,
-	MEM_DTYPE_BF16,
-	MEM_DTYPE_FP8,
-	MEM_DTYPE_INT4,
-	MEM_DTYPE_Q8_0, /* 32 int8 values + one fp16 scale: 34 bytes per 32 */
-	MEM_DTYPE_Q4_0, /* 32 4-bit values + one fp16 scale: 18 bytes per 32 */
-	MEM_DTYPE_COUNT,
-} MemDtype;
 
 /* The dtypes of the K and of the V cache (equal unless --k/--v-dtype). */
 typedef struct MemKvType {
-	MemDtype k, v;
+	KvDtype k, v;
 } MemKvType;
-
-/* Returns the dtype's name ("fp16"), or "?" for a bad value. */
-const char *mem_dtype_name(MemDtype d);
-
-/* Elements a block holds: 1, or 32 for q8_0 and q4_0 (0 for a bad value). */
-unsigned mem_dtype_block(MemDtype d);
-
-/* Bits one block takes: 32, 16, 16, 8, 4, 272 or 144 (0 for a bad value). */
-unsigned mem_dtype_block_bits(MemDtype d);
-
-/* Sets *out from a name ("bf16"); returns false for an unknown name. */
-bool mem_dtype_parse(const char *s, MemDtype *out);
 
 /* "fp16", or "q8_0/fp16" (K/V) when they differ; buf needs 16 bytes. */
 void mem_kv_type_name(MemKvType t, char *buf, size_t size);
 
 /* Bits a row of `elems` elements takes: whole blocks, rounded up. */
-uint64_t mem_row_bits(uint64_t elems, MemDtype d);
+uint64_t mem_row_bits(uint64_t elems, KvDtype d);
 
 /* Elements one layer-token holds in the model as published (K plus V). */
 uint64_t mem_elems_per_layer_token(const MemConfig *c);

@@ -6,6 +6,7 @@
 
 #include <inttypes.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -72,7 +73,7 @@ typedef struct MemArgs {
 	size_t n_models;
 	uint64_t contexts[CONTEXTS_MAX];
 	size_t n_contexts;
-	MemDtype dtype, k_dtype, v_dtype;
+	KvDtype dtype, k_dtype, v_dtype;
 	bool k_set, v_set;
 	MemPolicy policy;
 	uint64_t batch;
@@ -138,16 +139,16 @@ static int parse_contexts(const char *list, MemArgs *a, KvError *e)
 	}
 }
 
-static int parse_dtype(const char *opt, const char *s, MemDtype *out, KvError *e)
+static int parse_dtype(const char *opt, const char *s, KvDtype *out, KvError *e)
 {
-	static const char *const names[] = {
-		"fp32", "fp16", "bf16", "fp8", "int4", "q8_0", "q4_0",
-	};
-	if (mem_dtype_parse(s, out))
+	if (kv_dtype_parse(s, out))
 		return 0;
+	const char *names[KV_DTYPE_COUNT];
+	for (int d = 0; d < KV_DTYPE_COUNT; d++)
+		names[d] = kv_dtype_name((KvDtype)d);
 	size_t picked[3];
 	char hint[128];
-	size_t got = mem_suggest(s, names, sizeof names / sizeof names[0], picked, 1);
+	size_t got = mem_suggest(s, names, KV_DTYPE_COUNT, picked, 1);
 	mem_suggest_text(names, picked, got, hint, sizeof hint);
 	return kv_error_set(e, EX_USAGE,
 			    "%s: unknown dtype '%s'; %s (expected fp32, fp16, bf16, fp8, int4, q8_0 or q4_0)",
@@ -223,72 +224,102 @@ static int apply_value(MemArgs *a, const char *opt, const char *val, KvError *e)
 	return 0;
 }
 
-static bool *flag_for(MemArgs *a, const char *opt)
+enum { OPT_VALUE = 256, OPT_FLAG };
+
+/* Every option; a value option's handler is apply_value, a flag's flag_for. */
+static const struct option long_opts[] = {
+	{ "context", required_argument, NULL, OPT_VALUE },
+	{ "dtype", required_argument, NULL, OPT_VALUE },
+	{ "k-dtype", required_argument, NULL, OPT_VALUE },
+	{ "v-dtype", required_argument, NULL, OPT_VALUE },
+	{ "engine", required_argument, NULL, OPT_VALUE },
+	{ "block-size", required_argument, NULL, OPT_VALUE },
+	{ "ubatch", required_argument, NULL, OPT_VALUE },
+	{ "budget", required_argument, NULL, OPT_VALUE },
+	{ "weights", required_argument, NULL, OPT_VALUE },
+	{ "batch", required_argument, NULL, OPT_VALUE },
+	{ "width", required_argument, NULL, OPT_VALUE },
+	{ "csv", no_argument, NULL, OPT_FLAG },
+	{ "list", no_argument, NULL, OPT_FLAG },
+	{ "help", no_argument, NULL, OPT_FLAG },
+	{ "ascii", no_argument, NULL, OPT_FLAG },
+	{ "unicode", no_argument, NULL, OPT_FLAG },
+	{ "no-chart", no_argument, NULL, OPT_FLAG },
+	{ "swa-full", no_argument, NULL, OPT_FLAG },
+	{ NULL, 0, NULL, 0 },
+};
+
+static bool *flag_for(MemArgs *a, const char *name)
 {
 	static const char *const names[] = {
-		"--csv", "--list", "--help", "-h", "--ascii", "--unicode", "--no-chart",
-		"--swa-full",
+		"csv", "list", "help", "ascii", "unicode", "no-chart", "swa-full",
 	};
 	bool *const flags[] = {
-		&a->csv, &a->list, &a->help, &a->help, &a->ascii, &a->unicode, &a->no_chart,
+		&a->csv, &a->list, &a->help, &a->ascii, &a->unicode, &a->no_chart,
 		&a->swa_full,
 	};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(opt, names[i]) == 0)
+		if (strcmp(name, names[i]) == 0)
 			return flags[i];
 	return NULL;
 }
 
-static bool takes_value(const char *opt)
+/*
+ * True when `raw` (an argv word) spells option `name` in full: "--name" or
+ * "--name=value". getopt_long also takes "--cont" for --context; mem asks
+ * for the whole name, so a typo never picks an option by chance.
+ */
+static bool spelled_out(const char *raw, const char *name)
 {
-	static const char *const names[] = {
-		"--context", "--dtype", "--k-dtype", "--v-dtype", "--engine",
-		"--block-size", "--ubatch", "--budget", "--weights", "--batch",
-		"--width",
-	};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(opt, names[i]) == 0)
-			return true;
-	return false;
+	size_t n = strlen(name);
+	return strncmp(raw, "--", 2) == 0 && strncmp(raw + 2, name, n) == 0 &&
+	       (raw[2 + n] == '\0' || raw[2 + n] == '=');
 }
 
-/* Handles argv[*i], an option; may consume argv[*i + 1] as its value. */
-static int parse_option(MemArgs *a, int argc, char **argv, int *i, KvError *e)
+/* Applies the option getopt_long returned (c, idx) for the argv word raw. */
+static int apply_option(MemArgs *a, int c, int idx, const char *raw,
+			KvError *e)
 {
-	char opt[32];
-	const char *arg = argv[*i];
-	const char *eq = strchr(arg, '=');
-	size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
-	snprintf(opt, sizeof opt, "%.*s", (int)(n < 31 ? n : 31), arg);
-	bool *flag = flag_for(a, opt);
-	if (flag && !eq) {
-		*flag = true;
-		return 0;
+	if (c == 'h' && strcmp(raw, "-h") == 0)
+		return a->help = true, 0;
+	if ((c == OPT_VALUE || c == OPT_FLAG) && spelled_out(raw, long_opts[idx].name)) {
+		bool *flag = flag_for(a, long_opts[idx].name);
+		if (flag) {
+			*flag = true;
+			return 0;
+		}
+		char opt[32];
+		snprintf(opt, sizeof opt, "--%s", long_opts[idx].name);
+		return apply_value(a, opt, optarg, e);
 	}
-	if (!takes_value(opt))
-		return kv_error_set(e, EX_USAGE,
-				    "mem: unknown option '%s' (kvstep mem --help lists them)", arg);
-	if (eq)
-		return apply_value(a, opt, eq + 1, e);
-	if (*i + 1 >= argc)
-		return kv_error_set(e, EX_USAGE, "%s: expected a value after it", opt);
-	*i += 1;
-	return apply_value(a, opt, argv[*i], e);
+	if (c == ':' && strncmp(raw, "--", 2) == 0)
+		for (int i = 0; long_opts[i].name; i++)
+			if (strcmp(raw + 2, long_opts[i].name) == 0)
+				return kv_error_set(e, EX_USAGE, "%s: expected a value after it", raw);
+	return kv_error_set(e, EX_USAGE,
+			    "mem: unknown option '%s' (kvstep mem --help lists them)", raw);
 }
 
+/*
+ * Options and models in the order given (getopt_long in RETURN_IN_ORDER
+ * mode, so argv is never permuted or written); "--" ends the options.
+ */
 static int args_parse(MemArgs *a, int argc, char **argv, KvError *e)
 {
-	bool options_done = false;
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-		if (!options_done && strcmp(arg, "--") == 0)
-			options_done = true;
-		else if (!options_done && arg[0] == '-' && arg[1] != '\0') {
-			if (parse_option(a, argc, argv, &i, e))
-				return e->code;
-		} else
-			a->models[a->n_models++] = arg;
+	optind = 0; /* a fresh scan, after any earlier getopt in this process */
+	opterr = 0;
+	for (;;) {
+		int at = optind ? optind : 1, idx = -1;
+		int c = getopt_long(argc, argv, "-:h", long_opts, &idx);
+		if (c == -1)
+			break;
+		if (c == 1)
+			a->models[a->n_models++] = optarg;
+		else if (apply_option(a, c, idx, argv[at], e))
+			return e->code;
 	}
+	for (int i = optind; i < argc; i++)
+		a->models[a->n_models++] = argv[i];
 	return 0;
 }
 
@@ -532,7 +563,7 @@ int mem_main(int argc, char **argv, FILE *out, FILE *err)
 {
 	KvError e;
 	kv_error_clear(&e);
-	MemArgs a = { .dtype = MEM_DTYPE_FP16, .batch = 1,
+	MemArgs a = { .dtype = KV_DTYPE_FP16, .batch = 1,
 		      .policy = mem_policy_default() };
 	a.models = calloc(argc > 0 ? (size_t)argc : 1, sizeof *a.models);
 	if (!a.models) {

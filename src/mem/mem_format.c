@@ -97,10 +97,10 @@ static void report_heads(FILE *out, const MemConfig *c)
 }
 
 /* Bits a value of d takes: "16", "8.5" (q8_0: 272 bits per 32 values). */
-static void value_bits(MemDtype d, char *buf, size_t size)
+static void value_bits(KvDtype d, char *buf, size_t size)
 {
-	mem_format_bits_as_bytes((uint64_t)mem_dtype_block_bits(d) * 8 /
-					 mem_dtype_block(d),
+	mem_format_bits_as_bytes((uint64_t)kv_dtype_block_bits(d) * 8 /
+					 kv_dtype_block(d),
 				 buf, size);
 }
 
@@ -131,11 +131,11 @@ static void per_token_formula(const MemConfig *c, bool mha, MemKvType t,
 	mem_format_bits_as_bytes(bits, bytes, sizeof bytes);
 	value_bits(t.k, kb, sizeof kb);
 	value_bits(t.v, vb, sizeof vb);
-	if (mem_dtype_block(t.k) > 1 || (!one_type && mem_dtype_block(t.v) > 1))
+	if (kv_dtype_block(t.k) > 1 || (!one_type && kv_dtype_block(t.v) > 1))
 		snprintf(note, sizeof note, " (%s: %u B per %u values)",
-			 mem_dtype_name(mem_dtype_block(t.k) > 1 ? t.k : t.v),
-			 mem_dtype_block_bits(mem_dtype_block(t.k) > 1 ? t.k : t.v) / 8,
-			 mem_dtype_block(mem_dtype_block(t.k) > 1 ? t.k : t.v));
+			 kv_dtype_name(kv_dtype_block(t.k) > 1 ? t.k : t.v),
+			 kv_dtype_block_bits(kv_dtype_block(t.k) > 1 ? t.k : t.v) / 8,
+			 kv_dtype_block(kv_dtype_block(t.k) > 1 ? t.k : t.v));
 	if (one_type) {
 		elems_formula(c, mha, g, elems, sizeof elems);
 		snprintf(buf, size, "%s %s %s bits / 8 = %s B%s", elems, g->times, kb,

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv_answer.h"
 #include "csv_out.h"
 #include "model.h"
 #include "sheet_bundle.h"
@@ -77,13 +78,14 @@ static int source_open(const char *name, SheetSource *src, KvError *err)
 				      .len = b->size };
 		return 0;
 	}
-	/* the rule of -m too (input_file.h): a file needs a '/' or a '.' */
+	/* the rule of -m too (input_file.h): a file needs a '/' or a '.';
+	 * a name that is neither bundled nor a file is input not found */
 	if (!input_is_path(name))
-		return kv_error_set(err, EX_USAGE,
-				    "unknown worksheet '%s'; bundled: "
-				    "1-no-cache, 2-kv-cache, 3-prefill, "
-				    "4-windows-gqa, or give "
-				    "a template file such as ./%s", name, name);
+		return kv_error_set(err, EX_NOINPUT,
+				    "%s: not a bundled worksheet (1-no-cache, "
+				    "2-kv-cache, 3-prefill, 4-windows-gqa); "
+				    "to read a file, give a path such as ./%s",
+				    name, name);
 	FILE *fp = input_open(name, err);
 	if (!fp)
 		return err->code;
@@ -218,7 +220,13 @@ typedef struct PickCell {
 struct SheetPick {
 	PickCell *cells;
 	int n;
+	CsvAnswerRow *answers; /* counters and tokens, in template order */
+	int n_answers;
+	int cap_answers;
 };
+
+_Static_assert((int)CTR_COUNT == (int)CSV_CTR_COUNT,
+	       "SheetCounter and CsvCounter list the same counters");
 
 static bool pick_same(const PickCell *a, const PickCell *b)
 {
@@ -251,6 +259,76 @@ static int pick_collect(const SheetPage *page, SheetPick *p, KvError *err)
 	return 0;
 }
 
+/* Adds one counter or token row, once; asked anywhere means asked. */
+static int answer_add(SheetPick *p, int step, int mode, int kind,
+		      bool answer, KvError *err)
+{
+	for (int i = 0; i < p->n_answers; i++) {
+		CsvAnswerRow *a = &p->answers[i];
+		if (a->step == step && (int)a->mode == mode && a->kind == kind) {
+			a->given &= !answer;
+			return 0;
+		}
+	}
+	if (p->n_answers == p->cap_answers) {
+		int cap = p->cap_answers ? 2 * p->cap_answers : 16;
+		CsvAnswerRow *n = realloc(p->answers, (size_t)cap * sizeof *n);
+		if (!n)
+			return kv_error_set(err, EX_OSERR, "out of memory");
+		p->answers = n;
+		p->cap_answers = cap;
+	}
+	p->answers[p->n_answers++] = (CsvAnswerRow){ step, (Mode)mode, kind,
+						     !answer };
+	return 0;
+}
+
+/* A step as the template wrote it: a number, or P / T plus an offset. */
+static int pick_index(const Trace *t, const SheetIndex *ix)
+{
+	int base = ix->base == 'P'   ? trace_prompt_len(t)
+		   : ix->base == 'T' ? trace_steps(t)
+				     : 0;
+	return base + ix->off;
+}
+
+/*
+ * The counters and chosen tokens of the command line's run that the
+ * template prints, in template order: {{? macs}}, {{chosen}}, and every
+ * (mode, step) of a {{choices}} grid. A counter of one layer
+ * ({{cache_cells layer=2}}) is left out: it is no counter of the trace.
+ * Runs after a render that succeeded, so every step lies in 1..T.
+ */
+static int pick_answers(const Template *tp, const Trace *t, SheetPick *p,
+			KvError *err)
+{
+	for (int i = 0; i < tp->n_items; i++) {
+		const Placeholder *ph = &tp->items[i].ph;
+		int rc = 0;
+		if (!tp->items[i].is_ph || ph->model != -1)
+			continue;
+		if (ph->kind == PH_COUNTER && !ph->layer_given)
+			rc = answer_add(p, pick_index(t, &ph->step), ph->mode,
+					csv_kind_of_counter((CsvCounter)ph->what,
+							    ph->total),
+					ph->answer, err);
+		else if (ph->kind == PH_FACT && ph->what == FACT_CHOSEN)
+			rc = answer_add(p, pick_index(t, &ph->step), ph->mode,
+					CSV_KIND_TOKEN, ph->answer, err);
+		else if (ph->kind == PH_CHOICES) {
+			int n = ph->step.set ? pick_index(t, &ph->step)
+					     : trace_steps(t);
+			for (int s = 1; s <= n && !rc; s++)
+				for (int m = 0; m < MODE_COUNT && !rc; m++)
+					rc = answer_add(p, s, m, CSV_KIND_TOKEN,
+							ph->answer, err);
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int sheet_pick_load(const Trace *t, const char *name, SheetPick **out,
 		    KvError *err)
 {
@@ -266,10 +344,15 @@ int sheet_pick_load(const Trace *t, const char *name, SheetPick **out,
 				  "this run; export sheets 1 to 3",
 				  job.src.name);
 	SheetOptions o = { .digits = -1 };
+	/* what `answers` refuses, refused alike: a sheet past its page */
+	if (!rc)
+		rc = job_render(&job, &o, NULL, err);
 	if (!rc)
 		rc = sheet_render_runs(&job.tp, job.sr.runs, &o, &page, err);
 	if (!rc)
 		rc = pick_collect(&page, p, err);
+	if (!rc)
+		rc = pick_answers(&job.tp, t, p, err);
 	sheet_page_free(&page);
 	job_free(&job);
 	if (rc) {
@@ -278,6 +361,12 @@ int sheet_pick_load(const Trace *t, const char *name, SheetPick **out,
 	}
 	*out = p;
 	return 0;
+}
+
+const CsvAnswerRow *sheet_pick_answers(const SheetPick *p, int *n)
+{
+	*n = p->n_answers;
+	return p->answers;
 }
 
 int sheet_pick_cell(const void *ctx, int step, Mode mode, int layer,
@@ -297,5 +386,6 @@ void sheet_pick_free(SheetPick *p)
 	if (!p)
 		return;
 	free(p->cells);
+	free(p->answers);
 	free(p);
 }

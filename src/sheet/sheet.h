@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "csv_out.h"
 #include "kv_error.h"
 #include "trace.h"
 
@@ -17,8 +18,9 @@ typedef struct SheetOptions {
  * Prints the worksheets `names` (bundled names or template files; all
  * bundled ones when n == 0) resolved against `t`, separated by form feeds.
  * Writes nothing to `out` on error: EX_DATAERR with "file:line: ..." for a
- * bad template, EX_NOINPUT for a missing file, EX_USAGE for an unknown name
- * or a sheet that {{needs single}} given a stacked model. EX_IOERR when
+ * bad template, EX_NOINPUT for a missing file or a name that is neither
+ * bundled nor a path (no '/' or '.'), EX_USAGE for a sheet that {{needs
+ * single}} given a stacked model or a run longer than its {{page}}. EX_IOERR when
  * `out` fails part way. Output is streamed: memory does not grow with it.
  */
 int sheet_print(FILE *out, const Trace *t, char **names, int n,
@@ -31,8 +33,12 @@ typedef struct SheetPick SheetPick;
  * Renders worksheet `name` (bundled name, its number "2", or a template
  * file) against `t` and collects the trace cells it prints: the answers,
  * and the given cells (printed in both copies). Only cells of `t` count,
- * not the model's weights. Returns 0 with *out set (free it with
- * sheet_pick_free), or the errors of sheet_print; EX_USAGE for a sheet
+ * not the model's weights. It also collects the counters and chosen
+ * tokens the sheet prints (sheet_pick_answers). Returns 0 with *out set
+ * (free it with sheet_pick_free), or the errors of sheet_print, with the
+ * same messages: EX_USAGE for a stacked model on a {{needs single}} sheet
+ * or a run that makes the sheet longer than its {{page}}; EX_NOINPUT for
+ * a name that is neither bundled nor a file; and EX_USAGE for a sheet
  * that runs models of its own ({{model NAME}}: sheet 4), whose cells are
  * not cells of this run.
  */
@@ -46,6 +52,13 @@ int sheet_pick_load(const Trace *t, const char *name, SheetPick **out,
  */
 int sheet_pick_cell(const void *ctx, int step, Mode mode, int layer,
 		    int head, Matrix mat, int row, int col);
+
+/*
+ * The counter and token rows of the sheet, in the order the sheet prints
+ * them (csv_out.h CsvAnswerRow; for ExportFilter.answers); *n of them.
+ * Borrowed from `p`.
+ */
+const CsvAnswerRow *sheet_pick_answers(const SheetPick *p, int *n);
 
 void sheet_pick_free(SheetPick *p);
 

@@ -2,9 +2,9 @@
 #define KVSTEP_SHEET_RENDER_INT_H
 /*
  * Internal to the renderer: sheet_render.c (entry points, the dispatch of
- * placeholders, page layout, and the checks below), sheet_values.c
- * (counters, facts, status summaries) and sheet_cells.c (cells, grids,
- * weights, choices, ring slots, formulas).
+ * placeholders, page layout), sheet_common.c (the checks below),
+ * sheet_values.c (counters, facts, status summaries) and sheet_cells.c
+ * (cells, grids, weights, choices, ring slots, formulas).
  *
  * Every check and renderer here fails the same way: it sets R->err and
  * returns its code, EX_DATAERR with "source:line: ..." (the line of the
@@ -27,7 +27,7 @@ typedef struct Render {
 	KvError *err;
 } Render;
 
-/* ---- checks and helpers (sheet_render.c) ---- */
+/* ---- checks and helpers (sheet_common.c) ---- */
 
 /*
  * Sets R->err to EX_DATAERR "source:line: MESSAGE", with the line of

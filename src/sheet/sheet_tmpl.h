@@ -12,7 +12,7 @@
  *   {{needs single}}          refuse a stacked model on the command line
  *   {{page 60}}               refuse a run whose sheet is longer
  *
- * The full language is documented in README.md ("Worksheets").
+ * The full language is documented in docs/worksheet-templates.md.
  */
 #include <stdbool.h>
 #include <stddef.h>

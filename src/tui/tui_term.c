@@ -318,3 +318,47 @@ int tui_term_run(const Trace *t, const TuiOptions *o, KvError *err)
 				  signal_name(quit_signal));
 	return rc;
 }
+
+/* The loop of tui_term_run for a screen given by its operations. */
+static int loop_ops(Term *tm, const TuiScreenOps *ops, KvError *err)
+{
+	tm->need_layout = true;
+	while (!ops->quit(ops->ctx) && !quit_signal) {
+		if (tm->need_layout && relayout(tm, err))
+			return err->code;
+		if (tm->dirty) {
+			ops->render(ops->ctx, &tm->buf, tm->ascii);
+			blit(tm);
+			tm->dirty = false;
+		}
+		int ch = wgetch(stdscr);
+		if (ch == ERR)
+			continue;
+		if (ch == KEY_RESIZE) {
+			tm->need_layout = true;
+			continue;
+		}
+		if (ch == TUI_KEY_ESC)
+			ch = tui_key_decode_esc(next_byte, NULL);
+		if (tui_key_action(ch, false) == ACT_REDRAW)
+			clearok(curscr, TRUE);
+		if (ops->key(ops->ctx, ch))
+			tm->dirty = true;
+	}
+	return 0;
+}
+
+int tui_term_run_ops(const TuiScreenOps *ops, const TuiOptions *o,
+		     KvError *err)
+{
+	Term tm = { 0 };
+	quit_signal = 0;
+	if (term_open(&tm, o, err))
+		return err->code;
+	int rc = loop_ops(&tm, ops, err);
+	term_close(&tm);
+	if (!rc && quit_signal)
+		rc = kv_error_set(err, 128 + quit_signal, "interrupted by %s",
+				  signal_name(quit_signal));
+	return rc;
+}

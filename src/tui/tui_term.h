@@ -8,6 +8,7 @@
 #include "kv_error.h"
 #include "trace.h"
 #include "tui.h"
+#include "tui_buf.h"
 
 /*
  * Checks that stdin and stdout are terminals and that TERM names a known,
@@ -24,5 +25,22 @@ int tui_term_check(KvError *err);
  * restored before it returns in every case.
  */
 int tui_term_run(const Trace *t, const TuiOptions *o, KvError *err);
+
+/*
+ * Another screen on the same terminal machinery (signals, keys, resize,
+ * the frame copy): `render` draws the frame into `buf` (ascii says whether
+ * Unicode is off), `key` takes a getch() value (escape sequences decoded)
+ * and returns true when the frame changed, `quit` says when to stop.
+ * Returns as tui_term_run.
+ */
+typedef struct TuiScreenOps {
+	void (*render)(void *ctx, TuiBuf *buf, bool ascii);
+	bool (*key)(void *ctx, int ch);
+	bool (*quit)(const void *ctx);
+	void *ctx;
+} TuiScreenOps;
+
+int tui_term_run_ops(const TuiScreenOps *ops, const TuiOptions *o,
+		     KvError *err);
 
 #endif

@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		KvError e2;
 		kv_error_clear(&e2);
 		p.engine = (MemEngine)(i % MEM_ENGINE_COUNT);
-		mem_totals(&c, ctx[i], 7, (MemKvType){ MEM_DTYPE_FP16, MEM_DTYPE_Q4_0 },
+		mem_totals(&c, ctx[i], 7, (MemKvType){ KV_DTYPE_FP16, KV_DTYPE_Q4_0 },
 			   &p, &t, &e2);
 	}
 	return 0;

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mem_json_load("fuzz/config.json", (const char *)data, size, &c, &err))
 		return 0;
 	MemPolicy p = mem_policy_default();
-	MemKvType t = { MEM_DTYPE_Q8_0, MEM_DTYPE_FP16 };
+	MemKvType t = { KV_DTYPE_Q8_0, KV_DTYPE_FP16 };
 	for (int k = 0; k < MEM_ENGINE_COUNT; k++) {
 		MemTotals tot;
 		uint64_t max, bytes;

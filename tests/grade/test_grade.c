@@ -616,6 +616,108 @@ static void test_masked_extra_and_duplicate_rows(void **state)
 	keytab_free(&kt);
 }
 
+/*
+ * export --sheet rows that are not cells: a counter is graded exactly
+ * whatever the tolerance, a token by its trimmed text, case included; the
+ * report names them as the sheet does, and a file of none of the key's
+ * cells gets a note.
+ */
+#define SHEET_HEAD "step,mode,pass,layer,head,matrix,row,col,value,status,run\r\n"
+static const char SHEET_KEY[] = SHEET_HEAD
+	"6,cache,6,1,1,X,1,6,0,given,kv00c0ffee\r\n"
+	"6,cache,6,1,1,Q,1,6,1,computed,kv00c0ffee\r\n"
+	"6,cache,6,1,1,token,1,6,the,computed,kv00c0ffee\r\n"
+	"6,cache,6,1,1,macs,1,6,118,computed,kv00c0ffee\r\n"
+	"6,nocache,6,1,1,total_recomputed_macs,1,6,1070,computed,kv00c0ffee\r\n";
+
+static void test_sheet_counters_and_tokens(void **state)
+{
+	(void)state;
+	write_file("skey.csv", SHEET_KEY);
+	write_file("good.csv", SHEET_HEAD
+		   "6,cache,6,1,1,X,1,6,0,given,kv00c0ffee\r\n"
+		   "6,cache,6,1,1,Q,1,6,1.4,computed,kv00c0ffee\r\n"
+		   "6,cache,6,1,1,Token,1,6,\" the \",,kv00c0ffee\r\n"
+		   "6,cache,6,1,1,macs,1,6,118.0,,kv00c0ffee\r\n"
+		   "6,nocache,6,1,1,total_recomputed_macs,1,6,1070,,kv00c0ffee\r\n");
+	write_file("bad.csv", SHEET_HEAD
+		   "6,cache,6,1,1,Q,1,6,1,computed,kv00c0ffee\r\n"
+		   "6,cache,6,1,1,token,1,6,The,,kv00c0ffee\r\n"
+		   "6,cache,6,1,1,macs,1,6,118.4,,kv00c0ffee\r\n"
+		   "6,nocache,6,1,1,total_recomputed_macs,1,6,,,kv00c0ffee\r\n");
+	write_file("other.csv", SHEET_HEAD
+		   "3,nocache,3,1,1,Q,1,3,1,computed,kv00c0ffee\r\n"
+		   "3,nocache,3,1,1,macs,1,3,1,computed,kv00c0ffee\r\n");
+	const char *students[] = { "good.csv", "bad.csv", "other.csv" };
+	KvError err;
+	int rc;
+	/* a tolerance of 0.5 lets Q's 1.4 pass, never a counter's 118.4 */
+	char *out = grade_text("skey.csv", students, 3, 0.5, "sum.csv", &rc,
+			       &err);
+	assert_int_equal(rc, 0);
+	assert_string_equal(out,
+		"key skey.csv: 4 cells to grade, tolerance 0.5 (of them 2 counters and 1 token, graded exactly) (1 given cell, printed on the sheet, not graded)\n"
+		"\n"
+		"good.csv: 4/4 correct (100.0%)\n"
+		"  by matrix: Q 1/1, macs 1/1, total_recomputed_macs 1/1, token 1/1\n"
+		"  by mode:   nocache 1/1, cache 3/3\n"
+		"  by step:   6: 4/4\n"
+		"\n"
+		"bad.csv: 1/4 correct (25.0%), 2 wrong, 1 missing\n"
+		"  by matrix: Q 1/1, macs 0/1, total_recomputed_macs 0/1, token 0/1\n"
+		"  by mode:   nocache 0/1, cache 1/3\n"
+		"  by step:   6: 1/4\n"
+		"  first wrong or missing cells:\n"
+		"    step 6 cache token: expected \"the\", given \"The\" (line 3)\n"
+		"    step 6 cache macs: expected 118, given 118.4 (line 4)\n"
+		"    step 6 nocache total_recomputed_macs: expected 1070, left empty (line 5)\n"
+		"\n"
+		"other.csv: 0/4 correct (0.0%), 0 wrong, 4 missing\n"
+		"  by matrix: Q 0/1, macs 0/1, total_recomputed_macs 0/1, token 0/1\n"
+		"  by mode:   nocache 0/1, cache 0/3\n"
+		"  by step:   6: 0/4\n"
+		"  first wrong or missing cells:\n"
+		"    step 6 cache Q[1,6]: expected 1, no row in the file\n"
+		"    step 6 cache token: expected \"the\", no row in the file\n"
+		"    step 6 cache macs: expected 118, no row in the file\n"
+		"    step 6 nocache total_recomputed_macs: expected 1070, no row in the file\n"
+		"  notes:\n"
+		"    none of its rows are cells of this key: a CSV of another sheet or another --step/--mode?\n"
+		"\n"
+		"class: 3 of 3 files graded\n"
+		"  file           correct  percent\n"
+		"  good.csv           4/4   100.0%\n"
+		"  bad.csv            1/4    25.0%\n"
+		"  other.csv          0/4     0.0%\n");
+	free(out);
+	FILE *fp = fopen("sum.csv", "rb");
+	assert_non_null(fp);
+	char line[512];
+	assert_non_null(fgets(line, sizeof line, fp));
+	assert_string_equal(line,
+		"file,status,correct,graded,percent,wrong,missing,error,"
+		"Q_correct,Q_graded,macs_correct,macs_graded,"
+		"total_recomputed_macs_correct,total_recomputed_macs_graded,"
+		"token_correct,token_graded\r\n");
+	assert_non_null(fgets(line, sizeof line, fp));
+	assert_string_equal(line, "good.csv,graded,4,4,100.0,0,0,,1,1,1,1,1,1,1,1\r\n");
+	fclose(fp);
+}
+
+/* A counter that is not a whole number cannot be a key's. */
+static void test_sheet_key_bad_counter(void **state)
+{
+	(void)state;
+	write_file("ckey.csv", SHEET_HEAD
+		   "6,cache,6,1,1,macs,1,6,1.5,computed,kv00c0ffee\r\n");
+	KeyTable kt;
+	KvError err;
+	kv_error_clear(&err);
+	assert_int_equal(keytab_load("ckey.csv", &kt, &err), EX_DATAERR);
+	assert_string_equal(err.msg,
+		"ckey.csv:2: counter value '1.5' is not a whole number");
+}
+
 static void test_format_helpers(void **state)
 {
 	(void)state;
@@ -662,6 +764,8 @@ int main(void)
 		cmocka_unit_test(test_tolerance_boundary),
 		cmocka_unit_test(test_masked_extra_and_duplicate_rows),
 		cmocka_unit_test(test_format_helpers),
+		cmocka_unit_test(test_sheet_counters_and_tokens),
+		cmocka_unit_test(test_sheet_key_bad_counter),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

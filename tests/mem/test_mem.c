@@ -334,7 +334,7 @@ static void test_config_consistency(void **state)
 
 /* ---- arithmetic, worked by hand ---------------------------------------- */
 
-static MemTotals totals(const char *id, uint64_t ctx, uint64_t batch, MemDtype d)
+static MemTotals totals(const char *id, uint64_t ctx, uint64_t batch, KvDtype d)
 {
 	MemConfig c = load_bundled(id);
 	MemTotals t;
@@ -353,7 +353,7 @@ static void test_llama_8b_8192_fp16(void **state)
 	 * × 16 bits = 32768 bits = 4096 B. 32 global layers × 8192 tokens =
 	 * 262144 layer-tokens; × 4096 B = 1073741824 B = 2^30 = 1 GiB.
 	 */
-	MemTotals t = totals("llama-3.1-8b", 8192, 1, MEM_DTYPE_FP16);
+	MemTotals t = totals("llama-3.1-8b", 8192, 1, KV_DTYPE_FP16);
 	assert_int_equal(t.layer_tokens, 262144);
 	assert_int_equal(t.bytes, UINT64_C(1073741824));
 	assert_int_equal(t.bytes_all_global, UINT64_C(1073741824));
@@ -374,7 +374,7 @@ static void test_gemma_27b_65536_bf16(void **state)
 	 * Every layer global: 62 × 65536 = 4063232; × 8192 = 33285996544 B
 	 * (= 31744 MiB). Saving 1 - 708608/4063232 = 819/992 = 82.5605 %.
 	 */
-	MemTotals t = totals("gemma-3-27b", 65536, 1, MEM_DTYPE_BF16);
+	MemTotals t = totals("gemma-3-27b", 65536, 1, KV_DTYPE_BF16);
 	assert_int_equal(t.layer_tokens, 708608);
 	assert_int_equal(t.bytes, UINT64_C(5804916736));
 	assert_int_equal(t.layer_tokens_all_global, 4063232);
@@ -397,7 +397,7 @@ static void test_gpt_oss_20b_131072(void **state)
 	 * 1574400 × 2048 B = 3224371200 B. All full: 24 × 131072 × 2048 =
 	 * 6442450944 B = 6 GiB. Saving = 1/2 - 1536/3145728 = 49.951 %.
 	 */
-	MemTotals t = totals("gpt-oss-20b", 131072, 1, MEM_DTYPE_BF16);
+	MemTotals t = totals("gpt-oss-20b", 131072, 1, KV_DTYPE_BF16);
 	assert_int_equal(t.layer_tokens, 1574400);
 	assert_int_equal(t.bytes, UINT64_C(3224371200));
 	assert_int_equal(t.bytes_all_global, UINT64_C(6442450944));
@@ -411,10 +411,10 @@ static void test_deepseek_per_token(void **state)
 {
 	(void)state;
 	/* 576 elements × 2 B × 61 layers = 70272 B a token (68.625 KiB). */
-	MemTotals t = totals("deepseek-v3", 1, 1, MEM_DTYPE_FP16);
+	MemTotals t = totals("deepseek-v3", 1, 1, KV_DTYPE_FP16);
 	assert_int_equal(t.bytes, 70272);
 	/* 128K tokens: 70272 × 131072 = 9210691584 B. */
-	t = totals("deepseek-v3", 131072, 1, MEM_DTYPE_FP16);
+	t = totals("deepseek-v3", 131072, 1, KV_DTYPE_FP16);
 	assert_int_equal(t.bytes, UINT64_C(9210691584));
 	/* 1 - 576/40960 = 98.59375 % -> 98.59 %. */
 	assert_int_equal(t.saving_mha_bp, 9859);
@@ -424,11 +424,11 @@ static void test_mistral_rolling_buffer(void **state)
 {
 	(void)state;
 	/* The Mistral paper: at 32k tokens the 4096 window cuts the cache 8x. */
-	MemTotals t = totals("mistral-7b-v0.1", 32768, 1, MEM_DTYPE_FP16);
+	MemTotals t = totals("mistral-7b-v0.1", 32768, 1, KV_DTYPE_FP16);
 	assert_int_equal(t.bytes_all_global, 8 * t.bytes);
 	assert_int_equal(t.saving_all_global_bp, 8750);
 	/* Below the window nothing is saved. */
-	t = totals("mistral-7b-v0.1", 4096, 1, MEM_DTYPE_FP16);
+	t = totals("mistral-7b-v0.1", 4096, 1, KV_DTYPE_FP16);
 	assert_int_equal(t.bytes, t.bytes_all_global);
 }
 
@@ -437,10 +437,10 @@ static void test_dtypes_and_batch(void **state)
 	(void)state;
 	/* llama-3.1-8b at 8192: 1 GiB in fp16, so 2 GiB fp32, 512 MiB fp8,
 	 * 256 MiB int4 (4 bits: 2048 × 4 = 8192 bits = 1024 B a layer-token). */
-	assert_int_equal(totals("llama-3.1-8b", 8192, 1, MEM_DTYPE_FP32).bytes, UINT64_C(2147483648));
-	assert_int_equal(totals("llama-3.1-8b", 8192, 1, MEM_DTYPE_FP8).bytes, UINT64_C(536870912));
-	assert_int_equal(totals("llama-3.1-8b", 8192, 1, MEM_DTYPE_INT4).bytes, UINT64_C(268435456));
-	assert_int_equal(totals("llama-3.1-8b", 8192, 4, MEM_DTYPE_FP16).bytes, UINT64_C(4294967296));
+	assert_int_equal(totals("llama-3.1-8b", 8192, 1, KV_DTYPE_FP32).bytes, UINT64_C(2147483648));
+	assert_int_equal(totals("llama-3.1-8b", 8192, 1, KV_DTYPE_FP8).bytes, UINT64_C(536870912));
+	assert_int_equal(totals("llama-3.1-8b", 8192, 1, KV_DTYPE_INT4).bytes, UINT64_C(268435456));
+	assert_int_equal(totals("llama-3.1-8b", 8192, 4, KV_DTYPE_FP16).bytes, UINT64_C(4294967296));
 }
 
 static void test_int4_rounds_up(void **state)
@@ -456,9 +456,9 @@ static void test_int4_rounds_up(void **state)
 					     "v_head_dim = 1\n",
 				   &c, &e),
 			 0);
-	assert_int_equal(mem_totals(&c, 1, 1, KV(MEM_DTYPE_INT4), NULL, &t, &e), 0);
+	assert_int_equal(mem_totals(&c, 1, 1, KV(KV_DTYPE_INT4), NULL, &t, &e), 0);
 	assert_int_equal(t.bytes, 2); /* 12 bits = 1.5 B, rounded up */
-	assert_int_equal(mem_totals(&c, 2, 1, KV(MEM_DTYPE_INT4), NULL, &t, &e), 0);
+	assert_int_equal(mem_totals(&c, 2, 1, KV(KV_DTYPE_INT4), NULL, &t, &e), 0);
 	assert_int_equal(t.bytes, 3); /* 24 bits, exact */
 }
 
@@ -469,14 +469,14 @@ static void test_totals_errors(void **state)
 	MemTotals t;
 	KvError e;
 	kv_error_clear(&e);
-	assert_int_equal(mem_totals(&c, 0, 1, KV(MEM_DTYPE_FP16), NULL, &t, &e), EX_USAGE);
+	assert_int_equal(mem_totals(&c, 0, 1, KV(KV_DTYPE_FP16), NULL, &t, &e), EX_USAGE);
 	kv_error_clear(&e);
-	assert_int_equal(mem_totals(&c, MEM_CONTEXT_MAX + 1, 1, KV(MEM_DTYPE_FP16), NULL, &t, &e), EX_USAGE);
+	assert_int_equal(mem_totals(&c, MEM_CONTEXT_MAX + 1, 1, KV(KV_DTYPE_FP16), NULL, &t, &e), EX_USAGE);
 	kv_error_clear(&e);
-	assert_int_equal(mem_totals(&c, 1, 0, KV(MEM_DTYPE_FP16), NULL, &t, &e), EX_USAGE);
+	assert_int_equal(mem_totals(&c, 1, 0, KV(KV_DTYPE_FP16), NULL, &t, &e), EX_USAGE);
 	/* 2^20 × 61 × 2^31 × 40960 × 32 bits is about 2^77: too big. */
 	kv_error_clear(&e);
-	assert_int_equal(mem_totals(&c, MEM_CONTEXT_MAX, 1 << 20, KV(MEM_DTYPE_FP32), NULL, &t, &e), EX_USAGE);
+	assert_int_equal(mem_totals(&c, MEM_CONTEXT_MAX, 1 << 20, KV(KV_DTYPE_FP32), NULL, &t, &e), EX_USAGE);
 	assert_string_equal(e.msg, "the cache is too large to count in 64 bits; use a smaller --batch or --context");
 }
 
@@ -494,24 +494,24 @@ static void test_saving_bp(void **state)
 static void test_dtype_names(void **state)
 {
 	(void)state;
-	MemDtype d;
-	assert_true(mem_dtype_parse("bf16", &d));
-	assert_int_equal(d, MEM_DTYPE_BF16);
-	assert_false(mem_dtype_parse("fp7", &d));
-	assert_false(mem_dtype_parse("FP16", &d));
-	assert_int_equal(mem_dtype_block_bits(MEM_DTYPE_INT4), 4);
-	assert_int_equal(mem_dtype_block(MEM_DTYPE_INT4), 1);
-	assert_string_equal(mem_dtype_name(MEM_DTYPE_FP8), "fp8");
+	KvDtype d;
+	assert_true(kv_dtype_parse("bf16", &d));
+	assert_int_equal(d, KV_DTYPE_BF16);
+	assert_false(kv_dtype_parse("fp7", &d));
+	assert_false(kv_dtype_parse("FP16", &d));
+	assert_int_equal(kv_dtype_block_bits(KV_DTYPE_INT4), 4);
+	assert_int_equal(kv_dtype_block(KV_DTYPE_INT4), 1);
+	assert_string_equal(kv_dtype_name(KV_DTYPE_FP8), "fp8");
 	/* q8_0: 34 bytes per 32 values (8.5 bits); q4_0: 18 bytes (4.5 bits). */
-	assert_true(mem_dtype_parse("q8_0", &d));
-	assert_int_equal(mem_dtype_block(d), 32);
-	assert_int_equal(mem_dtype_block_bits(d), 34 * 8);
-	assert_true(mem_dtype_parse("q4_0", &d));
-	assert_int_equal(mem_dtype_block_bits(d), 18 * 8);
+	assert_true(kv_dtype_parse("q8_0", &d));
+	assert_int_equal(kv_dtype_block(d), 32);
+	assert_int_equal(kv_dtype_block_bits(d), 34 * 8);
+	assert_true(kv_dtype_parse("q4_0", &d));
+	assert_int_equal(kv_dtype_block_bits(d), 18 * 8);
 	/* Rows take whole blocks: 33 values of q8_0 are 2 blocks, 68 B. */
-	assert_int_equal(mem_row_bits(32, MEM_DTYPE_Q8_0), 272);
-	assert_int_equal(mem_row_bits(33, MEM_DTYPE_Q8_0), 544);
-	assert_int_equal(mem_row_bits(3, MEM_DTYPE_INT4), 12);
+	assert_int_equal(mem_row_bits(32, KV_DTYPE_Q8_0), 272);
+	assert_int_equal(mem_row_bits(33, KV_DTYPE_Q8_0), 544);
+	assert_int_equal(mem_row_bits(3, KV_DTYPE_INT4), 12);
 }
 
 /* ---- formatting -------------------------------------------------------- */
@@ -567,9 +567,9 @@ static void test_csv(void **state)
 	kv_error_clear(&e);
 	FILE *f = open_memstream(&buf, &len);
 	fputs(MEM_CSV_HEADER, f);
-	MemView v = { .type = KV(MEM_DTYPE_BF16), .policy = mem_policy_default(), .batch = 1 };
+	MemView v = { .type = KV(KV_DTYPE_BF16), .policy = mem_policy_default(), .batch = 1 };
 	assert_int_equal(mem_csv_write(f, &c, &v, ctx, 1, &e), 0);
-	v.type = KV(MEM_DTYPE_INT4);
+	v.type = KV(KV_DTYPE_INT4);
 	v.batch = 2;
 	assert_int_equal(mem_csv_write(f, &l, &v, ctx, 1, &e), 0);
 	fclose(f);
@@ -595,7 +595,7 @@ static MemChart chart_of(const char *id, unsigned lo, unsigned hi)
 	MemChart ch;
 	KvError e;
 	kv_error_clear(&e);
-	if (mem_chart_fill(&ch, &c, KV(MEM_DTYPE_FP16), 1, lo, hi, &e))
+	if (mem_chart_fill(&ch, &c, KV(KV_DTYPE_FP16), 1, lo, hi, &e))
 		fail_msg("%s", e.msg);
 	return ch;
 }
@@ -845,8 +845,8 @@ static void test_json_matches_ini(void **state)
 	static const uint64_t ctx[] = { 1, 127, 128, 129, 1023, 1024, 1025, 8192,
 					8200, 131072, MEM_CONTEXT_MAX };
 	static const MemKvType types[] = {
-		{ MEM_DTYPE_FP16, MEM_DTYPE_FP16 }, { MEM_DTYPE_INT4, MEM_DTYPE_INT4 },
-		{ MEM_DTYPE_Q4_0, MEM_DTYPE_Q4_0 }, { MEM_DTYPE_Q8_0, MEM_DTYPE_FP8 },
+		{ KV_DTYPE_FP16, KV_DTYPE_FP16 }, { KV_DTYPE_INT4, KV_DTYPE_INT4 },
+		{ KV_DTYPE_Q4_0, KV_DTYPE_Q4_0 }, { KV_DTYPE_Q8_0, KV_DTYPE_FP8 },
 	};
 	for (size_t m = 0; m < 4; m++) {
 		MemConfig j = load_json_file(ids[m]), i = load_bundled(ids[m]);
@@ -879,16 +879,16 @@ static void test_json_matches_ini(void **state)
 	MemPolicy exact = mem_policy_default();
 	MemConfig l = load_json_file("llama-3.1-8b");
 	assert_int_equal(l.head_dim, 128); /* hidden_size 4096 / 32 heads */
-	assert_int_equal(engine_bytes(&l, 8192, 1, KV(MEM_DTYPE_FP16), &exact), UINT64_C(1073741824));
+	assert_int_equal(engine_bytes(&l, 8192, 1, KV(KV_DTYPE_FP16), &exact), UINT64_C(1073741824));
 	MemConfig g = load_json_file("gemma-3-27b");
 	assert_string_equal(g.pattern, "LLLLLG");
-	assert_int_equal(engine_bytes(&g, 65536, 1, KV(MEM_DTYPE_BF16), &exact), UINT64_C(5804916736));
+	assert_int_equal(engine_bytes(&g, 65536, 1, KV(KV_DTYPE_BF16), &exact), UINT64_C(5804916736));
 	MemConfig o = load_json_file("gpt-oss-20b");
 	assert_string_equal(o.pattern, "LG"); /* 24 layer_types, period 2 */
-	assert_int_equal(engine_bytes(&o, 131072, 1, KV(MEM_DTYPE_BF16), &exact), UINT64_C(3224371200));
+	assert_int_equal(engine_bytes(&o, 131072, 1, KV(KV_DTYPE_BF16), &exact), UINT64_C(3224371200));
 	MemConfig d = load_json_file("deepseek-v3");
 	assert_int_equal(d.attention, MEM_ATTN_MLA);
-	assert_int_equal(engine_bytes(&d, 131072, 1, KV(MEM_DTYPE_FP16), &exact), UINT64_C(9210691584));
+	assert_int_equal(engine_bytes(&d, 131072, 1, KV(KV_DTYPE_FP16), &exact), UINT64_C(9210691584));
 	/* Weights: Llama 3.1 8B is 8030261248 parameters; MoE and MLA are not
 	 * estimated. */
 	assert_int_equal(l.n_params, UINT64_C(8030261248));
@@ -988,7 +988,7 @@ static void test_engines(void **state)
 	(void)state;
 	MemConfig l = load_bundled("llama-3.1-8b"), g = load_bundled("gemma-3-27b");
 	MemConfig o = load_bundled("gpt-oss-20b");
-	MemKvType f16 = KV(MEM_DTYPE_FP16);
+	MemKvType f16 = KV(KV_DTYPE_FP16);
 	MemPolicy p = mem_policy_default();
 	/* vLLM: 8193 tokens take 513 blocks of 16 = 8208 cells: 16 cells x 32
 	 * layers x 4096 B = 2097152 B more than exact. */
@@ -1038,20 +1038,20 @@ static void test_quantised(void **state)
 	MemConfig l = load_bundled("llama-3.1-8b"), d = load_bundled("deepseek-v3");
 	/* A K row is 8 x 128 = 1024 values = 32 blocks: q8_0 32 x 34 = 1088 B,
 	 * q4_0 32 x 18 = 576 B. Twice that a layer-token, x 262144 at 8192. */
-	assert_int_equal(mem_cell_bits(&l, KV(MEM_DTYPE_Q8_0)), 2 * 1088 * 8);
-	assert_int_equal(totals("llama-3.1-8b", 8192, 1, MEM_DTYPE_Q8_0).bytes, UINT64_C(570425344));
-	assert_int_equal(totals("llama-3.1-8b", 8192, 1, MEM_DTYPE_Q4_0).bytes, UINT64_C(301989888));
+	assert_int_equal(mem_cell_bits(&l, KV(KV_DTYPE_Q8_0)), 2 * 1088 * 8);
+	assert_int_equal(totals("llama-3.1-8b", 8192, 1, KV_DTYPE_Q8_0).bytes, UINT64_C(570425344));
+	assert_int_equal(totals("llama-3.1-8b", 8192, 1, KV_DTYPE_Q4_0).bytes, UINT64_C(301989888));
 	MemTotals t;
 	KvError e;
 	kv_error_clear(&e);
-	assert_int_equal(mem_totals(&l, 8192, 1, (MemKvType){ MEM_DTYPE_Q8_0, MEM_DTYPE_Q4_0 },
+	assert_int_equal(mem_totals(&l, 8192, 1, (MemKvType){ KV_DTYPE_Q8_0, KV_DTYPE_Q4_0 },
 				    NULL, &t, &e), 0);
 	assert_int_equal(t.bytes, UINT64_C(262144) * (1088 + 576));
 	/* K fp16, V q8_0: 2048 + 1088 = 3136 B. */
-	assert_int_equal(mem_cell_bits(&l, (MemKvType){ MEM_DTYPE_FP16, MEM_DTYPE_Q8_0 }), 3136 * 8);
+	assert_int_equal(mem_cell_bits(&l, (MemKvType){ KV_DTYPE_FP16, KV_DTYPE_Q8_0 }), 3136 * 8);
 	/* MLA keeps one latent row of 576 values in the K dtype: 18 blocks of
 	 * q8_0 = 612 B, whatever --v-dtype says. */
-	assert_int_equal(mem_cell_bits(&d, (MemKvType){ MEM_DTYPE_Q8_0, MEM_DTYPE_FP32 }), 612 * 8);
+	assert_int_equal(mem_cell_bits(&d, (MemKvType){ KV_DTYPE_Q8_0, KV_DTYPE_FP32 }), 612 * 8);
 }
 
 /* ---- will it fit ------------------------------------------------------- */
@@ -1082,7 +1082,7 @@ static void test_fit_boundaries(void **state)
 {
 	(void)state;
 	MemConfig l = load_bundled("llama-3.1-8b");
-	MemKvType f16 = KV(MEM_DTYPE_FP16);
+	MemKvType f16 = KV(KV_DTYPE_FP16);
 	MemPolicy p = mem_policy_default();
 	uint64_t max, bytes;
 	KvError e;
@@ -1173,7 +1173,7 @@ static void test_fixes(void **state)
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	uint64_t one = 1;
-	MemView v = { .type = KV(MEM_DTYPE_FP16), .policy = mem_policy_default(), .batch = 1 };
+	MemView v = { .type = KV(KV_DTYPE_FP16), .policy = mem_policy_default(), .batch = 1 };
 	assert_int_equal(mem_report_write(f, &c, &v, &one, 1, &e), 0);
 	fclose(f);
 	assert_non_null(strstr(buf, "    total         1 x 1 x 1020 B = 1020 B\n"));

@@ -170,7 +170,7 @@ rc=$?
 [ "$rc" -eq 65 ] && [ ! -s out.txt ] && grep -q "mat.txt:2: unknown matrix 'Y'" err.txt
 check "unknown matrix" $?
 "$kvstep" answers no-such-sheet > out.txt 2> err.txt
-[ $? -eq 64 ] && [ ! -s out.txt ]; check "unknown worksheet exit 64" $?
+[ $? -eq 66 ] && [ ! -s out.txt ]; check "unknown worksheet exit 66 (as -m)" $?
 "$kvstep" answers missing.txt > out.txt 2> err.txt
 [ $? -eq 66 ] && [ ! -s out.txt ]; check "missing file exit 66" $?
 
@@ -218,17 +218,96 @@ for n in 1 2 3; do
 	check "export --sheet $n: the blank filled with the key grades 100%" $?
 done
 # The blank as handed out: its 40 given cells are printed on the sheet, so
-# they are not graded; the 33 answers are missing.
+# they are not graded; the 33 cells, 16 counters and 1 token are missing.
 "$kvstep" grade key2.csv blank2.csv > grade.txt
-grep -q "^key key2.csv: 33 cells to grade, tolerance 0.005 (40 given cells, printed on the sheet, not graded)$" grade.txt &&
-	grep -q "^blank2.csv: 0/33 correct (0.0%), 0 wrong, 33 missing$" grade.txt
+grep -q "^key key2.csv: 50 cells to grade, tolerance 0.005 (of them 16 counters and 1 token, graded exactly) (40 given cells, printed on the sheet, not graded)$" grade.txt &&
+	grep -q "^blank2.csv: 0/50 correct (0.0%), 0 wrong, 50 missing$" grade.txt
 check "export --sheet 2: given cells are not graded" $?
 # Sheet 2 of the default run: x6 (5 given), q6 (4), K (20 given + 4),
-# V (15 given + 3), S and A (6 each), z6 (3), logits (7).
-[ "$(($(wc -l < key2.csv) - 1))" -eq 73 ] &&
+# V (15 given + 3), S and A (6 each), z6 (3), logits (7): 73 cells; then
+# the 17 counters and tokens it asks.
+[ "$(($(wc -l < key2.csv) - 1))" -eq 90 ] &&
+	[ "$(grep -c ',[XQKVSAZ],\|,logits,' key2.csv)" -eq 73 ] &&
 	[ "$(grep -c ',given' key2.csv)" -eq 40 ] &&
 	[ "$(grep -c '^6,cache,6,1,1,K,.*,given' key2.csv)" -eq 20 ]
-check "export --sheet 2: 73 cells, 40 of them given" $?
+check "export --sheet 2: 73 cells, 40 of them given, then 17 answers" $?
+# The 17 counters and tokens sheet 2 asks, after its 73 cells, in the
+# order the sheet asks them: matrix = the counter's name or `token`,
+# row 1, col = the step.
+printf '%s\r\n' \
+	'6,cache,6,1,1,token,1,6,.,computed,kvea94ddbe' \
+	'6,cache,6,1,1,cache_reads,1,6,35,computed,kvea94ddbe' \
+	'6,nocache,6,1,1,macs,1,6,498,computed,kvea94ddbe' \
+	'6,cache,6,1,1,macs,1,6,118,computed,kvea94ddbe' \
+	'6,prefill,4,1,1,macs,1,6,118,computed,kvea94ddbe' \
+	'6,nocache,6,1,1,recomputed_macs,1,6,380,computed,kvea94ddbe' \
+	'6,cache,6,1,1,recomputed_macs,1,6,0,computed,kvea94ddbe' \
+	'6,prefill,4,1,1,recomputed_macs,1,6,0,computed,kvea94ddbe' \
+	'6,nocache,6,1,1,total_macs,1,6,1673,computed,kvea94ddbe' \
+	'6,cache,6,1,1,total_macs,1,6,603,computed,kvea94ddbe' \
+	'6,nocache,6,1,1,total_recomputed_macs,1,6,1070,computed,kvea94ddbe' \
+	'6,cache,6,1,1,total_recomputed_macs,1,6,0,computed,kvea94ddbe' \
+	'6,cache,6,1,1,cache_cells,1,6,42,computed,kvea94ddbe' \
+	'6,cache,6,1,1,cache_bytes,1,6,168,computed,kvea94ddbe' \
+	'6,nocache,6,1,1,cache_cells,1,6,0,computed,kvea94ddbe' \
+	'6,nocache,6,1,1,cache_bytes,1,6,0,computed,kvea94ddbe' \
+	'1,cache,1,1,1,cache_cells,1,1,7,computed,kvea94ddbe' > want.csv
+tail -n 17 key2.csv > got.csv
+cmp -s want.csv got.csv; check "export --sheet 2: its counters and token, exact rows" $?
+# The same figures as export --counters writes, column by column.
+"$kvstep" export --counters > counters.csv
+awk -F, 'NR == FNR { if (FNR == 1) for (i = 1; i <= NF; i++) col[$i] = i
+		else for (n in col) v[$1 "," $2 "," n] = $(col[n]); next }
+	FNR > 1 && $6 !~ /^([XQKVSAZ]|logits)$/ {
+		n = $6 == "token" ? "token" : $6; seen++
+		if (v[$1 "," $2 "," n] != $9) { print "differs: " $0; bad = 1 } }
+	END { exit bad || seen != 17 }' counters.csv key2.csv
+check "export --sheet 2: counters and token agree with export --counters" $?
+# Sheet 3 asks the passes to read the prompt: 1 for prefill, P for the others.
+grep -q '^3,prefill,1,1,1,passes,1,3,1,computed,' key3.csv &&
+	grep -q '^3,cache,3,1,1,passes,1,3,3,computed,' key3.csv &&
+	grep -q '^3,nocache,3,1,1,passes,1,3,3,computed,' key3.csv &&
+	grep -q '^3,prefill,1,1,1,token,1,3,on,computed,' key3.csv
+check "export --sheet 3: passes 1, 3, 3 and the token 'on'" $?
+# The blank: counter and token values empty, every other field as in the key.
+tail -n 17 blank2.csv | sed 's/,1,6,[^,]*,computed,/,1,6,,computed,/; s/,1,1,[^,]*,computed,/,1,1,,computed,/' > want.csv
+tail -n 17 blank2.csv > got.csv
+cmp -s want.csv got.csv && ! grep -q ',1,[16],[0-9.][0-9]*,computed,' got.csv &&
+	[ "$(grep -c ',computed,' got.csv)" -eq 17 ]
+check "export --sheet 2 --blank: counters and token left empty" $?
+"$kvstep" grade key2.csv filled2.csv > grade.txt
+grep -qx "filled2.csv: 50/50 correct (100.0%)" grade.txt &&
+	grep -q "^  by matrix: Q 4/4, K 4/4, V 3/3, S 6/6, A 6/6, Z 3/3, logits 7/7, macs 3/3, recomputed_macs 3/3, cache_cells 3/3, cache_bytes 2/2, cache_reads 1/1, total_macs 2/2, total_recomputed_macs 2/2, token 1/1$" grade.txt
+check "export --sheet 2: the filled blank grades every counter and the token" $?
+# One wrong counter and one wrong token: exact report lines.
+sed 's/^6,cache,6,1,1,macs,1,6,118,/6,cache,6,1,1,macs,1,6,120,/; s/^6,cache,6,1,1,token,1,6,\.,/6,cache,6,1,1,token,1,6,the,/' filled2.csv > slip.csv
+"$kvstep" grade key2.csv slip.csv > slip.txt
+grep -qx "slip.csv: 48/50 correct (96.0%), 2 wrong, 0 missing" slip.txt &&
+	grep -qx '    step 6 cache token: expected ".", given "the" (line 75)' slip.txt &&
+	grep -qx '    step 6 cache macs: expected 118, given 120 (line 78)' slip.txt &&
+	grep -q "token 0/1$" slip.txt && grep -q ", macs 2/3," slip.txt
+check "grade: one wrong counter, one wrong token" $?
+# Sheet 1's CSV against sheet 2's key (same run): a clear note.
+"$kvstep" grade key2.csv key1.csv > wrong.txt
+grep -qx "key1.csv: 0/50 correct (0.0%), 0 wrong, 50 missing" wrong.txt &&
+	grep -qx "    none of its rows are cells of this key: a CSV of another sheet or another --step/--mode?" wrong.txt
+check "grade: a CSV of another sheet is named as such" $?
+# A full export against a sheet's key: the refusal says the key is a sheet's.
+"$kvstep" export -o full.csv
+"$kvstep" grade key2.csv full.csv > full.txt
+grep -qx "full.csv: not graded: line 426: more than 424 rows; the key is a worksheet's (export --sheet) with 90 rows, so a student's file has at most 4 x 90 + 64: is this a full export instead of the sheet's CSV? not read further" full.txt
+check "grade: a full export against a sheet key says the key is a sheet's" $?
+# export --sheet refuses what answers refuses, with the same message and
+# exit status, and writes nothing.
+for args in '-p "the cat sat on the mat"|1' '-p "the cat sat on the mat"|3' \
+	'-n 5|2' '-m gqa|1' '-m local-global|2' '-m mqa|3'; do
+	opts=${args%|*}; n=${args#*|}
+	eval "\"\$kvstep\" $opts answers $n" > /dev/null 2> a_err.txt; a_rc=$?
+	eval "\"\$kvstep\" $opts export --sheet $n -o refused.csv" 2> e_err.txt; e_rc=$?
+	[ "$a_rc" -eq 64 ] && [ "$e_rc" -eq 64 ] && cmp -s a_err.txt e_err.txt &&
+		[ ! -e refused.csv ]
+	check "export --sheet $n refuses $opts as answers does (64, same message)" $?
+done
 "$kvstep" export --sheet 4 > out.txt 2> err.txt
 [ $? -eq 64 ] && [ ! -s out.txt ] && grep -q "runs models of its own" err.txt
 check "export --sheet 4: refused, exit 64" $?

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "csv_answer.h"
 #include "model.h"
 #include "run.h"
 #include "sheet.h"
@@ -572,7 +573,10 @@ static void test_unknown_and_missing(void **state)
 	int rc;
 	char *names[] = { NAME("4-nope") };
 	char *out = print_sheets(f->t, names, 1, false, -1, false, &err, &rc);
-	assert_int_equal(rc, EX_USAGE);
+	assert_int_equal(rc, EX_NOINPUT); /* as -m nope: no such input */
+	assert_string_equal(err.msg, "4-nope: not a bundled worksheet "
+			    "(1-no-cache, 2-kv-cache, 3-prefill, 4-windows-gqa); "
+			    "to read a file, give a path such as ./4-nope");
 	assert_string_equal(out, "");
 	free(out);
 	char *files[] = { NAME("/nonexistent/sheet.txt") };
@@ -580,6 +584,93 @@ static void test_unknown_and_missing(void **state)
 	assert_int_equal(rc, EX_NOINPUT);
 	assert_string_equal(out, "");
 	free(out);
+}
+
+/* The CSV spells counters as the templates do. */
+static void test_answer_kind_names(void **state)
+{
+	(void)state;
+	for (int c = 0; c < CTR_COUNT; c++) {
+		char total[64];
+		snprintf(total, sizeof total, "total_%s",
+			 sheet_counter_name((SheetCounter)c));
+		assert_string_equal(csv_kind_name(csv_kind_of_counter(
+					    (CsvCounter)c, false)),
+				    sheet_counter_name((SheetCounter)c));
+		assert_string_equal(csv_kind_name(csv_kind_of_counter(
+					    (CsvCounter)c, true)), total);
+	}
+	for (int k = 0; k < CSV_KIND_COUNT; k++)
+		assert_int_equal(csv_kind_parse(csv_kind_name(k)), k);
+	assert_string_equal(csv_kind_name(CSV_KIND_TOKEN), "token");
+	assert_int_equal(csv_kind_parse("Token"), -1);
+	assert_string_equal(csv_kind_name(CSV_KIND_COUNT), "");
+}
+
+/*
+ * export --sheet 2's counters and token, in the sheet's order, with the
+ * values the closed forms of docs/csv.md give for the KV cache at step T.
+ */
+static void test_pick_answers(void **state)
+{
+	Fixture *f = *state;
+	KvError err;
+	kv_error_clear(&err);
+	SheetPick *p;
+	assert_int_equal(sheet_pick_load(f->t, "2", &p, &err), 0);
+	int n;
+	const CsvAnswerRow *a = sheet_pick_answers(p, &n);
+	const Model *m = f->m;
+	uint64_t T = (uint64_t)trace_steps(f->t), kv = (uint64_t)(m->d_k + m->d_v);
+	static const struct { int step; Mode mode; int kind; } want[] = {
+		{ 0, MODE_CACHE, CSV_KIND_TOKEN },
+		{ 0, MODE_CACHE, CSV_KIND_COUNTER + CSV_CTR_CACHE_READS },
+		{ 0, MODE_NOCACHE, CSV_KIND_COUNTER + CSV_CTR_MACS },
+		{ 0, MODE_CACHE, CSV_KIND_COUNTER + CSV_CTR_MACS },
+		{ 0, MODE_PREFILL, CSV_KIND_COUNTER + CSV_CTR_MACS },
+		{ 0, MODE_NOCACHE, CSV_KIND_COUNTER + CSV_CTR_RECOMPUTED_MACS },
+		{ 0, MODE_CACHE, CSV_KIND_COUNTER + CSV_CTR_RECOMPUTED_MACS },
+		{ 0, MODE_PREFILL, CSV_KIND_COUNTER + CSV_CTR_RECOMPUTED_MACS },
+		{ 0, MODE_NOCACHE, CSV_KIND_TOTAL + CSV_CTR_MACS },
+		{ 0, MODE_CACHE, CSV_KIND_TOTAL + CSV_CTR_MACS },
+		{ 0, MODE_NOCACHE, CSV_KIND_TOTAL + CSV_CTR_RECOMPUTED_MACS },
+		{ 0, MODE_CACHE, CSV_KIND_TOTAL + CSV_CTR_RECOMPUTED_MACS },
+		{ 0, MODE_CACHE, CSV_KIND_COUNTER + CSV_CTR_CACHE_CELLS },
+		{ 0, MODE_CACHE, CSV_KIND_COUNTER + CSV_CTR_CACHE_BYTES },
+		{ 0, MODE_NOCACHE, CSV_KIND_COUNTER + CSV_CTR_CACHE_CELLS },
+		{ 0, MODE_NOCACHE, CSV_KIND_COUNTER + CSV_CTR_CACHE_BYTES },
+		{ 1, MODE_CACHE, CSV_KIND_COUNTER + CSV_CTR_CACHE_CELLS },
+	};
+	assert_int_equal(n, (int)(sizeof want / sizeof *want));
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(a[i].step, want[i].step ? want[i].step : (int)T);
+		assert_int_equal(a[i].mode, want[i].mode);
+		assert_int_equal(a[i].kind, want[i].kind);
+		assert_false(a[i].given);
+	}
+	int T_ = (int)T;
+	uint64_t proj = (uint64_t)(m->d_model * (2 * m->d_k + m->d_v));
+	assert_int_equal(csv_counter_value(f->t, T_, MODE_CACHE, a[3].kind),
+			 proj + (uint64_t)m->d_k * T + (uint64_t)m->d_v * T +
+				 (uint64_t)(m->vocab_n * m->d_v));
+	assert_int_equal(csv_counter_value(f->t, T_, MODE_CACHE, a[1].kind),
+			 (T - 1) * kv);
+	assert_int_equal(csv_counter_value(f->t, T_, MODE_CACHE, a[12].kind),
+			 T * kv);
+	assert_int_equal(csv_counter_value(f->t, T_, MODE_CACHE, a[13].kind),
+			 4 * T * kv);
+	assert_int_equal(csv_counter_value(f->t, 1, MODE_CACHE, a[16].kind), kv);
+	assert_int_equal(csv_counter_value(f->t, T_, MODE_NOCACHE,
+					   CSV_KIND_COUNTER + CSV_CTR_PASSES), T);
+	const TraceStep *st = trace_step(f->t, T_, MODE_CACHE);
+	assert_string_equal(csv_token_value(f->t, T_, MODE_CACHE),
+			    m->vocab[st->chosen]);
+	/* prefill predicts nothing before the prompt's last position */
+	assert_null(csv_token_value(f->t, 1, MODE_PREFILL));
+	sheet_pick_free(p);
+	/* a bare name that is not bundled: as -m, no such input */
+	assert_int_equal(sheet_pick_load(f->t, "nope", &p, &err), EX_NOINPUT);
+	assert_null(p);
 }
 
 /* set and comment lines print nothing; P and T work as numbers. */
@@ -1030,6 +1121,8 @@ int main(void)
 		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_stream_bounded),
 		cmocka_unit_test(test_scale_and_choices),
+		cmocka_unit_test(test_answer_kind_names),
+		cmocka_unit_test(test_pick_answers),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

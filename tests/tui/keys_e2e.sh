@@ -10,69 +10,12 @@
 set -u
 KVSTEP=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 SOCK_BASE=kvstep-keys-$$
-RUNS=0
-SOCK=$SOCK_BASE-0
 TMP=$(mktemp -d)
 TIMEOUT=${KVSTEP_TUI_TIMEOUT:-15}
-fails=0 checks=0
 
-cleanup() { tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$TMP"; }
-trap cleanup EXIT
-
-ok() { checks=$((checks + 1)); echo "ok $checks - $1"; }
-bad() {
-	checks=$((checks + 1)); fails=$((fails + 1))
-	echo "not ok $checks - $1"
-	[ -f "$TMP/screen" ] && sed 's/^/#   /' "$TMP/screen"
-}
-capture() { tmux -L "$SOCK" capture-pane -p -t ui > "$TMP/screen" 2>/dev/null; }
-keys() { tmux -L "$SOCK" send-keys -t ui "$@"; }
-
-wait_for() { # TEXT DESCRIPTION
-	local end=$((SECONDS + TIMEOUT))
-	while [ $SECONDS -le $end ]; do
-		capture
-		if grep -qF -- "$1" "$TMP/screen"; then ok "$2"; return 0; fi
-		sleep 0.1
-	done
-	bad "$2 (no \"$1\" within ${TIMEOUT}s)"
-	return 1
-}
-wait_gone() { # TEXT DESCRIPTION
-	local end=$((SECONDS + TIMEOUT))
-	while [ $SECONDS -le $end ]; do
-		capture
-		if ! grep -qF -- "$1" "$TMP/screen"; then ok "$2"; return 0; fi
-		sleep 0.1
-	done
-	bad "$2 (\"$1\" still there after ${TIMEOUT}s)"
-	return 1
-}
-still_running() {
-	sleep 0.3
-	if [ -s "$TMP/rc" ]; then bad "$1 (exited $(cat "$TMP/rc"))"; else ok "$1"; fi
-}
-wait_rc() { # WANT DESCRIPTION
-	local end=$((SECONDS + TIMEOUT))
-	while [ $SECONDS -le $end ]; do
-		if [ -s "$TMP/rc" ]; then
-			local rc; rc=$(cat "$TMP/rc")
-			[ "$rc" = "$1" ] && ok "$2" || bad "$2 (exit $rc, want $1)"
-			return
-		fi
-		sleep 0.1
-	done
-	bad "$2 (never exited)"
-}
-# start W H TERM [ENV...]: a fresh server running kvstep in window "ui"
-start() {
-	local w=$1 h=$2 term=$3; shift 3
-	tmux -L "$SOCK" kill-server 2>/dev/null
-	RUNS=$((RUNS + 1)); SOCK="$SOCK_BASE-$RUNS"
-	rm -f "$TMP/rc"
-	tmux -L "$SOCK" -f /dev/null new-session -d -s ui -x "$w" -y "$h" \
-		"env LC_ALL=C.UTF-8 TERM=$term $* '$KVSTEP'; echo \$? > '$TMP/rc'; sleep 60"
-}
+. "$(dirname "$0")/tmux_lib.sh"
+# start_term W H TERM [ENV...]: kvstep under that TERM
+start_term() { local w=$1 h=$2 term=$3; shift 3; start "$w" "$h" "TERM=$term" "$@"; }
 
 # the screen row and column (0-based) where TEXT first starts after a
 # line matching ANCHOR; prints "row col"
@@ -96,7 +39,7 @@ for size in "80 24" "120 40" "200 60"; do
 	set -- $size; W=$1 H=$2
 	for colour in "" "NO_COLOR=1"; do
 		tag="xterm-256color ${W}x$H${colour:+ $colour}"
-		start "$W" "$H" xterm-256color $colour
+		start_term "$W" "$H" xterm-256color $colour
 		wait_for "step 1/6" "$tag: starts"
 		keys Right Enter
 		wait_for "k1·q2" "$tag: Enter (CR) opens the inspector on S[1,2]"
@@ -142,7 +85,7 @@ for size in "80 24" "120 40" "200 60"; do
 done
 
 # ---- auto-play: fastest pace from step 1 to the end, then it stops ----
-start 80 24 xterm-256color
+start_term 80 24 xterm-256color
 wait_for "step 1/6" "auto-play run starts"
 keys f f f f f
 wait_for "already the fastest pace: a step every 0.25 s" "f sets the pace, up to the fastest"
@@ -159,7 +102,7 @@ keys q
 wait_rc 0 "auto-play run quits with status 0"
 
 # ---- a mouse click (SGR report) on S[2,3] selects and inspects it ----
-start 80 24 xterm-256color
+start_term 80 24 xterm-256color
 wait_for "step 1/6" "mouse run starts"
 keys Right Right
 wait_for "step 3/6" "mouse run at step 3"
@@ -184,7 +127,7 @@ for size in "80 24" "120 40" "200 60"; do
 	set -- $size
 	for colour in "" "NO_COLOR=1"; do
 		tag="vt100 $1x$2${colour:+ $colour}"
-		start "$1" "$2" vt100 $colour
+		start_term "$1" "$2" vt100 $colour
 		wait_for "step 1/6" "$tag: starts"
 		keys End
 		wait_for "step 6/6" "$tag: End goes to the last step"

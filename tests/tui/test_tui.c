@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "run.h"
 #include "tui_keys.h"
 #include "tui_render.h"
@@ -21,56 +22,6 @@
 #include "tui_theme.h"
 
 #include "expected_frames.h"
-
-typedef struct Fixture {
-	Model *m;
-	Trace *t;
-	TuiView v;
-	TuiState s;
-	TuiBuf b;
-} Fixture;
-
-/* A fixture on bundled model `name`; NULL is the default model. */
-static int setup_named(void **state, const char *name)
-{
-	Fixture *f = calloc(1, sizeof *f);
-	KvError err;
-	kv_error_clear(&err);
-	f->m = name ? model_load_named(name, &err) : model_load_default(&err);
-	assert_non_null(f->m);
-	RunConfig cfg = run_config_default(f->m);
-	f->t = run_trace(f->m, &cfg, &err);
-	assert_non_null(f->t);
-	tui_state_init(&f->s, f->t, -1);
-	tui_view_init(&f->v, f->t, false, f->s.digits);
-	*state = f;
-	return 0;
-}
-
-static int setup(void **state)
-{
-	return setup_named(state, NULL);
-}
-
-static int setup_lg(void **state)
-{
-	return setup_named(state, "local-global");
-}
-
-static int setup_gqa(void **state)
-{
-	return setup_named(state, "gqa");
-}
-
-static int teardown(void **state)
-{
-	Fixture *f = *state;
-	tui_buf_free(&f->b);
-	trace_free(f->t);
-	model_free(f->m);
-	free(f);
-	return 0;
-}
 
 static void apply_n(Fixture *f, Action a, int n)
 {
