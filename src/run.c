@@ -57,6 +57,14 @@ typedef struct Lockstep {
 	uint64_t macs_total;   /* the estimate, for progress */
 } Lockstep;
 
+/* The producer the teaching modes write: the run's kernel (trace.h). */
+static Producer run_producer(const RunConfig *cfg)
+{
+	return producer_make(PRODUCER_MODEL_TARGET,
+			     cfg->tiled ? PRODUCER_KERNEL_TILED
+					: PRODUCER_KERNEL_STANDARD);
+}
+
 /* Runs `mode`'s pass for `step`, or repeats the record of the pass covering it. */
 static void step_mode(Lockstep *L, int step, Mode mode)
 {
@@ -64,7 +72,7 @@ static void step_mode(Lockstep *L, int step, Mode mode)
 	TraceStep *s = &L->last[mode];
 	if (schedule_teaching(mode, step, L->cfg->prompt_n, L->tokens, &pass)) {
 		EngineSink sink = trace_sink_for(L->trace,
-						 trace_mode_producer(mode));
+						 run_producer(L->cfg));
 		trace_begin_pass(L->trace, mode, mode != MODE_NOCACHE);
 		engine_run(L->eng[mode], pass.chunk, pass.n, &sink, &s->pass_c,
 			   &s->info, NULL);
@@ -133,19 +141,10 @@ static int lockstep_run(Lockstep *L, KvError *err)
 	return 0;
 }
 
-/* The comparison in flight: the trace holds the tiled values. */
-typedef struct Compare {
-	const Trace *t;
-	TileCompare c;
-} Compare;
-
-static void compare_cell(Compare *k, Matrix mat, int layer, int head,
-			 int row, int col, double std)
+/* Folds one cell's two values into the comparison. */
+static void compare_cell(TileCompare *c, Matrix mat, int layer, int head,
+			 int row, int col, double tiled, double std)
 {
-	double tiled;
-	if (!trace_value_at(k->t, layer, head, mat, row, col, &tiled))
-		return;
-	TileCompare *c = &k->c;
 	c->cells++;
 	if (memcmp(&tiled, &std, sizeof std) == 0)
 		return;
@@ -155,49 +154,62 @@ static void compare_cell(Compare *k, Matrix mat, int layer, int head,
 	if (d > c->max_abs)
 		c->max_abs = d;
 	if (mat == MAT_Z && u > c->max_ulps) {
-		c->max_ulps = u;
-		c->layer = layer;
-		c->head = head;
-		c->row = row;
-		c->col = col;
-		c->tiled_z = tiled;
-		c->standard_z = std;
+		*c = (TileCompare){ .done = c->done, .cells = c->cells,
+				    .differ = c->differ, .max_abs = c->max_abs,
+				    .max_ulps = u, .layer = layer,
+				    .head = head, .row = row, .col = col,
+				    .tiled_z = tiled, .standard_z = std };
 	}
 }
 
-static void compare_column(void *ctx, int seq, Matrix mat, int layer,
-			   int head, int col, int first_row, const double *v,
-			   int n)
+/* Every Z cell and the last logits of the two producers. */
+static TileCompare compare_planes(const Trace *t)
 {
-	(void)seq;
-	if (mat != MAT_Z && mat != MAT_LOGITS)
-		return;
-	for (int r = 0; r < n; r++)
-		compare_cell(ctx, mat, layer, head, first_row + r, col, v[r]);
+	const Model *m = trace_model(t);
+	int T = trace_steps(t);
+	TileCompare c = { .done = true };
+	double a, b;
+	for (int l = 1; l <= m->n_layers; l++)
+		for (int h = 1; h <= m->n_heads; h++)
+			for (int j = 1; j <= T; j++)
+				for (int r = 1; r <= m->d_v; r++)
+					if (trace_value_of(t, PRODUCER_TARGET_TILED, l, h, MAT_Z, r, j, &a) &&
+					    trace_value_of(t, PRODUCER_TARGET_STANDARD, l, h, MAT_Z, r, j, &b))
+						compare_cell(&c, MAT_Z, l, h, r, j, a, b);
+	for (int r = 1; r <= m->vocab_n; r++)
+		if (trace_value_of(t, PRODUCER_TARGET_TILED, 1, 1, MAT_LOGITS, r, T, &a) &&
+		    trace_value_of(t, PRODUCER_TARGET_STANDARD, 1, 1, MAT_LOGITS, r, T, &b))
+			compare_cell(&c, MAT_LOGITS, 1, 1, r, T, a, b);
+	return c;
 }
 
 /*
  * Runs the standard kernel over the run's tokens in one pass (the same
- * bits as step by step: every column is computed in a fixed order) and
- * compares its Z and logits with the tiled run's.
+ * bits as step by step: every column is computed in a fixed order), keeps
+ * its values under the standard producer and compares them with the
+ * tiled producer's.
  */
 static int compare_kernels(Lockstep *L, KvError *err)
 {
 	int T = L->cfg->prompt_n + L->cfg->generate;
 	for (int pos = 1; pos <= T; pos++)
 		L->tokens[pos - 1] = trace_token(L->trace, pos);
+	if (trace_reserve(L->trace, PRODUCER_TARGET_STANDARD, err))
+		return err ? err->code : EX_OSERR;
 	EngineSpec sp = { .capacity = T, .max_seqs = 1, .keeps_cache = true,
 			  .elem_bytes = L->cfg->elem_bytes };
 	Engine *e = engine_new_spec(L->m, &sp, err);
 	if (!e)
 		return err ? err->code : EX_OSERR;
-	Compare k = { .t = L->trace, .c = { .done = true } };
-	EngineSink sink = { .column = compare_column, .ctx = &k };
+	EngineSink sink = trace_sink_for(L->trace, PRODUCER_TARGET_STANDARD);
+	sink.cache = NULL; /* the teaching modes' cache events only */
+	sink.tile = NULL;
 	Counters c;
 	PassInfo info;
 	engine_pass(e, L->tokens, 1, T, &sink, &c, &info);
 	engine_free(e);
-	trace_tiles_set_compare(trace_tiles_mut(L->trace), &k.c);
+	TileCompare k = compare_planes(L->trace);
+	trace_tiles_set_compare(trace_tiles_mut(L->trace), &k);
 	return 0;
 }
 
@@ -226,7 +238,7 @@ Trace *run_trace(const Model *m, const RunConfig *cfg, KvError *err)
 							"out of memory");
 	/* the modes' value planes now, so memory runs out here or never */
 	for (int mode = 0; mode < MODE_COUNT && !rc; mode++)
-		rc = trace_reserve(L.trace, trace_mode_producer((Mode)mode), err);
+		rc = trace_reserve(L.trace, run_producer(cfg), err);
 	for (int mode = 0; mode < MODE_COUNT && !rc; mode++) {
 		sp.keeps_cache = mode != MODE_NOCACHE;
 		L.eng[mode] = engine_new_spec(m, &sp, err);

@@ -467,8 +467,10 @@ bool trace_value_of(const Trace *t, Producer producer, int layer, int head,
 bool trace_value_at(const Trace *t, int layer, int head, Matrix mat, int row,
 		    int col, double *out)
 {
-	return trace_value_of(t, PRODUCER_TARGET_STANDARD, layer, head, mat,
-			      row, col, out);
+	/* the teaching modes' producer: the run's kernel */
+	Producer p = trace_tiles_kernel(t->tiles)->tiled ?
+			     PRODUCER_TARGET_TILED : PRODUCER_TARGET_STANDARD;
+	return trace_value_of(t, p, layer, head, mat, row, col, out);
 }
 
 bool trace_span(const Trace *t, int step, Mode mode, Matrix mat,

@@ -220,7 +220,17 @@ static void assert_runs_close(const Trace *a, const Trace *b)
 					assert_true(trace_value_at(b, l, h, MAT_Z, r, j, &y));
 					assert_true(fabs(x - y) <=
 						    1e-12 * (1 + fabs(y)));
+					/* the tiled run keeps the standard
+					 * kernel's values under its producer,
+					 * bit for bit a standard run's */
+					double w;
+					assert_true(trace_value_of(a, PRODUCER_TARGET_STANDARD, l, h, MAT_Z, r, j, &w));
+					assert_memory_equal(&w, &y, sizeof w);
+					assert_true(trace_value_of(a, PRODUCER_TARGET_TILED, l, h, MAT_Z, r, j, &w));
+					assert_memory_equal(&w, &x, sizeof w);
 				}
+	assert_true(trace_has_producer(a, PRODUCER_TARGET_TILED));
+	assert_false(trace_has_producer(b, PRODUCER_TARGET_TILED));
 	const TileCompare *c = trace_tiles_compare(trace_tiles(a));
 	assert_true(c->done);
 	assert_true(c->max_abs <= 1e-12 * (1 + fabs(c->standard_z)) ||
