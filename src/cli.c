@@ -11,6 +11,7 @@ enum {
 	OPT_DIGITS = 256, OPT_NO_COLOR, OPT_ASCII, OPT_COUNTERS, OPT_BLANK,
 	OPT_MODE, OPT_STEP, OPT_MATRIX, OPT_MASKED, OPT_SUMMARY, OPT_TOL,
 	OPT_DTYPE, OPT_REL_TOL, OPT_BOM, OPT_SHEET, OPT_CACHE,
+	OPT_ATTENTION, OPT_TILE, OPT_SPLIT, OPT_TILES,
 };
 
 static const struct option long_opts[] = {
@@ -24,6 +25,10 @@ static const struct option long_opts[] = {
 	{ "ascii", no_argument, NULL, OPT_ASCII },
 	{ "counters", no_argument, NULL, OPT_COUNTERS },
 	{ "cache", no_argument, NULL, OPT_CACHE },
+	{ "tiles", no_argument, NULL, OPT_TILES },
+	{ "attention", required_argument, NULL, OPT_ATTENTION },
+	{ "tile", required_argument, NULL, OPT_TILE },
+	{ "split", required_argument, NULL, OPT_SPLIT },
 	{ "sheet", required_argument, NULL, OPT_SHEET },
 	{ "blank", no_argument, NULL, OPT_BLANK },
 	{ "masked", no_argument, NULL, OPT_MASKED },
@@ -56,6 +61,10 @@ const char *cli_usage(void)
 	       "  -n, --generate N     tokens to generate after the prompt\n"
 	       "      --digits N       decimals shown (UI and worksheets)\n"
 	       "      --dtype T        cache element type for cache_bytes: fp32 (default), fp16, bf16, fp8\n"
+	       "      --attention K    attention kernel: standard (default), or flash (tiled,\n"
+	       "                       online softmax; docs/tiled-attention.md)\n"
+	       "      --tile B         flash: keys per tile, 1-1024 (default 2)\n"
+	       "      --split S        flash: split each decode query's keys in S parts\n"
 	       "      --no-color       no colour in the UI (also when NO_COLOR is set)\n"
 	       "      --ascii          ASCII instead of Unicode box drawing\n"
 	       "  -h, --help           this text\n"
@@ -65,6 +74,7 @@ const char *cli_usage(void)
 	       "  -o, --output FILE    write to FILE (atomically) instead of stdout\n"
 	       "      --counters       one row of counters per (step, mode) instead of cells\n"
 	       "      --cache          one row per cached K/V column: its block, slot and status\n"
+	       "      --tiles          flash: one row per tile state (m, l, alpha, o)\n"
 	       "      --sheet N        only the cells worksheet N (1-3) shows; given ones say so\n"
 	       "      --mode LIST      keep these modes: nocache,cache,prefill\n"
 	       "      --step N|A-B     keep this step or range of steps\n"
@@ -184,6 +194,18 @@ static int apply_option(int c, const char *arg, CliOpts *o, KvError *err)
 	case OPT_ASCII: o->ascii = true; return 0;
 	case OPT_COUNTERS: o->counters = true; return 0;
 	case OPT_CACHE: o->cache = true; return 0;
+	case OPT_TILES: o->tiles = true; return 0;
+	case OPT_ATTENTION:
+		if (strcmp(arg, "flash") && strcmp(arg, "standard"))
+			return kv_error_set(err, EX_USAGE,
+					    "--attention expects standard or flash, got '%s'",
+					    arg);
+		o->tiled = strcmp(arg, "flash") == 0;
+		return 0;
+	case OPT_TILE:
+		return parse_int_arg("--tile", arg, 1, 1024, &o->tile, err);
+	case OPT_SPLIT:
+		return parse_int_arg("--split", arg, 1, 1024, &o->split, err);
 	case OPT_SHEET: o->sheet = arg; return 0;
 	case OPT_BLANK: o->filter.blank = true; return 0;
 	case OPT_MASKED: o->filter.masked = true; return 0;
@@ -247,6 +269,11 @@ static const struct {
 	{ 'p', "-p/--prompt", IN_RUN },
 	{ 'n', "-n/--generate", IN_RUN },
 	{ OPT_DTYPE, "--dtype", IN_RUN },
+	/* not answers: the worksheets ask for S and A, which flash never holds */
+	{ OPT_ATTENTION, "--attention", IN_UI | IN_EXPORT },
+	{ OPT_TILE, "--tile", IN_UI | IN_EXPORT },
+	{ OPT_SPLIT, "--split", IN_UI | IN_EXPORT },
+	{ OPT_TILES, "--tiles", IN_EXPORT },
 	{ OPT_DIGITS, "--digits", IN_UI | IN_ANSWERS },
 	{ OPT_ASCII, "--ascii", IN_UI | IN_ANSWERS },
 	{ OPT_NO_COLOR, "--no-color", IN_UI },
@@ -297,6 +324,14 @@ static int check_scope(const CliOpts *o, KvError *err)
 			 o->filter.matrices || o->filter.masked))
 		return kv_error_set(err, EX_USAGE,
 				    "--cache goes with --mode and --step, not --counters, --sheet, --blank, --matrix or --masked");
+	if ((o->tile || o->split || o->tiles) && !o->tiled)
+		return kv_error_set(err, EX_USAGE,
+				    "--tile, --split and --tiles go with --attention flash");
+	if (o->tiles && (o->counters || o->cache || o->sheet ||
+			 o->filter.blank || o->filter.matrices ||
+			 o->filter.masked))
+		return kv_error_set(err, EX_USAGE,
+				    "--tiles goes with --mode and --step, not --counters, --cache, --sheet, --blank, --matrix or --masked");
 	if (o->sheet && (o->counters || o->filter.masked))
 		return kv_error_set(err, EX_USAGE,
 				    "--sheet writes the cells a worksheet shows; it goes with --blank, not --counters or --masked");

@@ -29,6 +29,10 @@ typedef struct CliOpts {
 	bool ascii;             /* --ascii: no Unicode box drawing */
 	bool counters;          /* export --counters */
 	bool cache;             /* export --cache */
+	bool tiles;             /* export --tiles */
+	bool tiled;             /* --attention flash */
+	int tile;               /* --tile B; 0 = 2 */
+	int split;              /* --split S; 0 = 1 */
 	const char *sheet;      /* export --sheet N: the cells of worksheet N */
 	const char *output;     /* -o FILE; NULL = stdout */
 	const char *summary;    /* grade --summary FILE */

@@ -12,6 +12,9 @@
  *   macs_av     = d_v · Σ_{j=att_lo..hi} j
  *   macs_logits = vocab · d_v
  *   exps        = Σ_{j=att_lo..hi} j
+ * The tiled kernel (attention.h) writes no scores (score_cells_written 0),
+ * visits ceil(j/B) tiles per query and head (tile_passes), and adds one
+ * exp per rescale: exps = Σ_j (j + ceil(j/B) − 1) without a sink or split.
  */
 #include <stdint.h>
 
@@ -26,6 +29,8 @@ typedef struct Counters {
 	uint64_t cache_bytes;     /* cache_cells × element size */
 	uint64_t cache_reads;     /* K and V cells read that an earlier pass stored */
 	uint64_t passes;          /* sequential forward passes so far */
+	uint64_t score_cells_written; /* S cells written to memory (standard) */
+	uint64_t tile_passes;     /* tiles the tiled kernel visited */
 } Counters;
 
 /* Total multiply-adds of all stages. */
@@ -47,6 +52,8 @@ static inline void counters_accumulate(Counters *sum, const Counters *p)
 	sum->exps += p->exps;
 	sum->recomputed_macs += p->recomputed_macs;
 	sum->cache_reads += p->cache_reads;
+	sum->score_cells_written += p->score_cells_written;
+	sum->tile_passes += p->tile_passes;
 	sum->cache_cells = p->cache_cells;
 	sum->cache_bytes = p->cache_bytes;
 	sum->passes = p->passes;

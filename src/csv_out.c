@@ -202,6 +202,12 @@ static void write_step_counters(FILE *out, const Trace *t,
 	};
 	for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
 		put_u64(out, cols[i]);
+	if (trace_tiles_kernel(trace_tiles(t))->tiled) { /* --attention flash */
+		put_u64(out, p->score_cells_written);
+		put_u64(out, p->tile_passes);
+		put_u64(out, c->score_cells_written);
+		put_u64(out, c->tile_passes);
+	}
 	/* the token predicted after position `step`, when this mode has
 	 * logits there (prefill has none before the last prompt position) */
 	csv_put_field(out, s->info.hi == step ? trace_model(t)->vocab[s->chosen]
@@ -214,8 +220,12 @@ int csv_write_counters(FILE *out, const Trace *t, const ExportFilter *f,
 {
 	fputs("step,mode,pass,macs,macs_proj,macs_scores,macs_av,macs_logits,"
 	      "exps,recomputed_macs,cache_cells,cache_bytes,cache_reads,passes,"
-	      "total_macs,total_exps,total_recomputed_macs,total_cache_reads,"
-	      "token,run\r\n", out);
+	      "total_macs,total_exps,total_recomputed_macs,total_cache_reads,",
+	      out);
+	if (trace_tiles_kernel(trace_tiles(t))->tiled)
+		fputs("score_cells_written,tile_passes,"
+		      "total_score_cells_written,total_tile_passes,", out);
+	fputs("token,run\r\n", out);
 	ExportFilter g = *f;
 	run_fingerprint(t, g.run);
 	return for_each_kept(out, t, &g, write_step_counters, err);

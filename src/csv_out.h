@@ -72,6 +72,8 @@ int csv_write_trace(FILE *out, const Trace *t, const ExportFilter *f,
  *   step,mode,pass,macs,macs_proj,macs_scores,macs_av,macs_logits,exps,
  *   recomputed_macs,cache_cells,cache_bytes,cache_reads,passes,
  *   total_macs,total_exps,total_recomputed_macs,total_cache_reads,token,run
+ * (a tiled run, --attention flash, has score_cells_written,tile_passes,
+ * total_score_cells_written,total_tile_passes before token)
  * The unprefixed figures are those of the pass covering the step; `passes`
  * and the cache figures are the state after it; total_* are cumulative.
  * `token` is the token the mode predicts after position `step` (the argmax

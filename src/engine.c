@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attention.h"
 #include "dot.h"
 
 struct Engine {
@@ -25,6 +26,14 @@ struct Engine {
 	double *a;        /* (cap) its softmax */
 	double *cat;      /* (n_heads·d_v) concat(z) then W_O·concat (d_model) */
 	double *logits;   /* (seqs, vocab) logits of each sequence's last chunk */
+	bool tiled;       /* the tiled kernel: no S, no A (attention.h) */
+	int tile;         /* keys per tile */
+	int split;        /* parts of a split query column */
+	int split_from;   /* first query position split */
+	const double **kp; /* (cap) K columns of the query in flight */
+	const double **vp; /* (cap) V columns */
+	double *scratch;  /* attn_tiled_scratch() doubles */
+	AttnWork work;    /* of the column in flight, for the counters */
 };
 
 /* Visible keys of query j under window w: lo_key..j. */
@@ -62,8 +71,13 @@ static int buffers_init(Engine *e)
 	e->cat = calloc(2 * cat, sizeof *e->cat);
 	e->logits = calloc((size_t)e->seqs * (size_t)m->vocab_n,
 			   sizeof *e->logits);
+	e->kp = calloc((size_t)e->cap, sizeof *e->kp);
+	e->vp = calloc((size_t)e->cap, sizeof *e->vp);
+	e->scratch = calloc(attn_tiled_scratch(e->tile, m->d_v),
+			    sizeof *e->scratch);
 	return e->done && e->x && e->q && e->z && e->kbuf && e->vbuf && e->s &&
-	       e->a && e->cat && e->logits ? 0 : -1;
+	       e->a && e->cat && e->logits && e->kp && e->vp && e->scratch ?
+		       0 : -1;
 }
 
 Engine *engine_new_spec(const Model *m, const EngineSpec *sp, KvError *err)
@@ -71,13 +85,21 @@ Engine *engine_new_spec(const Model *m, const EngineSpec *sp, KvError *err)
 	if (sp->capacity < 1 || sp->max_seqs < 0)
 		return kv_error_set(err, EX_USAGE, "an engine needs positions"),
 		       NULL;
+	if (sp->tile < 0 || sp->tile > ENGINE_MAX_TILE || sp->split < 0 ||
+	    sp->split > ENGINE_MAX_TILE)
+		return kv_error_set(err, EX_USAGE,
+				    "tile and split must be 1..%d",
+				    ENGINE_MAX_TILE), NULL;
 	Engine *e = calloc(1, sizeof *e);
 	if (!e)
 		goto oom;
 	*e = (Engine){ .m = m, .cap = sp->capacity,
 		       .seqs = sp->max_seqs > 0 ? sp->max_seqs : 1,
 		       .keeps_cache = sp->keeps_cache,
-		       .elem_bytes = sp->elem_bytes };
+		       .elem_bytes = sp->elem_bytes, .tiled = sp->tiled,
+		       .tile = sp->tile > 0 ? sp->tile : 2,
+		       .split = sp->split > 0 ? sp->split : 1,
+		       .split_from = sp->split_from };
 	if (cache_init(e, sp, err)) {
 		engine_free(e);
 		return NULL;
@@ -115,6 +137,9 @@ void engine_free(Engine *e)
 	free(e->a);
 	free(e->cat);
 	free(e->logits);
+	free(e->kp);
+	free(e->vp);
+	free(e->scratch);
 	free(e);
 }
 
@@ -190,30 +215,57 @@ static int project_column(Engine *e, int l, int seq, int j, KvError *err)
 	return 0;
 }
 
+/* Passes one tile state of the column in flight on to the sink. */
+typedef struct TileCtx {
+	const Engine *e;
+	int seq, l, h, j;
+} TileCtx;
+
+static void forward_tile(void *ctx, const TileState *ts)
+{
+	const TileCtx *c = ctx;
+	const EngineSink *sink = c->e->sink;
+	sink->tile(sink->tile_ctx, c->seq, c->l + 1, c->h + 1, c->j, ts,
+		   c->e->m->d_v);
+}
+
 /*
- * Query column j of head h: s_i = (k_i·q_j)·scale for the visible keys
- * i = lo_key..j (the others are masked and never computed),
- * a = softmax(s) down the column, z_j = Σ_i a_i·v_i accumulated in rising i.
- * Keys and values come from the cache, in position order.
+ * Query column j of head h over the visible keys i = lo_key..j (the others
+ * are masked and never computed), read from the cache in position order.
+ * Standard kernel: s_i = (k_i·q_j)·scale, a = softmax(s) down the column,
+ * z_j = Σ_i a_i·v_i in rising i, and S and A go to the sink. Tiled kernel
+ * (attention.h): tiles of e->tile keys, split in e->split parts from
+ * position split_from on; its tile states go to the sink instead.
  */
 static void attend_head(Engine *e, int l, int h, int seq, int j)
 {
 	const Model *m = e->m;
 	int g = model_kv_head(m, h), lo_key = first_key(j, m->window[l]);
 	int n = j - lo_key + 1;
-	const double *q = q_col(e, l, h, seq, j);
-	for (int i = lo_key; i <= j; i++)
-		e->s[i - lo_key] = dot(kv_cache_k_read(e->cache, seq, l + 1,
-						       g + 1, i),
-				       q, m->d_k) * m->scale;
-	softmax(e->a, e->s, n);
+	for (int i = lo_key; i <= j; i++) {
+		e->kp[i - lo_key] = kv_cache_k_read(e->cache, seq, l + 1, g + 1,
+						    i);
+		e->vp[i - lo_key] = kv_cache_v_read(e->cache, seq, l + 1, g + 1,
+						    i);
+	}
+	AttnInput in = { .q = q_col(e, l, h, seq, j), .k = e->kp, .v = e->vp,
+			 .n = n, .key_lo = lo_key, .d_k = m->d_k,
+			 .d_v = m->d_v, .scale = m->scale,
+			 .has_sink = m->sink != NULL,
+			 .sink = m->sink ? m->sink[h] : 0.0 };
 	double *z = z_col(e, l, h, seq, j);
-	memset(z, 0, (size_t)m->d_v * sizeof *z);
-	for (int i = lo_key; i <= j; i++)
-		axpy(z, e->a[i - lo_key],
-		     kv_cache_v_read(e->cache, seq, l + 1, g + 1, i), m->d_v);
-	emit(e->sink, seq, MAT_S, l, h, j, lo_key, e->s, n);
-	emit(e->sink, seq, MAT_A, l, h, j, lo_key, e->a, n);
+	if (e->tiled) {
+		TileCtx tc = { e, seq, l, h, j };
+		bool rec = e->sink && e->sink->tile;
+		int split = e->split_from > 0 && j >= e->split_from ? e->split
+								     : 1;
+		attn_tiled(&in, e->tile, split, e->scratch, z,
+			   rec ? forward_tile : NULL, &tc, &e->work);
+	} else {
+		attn_standard(&in, e->s, e->a, z, &e->work);
+		emit(e->sink, seq, MAT_S, l, h, j, lo_key, e->s, n);
+		emit(e->sink, seq, MAT_A, l, h, j, lo_key, e->a, n);
+	}
 	emit(e->sink, seq, MAT_Z, l, h, j, 1, z, m->d_v);
 }
 
@@ -237,7 +289,7 @@ static void combine_column(Engine *e, int l, int seq, int j)
 }
 
 /* Counts the work of column j in layer l of a chunk starting at lo. */
-static void count_column(const Engine *e, int l, int seq, int j, int lo,
+static void count_column(Engine *e, int l, int seq, int j, int lo,
 			 Counters *c)
 {
 	const Model *m = e->m;
@@ -253,13 +305,16 @@ static void count_column(const Engine *e, int l, int seq, int j, int lo,
 	c->macs_proj += proj;
 	c->macs_scores += H * dk * keys;
 	c->macs_av += H * dv * keys;
-	c->exps += H * keys;
+	c->exps += e->work.exps;
+	c->score_cells_written += e->work.score_cells;
+	c->tile_passes += e->work.tiles;
 	c->recomputed_macs += redo ? proj + H * (dk + dv) * keys : 0;
 	if (e->keeps_cache && lo > lo_key) {
 		/* keys lo_key..lo-1 come from the cache, read once per K/V head */
 		int cached = (lo - 1 < j ? lo - 1 : j) - lo_key + 1;
 		c->cache_reads += G * (dk + dv) * (uint64_t)cached;
 	}
+	e->work = (AttnWork){ 0 };
 }
 
 static void logits_for(Engine *e, int seq, int hi, Counters *c)

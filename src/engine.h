@@ -23,6 +23,7 @@
  */
 #include <stdbool.h>
 
+#include "attention.h"
 #include "counters.h"
 #include "kv_cache.h"
 #include "kv_error.h"
@@ -30,6 +31,9 @@
 #include "model.h"
 
 typedef struct Engine Engine;
+
+/* Largest tile size and split (--tile, --split). */
+#define ENGINE_MAX_TILE 1024
 
 /* What a pass did, for the trace to derive cell statuses from. */
 typedef struct PassInfo {
@@ -63,6 +67,12 @@ typedef struct EngineSink {
 		       int col, int first_row, const double *v, int n);
 	void (*cache)(void *ctx, const KvEvent *ev);
 	void *ctx;
+	/* The tiled kernel's state after each tile (attention.h) of query
+	 * column `query` of `layer`, `head` (1-based), o having d_v values;
+	 * NULL records nothing. Called with `tile_ctx`. */
+	void (*tile)(void *tile_ctx, int seq, int layer, int head, int query,
+		     const TileState *ts, int d_v);
+	void *tile_ctx;
 } EngineSink;
 
 /* Sizes beyond one sequence, for serving and speculative decoding. */
@@ -73,6 +83,10 @@ typedef struct EngineSpec {
 	int elem_bytes;  /* bytes per cached cell, for cache_bytes */
 	int block_size;  /* > 0: global layers are paged (kv_cache.h) */
 	int n_blocks;    /* the pool when paged */
+	bool tiled;      /* the tiled kernel (attention.h) instead of S and A */
+	int tile;        /* keys per tile when tiled; 0 means 2 */
+	int split;       /* parts of a split query column; 0 or 1 = unsplit */
+	int split_from;  /* first query position split (decode: P + 1) */
 } EngineSpec;
 
 /*

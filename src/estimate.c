@@ -6,6 +6,8 @@
  */
 #include "estimate.h"
 
+#include "trace_tiles.h"
+
 #include <stdio.h>
 
 #include "trace_kv.h"
@@ -59,7 +61,8 @@ static uint64_t trace_bytes(const Model *m, uint64_t T)
 			 T * (uint64_t)m->vocab_n +               /* logits */
 			 (m->stacked ? L * T * (uint64_t)m->d_model : 0); /* H */
 	return cells * (sizeof(double) + 1) +
-	       T * (sizeof(int) + MODE_COUNT * sizeof(TraceStep));
+	       T * (sizeof(int) + MODE_COUNT * sizeof(TraceStep)) +
+	       trace_tiles_base_bytes(); /* the tile store's header */
 }
 
 RunEstimate estimate_run(const Model *m, int prompt_n, int positions)

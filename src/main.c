@@ -13,6 +13,7 @@
 #include "bench.h"
 #include "cli.h"
 #include "csv_out.h"
+#include "csv_tiles.h"
 #include "estimate.h"
 #include "grade.h"
 #include "interrupt.h"
@@ -51,6 +52,9 @@ static int make_config(const Model *m, const CliOpts *o, int *ids,
 {
 	*cfg = run_config_default(m);
 	cfg->elem_bytes = o->elem_bytes;
+	cfg->tiled = o->tiled;
+	cfg->tile = o->tile;
+	cfg->split = o->split;
 	if (o->prompt) {
 		int n = model_parse_prompt(m, o->prompt, ids, KV_MAX_TOKENS, err);
 		if (n < 0)
@@ -94,6 +98,15 @@ static void progress_end(const Progress *p)
 
 static void export_notice(const CliOpts *o, const Trace *t)
 {
+	if (o->tiles) {
+		double tb;
+		uint64_t tr = csv_tiles_rows(t, &o->filter, &tb);
+		if (tb > EXPORT_NOTICE_BYTES)
+			fprintf(stderr,
+				"kvstep: this export writes %llu rows, about %.1f GB; Ctrl-C stops it and leaves no file\n",
+				(unsigned long long)tr, tb / 1e9);
+		return;
+	}
 	uint64_t rows = o->counters ? estimate_counter_rows(t, &o->filter)
 				    : estimate_export_rows(t, &o->filter);
 	double bytes = (double)rows * ESTIMATE_ROW_BYTES;
@@ -123,7 +136,8 @@ static int cmd_export(const CliOpts *o, const Trace *t, KvError *err)
 		sheet_pick_free(pick);
 		return err->code;
 	}
-	int rc = o->cache      ? csv_write_cache(af.fp, t, &f, err)
+	int rc = o->tiles      ? csv_write_tiles(af.fp, t, &f, err)
+		 : o->cache    ? csv_write_cache(af.fp, t, &f, err)
 		 : o->counters ? csv_write_counters(af.fp, t, &f, err)
 			       : csv_write_trace(af.fp, t, &f, err);
 	sheet_pick_free(pick);

@@ -142,6 +142,7 @@ void model_free(Model *m)
 	free(m->wk);
 	free(m->wv);
 	free(m->wout);
+	free(m->sink);
 	free(m->wo);
 	free(m->window);
 	free(m);

@@ -63,6 +63,8 @@ typedef struct Model {
 	double *wv;      /* (n_layers, n_kv_heads, d_v, d_model) */
 	double *wo;      /* (n_layers, d_model, n_heads·d_v); NULL if classic */
 	double *wout;    /* (vocab_n, out_dim) row t gives token t's logit */
+	double *sink;    /* (n_heads) sink logit of each head (attention.h),
+			    the same in every layer; NULL: no sink */
 } Model;
 
 /* Width of the vector W_out reads: d_model when stacked, else d_v. */

@@ -16,6 +16,7 @@
 static const char *const model_keys[MK_COUNT] = {
 	"name", "vocab", "d_model", "d_k", "d_v", "scale", "prompt", "generate",
 	"n_layers", "n_heads", "n_kv_heads", "windows", "pattern", "window",
+	"sink",
 };
 
 static int set_vocab(Loader *L, const IniEntry *e)
@@ -105,6 +106,8 @@ static int set_model_key(Loader *L, const IniEntry *e, int k)
 	case MK_PATTERN:
 	case MK_WINDOW:
 		return 0; /* need n_layers: read_windows */
+	case MK_SINK:
+		return 0; /* needs n_heads: read_sink */
 	default:
 		return 0;
 	}
@@ -119,7 +122,7 @@ static int read_model_section(Loader *L)
 		int k = model_key(e->key);
 		if (k < 0)
 			return loader_fail(L, e->line,
-				    "unknown key '%s' in [model]; expected name, vocab, d_model, d_k, d_v, scale, prompt, generate, n_layers, n_heads, n_kv_heads, windows, pattern or window",
+				    "unknown key '%s' in [model]; expected name, vocab, d_model, d_k, d_v, scale, prompt, generate, n_layers, n_heads, n_kv_heads, windows, pattern, window or sink",
 				    e->key);
 		if (L->entry_of[k])
 			return loader_fail(L, e->line,
@@ -251,6 +254,28 @@ static int read_structure(Loader *L)
 	return read_windows(L);
 }
 
+/* `sink = LOGIT` (every head) or one logit per query head (attention.h). */
+static int read_sink(Loader *L)
+{
+	const IniEntry *e = L->entry_of[MK_SINK];
+	Model *m = L->m;
+	if (!e)
+		return 0;
+	double v[KV_MAX_HEADS + 1];
+	int n = loader_numbers(L, e, v, KV_MAX_HEADS + 1);
+	if (n < 0)
+		return L->err->code;
+	if (n != 1 && n != m->n_heads)
+		return loader_fail(L, e->line,
+			      "sink: expected one logit or one per head (n_heads = %d), got %d values",
+			      m->n_heads, n);
+	if (!(m->sink = malloc((size_t)m->n_heads * sizeof *m->sink)))
+		return loader_oom(L);
+	for (int h = 0; h < m->n_heads; h++)
+		m->sink[h] = v[n == 1 ? 0 : h];
+	return 0;
+}
+
 static int read_prompt(Loader *L)
 {
 	const IniEntry *e = L->entry_of[MK_PROMPT];
@@ -274,7 +299,8 @@ static int read_prompt(Loader *L)
 int loader_read_header(Loader *L)
 {
 	Model *m = L->m;
-	if (read_model_section(L) || check_model_section(L) || read_structure(L))
+	if (read_model_section(L) || check_model_section(L) ||
+	    read_structure(L) || read_sink(L))
 		return L->err->code;
 	if (!m->name) {
 		const char *base = strrchr(L->doc->source, '/');

@@ -1,6 +1,9 @@
 #include "run.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#include <math.h>
 
 #include "dot.h"
 #include "engine.h"
@@ -17,6 +20,11 @@ int run_config_check(const Model *m, const RunConfig *cfg, KvError *err)
 {
 	if (cfg->prompt_n < 1)
 		return kv_error_set(err, EX_USAGE, "the prompt is empty");
+	if (cfg->tile < 0 || cfg->tile > ENGINE_MAX_TILE || cfg->split < 0 ||
+	    cfg->split > ENGINE_MAX_TILE)
+		return kv_error_set(err, EX_USAGE,
+				    "--tile and --split expect 1 to %d",
+				    ENGINE_MAX_TILE);
 	if (cfg->generate < 0)
 		return kv_error_set(err, EX_USAGE,
 				    "cannot generate a negative number of tokens");
@@ -49,6 +57,14 @@ typedef struct Lockstep {
 	uint64_t macs_total;   /* the estimate, for progress */
 } Lockstep;
 
+/* The producer the teaching modes write: the run's kernel (trace.h). */
+static Producer run_producer(const RunConfig *cfg)
+{
+	return producer_make(PRODUCER_MODEL_TARGET,
+			     cfg->tiled ? PRODUCER_KERNEL_TILED
+					: PRODUCER_KERNEL_STANDARD);
+}
+
 /* Runs `mode`'s pass for `step`, or repeats the record of the pass covering it. */
 static void step_mode(Lockstep *L, int step, Mode mode)
 {
@@ -56,7 +72,7 @@ static void step_mode(Lockstep *L, int step, Mode mode)
 	TraceStep *s = &L->last[mode];
 	if (schedule_teaching(mode, step, L->cfg->prompt_n, L->tokens, &pass)) {
 		EngineSink sink = trace_sink_for(L->trace,
-						 trace_mode_producer(mode));
+						 run_producer(L->cfg));
 		trace_begin_pass(L->trace, mode, mode != MODE_NOCACHE);
 		engine_run(L->eng[mode], pass.chunk, pass.n, &sink, &s->pass_c,
 			   &s->info, NULL);
@@ -116,10 +132,84 @@ static int lockstep_run(Lockstep *L, KvError *err)
 		return kv_error_set(err, EX_SOFTWARE,
 				    "%llu columns fit no cell of the trace",
 				    (unsigned long long)trace_misfits(L->trace));
-	if (trace_mismatches(L->trace))
+	uint64_t bad = trace_mismatches(L->trace) +
+		       trace_tiles_mismatches(trace_tiles(L->trace));
+	if (bad)
 		return kv_error_set(err, EX_SOFTWARE,
 				    "modes disagree in %llu cells",
-				    (unsigned long long)trace_mismatches(L->trace));
+				    (unsigned long long)bad);
+	return 0;
+}
+
+/* Folds one cell's two values into the comparison. */
+static void compare_cell(TileCompare *c, Matrix mat, int layer, int head,
+			 int row, int col, double tiled, double std)
+{
+	c->cells++;
+	if (memcmp(&tiled, &std, sizeof std) == 0)
+		return;
+	c->differ++;
+	double d = fabs(tiled - std);
+	uint64_t u = trace_tiles_ulps(tiled, std);
+	if (d > c->max_abs)
+		c->max_abs = d;
+	if (mat == MAT_Z && u > c->max_ulps) {
+		*c = (TileCompare){ .done = c->done, .cells = c->cells,
+				    .differ = c->differ, .max_abs = c->max_abs,
+				    .max_ulps = u, .layer = layer,
+				    .head = head, .row = row, .col = col,
+				    .tiled_z = tiled, .standard_z = std };
+	}
+}
+
+/* Every Z cell and the last logits of the two producers. */
+static TileCompare compare_planes(const Trace *t)
+{
+	const Model *m = trace_model(t);
+	int T = trace_steps(t);
+	TileCompare c = { .done = true };
+	double a, b;
+	for (int l = 1; l <= m->n_layers; l++)
+		for (int h = 1; h <= m->n_heads; h++)
+			for (int j = 1; j <= T; j++)
+				for (int r = 1; r <= m->d_v; r++)
+					if (trace_value_of(t, PRODUCER_TARGET_TILED, l, h, MAT_Z, r, j, &a) &&
+					    trace_value_of(t, PRODUCER_TARGET_STANDARD, l, h, MAT_Z, r, j, &b))
+						compare_cell(&c, MAT_Z, l, h, r, j, a, b);
+	for (int r = 1; r <= m->vocab_n; r++)
+		if (trace_value_of(t, PRODUCER_TARGET_TILED, 1, 1, MAT_LOGITS, r, T, &a) &&
+		    trace_value_of(t, PRODUCER_TARGET_STANDARD, 1, 1, MAT_LOGITS, r, T, &b))
+			compare_cell(&c, MAT_LOGITS, 1, 1, r, T, a, b);
+	return c;
+}
+
+/*
+ * Runs the standard kernel over the run's tokens in one pass (the same
+ * bits as step by step: every column is computed in a fixed order), keeps
+ * its values under the standard producer and compares them with the
+ * tiled producer's.
+ */
+static int compare_kernels(Lockstep *L, KvError *err)
+{
+	int T = L->cfg->prompt_n + L->cfg->generate;
+	for (int pos = 1; pos <= T; pos++)
+		L->tokens[pos - 1] = trace_token(L->trace, pos);
+	if (trace_reserve(L->trace, PRODUCER_TARGET_STANDARD, err))
+		return err ? err->code : EX_OSERR;
+	EngineSpec sp = { .capacity = T, .max_seqs = 1, .keeps_cache = true,
+			  .elem_bytes = L->cfg->elem_bytes };
+	Engine *e = engine_new_spec(L->m, &sp, err);
+	if (!e)
+		return err ? err->code : EX_OSERR;
+	EngineSink sink = trace_sink_for(L->trace, PRODUCER_TARGET_STANDARD);
+	sink.cache = NULL; /* the teaching modes' cache events only */
+	sink.tile = NULL;
+	Counters c;
+	PassInfo info;
+	engine_pass(e, L->tokens, 1, T, &sink, &c, &info);
+	engine_free(e);
+	TileCompare k = compare_planes(L->trace);
+	trace_tiles_set_compare(trace_tiles_mut(L->trace), &k);
 	return 0;
 }
 
@@ -134,20 +224,30 @@ Trace *run_trace(const Model *m, const RunConfig *cfg, KvError *err)
 	Lockstep L = { .m = m, .cfg = cfg, .macs_total = est.macs_total };
 	L.trace = trace_new(m, cfg->prompt_n, cfg->generate, err);
 	L.tokens = calloc((size_t)T, sizeof *L.tokens);
+	EngineSpec sp = { .capacity = T, .max_seqs = 1,
+			  .elem_bytes = cfg->elem_bytes, .tiled = cfg->tiled,
+			  .tile = cfg->tile > 0 ? cfg->tile : 2,
+			  .split = cfg->split > 0 ? cfg->split : 1,
+			  .split_from = cfg->prompt_n + 1 };
+	TileKernel k = { .tiled = sp.tiled, .tile = sp.tile, .split = sp.split,
+			 .split_from = sp.split_from };
 	if (L.trace)
 		trace_set_elem_bytes(L.trace, cfg->elem_bytes);
-	int rc = L.trace && L.tokens ? 0 : kv_error_set(err, EX_OSERR,
+	int rc = L.trace && L.tokens &&
+		 !trace_tiles_set_kernel(trace_tiles_mut(L.trace), &k) ? 0 : kv_error_set(err, EX_OSERR,
 							"out of memory");
 	/* the modes' value planes now, so memory runs out here or never */
 	for (int mode = 0; mode < MODE_COUNT && !rc; mode++)
-		rc = trace_reserve(L.trace, trace_mode_producer((Mode)mode), err);
+		rc = trace_reserve(L.trace, run_producer(cfg), err);
 	for (int mode = 0; mode < MODE_COUNT && !rc; mode++) {
-		L.eng[mode] = engine_new(m, T, mode != MODE_NOCACHE,
-					 cfg->elem_bytes, err);
+		sp.keeps_cache = mode != MODE_NOCACHE;
+		L.eng[mode] = engine_new_spec(m, &sp, err);
 		rc = L.eng[mode] ? 0 : EX_OSERR;
 	}
 	if (!rc)
 		rc = lockstep_run(&L, err);
+	if (!rc && cfg->tiled)
+		rc = compare_kernels(&L, err);
 	for (int mode = 0; mode < MODE_COUNT; mode++)
 		engine_free(L.eng[mode]);
 	free(L.tokens);

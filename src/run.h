@@ -26,6 +26,9 @@ typedef struct RunConfig {
 	int generate;      /* N ≥ 0 */
 	int elem_bytes;    /* bytes per cached cell for cache_bytes; 4 = fp32 */
 	RunProgress progress; /* zero: no progress calls */
+	bool tiled;        /* --attention flash: the tiled kernel (attention.h) */
+	int tile;          /* --tile B, keys per tile; 0 = 2 */
+	int split;         /* --split S for decode positions (> P); 0 = 1 */
 } RunConfig;
 
 /* The model's own prompt and generate count, fp32 cache accounting. */
@@ -50,6 +53,9 @@ int run_config_check(const Model *m, const RunConfig *cfg, KvError *err);
  * mode writes the values of its producer (trace_mode_producer), and the
  * three teaching modes are one producer, compared with memcmp; or when a
  * column fits no cell of the trace (a bug too).
+ * With cfg->tiled the modes run the tiled kernel, the trace keeps its tile
+ * states instead of S and A, and a fourth run of the standard kernel over
+ * the same tokens gives the comparison (trace_tiles_compare).
  */
 Trace *run_trace(const Model *m, const RunConfig *cfg, KvError *err);
 

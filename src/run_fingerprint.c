@@ -72,6 +72,8 @@ static void fnv_model(Fnv *f, const Model *m)
 	if (m->stacked)
 		fnv_doubles(f, m->wo, L * dm * H * (size_t)m->d_v);
 	fnv_doubles(f, m->wout, (size_t)m->vocab_n * (size_t)model_out_dim(m));
+	if (m->sink) /* only models with a sink: the others keep their value */
+		fnv_doubles(f, m->sink, H);
 }
 
 void run_fingerprint(const Trace *t, char buf[RUN_FINGERPRINT_SIZE])

@@ -12,7 +12,8 @@
  *   the model: name, then every vocab token (each string as a 32-bit
  *   length then its bytes), d_model, d_k, d_v, scale, stacked, n_layers,
  *   n_heads, n_kv_heads, the windows, pos_n, then the embedding, position,
- *   W_Q, W_K, W_V, W_O (stacked only) and W_out values in storage order;
+ *   W_Q, W_K, W_V, W_O (stacked only) and W_out values in storage order,
+ *   then the n_heads sink logits of a model that has `sink`;
  *   the run: P, the P prompt token ids, N.
  * Integers are 32-bit little-endian; a double is its IEEE-754 bit pattern,
  * 64-bit little-endian, with -0 written as 0. Not hashed: the model file's

@@ -140,7 +140,7 @@ static void mark_rolled_back(SpecRun *r, int it, SpecModel which, int keep)
 static int pass(SpecRun *r, SpecModel which, const int *tokens, int lo,
 		int hi, int logits_lo, Counters *acc, KvError *err)
 {
-	EngineSink sink = { on_column, on_cache, r };
+	EngineSink sink = { .column = on_column, .cache = on_cache, .ctx = r };
 	PassChunk ch = { .seq = 1, .lo = lo, .hi = hi, .tokens = tokens,
 			 .logits_lo = logits_lo };
 	Counters c;
@@ -156,7 +156,7 @@ static int pass(SpecRun *r, SpecModel which, const int *tokens, int lo,
 
 static int rollback(SpecRun *r, SpecModel which, int keep, KvError *err)
 {
-	EngineSink sink = { on_column, on_cache, r };
+	EngineSink sink = { .column = on_column, .cache = on_cache, .ctx = r };
 	r->cur = which;
 	int rc = engine_truncate(r->eng[which], 1, keep, &sink, err);
 	if (!rc && r->cfg.cells)

@@ -154,7 +154,7 @@ static int sampler_iterate(Sampler *s, int t, int k, SpecSampleStats *st,
 		s->tok[hi] = draw(&s->rng, q, V);
 	}
 	Catch c = { s, t };
-	EngineSink sink = { catch_logits, NULL, &c };
+	EngineSink sink = { .column = catch_logits, .ctx = &c };
 	if (one_pass(s, 0, t, t + k, t, &sink, err))
 		return -1;
 	int a = 0, next = -1;

@@ -34,6 +34,7 @@ struct Trace {
 	bool cur_keeps;                /* it keeps a cache: record its events */
 	int cur_pass[MODE_COUNT];      /* passes begun per mode */
 	int kv_oom;                    /* an event could not be stored */
+	TraceTiles *tiles;             /* the tiled kernel's states */
 	int values_lost;               /* memory ran out for a plane */
 	uint64_t misfits;              /* columns outside the shapes */
 };
@@ -74,7 +75,8 @@ Trace *trace_new(const Model *m, int prompt_n, int generate, KvError *err)
 	t->first_key = calloc((size_t)m->n_layers * (size_t)T,
 			      sizeof *t->first_key);
 	t->elem_bytes = 4;
-	if (!t->tokens || !t->steps || !t->kv || !t->first_key)
+	t->tiles = trace_tiles_new(m->n_layers, m->n_heads, T, m->d_v);
+	if (!t->tokens || !t->steps || !t->kv || !t->first_key || !t->tiles)
 		goto oom;
 	t->bytes = sizeof *t + (size_t)T * (sizeof *t->tokens +
 					    MODE_COUNT * sizeof *t->steps);
@@ -97,6 +99,7 @@ void trace_free(Trace *t)
 	free(t->steps);
 	free(t->first_key);
 	trace_kv_free(t->kv);
+	trace_tiles_free(t->tiles);
 	free(t);
 }
 
@@ -222,17 +225,43 @@ static void record_event(void *ctx, const KvEvent *ev)
 		t->kv_oom = 1;
 }
 
+/* Stores a tile state (trace_tiles.h); its first tile gives the first key. */
+static void record_tile(void *ctx, int seq, int layer, int head, int query,
+			const TileState *ts, int d_v)
+{
+	Trace *t = ctx;
+	(void)d_v;
+	if (seq != 1)
+		return;
+	if (head == 1 && ts->seqno == 1)
+		t->first_key[(size_t)(layer - 1) * (size_t)t->T +
+			     (size_t)(query - 1)] = ts->key_lo;
+	if (trace_tiles_record(t->tiles, layer, head, query, ts))
+		t->kv_oom = 1;
+}
+
 EngineSink trace_sink_for(Trace *t, Producer producer)
 {
 	if ((unsigned)producer >= PRODUCER_COUNT)
 		return (EngineSink){ 0 }; /* records nothing */
 	return (EngineSink){ .column = record_column, .cache = record_event,
-			     .ctx = &t->sink[producer] };
+			     .ctx = &t->sink[producer], .tile = record_tile,
+			     .tile_ctx = t };
 }
 
 EngineSink trace_sink(Trace *t)
 {
 	return trace_sink_for(t, PRODUCER_TARGET_STANDARD);
+}
+
+const TraceTiles *trace_tiles(const Trace *t)
+{
+	return t->tiles;
+}
+
+TraceTiles *trace_tiles_mut(Trace *t)
+{
+	return t->tiles;
 }
 
 void trace_begin_pass(Trace *t, Mode mode, bool keeps_cache)
@@ -358,7 +387,7 @@ int trace_matrix_rows(const Trace *t, Matrix mat)
 
 size_t trace_memory(const Trace *t)
 {
-	return t->bytes + trace_kv_memory(t->kv);
+	return t->bytes + trace_kv_memory(t->kv) + trace_tiles_memory(t->tiles);
 }
 
 bool trace_span_at(const Trace *t, int step, Mode mode, int layer, Matrix mat,
@@ -366,6 +395,9 @@ bool trace_span_at(const Trace *t, int step, Mode mode, int layer, Matrix mat,
 {
 	if ((unsigned)mat >= MAT_COUNT || layer < 1 || layer > t->layers[mat])
 		return false;
+	if ((mat == MAT_S || mat == MAT_A) &&
+	    trace_tiles_kernel(t->tiles)->tiled)
+		return false; /* the tiled kernel never holds them */
 	const TraceStep *s = trace_step(t, step, mode);
 	const PassInfo *p = &s->info;
 	*span = (TraceSpan){ .rows = t->rows[mat], .col_lo = p->proj_lo,
@@ -435,8 +467,10 @@ bool trace_value_of(const Trace *t, Producer producer, int layer, int head,
 bool trace_value_at(const Trace *t, int layer, int head, Matrix mat, int row,
 		    int col, double *out)
 {
-	return trace_value_of(t, PRODUCER_TARGET_STANDARD, layer, head, mat,
-			      row, col, out);
+	/* the teaching modes' producer: the run's kernel */
+	Producer p = trace_tiles_kernel(t->tiles)->tiled ?
+			     PRODUCER_TARGET_TILED : PRODUCER_TARGET_STANDARD;
+	return trace_value_of(t, p, layer, head, mat, row, col, out);
 }
 
 bool trace_span(const Trace *t, int step, Mode mode, Matrix mat,

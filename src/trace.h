@@ -25,6 +25,7 @@
 #include "kv_types.h"
 #include "model.h"
 #include "trace_kv.h"
+#include "trace_tiles.h"
 
 typedef struct Trace Trace;
 
@@ -147,6 +148,12 @@ const TraceOverflow *trace_overflow(const Trace *t);
  * producers are never compared.
  */
 uint64_t trace_mismatches(const Trace *t);
+
+/* The tiled kernel's states and settings (trace_tiles.h); run.c sets the
+ * kernel and the comparison through trace_tiles_mut. Under the tiled
+ * kernel S and A are never held: trace_span_at refuses them. */
+const TraceTiles *trace_tiles(const Trace *t);
+TraceTiles *trace_tiles_mut(Trace *t);
 
 /* ---- reading (views) ---- */
 

@@ -238,6 +238,12 @@ static void explain_a(Str *o, Cell *k)
 
 static void explain_z(Str *o, Cell *k)
 {
+	if (trace_tiles_kernel(trace_tiles(k->v->t))->tiled) {
+		char buf[512];
+		tui_tiles_explain(k->v, k->s, k->r, k->c, buf, sizeof buf);
+		str_add(o, "%s", buf);
+		return;
+	}
 	str_add(o, "Z[%d,%d] = V row %d%sA column %d = (", k->r, k->c, k->r,
 		k->sdot, k->c);
 	for (int i = first_key(k, k->c); i <= k->c; i++) {

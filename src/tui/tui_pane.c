@@ -534,14 +534,21 @@ void tui_render_pane(TuiBuf *b, const TuiView *v, const TuiState *s, Mode m,
 {
 	/* the cache panel sits between the blocks and the counters */
 	int cache_h = tui_cache_height(v, r.h - 3 - PANE_MIN_BLOCK_ROWS);
+	/* a tiled run: the tile states take the place of S and A */
+	int tiles_h = tui_tiles_height(v, s, m, r.h - 3 - cache_h -
+					       PANE_MIN_BLOCK_ROWS);
 	PaneCtx p = { .b = b, .v = v, .s = s, .mode = m,
 		      .focused = m == s->focus, .ax = r.x, .ay = r.y + 1,
-		      .aw = r.w, .ah = r.h - 3 - cache_h };
+		      .aw = r.w, .ah = r.h - 3 - cache_h - tiles_h };
 	int title_end = draw_title(&p, r, tabs);
 	draw_counters(&p, r);
 	if (cache_h > 0)
 		tui_render_cache(b, v, s, m,
-				 (TuiRect){ r.x, r.y + 1 + p.ah, r.w, cache_h });
+				 (TuiRect){ r.x, r.y + 1 + p.ah + tiles_h, r.w,
+					    cache_h });
+	if (tiles_h > 0)
+		tui_render_tiles(b, v, s, m,
+				 (TuiRect){ r.x, r.y + 1 + p.ah, r.w, tiles_h });
 	if (p.ah < 2)
 		return;
 	Block bl[MAX_BLOCKS];

@@ -115,6 +115,21 @@ void tui_cache_layer(const Trace *t, int step, Mode mode, int layer,
 		     TuiLayerCache *out);
 
 /*
+ * The tiles panel of a tiled run (--attention flash), in place of the S
+ * and A blocks: the tile states of query column tui_tiles_query() of the
+ * selected layer and head (tui_tiles.c). Height 0 for a standard run.
+ */
+int tui_tiles_query(const TuiState *s, const Trace *t, Mode mode);
+int tui_tiles_height(const TuiView *v, const TuiState *s, Mode mode,
+		     int avail);
+void tui_render_tiles(TuiBuf *b, const TuiView *v, const TuiState *s,
+		      Mode mode, TuiRect r);
+/* The inspector's text for Z[r, q] of a tiled run: the last tile's
+ * arithmetic (m, α, l, o_r from the state before it) and z = o_r / l. */
+int tui_tiles_explain(const TuiView *v, const TuiState *s, int r, int q,
+		      char *out, size_t n);
+
+/*
  * The inspector's text for the cursor cell of `s` (matrix, row, column in
  * the focused pane at the current step), e.g.
  *   "S[2,3] = k2·q3/√4 = (1·2 + ...)/2 = 3   k2 reused from cache".

@@ -23,7 +23,8 @@ void tui_state_init(TuiState *s, const Trace *t, int digits)
 		.solo = -1,
 		.focus = MODE_NOCACHE,
 		.digits = digits,
-		.cur_mat = MAT_S,
+		.cur_mat = trace_tiles_kernel(trace_tiles(t))->tiled ? MAT_Z
+								      : MAT_S,
 		.cur_row = 1,
 		.cur_col = 1,
 		.layer = 1,
@@ -65,8 +66,19 @@ static const Matrix shown_classic[] = { MAT_X, MAT_Q, MAT_K, MAT_V,
 static const Matrix shown_stacked[] = { MAT_X, MAT_Q, MAT_K, MAT_V, MAT_S,
 					MAT_A, MAT_Z, MAT_H, MAT_LOGITS };
 
+/* A tiled run holds no S or A: the tiles panel shows its states instead. */
+static const Matrix tiled_classic[] = { MAT_X, MAT_Q, MAT_K, MAT_V, MAT_Z,
+					MAT_LOGITS };
+static const Matrix tiled_stacked[] = { MAT_X, MAT_Q, MAT_K, MAT_V, MAT_Z,
+					MAT_H, MAT_LOGITS };
+
 int tui_shown_matrices(const Trace *t, const Matrix **list)
 {
+	if (trace_tiles_kernel(trace_tiles(t))->tiled) {
+		bool st = trace_model(t)->stacked;
+		*list = st ? tiled_stacked : tiled_classic;
+		return st ? 7 : 6;
+	}
 	if (trace_model(t)->stacked) {
 		*list = shown_stacked;
 		return (int)(sizeof shown_stacked / sizeof shown_stacked[0]);

@@ -1,0 +1,189 @@
+/*
+ * The tiles panel (--attention flash): where the standard kernel's S and A
+ * blocks would be, the tiled kernel's states for one query column of the
+ * selected layer and head, read from the trace (trace_tiles.h):
+ *
+ *   tiles of q3, B=2 (no S, no A held)  z vs standard: |Δ| ≤ 8.9e-16, 85 ULP
+ *   tile keys      m       α       l       o
+ *   1    k1-k2     1.00    1.00    1.37    1.37 0.37
+ *   2    k3-k3     1.00    1.00    2.37    3.37 0.04
+ *
+ * A split column (--split) shows each part's tiles, then a `merge p` row
+ * with the merged state (α for the merged side, β in the o column's
+ * place is not shown; docs/tiled-attention.md).
+ */
+#include "tui_render.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The query column shown: the cursor's column when the pass attended it,
+ * else the pass's last column. */
+int tui_tiles_query(const TuiState *s, const Trace *t, Mode mode)
+{
+	const PassInfo *p = &trace_step(t, s->step, mode)->info;
+	int q = s->cur_col;
+	return q >= p->att_lo && q <= p->hi && s->cur_mat != MAT_LOGITS ? q
+									 : p->hi;
+}
+
+int tui_tiles_height(const TuiView *v, const TuiState *s, Mode mode,
+		     int avail)
+{
+	const TraceTiles *tt = trace_tiles(v->t);
+	if (!trace_tiles_kernel(tt)->tiled)
+		return 0;
+	int q = tui_tiles_query(s, v->t, mode);
+	int want = 2 + trace_tiles_count(tt, s->layer, s->head, q);
+	if (want > avail)
+		want = avail;
+	return want >= 2 ? want : 0;
+}
+
+/* Width left for key_hi so that "k<lo>-k<hi>" fills 12 columns. */
+static int keys_pad(int lo)
+{
+	int d = lo >= 1000 ? 4 : lo >= 100 ? 3 : lo >= 10 ? 2 : 1;
+	return 12 - 3 - d;
+}
+
+static void put_num(char *out, size_t n, double x, int digits)
+{
+	char buf[32];
+	tui_format_value(x, digits, buf, sizeof buf);
+	size_t len = strlen(out);
+	if (len < n)
+		snprintf(out + len, n - len, " %7s", buf);
+}
+
+static void title_row(TuiBuf *b, const TuiView *v, int q, TuiRect r)
+{
+	const TraceTiles *tt = trace_tiles(v->t);
+	const TileKernel *k = trace_tiles_kernel(tt);
+	const TileCompare *c = trace_tiles_compare(tt);
+	char head[64], split[48] = "", cmp[80];
+	snprintf(head, sizeof head, "tiles of q%d, B=%d", q, k->tile);
+	if (k->split > 1)
+		snprintf(split, sizeof split, ", split %d after q%d", k->split,
+			 k->split_from - 1);
+	snprintf(cmp, sizeof cmp, "  z vs standard: max |d| %.2g, %llu ULP",
+		 c->max_abs, (unsigned long long)c->max_ulps);
+	/* the longest that fits: the comparison goes before the aside */
+	char full[200], mid[200];
+	snprintf(full, sizeof full, "%s%s (no S, no A held)%s", head, split,
+		 cmp);
+	snprintf(mid, sizeof mid, "%s%s%s", head, split, cmp);
+	const char *t = tui_text_width(full) <= r.w ? full
+			: tui_text_width(mid) <= r.w ? mid : head;
+	tui_buf_put(b, r.x, r.y, r.x + r.w, ROLE_TITLE, t);
+}
+
+void tui_render_tiles(TuiBuf *b, const TuiView *v, const TuiState *s,
+		      Mode mode, TuiRect r)
+{
+	const TraceTiles *tt = trace_tiles(v->t);
+	int q = tui_tiles_query(s, v->t, mode);
+	title_row(b, v, q, r);
+	if (r.h < 2)
+		return;
+	char head[96];
+	/* "α" is two bytes and one column wide */
+	snprintf(head, sizeof head, v->ascii ? "%-18s%8s%8s%8s%8s"
+					     : "%-18s%8s%9s%8s%8s",
+		 "tile  keys", "m", v->ascii ? "alpha" : "α", "l", "o");
+	tui_buf_put(b, r.x, r.y + 1, r.x + r.w, ROLE_DIM, head);
+	int n = trace_tiles_count(tt, s->layer, s->head, q);
+	int d_v = trace_model(v->t)->d_v;
+	/* the last rows when they do not all fit: z comes from the last */
+	int first = n - (r.h - 2) + 1 > 1 ? n - (r.h - 2) + 1 : 1;
+	for (int i = first, y = r.y + 2; i <= n && y < r.y + r.h; i++, y++) {
+		TileState ts;
+		if (!trace_tiles_get(tt, s->layer, s->head, q, i, &ts))
+			continue;
+		char row[256];
+		if (ts.kind == TILE_STEP)
+			snprintf(row, sizeof row, "%-5d k%d-k%-*d", ts.tile,
+				 ts.key_lo, keys_pad(ts.key_lo), ts.key_hi);
+		else
+			snprintf(row, sizeof row, "mrg%-2d k%d-k%-*d", ts.part,
+				 ts.key_lo, keys_pad(ts.key_lo), ts.key_hi);
+		put_num(row, sizeof row, ts.m, s->digits);
+		put_num(row, sizeof row, ts.alpha, s->digits);
+		put_num(row, sizeof row, ts.l, s->digits);
+		for (int c = 0; c < d_v; c++)
+			put_num(row, sizeof row, ts.o[c], s->digits);
+		tui_buf_put(b, r.x, y, r.x + r.w,
+			    ts.kind == TILE_STEP ? ROLE_COMPUTED : ROLE_REUSED,
+			    row);
+	}
+}
+
+/* Appends printf text to out[0..n) at *len, clipped. */
+__attribute__((format(printf, 4, 5)))
+static void add(char *out, size_t n, size_t *len, const char *fmt, ...)
+{
+	if (*len + 1 >= n)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int w = vsnprintf(out + *len, n - *len, fmt, ap);
+	va_end(ap);
+	if (w > 0)
+		*len += (size_t)w < n - *len ? (size_t)w : n - *len - 1;
+}
+
+static const char *num(double x, int digits, char *buf, size_t n)
+{
+	tui_format_value(x, digits, buf, n);
+	return buf;
+}
+
+int tui_tiles_explain(const TuiView *v, const TuiState *s, int r, int q,
+		      char *out, size_t n)
+{
+	const TraceTiles *tt = trace_tiles(v->t);
+	int cnt = trace_tiles_count(tt, s->layer, s->head, q);
+	TileState last, prev;
+	size_t len = 0;
+	out[0] = '\0';
+	if (!trace_tiles_get(tt, s->layer, s->head, q, cnt, &last))
+		return 0;
+	bool has_prev = cnt > 1 &&
+			trace_tiles_get(tt, s->layer, s->head, q, cnt - 1, &prev);
+	const char *dot = v->ascii ? " x " : "·";
+	int d = s->digits + 2;
+	char a[32], b[32], c[32], e[32];
+	double z;
+	bool have_z = trace_value_at(v->t, s->layer, s->head, MAT_Z, r, q, &z);
+	add(out, n, &len, "Z[%d,%d] = o%d / l after %s %d (k%d-k%d) of q%d: ",
+	    r, q, r, last.kind == TILE_STEP ? "tile" : "merge",
+	    last.kind == TILE_STEP ? last.tile : last.part, last.key_lo,
+	    last.key_hi, q);
+	if (last.kind == TILE_STEP && has_prev && last.part == prev.part &&
+	    prev.kind == TILE_STEP) {
+		add(out, n, &len, "m = max(%s, tile's scores) = %s, ",
+		    num(prev.m, d, a, sizeof a), num(last.m, d, b, sizeof b));
+		add(out, n, &len, "%s = exp(%s - %s) = %s, ",
+		    v->ascii ? "alpha" : "α", num(prev.m, d, a, sizeof a),
+		    num(last.m, d, b, sizeof b),
+		    num(last.alpha, d, c, sizeof c));
+		add(out, n, &len, "l = %s%s%s + the tile's exp(s - m) = %s, ",
+		    num(last.alpha, d, a, sizeof a), dot,
+		    num(prev.l, d, b, sizeof b), num(last.l, d, c, sizeof c));
+		add(out, n, &len,
+		    "o%d = %s%s%s + the tile's exp(s - m)%sv%d = %s; ", r,
+		    num(last.alpha, d, a, sizeof a), dot,
+		    num(prev.o[r - 1], d, b, sizeof b), dot, r,
+		    num(last.o[r - 1], d, e, sizeof e));
+	} else {
+		add(out, n, &len, "m = %s, l = %s, o%d = %s; ",
+		    num(last.m, d, a, sizeof a), num(last.l, d, b, sizeof b), r,
+		    num(last.o[r - 1], d, c, sizeof c));
+	}
+	if (have_z)
+		add(out, n, &len, "z = %s / %s = %s   (S and A never held)",
+		    num(last.o[r - 1], d, a, sizeof a),
+		    num(last.l, d, b, sizeof b), num(z, s->digits, c, sizeof c));
+	return (int)len;
+}
