@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arg_num.h"
 #include "kv_types.h"
 
 enum {
@@ -93,20 +94,6 @@ const char *cli_usage(void)
 	       "66 missing input, 71 out of memory, 73 cannot create output, 74 I/O error\n";
 }
 
-static int parse_int_arg(const char *opt, const char *s, int lo, int hi,
-			 int *out, KvError *err)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (end == s || *end || errno || v < lo || v > hi)
-		return kv_error_set(err, EX_USAGE,
-				    "%s expects a whole number from %d to %d, got '%s'",
-				    opt, lo, hi, s);
-	*out = (int)v;
-	return 0;
-}
-
 /* Parses a comma-separated list of names into a bit mask. */
 static int parse_list(const char *opt, const char *s, int (*parse)(const char *),
 		      unsigned *mask, KvError *err)
@@ -179,7 +166,7 @@ static int apply_option(int c, const char *arg, CliOpts *o, KvError *err)
 	case 'm': o->model_path = arg; return 0;
 	case 'p': o->prompt = arg; return 0;
 	case 'n':
-		return parse_int_arg("--generate", arg, 0, 1 << 20, &o->generate,
+		return arg_int("", "--generate", arg, 0, 1 << 20, &o->generate,
 				     err);
 	case 'o':
 		if (!*arg)
@@ -188,7 +175,7 @@ static int apply_option(int c, const char *arg, CliOpts *o, KvError *err)
 		o->output = arg;
 		return 0;
 	case OPT_DIGITS:
-		return parse_int_arg("--digits", arg, 0, 9, &o->digits, err);
+		return arg_int("", "--digits", arg, 0, 9, &o->digits, err);
 	case OPT_DTYPE: return parse_dtype(arg, &o->elem_bytes, err);
 	case OPT_NO_COLOR: o->no_color = true; return 0;
 	case OPT_ASCII: o->ascii = true; return 0;
@@ -203,9 +190,9 @@ static int apply_option(int c, const char *arg, CliOpts *o, KvError *err)
 		o->tiled = strcmp(arg, "flash") == 0;
 		return 0;
 	case OPT_TILE:
-		return parse_int_arg("--tile", arg, 1, 1024, &o->tile, err);
+		return arg_int("", "--tile", arg, 1, 1024, &o->tile, err);
 	case OPT_SPLIT:
-		return parse_int_arg("--split", arg, 1, 1024, &o->split, err);
+		return arg_int("", "--split", arg, 1, 1024, &o->split, err);
 	case OPT_SHEET: o->sheet = arg; return 0;
 	case OPT_BLANK: o->filter.blank = true; return 0;
 	case OPT_MASKED: o->filter.masked = true; return 0;

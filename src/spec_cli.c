@@ -3,6 +3,7 @@
  * options (like `mem` and `bench`), a run (spec.h), then the view, an
  * export (spec_csv.h) or, with --sample, the sampled mode (spec_sample.h).
  */
+#include "arg_num.h"
 #include "spec_cli.h"
 
 #include <errno.h>
@@ -55,20 +56,6 @@ static const char usage[] =
 	"exit status: 0 ok, 64 usage, 65 bad data (a draft with another vocabulary),\n"
 	"66 missing input, 73 cannot create output, 74 I/O error\n";
 
-static int parse_int(const char *opt, const char *s, long lo, long hi,
-		     long *out, KvError *err)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (end == s || *end || errno || v < lo || v > hi)
-		return kv_error_set(err, EX_USAGE,
-				    "spec: %s expects a whole number from %ld to %ld, got '%s'",
-				    opt, lo, hi, s);
-	*out = v;
-	return 0;
-}
-
 static int apply(int c, const char *arg, SpecOpts *o, KvError *err)
 {
 	long v = 0;
@@ -78,27 +65,27 @@ static int apply(int c, const char *arg, SpecOpts *o, KvError *err)
 	case 'o': o->output = arg; return 0;
 	case OPT_DRAFT: o->draft = arg; return 0;
 	case 'n':
-		if (parse_int("-n/--generate", arg, 0, KV_MAX_TOKENS, &v, err))
+		if (arg_long("spec: ", "-n/--generate", arg, 0, KV_MAX_TOKENS, &v, err))
 			return err->code;
 		o->generate = (int)v;
 		return 0;
 	case 'k':
-		if (parse_int("-k", arg, 1, SPEC_MAX_K, &v, err))
+		if (arg_long("spec: ", "-k", arg, 1, SPEC_MAX_K, &v, err))
 			return err->code;
 		o->k = (int)v;
 		return 0;
 	case OPT_DIGITS:
-		if (parse_int("--digits", arg, 0, 9, &v, err))
+		if (arg_long("spec: ", "--digits", arg, 0, 9, &v, err))
 			return err->code;
 		o->digits = (int)v;
 		return 0;
 	case OPT_TRIALS:
-		if (parse_int("--trials", arg, 1, 1000000, &v, err))
+		if (arg_long("spec: ", "--trials", arg, 1, 1000000, &v, err))
 			return err->code;
 		o->trials = (int)v;
 		return 0;
 	case OPT_SEED:
-		if (parse_int("--seed", arg, 0, 2147483647L, &v, err))
+		if (arg_long("spec: ", "--seed", arg, 0, 2147483647L, &v, err))
 			return err->code;
 		o->seed = (unsigned long long)v;
 		return 0;

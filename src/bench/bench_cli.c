@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arg_num.h"
 #include "bench.h"
 
 static const char usage[] =
@@ -14,20 +15,6 @@ static const char usage[] =
 	"interleave the modes (so another busy process skews no mode alone)\n"
 	"(default d_model 512, d_head 64, 8 heads, 1 layer,\n"
 	"T = 128,256,512,1024,2048; --quick: T = 64,128,256).\n";
-
-static int int_arg(const char *opt, const char *s, int lo, int hi, int *out,
-		   KvError *err)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (end == s || *end || errno || v < lo || v > hi)
-		return kv_error_set(err, EX_USAGE,
-				    "bench: %s expects a whole number from %d to %d, got '%s'",
-				    opt, lo, hi, s);
-	*out = (int)v;
-	return 0;
-}
 
 static int tokens_arg(const char *s, BenchConfig *c, KvError *err)
 {
@@ -41,7 +28,7 @@ static int tokens_arg(const char *s, BenchConfig *c, KvError *err)
 					    "bench: at most %d positions in --tokens",
 					    BENCH_MAX_TOKENS);
 		int t;
-		if (int_arg("--tokens", w, 2, 65536, &t, err))
+		if (arg_int("bench: ", "--tokens", w, 2, 65536, &t, err))
 			return err->code;
 		if (c->n_tokens && t <= c->tokens[c->n_tokens - 1])
 			return kv_error_set(err, EX_USAGE,
@@ -65,11 +52,11 @@ static int apply(int opt, const char *arg, BenchConfig *c, bool *tokens_given,
 		 KvError *err)
 {
 	switch (opt) {
-	case 'd': return int_arg("--d-model", arg, 1, 8192, &c->d_model, err);
-	case 'k': return int_arg("--d-head", arg, 1, 1024, &c->d_head, err);
-	case 'H': return int_arg("--heads", arg, 1, 128, &c->heads, err);
-	case 'G': return int_arg("--kv-heads", arg, 1, 128, &c->kv_heads, err);
-	case 'L': return int_arg("--layers", arg, 1, 64, &c->layers, err);
+	case 'd': return arg_int("bench: ", "--d-model", arg, 1, 8192, &c->d_model, err);
+	case 'k': return arg_int("bench: ", "--d-head", arg, 1, 1024, &c->d_head, err);
+	case 'H': return arg_int("bench: ", "--heads", arg, 1, 128, &c->heads, err);
+	case 'G': return arg_int("bench: ", "--kv-heads", arg, 1, 128, &c->kv_heads, err);
+	case 'L': return arg_int("bench: ", "--layers", arg, 1, 64, &c->layers, err);
 	case 't': *tokens_given = true; return tokens_arg(arg, c, err);
 	case 'q': c->quick = true; return 0;
 	default:
