@@ -73,6 +73,18 @@ static char *edit_line(int line, const char *with)
 	return edit_text(good, line, with);
 }
 
+/* The good model with line `line` replaced by `with`; it must load. */
+static Model *parse_edited(int line, const char *with)
+{
+	char *text = edit_line(line, with);
+	KvError err;
+	kv_error_clear(&err);
+	Model *m = model_parse("t.ini", text, strlen(text), &err);
+	free(text);
+	assert_non_null(m);
+	return m;
+}
+
 static void expect_error(const char *text, const char *msg)
 {
 	KvError err;
@@ -246,14 +258,9 @@ static void test_comments_and_indent(void **state)
 {
 	(void)state;
 	/* '#' after a blank starts a comment; indented lines are ordinary. */
-	char *text = edit_line(17, "   row = 1 1   # first key row");
-	KvError err;
-	kv_error_clear(&err);
-	Model *m = model_parse("t.ini", text, strlen(text), &err);
-	assert_non_null(m);
+	Model *m = parse_edited(17, "   row = 1 1   # first key row");
 	assert_true(m->wk[0] == 1.0 && m->wk[1] == 1.0);
 	model_free(m);
-	free(text);
 }
 
 static void test_position_rows(void **state)
@@ -308,14 +315,9 @@ static void test_bom(void **state)
 static void test_subnormal(void **state)
 {
 	(void)state;
-	char *text = edit_line(17, "row = 1 1e-310");
-	KvError err;
-	kv_error_clear(&err);
-	Model *m = model_parse("t.ini", text, strlen(text), &err);
-	assert_non_null(m);
+	Model *m = parse_edited(17, "row = 1 1e-310");
 	assert_true(m->wk[1] == 1e-310 && m->wk[1] > 0);
 	model_free(m);
-	free(text);
 	expect_line_error(17, "row = 1 1e-400",
 			  "t.ini:17: '1e-400' is too small for a double; write 0");
 }
