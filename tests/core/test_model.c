@@ -342,12 +342,9 @@ static void test_control_characters(void **state)
 	expect_line_error(2, "name = \xed\xa0\x80 surrogate",
 			  "t.ini:2: byte 0xed (column 8) is not UTF-8; save the file as UTF-8");
 	/* tabs and real UTF-8 are fine */
-	char *text = edit_line(2, "name = caf\xc3\xa9\tau lait \xe2\x96\xbc");
-	Model *m = model_parse("t.ini", text, strlen(text), NULL);
-	assert_non_null(m);
+	Model *m = parse_edited(2, "name = caf\xc3\xa9\tau lait \xe2\x96\xbc");
 	assert_string_equal(m->name, "caf\xc3\xa9\tau lait \xe2\x96\xbc");
 	model_free(m);
-	free(text);
 }
 
 /* A FIFO would block a reader forever: refused at once. */
