@@ -5,6 +5,12 @@
 
 #include "dot.h"
 
+/* Position of key i (0-based): the pinned run, then the window run. */
+static int key_pos(const AttnInput *in, int i)
+{
+	return i < in->n_pinned ? i + 1 : in->key_lo + i - in->n_pinned;
+}
+
 static double score_of(const AttnInput *in, int i)
 {
 	return dot(in->k[i], in->q, in->d_k) * in->scale;
@@ -97,14 +103,16 @@ static void run_part(const AttnInput *in, int tile, int part, int lo, int hi,
 		memset(r->o, 0, (size_t)in->d_v * sizeof *r->o);
 		r->started = true;
 	}
-	for (int a = lo; a <= hi; a += tile) {
-		int b = a + tile - 1 < hi ? a + tile - 1 : hi;
+	for (int a = lo, b; a <= hi; a = b + 1) {
+		b = a + tile - 1 < hi ? a + tile - 1 : hi;
+		if (a < in->n_pinned && b >= in->n_pinned)
+			b = in->n_pinned - 1; /* a tile stops at the gap */
 		double alpha;
 		fold_tile(in, a, b, s, r, &alpha, work);
 		TileState ts = { .kind = TILE_STEP, .seqno = ++*seqno,
 				 .part = part, .tile = ++*tileno,
-				 .key_lo = in->key_lo + a,
-				 .key_hi = in->key_lo + b, .m = r->m, .l = r->l,
+				 .key_lo = key_pos(in, a),
+				 .key_hi = key_pos(in, b), .m = r->m, .l = r->l,
 				 .alpha = alpha, .beta = 1.0, .o = r->o };
 		if (fn)
 			fn(ctx, &ts);
@@ -133,8 +141,8 @@ static void merge_part(const AttnInput *in, const Run *p, int part, int lo,
 		g->m = m1;
 	}
 	TileState ts = { .kind = TILE_MERGE, .seqno = ++*seqno, .part = part,
-			 .tile = part, .key_lo = in->key_lo + lo,
-			 .key_hi = in->key_lo + hi, .m = g->m, .l = g->l,
+			 .tile = part, .key_lo = key_pos(in, lo),
+			 .key_hi = key_pos(in, hi), .m = g->m, .l = g->l,
 			 .alpha = alpha, .beta = beta, .o = g->o };
 	if (fn)
 		fn(ctx, &ts);

@@ -20,6 +20,11 @@
  * common max: M' = max(M, m_p), α = exp(M − M'), β = exp(m_p − M'),
  * L' = α·L + β·l_p, O' = α·O + β·o_p, and z = O / L.
  *
+ * Keys come in at most two runs of positions: the pinned run 1..n_pinned
+ * and the window run key_lo.. (a gap between them). A tile never straddles
+ * the gap, so its keys are the positions key_lo..key_hi; a split part may
+ * (its merge row spans its first to its last key).
+ *
  * A sink logit (GPT-OSS) joins every softmax denominator with no value: the
  * standard kernel takes the max over the scores and the sink and adds
  * exp(sink − max) to the sum first; the tiled kernel starts part 1 from the
@@ -35,7 +40,11 @@ typedef struct AttnInput {
 	const double *const *k;     /* (n) pointers to K columns */
 	const double *const *v;     /* (n) pointers to V columns */
 	int n;                      /* visible keys, ≥ 1 */
-	int key_lo;                 /* position of k[0] (1-based) */
+	int n_pinned;               /* keys 0..n_pinned-1 are positions
+				       1..n_pinned (StreamingLLM's pinned
+				       first positions), 0 if none */
+	int key_lo;                 /* position of k[n_pinned] (1-based); the
+				       rest follow it one by one */
 	int d_k, d_v;
 	double scale;
 	bool has_sink;

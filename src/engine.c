@@ -36,17 +36,12 @@ struct Engine {
 	AttnWork work;    /* of the column in flight, for the counters */
 };
 
-/* Visible keys of query j under window w: lo_key..j. */
-static int first_key(int j, int w)
-{
-	return w > 0 && j - w + 1 > 1 ? j - w + 1 : 1;
-}
-
 static int cache_init(Engine *e, const EngineSpec *sp, KvError *err)
 {
 	const Model *m = e->m;
 	KvCacheSpec cs = { .n_layers = m->n_layers, .n_kv_heads = m->n_kv_heads,
 			   .d_k = m->d_k, .d_v = m->d_v, .window = m->window,
+			   .pinned = m->sink_tokens,
 			   .max_seqs = e->seqs, .max_pos = e->cap,
 			   .block_size = sp->block_size, .n_blocks = sp->n_blocks };
 	e->cache = kv_cache_new(&cs, NULL, err);
@@ -230,29 +225,30 @@ static void forward_tile(void *ctx, const TileState *ts)
 }
 
 /*
- * Query column j of head h over the visible keys i = lo_key..j (the others
- * are masked and never computed), read from the cache in position order.
- * Standard kernel: s_i = (k_i·q_j)·scale, a = softmax(s) down the column,
- * z_j = Σ_i a_i·v_i in rising i, and S and A go to the sink. Tiled kernel
- * (attention.h): tiles of e->tile keys, split in e->split parts from
- * position split_from on; its tile states go to the sink instead.
+ * Query column j of head h over the visible keys (model_visible: the
+ * pinned run 1..np, then lo_key..j; the others are masked and never
+ * computed), read from the cache in position order. Standard kernel:
+ * s_i = (k_i·q_j)·scale, a = softmax(s) down the column,
+ * z_j = Σ_i a_i·v_i in rising i, and S and A go to the sink, one call per
+ * run of keys. Tiled kernel (attention.h): tiles of e->tile keys, split in
+ * e->split parts from position split_from on; its tile states go to the
+ * sink instead.
  */
 static void attend_head(Engine *e, int l, int h, int seq, int j)
 {
 	const Model *m = e->m;
-	int g = model_kv_head(m, h), lo_key = first_key(j, m->window[l]);
-	int n = j - lo_key + 1;
-	for (int i = lo_key; i <= j; i++) {
-		e->kp[i - lo_key] = kv_cache_k_read(e->cache, seq, l + 1, g + 1,
-						    i);
-		e->vp[i - lo_key] = kv_cache_v_read(e->cache, seq, l + 1, g + 1,
-						    i);
+	int g = model_kv_head(m, h), np, lo_key;
+	model_visible(m, l, j, &np, &lo_key);
+	int n = np + j - lo_key + 1;
+	for (int x = 0; x < n; x++) {
+		int i = x < np ? x + 1 : lo_key + x - np;
+		e->kp[x] = kv_cache_k_read(e->cache, seq, l + 1, g + 1, i);
+		e->vp[x] = kv_cache_v_read(e->cache, seq, l + 1, g + 1, i);
 	}
 	AttnInput in = { .q = q_col(e, l, h, seq, j), .k = e->kp, .v = e->vp,
-			 .n = n, .key_lo = lo_key, .d_k = m->d_k,
-			 .d_v = m->d_v, .scale = m->scale,
-			 .has_sink = m->sink != NULL,
-			 .sink = m->sink ? m->sink[h] : 0.0 };
+			 .n = n, .key_lo = lo_key, .n_pinned = np,
+			 .d_k = m->d_k, .d_v = m->d_v, .scale = m->scale };
+	in.sink = model_sink(m, l, h, &in.has_sink);
 	double *z = z_col(e, l, h, seq, j);
 	if (e->tiled) {
 		TileCtx tc = { e, seq, l, h, j };
@@ -263,8 +259,12 @@ static void attend_head(Engine *e, int l, int h, int seq, int j)
 			   rec ? forward_tile : NULL, &tc, &e->work);
 	} else {
 		attn_standard(&in, e->s, e->a, z, &e->work);
-		emit(e->sink, seq, MAT_S, l, h, j, lo_key, e->s, n);
-		emit(e->sink, seq, MAT_A, l, h, j, lo_key, e->a, n);
+		if (np > 0) { /* the pinned run first: the trace keeps lo_key */
+			emit(e->sink, seq, MAT_S, l, h, j, 1, e->s, np);
+			emit(e->sink, seq, MAT_A, l, h, j, 1, e->a, np);
+		}
+		emit(e->sink, seq, MAT_S, l, h, j, lo_key, e->s + np, n - np);
+		emit(e->sink, seq, MAT_A, l, h, j, lo_key, e->a + np, n - np);
 	}
 	emit(e->sink, seq, MAT_Z, l, h, j, 1, z, m->d_v);
 }
@@ -296,8 +296,7 @@ static void count_column(Engine *e, int l, int seq, int j, int lo,
 	uint64_t H = (uint64_t)m->n_heads, G = (uint64_t)m->n_kv_heads;
 	uint64_t dm = (uint64_t)m->d_model, dk = (uint64_t)m->d_k;
 	uint64_t dv = (uint64_t)m->d_v;
-	int lo_key = first_key(j, m->window[l]);
-	uint64_t keys = (uint64_t)(j - lo_key + 1);
+	uint64_t keys = (uint64_t)model_visible_upto(m, l, j, j);
 	uint64_t proj = dm * (H * dk + G * (dk + dv));
 	if (m->stacked)
 		proj += dm * H * dv; /* W_O */
@@ -309,9 +308,10 @@ static void count_column(Engine *e, int l, int seq, int j, int lo,
 	c->score_cells_written += e->work.score_cells;
 	c->tile_passes += e->work.tiles;
 	c->recomputed_macs += redo ? proj + H * (dk + dv) * keys : 0;
-	if (e->keeps_cache && lo > lo_key) {
-		/* keys lo_key..lo-1 come from the cache, read once per K/V head */
-		int cached = (lo - 1 < j ? lo - 1 : j) - lo_key + 1;
+	if (e->keeps_cache) {
+		/* visible keys before lo come from the cache, read once per
+		 * K/V head */
+		int cached = model_visible_upto(m, l, j, lo - 1);
 		c->cache_reads += G * (dk + dv) * (uint64_t)cached;
 	}
 	e->work = (AttnWork){ 0 };

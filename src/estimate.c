@@ -26,7 +26,13 @@ static uint64_t keys_between(const Model *m, int lo, int hi)
 	uint64_t sum = 0;
 	for (int l = 0; l < m->n_layers; l++) {
 		uint64_t w = (uint64_t)m->window[l];
-		sum += keys_upto((uint64_t)hi, w) - keys_upto((uint64_t)lo - 1, w);
+		if (model_sink_tokens(m, l) == 0) {
+			sum += keys_upto((uint64_t)hi, w) -
+			       keys_upto((uint64_t)lo - 1, w);
+			continue;
+		}
+		for (int j = lo; j <= hi; j++) /* pinned keys too */
+			sum += (uint64_t)model_visible_upto(m, l, j, j);
 	}
 	return sum;
 }
@@ -142,11 +148,10 @@ static uint64_t held_cells(const Trace *t, int step, Mode mode, int layer,
 	uint64_t n = 0;
 	for (int col = sp->col_lo; col <= sp->col_hi; col++) {
 		if (mat == MAT_S || mat == MAT_A) {
-			/* keys first_key..col of the column are held */
-			int w = trace_window(t, layer);
-			int first = w > 0 && col - w + 1 > 1 ? col - w + 1 : 1;
+			/* the keys the column saw are held (pinned ones too) */
 			int last = col < sp->rows ? col : sp->rows;
-			n += last >= first ? (uint64_t)(last - first + 1) : 0;
+			for (int r = 1; r <= last; r++)
+				n += trace_key_visible(t, layer, r, col);
 			continue;
 		}
 		CellStatus st = trace_status_at(t, step, mode, layer, mat, 1, col);

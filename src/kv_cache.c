@@ -16,17 +16,24 @@ static int spec_check(const KvCacheSpec *s, KvError *err)
 		if (s->window[l] < 0)
 			return kv_error_set(err, EX_USAGE,
 					    "layer %d has a negative window", l + 1);
+	for (int l = 0; s->pinned && l < s->n_layers; l++)
+		if (s->pinned[l] < 0 ||
+		    (s->pinned[l] > 0 && (!s->window || s->window[l] == 0)))
+			return kv_error_set(err, EX_USAGE,
+					    "layer %d pins positions without a window",
+					    l + 1);
 	return 0;
 }
 
 /* Chooses layer l's policy and allocates its blocks. */
-static int layer_init(KvCache *c, int l, const int *window)
+static int layer_init(KvCache *c, int l, const int *window,
+		      const int *pinned)
 {
 	const KvCacheSpec *s = &c->spec;
 	KvLayerStore *L = &c->layer[l];
-	int w = window ? window[l] : 0;
-	if (w > 0 && w < s->max_pos)
-		*L = (KvLayerStore){ .pol = KV_RING, .window = w, .slots = w,
+	int w = window ? window[l] : 0, n = pinned ? pinned[l] : 0;
+	if (w > 0 && w < s->max_pos - n)
+		*L = (KvLayerStore){ .pol = KV_RING, .window = w, .slots = n + w,
 				     .n_blocks = s->max_seqs };
 	else if (s->block_size > 0)
 		*L = (KvLayerStore){ .pol = KV_PAGED, .slots = s->block_size,
@@ -34,11 +41,12 @@ static int layer_init(KvCache *c, int l, const int *window)
 	else
 		*L = (KvLayerStore){ .pol = KV_CONTIGUOUS, .slots = s->max_pos,
 				     .n_blocks = s->max_seqs };
+	L->pinned = n; /* a flag for events when the layer is not a ring */
 	c->paged = c->paged || L->pol == KV_PAGED;
-	size_t n = (size_t)L->n_blocks * (size_t)s->n_kv_heads *
+	size_t cells = (size_t)L->n_blocks * (size_t)s->n_kv_heads *
 		   (size_t)L->slots;
-	L->k = calloc(n * (size_t)s->d_k, sizeof *L->k);
-	L->v = calloc(n * (size_t)s->d_v, sizeof *L->v);
+	L->k = calloc(cells * (size_t)s->d_k, sizeof *L->k);
+	L->v = calloc(cells * (size_t)s->d_v, sizeof *L->v);
 	return L->k && L->v ? 0 : -1;
 }
 
@@ -72,12 +80,13 @@ KvCache *kv_cache_new(const KvCacheSpec *spec, const KvEventSink *sink,
 		goto oom;
 	c->spec = *spec;
 	c->spec.window = NULL; /* borrowed only while choosing policies */
+	c->spec.pinned = NULL;
 	kv_cache_set_sink(c, sink);
 	c->layer = calloc((size_t)spec->n_layers, sizeof *c->layer);
 	if (!c->layer)
 		goto oom;
 	for (int l = 0; l < spec->n_layers; l++)
-		if (layer_init(c, l, spec->window))
+		if (layer_init(c, l, spec->window, spec->pinned))
 			goto oom;
 	size_t marks = (size_t)spec->max_seqs * (size_t)spec->n_layers *
 		       (size_t)spec->max_pos;
@@ -123,8 +132,10 @@ void kv_cache_emit(const KvCache *c, KvEventKind kind, int seq, int layer,
 {
 	if (!c->sink.event)
 		return;
+	bool pinned = layer >= 1 && pos >= 1 &&
+		      pos <= c->layer[layer - 1].pinned;
 	KvEvent ev = { .kind = kind, .seq = seq, .layer = layer, .pos = pos,
-		       .place = place, .from = from };
+		       .place = place, .from = from, .pinned = pinned };
 	c->sink.event(c->sink.ctx, &ev);
 }
 
@@ -149,14 +160,40 @@ int kv_cache_lo(const KvCache *c, const KvSeq *s, int l)
 	int lo = s->lo[l];
 	if (L->pol == KV_RING && s->len - L->window + 1 > lo)
 		lo = s->len - L->window + 1;
+	if (L->pol == KV_RING && L->pinned + 1 > lo)
+		lo = L->pinned + 1;
 	return lo;
+}
+
+int kv_cache_pinned_held(const KvCache *c, const KvSeq *s, int l)
+{
+	const KvLayerStore *L = &c->layer[l];
+	if (L->pol != KV_RING)
+		return 0;
+	return L->pinned < s->len ? L->pinned : s->len;
+}
+
+bool kv_cache_holds(const KvCache *c, const KvSeq *s, int l, int pos)
+{
+	return s->used && pos >= 1 && pos <= s->len &&
+	       (pos <= kv_cache_pinned_held(c, s, l) ||
+		pos >= kv_cache_lo(c, s, l));
+}
+
+int kv_cache_pinned(const KvCache *c, int layer)
+{
+	if (layer < 1 || layer > c->spec.n_layers)
+		return 0;
+	return c->layer[layer - 1].pinned;
 }
 
 int kv_cache_first_held(const KvCache *c, int seq, int layer)
 {
 	if (!kv_cache_seq_ok(c, seq) || layer < 1 || layer > c->spec.n_layers)
 		return 1;
-	return kv_cache_lo(c, &c->seq[seq - 1], layer - 1);
+	const KvSeq *s = &c->seq[seq - 1];
+	return kv_cache_pinned_held(c, s, layer - 1) > 0 ? 1
+							 : kv_cache_lo(c, s, layer - 1);
 }
 
 KvPlace kv_cache_place(const KvCache *c, int seq, int l, int pos)
@@ -164,7 +201,10 @@ KvPlace kv_cache_place(const KvCache *c, int seq, int l, int pos)
 	const KvLayerStore *L = &c->layer[l];
 	switch (L->pol) {
 	case KV_RING:
-		return (KvPlace){ seq, (pos - 1) % L->window + 1 };
+		if (pos <= L->pinned)
+			return (KvPlace){ seq, pos };
+		return (KvPlace){ seq, L->pinned +
+					       (pos - L->pinned - 1) % L->window + 1 };
 	case KV_PAGED:
 		return (KvPlace){ c->seq[seq - 1].table[(pos - 1) / L->slots],
 				  (pos - 1) % L->slots + 1 };
@@ -179,8 +219,7 @@ bool kv_cache_where(const KvCache *c, int seq, int layer, int pos,
 {
 	if (!kv_cache_seq_ok(c, seq) || layer < 1 || layer > c->spec.n_layers)
 		return false;
-	const KvSeq *s = &c->seq[seq - 1];
-	if (!s->used || pos < kv_cache_lo(c, s, layer - 1) || pos > s->len)
+	if (!kv_cache_holds(c, &c->seq[seq - 1], layer - 1, pos))
 		return false;
 	*out = kv_cache_place(c, seq, layer - 1, pos);
 	return true;
@@ -250,7 +289,7 @@ int kv_cache_append(KvCache *c, int seq, int *pos, KvError *err)
 	}
 	for (int l = 0; l < c->spec.n_layers; l++) {
 		const KvLayerStore *L = &c->layer[l];
-		int gone = p - L->window;
+		int gone = p - L->window; /* never a pinned one: lo > N */
 		if (L->pol == KV_RING && gone >= kv_cache_lo(c, s, l))
 			kv_cache_emit(c, KV_EV_EVICT, seq, l + 1, gone,
 				      kv_cache_place(c, seq, l, gone), 0);

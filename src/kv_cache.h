@@ -15,7 +15,11 @@
  *               slot = pos (max_pos slots).
  *   ring of W   a sliding-window layer, one block of W slots per sequence:
  *               block = sequence, slot = (pos−1) mod W + 1. Appending pos
- *               evicts pos−W, whose slot it takes.
+ *               evicts pos−W, whose slot it takes. With N pinned first
+ *               positions (StreamingLLM's attention sinks) the block has
+ *               N + W slots: pos ≤ N lives in slot pos and is never
+ *               evicted; pos > N in slot N + (pos−N−1) mod W + 1, and
+ *               appending pos evicts pos−W only when pos−W > N.
  *   paged       a global layer when spec.block_size B > 0: a pool of
  *               n_blocks blocks of B slots shared by all sequences; each
  *               sequence has a block table, and position pos lives in
@@ -59,6 +63,8 @@ typedef struct KvCacheSpec {
 	int d_k, d_v;      /* ≥ 1 */
 	const int *window; /* (n_layers) 0: global; W > 0: a ring of W; NULL:
 			      all global */
+	const int *pinned; /* (n_layers) N first positions a window layer
+			      keeps pinned (0: none); NULL: none at all */
 	int max_seqs;      /* sequences 1..max_seqs */
 	int max_pos;       /* positions a sequence may reach */
 	int block_size;    /* B: 0 keeps global layers contiguous; > 0 pages
@@ -86,6 +92,8 @@ typedef struct KvEvent {
 	int seq, layer, pos; /* 1-based; pos is 0 for KV_EV_COPY */
 	KvPlace place;       /* where pos is (was, for evict and rollback) */
 	int from;            /* KV_EV_COPY: the shared block copied */
+	bool pinned;         /* pos is a pinned position of its layer: it is
+				written and read, never evicted */
 } KvEvent;
 
 typedef struct KvEventSink {
@@ -154,7 +162,11 @@ void kv_cache_begin_pass(KvCache *c);
 bool kv_cache_where(const KvCache *c, int seq, int layer, int pos,
 		    KvPlace *out);
 
-/* First position of `seq` still held in `layer` (len+1 when none). */
+/* Pinned first positions of `layer` (1-based): N, or 0. */
+int kv_cache_pinned(const KvCache *c, int layer);
+
+/* First position of `seq` still held in `layer` (len+1 when none); a
+ * pinned layer may hold a gap above its pinned positions. */
 int kv_cache_first_held(const KvCache *c, int seq, int layer);
 
 /*
@@ -179,7 +191,8 @@ void kv_cache_free_seq(KvCache *c, int seq);
 /*
  * Evicts positions below `pos` of `seq` in every layer (a sliding window
  * over a paged cache, or memory pressure): they are no longer held, and a
- * paged block whose every position is evicted is released.
+ * paged block whose every position is evicted is released. Pinned
+ * positions stay.
  */
 int kv_cache_evict_before(KvCache *c, int seq, int pos, KvError *err);
 

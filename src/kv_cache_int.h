@@ -6,7 +6,8 @@
 typedef struct KvLayerStore {
 	KvPolicy pol;
 	int window;   /* W for a ring, else 0 */
-	int slots;    /* slots per block: max_pos, W or B */
+	int pinned;   /* N pinned first positions (window layers), else 0 */
+	int slots;    /* slots per block: max_pos, N + W or B */
 	int n_blocks; /* max_seqs (contiguous, ring) or the pool size */
 	double *k;    /* (n_blocks, n_kv_heads, slots, d_k) */
 	double *v;    /* (n_blocks, n_kv_heads, slots, d_v) */
@@ -39,8 +40,15 @@ void kv_cache_emit(const KvCache *c, KvEventKind kind, int seq, int layer,
 /* Checks 1 ≤ seq ≤ max_seqs. */
 bool kv_cache_seq_ok(const KvCache *c, int seq);
 
-/* First position of `seq` held in layer (0-based) l. */
+/* First position of `seq` held in layer (0-based) l above the pinned
+ * ones: the start of the window run (len+1 when it is empty). */
 int kv_cache_lo(const KvCache *c, const KvSeq *s, int l);
+
+/* Pinned positions of `seq` held in layer l: 1..min(N, len). */
+int kv_cache_pinned_held(const KvCache *c, const KvSeq *s, int l);
+
+/* True when layer l holds position pos of `seq`. */
+bool kv_cache_holds(const KvCache *c, const KvSeq *s, int l, int pos);
 
 /* Place of position pos of seq in layer l (0-based), held or not. */
 KvPlace kv_cache_place(const KvCache *c, int seq, int l, int pos);

@@ -27,12 +27,11 @@ int kv_cache_gather(const KvCache *c, int seq, int layer, int head, int lo,
 static void report_rollback(const KvCache *c, int seq, int n)
 {
 	const KvSeq *s = &c->seq[seq - 1];
-	for (int l = 0; l < c->spec.n_layers; l++) {
-		int lo = kv_cache_lo(c, s, l);
-		for (int p = n + 1 > lo ? n + 1 : lo; p <= s->len; p++)
-			kv_cache_emit(c, KV_EV_ROLLBACK, seq, l + 1, p,
-				      kv_cache_place(c, seq, l, p), 0);
-	}
+	for (int l = 0; l < c->spec.n_layers; l++)
+		for (int p = n + 1; p <= s->len; p++)
+			if (kv_cache_holds(c, s, l, p))
+				kv_cache_emit(c, KV_EV_ROLLBACK, seq, l + 1, p,
+					      kv_cache_place(c, seq, l, p), 0);
 }
 
 int kv_cache_truncate(KvCache *c, int seq, int n, KvError *err)
@@ -83,6 +82,7 @@ int kv_cache_evict_before(KvCache *c, int seq, int pos, KvError *err)
 	KvSeq *s = &c->seq[seq - 1];
 	int top = pos - 1 < s->len ? pos - 1 : s->len;
 	for (int l = 0; l < c->spec.n_layers; l++) {
+		/* pinned positions stay: the window run starts above them */
 		for (int p = kv_cache_lo(c, s, l); p <= top; p++)
 			kv_cache_emit(c, KV_EV_EVICT, seq, l + 1, p,
 				      kv_cache_place(c, seq, l, p), 0);
@@ -161,9 +161,11 @@ uint64_t kv_cache_cells(const KvCache *c)
 	uint64_t cols = 0;
 	for (int i = 0; i < c->spec.max_seqs; i++) {
 		const KvSeq *s = &c->seq[i];
-		for (int l = 0; s->used && l < c->spec.n_layers; l++)
+		for (int l = 0; s->used && l < c->spec.n_layers; l++) {
+			cols += (uint64_t)kv_cache_pinned_held(c, s, l);
 			if (s->len >= kv_cache_lo(c, s, l))
 				cols += (uint64_t)(s->len - kv_cache_lo(c, s, l) + 1);
+		}
 	}
 	return cols * (uint64_t)c->spec.n_kv_heads *
 	       (uint64_t)(c->spec.d_k + c->spec.d_v);

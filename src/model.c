@@ -145,6 +145,7 @@ void model_free(Model *m)
 	free(m->sink);
 	free(m->wo);
 	free(m->window);
+	free(m->sink_tokens);
 	free(m);
 }
 

@@ -11,7 +11,10 @@
  *   h = x + W_O·concat(z_1..z_H),
  * h feeding the next layer, and logits = W_out·h of the last layer.
  * Every layer may have a sliding window: key i is visible to query j only
- * when j−W < i ≤ j (W = 0: global, plain causal).
+ * when j−W < i ≤ j (W = 0: global, plain causal). A window layer may also
+ * pin its first N positions (StreamingLLM's attention sinks, `sink_tokens`):
+ * then key i is visible when i ≤ min(N, j) or j−W < i ≤ j, a set with a gap
+ * once j > N + W, and the layer's cache keeps N + W columns.
  *
  * A Model is immutable once loaded; the engine, the trace and every view
  * only read it.
@@ -52,6 +55,8 @@ typedef struct Model {
 	int n_heads;     /* query heads per layer */
 	int n_kv_heads;  /* K/V heads per layer; divides n_heads */
 	int *window;     /* (n_layers) 0 = global, else the sliding window W */
+	int *sink_tokens; /* (n_layers) N pinned first positions of a window
+			     layer, 0 on global layers; NULL: none anywhere */
 	int prompt_n;    /* default prompt length P */
 	int *prompt;     /* (prompt_n) token ids of the default prompt */
 	int generate;    /* default number N of generated tokens */
@@ -63,8 +68,8 @@ typedef struct Model {
 	double *wv;      /* (n_layers, n_kv_heads, d_v, d_model) */
 	double *wo;      /* (n_layers, d_model, n_heads·d_v); NULL if classic */
 	double *wout;    /* (vocab_n, out_dim) row t gives token t's logit */
-	double *sink;    /* (n_heads) sink logit of each head (attention.h),
-			    the same in every layer; NULL: no sink */
+	double *sink;    /* (n_layers, n_heads) sink logit of each head of
+			    each layer (attention.h); NULL: no sink */
 } Model;
 
 /* Width of the vector W_out reads: d_model when stacked, else d_v. */
@@ -99,6 +104,46 @@ static inline const double *model_wo(const Model *m, int l)
 {
 	return m->wo + (size_t)l * (size_t)m->d_model *
 			       (size_t)m->n_heads * (size_t)m->d_v;
+}
+
+/* The sink logit of query head h in layer l (0-based); has_sink false
+ * when the model has none. */
+static inline double model_sink(const Model *m, int l, int h, bool *has_sink)
+{
+	*has_sink = m->sink != NULL;
+	return m->sink ? m->sink[(size_t)l * (size_t)m->n_heads + (size_t)h]
+		       : 0.0;
+}
+
+/* Pinned first positions N of layer l (0-based): 0 unless it has a window. */
+static inline int model_sink_tokens(const Model *m, int l)
+{
+	return m->sink_tokens && m->window[l] > 0 ? m->sink_tokens[l] : 0;
+}
+
+/*
+ * The keys query j of layer l (0-based) sees, in rising position: the
+ * pinned run 1..*pinned, then the window run *lo..j (lo > pinned + 1 when
+ * there is a gap; *pinned is 0 when the runs meet, and then *lo = 1).
+ */
+static inline void model_visible(const Model *m, int l, int j, int *pinned,
+				 int *lo)
+{
+	int w = m->window[l], n = model_sink_tokens(m, l);
+	*lo = w > 0 && j - w + 1 > 1 ? j - w + 1 : 1;
+	*pinned = n > 0 && *lo > n + 1 ? n : 0;
+	if (n > 0 && *lo <= n + 1)
+		*lo = 1;
+}
+
+/* How many keys among positions 1..upto query j of layer l sees. */
+static inline int model_visible_upto(const Model *m, int l, int j, int upto)
+{
+	int pinned, lo;
+	model_visible(m, l, j, &pinned, &lo);
+	int hi = upto < j ? upto : j;
+	int p = pinned < hi ? pinned : hi;
+	return p + (hi >= lo ? hi - lo + 1 : 0);
 }
 
 /* The K/V head query head h reads: h / (n_heads / n_kv_heads). */

@@ -1,6 +1,6 @@
 /*
  * [model]: vocabulary, dimensions, scale, prompt, and the layer structure
- * (layers, heads, K/V heads, sliding windows).
+ * (layers, heads, K/V heads, sliding windows, attention sinks).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -16,7 +16,7 @@
 static const char *const model_keys[MK_COUNT] = {
 	"name", "vocab", "d_model", "d_k", "d_v", "scale", "prompt", "generate",
 	"n_layers", "n_heads", "n_kv_heads", "windows", "pattern", "window",
-	"sink",
+	"sink", "sink_tokens",
 };
 
 static int set_vocab(Loader *L, const IniEntry *e)
@@ -108,6 +108,8 @@ static int set_model_key(Loader *L, const IniEntry *e, int k)
 		return 0; /* need n_layers: read_windows */
 	case MK_SINK:
 		return 0; /* needs n_heads: read_sink */
+	case MK_SINK_TOKENS:
+		return 0; /* needs the windows: read_sink_tokens */
 	default:
 		return 0;
 	}
@@ -122,7 +124,7 @@ static int read_model_section(Loader *L)
 		int k = model_key(e->key);
 		if (k < 0)
 			return loader_fail(L, e->line,
-				    "unknown key '%s' in [model]; expected name, vocab, d_model, d_k, d_v, scale, prompt, generate, n_layers, n_heads, n_kv_heads, windows, pattern, window or sink",
+				    "unknown key '%s' in [model]; expected name, vocab, d_model, d_k, d_v, scale, prompt, generate, n_layers, n_heads, n_kv_heads, windows, pattern, window, sink or sink_tokens",
 				    e->key);
 		if (L->entry_of[k])
 			return loader_fail(L, e->line,
@@ -254,25 +256,91 @@ static int read_structure(Loader *L)
 	return read_windows(L);
 }
 
-/* `sink = LOGIT` (every head) or one logit per query head (attention.h). */
+/*
+ * `sink = LOGIT` (every head of every layer), one logit per query head (the
+ * same in every layer), or one per head of each layer, layer by layer
+ * (attention.h): 1, n_heads or n_layers·n_heads values.
+ */
 static int read_sink(Loader *L)
 {
 	const IniEntry *e = L->entry_of[MK_SINK];
 	Model *m = L->m;
 	if (!e)
 		return 0;
-	double v[KV_MAX_HEADS + 1];
-	int n = loader_numbers(L, e, v, KV_MAX_HEADS + 1);
+	enum { CAP = KV_MAX_LAYERS * KV_MAX_HEADS + 1 };
+	double v[CAP];
+	int n = loader_numbers(L, e, v, CAP);
+	int H = m->n_heads, LH = m->n_layers * m->n_heads;
 	if (n < 0)
 		return L->err->code;
-	if (n != 1 && n != m->n_heads)
+	if (n != 1 && n != H && n != LH)
 		return loader_fail(L, e->line,
-			      "sink: expected one logit or one per head (n_heads = %d), got %d values",
-			      m->n_heads, n);
-	if (!(m->sink = malloc((size_t)m->n_heads * sizeof *m->sink)))
+			      "sink: expected one logit, one per head (n_heads = %d) or one per head of each layer (n_layers·n_heads = %d), got %d values",
+			      H, LH, n);
+	if (!(m->sink = malloc((size_t)LH * sizeof *m->sink)))
 		return loader_oom(L);
-	for (int h = 0; h < m->n_heads; h++)
-		m->sink[h] = v[n == 1 ? 0 : h];
+	for (int i = 0; i < LH; i++)
+		m->sink[i] = v[n == 1 ? 0 : n == LH ? i : i % H];
+	return 0;
+}
+
+/* Parses the whole number at p (0..KV_MAX_TOKENS) ending a word. */
+static int sink_tokens_word(Loader *L, const IniEntry *e, const char *p,
+			    int i, int *out, char **end)
+{
+	errno = 0;
+	long n = strtol(p, end, 10);
+	bool word_end = !**end || **end == ' ' || **end == '\t';
+	if (*end == p || !word_end || errno || n < 0 || n > KV_MAX_TOKENS)
+		return loader_fail(L, e->line,
+			    "sink_tokens %d: expected a whole number 0..%d of pinned first positions, got '%.*s'",
+			    i + 1, KV_MAX_TOKENS, (int)strcspn(p, " \t"), p);
+	*out = (int)n;
+	return 0;
+}
+
+/*
+ * `sink_tokens = N` (every sliding-window layer) or one count per layer as
+ * in `windows` (0 on global layers): StreamingLLM's pinned first positions.
+ */
+static int read_sink_tokens(Loader *L)
+{
+	const IniEntry *e = L->entry_of[MK_SINK_TOKENS];
+	Model *m = L->m;
+	if (!e)
+		return 0;
+	int v[KV_MAX_LAYERS], n = 0;
+	for (const char *p = e->value + strspn(e->value, " \t"); *p;
+	     p += strspn(p, " \t")) {
+		char *end;
+		int x = 0;
+		if (sink_tokens_word(L, e, p, n, &x, &end))
+			return L->err->code;
+		if (n < KV_MAX_LAYERS)
+			v[n] = x;
+		n++;
+		p = end;
+	}
+	if (n != 1 && n != m->n_layers)
+		return loader_fail(L, e->line,
+			    "sink_tokens: expected one count (every sliding-window layer) or one per layer (n_layers = %d), got %d values",
+			    m->n_layers, n);
+	bool any_window = false;
+	for (int l = 0; l < m->n_layers; l++)
+		any_window = any_window || m->window[l] > 0;
+	if (!any_window)
+		return loader_fail(L, e->line,
+			    "sink_tokens pins positions of a sliding-window cache: give `window`, `windows` or a `pattern` with local layers too");
+	for (int l = 0; n > 1 && l < m->n_layers; l++)
+		if (v[l] > 0 && m->window[l] == 0)
+			return loader_fail(L, e->line,
+				    "sink_tokens %d: layer %d is global (window 0); give it 0",
+				    l + 1, l + 1);
+	if (!(m->sink_tokens = calloc((size_t)m->n_layers,
+				      sizeof *m->sink_tokens)))
+		return loader_oom(L);
+	for (int l = 0; l < m->n_layers; l++)
+		m->sink_tokens[l] = m->window[l] > 0 ? v[n == 1 ? 0 : l] : 0;
 	return 0;
 }
 
@@ -300,7 +368,8 @@ int loader_read_header(Loader *L)
 {
 	Model *m = L->m;
 	if (read_model_section(L) || check_model_section(L) ||
-	    read_structure(L) || read_sink(L))
+	    read_structure(L) || read_sink(L) ||
+	    read_sink_tokens(L))
 		return L->err->code;
 	if (!m->name) {
 		const char *base = strrchr(L->doc->source, '/');

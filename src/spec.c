@@ -171,9 +171,7 @@ static uint64_t column_macs(const Model *m, int j)
 	uint64_t dm = (uint64_t)m->d_model, dk = (uint64_t)m->d_k;
 	uint64_t dv = (uint64_t)m->d_v, sum = 0;
 	for (int l = 0; l < m->n_layers; l++) {
-		int w = m->window[l];
-		int lo = w > 0 && j - w + 1 > 1 ? j - w + 1 : 1;
-		uint64_t keys = (uint64_t)(j - lo + 1);
+		uint64_t keys = (uint64_t)model_visible_upto(m, l, j, j);
 		sum += dm * (H * dk + G * (dk + dv)) + H * (dk + dv) * keys;
 		if (m->stacked)
 			sum += dm * H * dv;

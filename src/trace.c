@@ -179,6 +179,23 @@ static void check_finite(Trace *t, Matrix mat, int layer, int head, int col,
 						       .col = col };
 }
 
+/*
+ * Notes that query col of layer saw keys lo..hi (one run of them). The
+ * first key is where the window run starts: the lowest lo of a run
+ * reaching above the pinned positions 1..N (N + 1 when the runs meet).
+ */
+static void note_first_key(Trace *t, int layer, int col, int lo, int hi)
+{
+	int n = model_sink_tokens(t->m, layer - 1);
+	if (hi <= n)
+		return; /* the pinned run */
+	int k = lo > n + 1 ? lo : n + 1; /* n = 0: lo */
+	int *at = &t->first_key[(size_t)(layer - 1) * (size_t)t->T +
+				(size_t)(col - 1)];
+	if (*at == 0 || k < *at || n == 0)
+		*at = k;
+}
+
 /* Stores a column in its producer's plane, or checks it bit for bit
  * against what the same producer stored before. */
 static void record_column(void *ctx, int seq, Matrix mat, int layer, int head,
@@ -194,10 +211,9 @@ static void record_column(void *ctx, int seq, Matrix mat, int layer, int head,
 	}
 	check_finite(t, mat, layer, head, col, first_row, v, n);
 	/* the window is the trace model's rule: its producers report it */
-	if (mat == MAT_S && head == 1 &&
+	if (mat == MAT_S && head == 1 && n > 0 &&
 	    producer_model(sc->producer) == PRODUCER_MODEL_TARGET)
-		t->first_key[(size_t)(layer - 1) * (size_t)t->T +
-			     (size_t)(col - 1)] = first_row;
+		note_first_key(t, layer, col, first_row, first_row + n - 1);
 	TracePlane *pl = plane_get(t, sc->producer);
 	if (!pl) {
 		t->values_lost = 1;
@@ -233,9 +249,9 @@ static void record_tile(void *ctx, int seq, int layer, int head, int query,
 	(void)d_v;
 	if (seq != 1)
 		return;
-	if (head == 1 && ts->seqno == 1)
-		t->first_key[(size_t)(layer - 1) * (size_t)t->T +
-			     (size_t)(query - 1)] = ts->key_lo;
+	if (head == 1 && ts->kind == TILE_STEP &&
+	    (ts->seqno == 1 || model_sink_tokens(t->m, layer - 1) > 0))
+		note_first_key(t, layer, query, ts->key_lo, ts->key_hi);
 	if (trace_tiles_record(t->tiles, layer, head, query, ts))
 		t->kv_oom = 1;
 }
@@ -318,6 +334,20 @@ int trace_first_key(const Trace *t, int layer, int col)
 	int k = t->first_key[(size_t)(layer - 1) * (size_t)t->T +
 			     (size_t)(col - 1)];
 	return k > 0 ? k : 1;
+}
+
+int trace_pinned(const Trace *t, int layer)
+{
+	if (layer < 1 || layer > t->m->n_layers)
+		return 0;
+	return model_sink_tokens(t->m, layer - 1);
+}
+
+bool trace_key_visible(const Trace *t, int layer, int row, int col)
+{
+	return row >= 1 && row <= col &&
+	       (row >= trace_first_key(t, layer, col) ||
+		row <= trace_pinned(t, layer));
 }
 
 void trace_set_token(Trace *t, int pos, int id)
@@ -437,7 +467,7 @@ CellStatus trace_status_at(const Trace *t, int step, Mode mode, int layer,
 	const TraceStep *s = trace_step(t, step, mode);
 	const PassInfo *p = &s->info;
 	if ((mat == MAT_S || mat == MAT_A) &&
-	    (row > col || row < trace_first_key(t, layer, col)))
+	    !trace_key_visible(t, layer, row, col))
 		return CELL_MASKED;
 	TraceKv kv;
 	if ((mat == MAT_K || mat == MAT_V) &&

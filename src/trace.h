@@ -173,10 +173,23 @@ int trace_window(const Trace *t, int layer);
 /* Bytes per cached cell the run counted (fp32: 4). */
 int trace_elem_bytes(const Trace *t);
 /*
- * First key query `col` of `layer` attended to, as the engine reported it
- * (1 for a global layer, col−W+1 under a window W); 1 for bad indices.
+ * First key of the window run query `col` of `layer` attended to, as the
+ * engine reported it (1 for a global layer, col−W+1 under a window W; with
+ * pinned positions 1..N, at most N + 1 when the runs meet); 1 for bad
+ * indices.
  */
 int trace_first_key(const Trace *t, int layer, int col);
+/*
+ * Pinned first positions of `layer` (StreamingLLM's `sink_tokens`): key
+ * i ≤ N is seen by every query after it and never evicted; 0 for none.
+ */
+int trace_pinned(const Trace *t, int layer);
+/*
+ * True when query `col` of `layer` attended to key `row`: row ≤ col and
+ * either in its window (row ≥ trace_first_key) or pinned. The keys between
+ * the pinned ones and the window are masked.
+ */
+bool trace_key_visible(const Trace *t, int layer, int row, int col);
 /*
  * K/V column `pos` of `layer` in `mode`'s cache after the pass covering
  * `step`, from the recorded cache events: computed, reused (read), held,

@@ -8,6 +8,7 @@ typedef struct Ev {
 	KvEventKind kind;
 	int pos, pos_hi;
 	KvPlace place;
+	bool pinned;
 } Ev;
 
 typedef struct EvList {
@@ -72,7 +73,8 @@ int trace_kv_record(TraceKvLog *log, Mode mode, int pass, const KvEvent *ev)
 		L->cap = cap;
 	}
 	L->ev[L->n++] = (Ev){ .pass = pass, .kind = ev->kind, .pos = ev->pos,
-			      .pos_hi = ev->pos, .place = ev->place };
+			      .pos_hi = ev->pos, .place = ev->place,
+			      .pinned = ev->pinned };
 	return 0;
 }
 
@@ -98,7 +100,8 @@ TraceKv trace_kv_get(const TraceKvLog *log, Mode mode, int pass, int layer,
 			continue;
 		switch (e->kind) {
 		case KV_EV_WRITE:
-			kv = (TraceKv){ TRACE_KV_HELD, e->place, e->pass, 0 };
+			kv = (TraceKv){ TRACE_KV_HELD, e->place, e->pass, 0,
+					e->pinned };
 			read = false;
 			break;
 		case KV_EV_READ:

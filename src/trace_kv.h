@@ -29,6 +29,7 @@ typedef struct TraceKv {
 	KvPlace place;   /* where it is (held) or was (evicted); 0 if none */
 	int written;     /* the pass that last wrote it, 0 if none */
 	int gone;        /* the pass that evicted it, 0 if held or none */
+	bool pinned;     /* a pinned position (sink_tokens): never evicted */
 } TraceKv;
 
 /* An empty log for `layers` layers; NULL when memory runs out. */

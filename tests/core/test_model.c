@@ -184,7 +184,7 @@ static void test_structure_errors(void **state)
 {
 	(void)state;
 	expect_line_error(2, "colour = red",
-			  "t.ini:2: unknown key 'colour' in [model]; expected name, vocab, d_model, d_k, d_v, scale, prompt, generate, n_layers, n_heads, n_kv_heads, windows, pattern, window or sink");
+			  "t.ini:2: unknown key 'colour' in [model]; expected name, vocab, d_model, d_k, d_v, scale, prompt, generate, n_layers, n_heads, n_kv_heads, windows, pattern, window, sink or sink_tokens");
 	expect_line_error(13, "[W_Qx]",
 			  "t.ini:13: unknown section [W_Qx]; expected [model], [embedding], [position], [W_Q], [W_K], [W_V] or [W_out]");
 	expect_line_error(14, "row 1 0",

@@ -372,14 +372,21 @@ static void assert_sink_columns(const Trace *t)
 	for (int l = 1; l <= m->n_layers; l++)
 		for (int h = 1; h <= m->n_heads; h++)
 			for (int j = 1; j <= T; j++) {
-				double sink = m->sink[h - 1], M = sink, s, a;
-				int lo = trace_first_key(t, l, j);
-				for (int i = lo; i <= j; i++) {
+				bool has;
+				double sink = model_sink(m, l - 1, h - 1, &has);
+				double M = sink, s, a;
+				assert_true(has);
+				/* the visible keys: pinned ones, then the window */
+				for (int i = 1; i <= j; i++) {
+					if (!trace_key_visible(t, l, i, j))
+						continue;
 					assert_true(trace_value_at(t, l, h, MAT_S, i, j, &s));
 					M = fmax(M, s);
 				}
 				double den = exp(sink - M), sum = 0;
-				for (int i = lo; i <= j; i++) {
+				for (int i = 1; i <= j; i++) {
+					if (!trace_key_visible(t, l, i, j))
+						continue;
 					trace_value_at(t, l, h, MAT_S, i, j, &s);
 					den += exp(s - M);
 					assert_true(trace_value_at(t, l, h, MAT_A, i, j, &a));
@@ -416,9 +423,10 @@ static void test_sinks(void **state)
 			  .with_positions = true };
 	m = model_random(&sh, 7, NULL);
 	assert_non_null(m);
-	m->sink = malloc(4 * sizeof *m->sink);
+	m->sink = malloc(8 * sizeof *m->sink);
 	assert_non_null(m->sink);
-	static const double sinks[4] = { 0, -1.5, 2, 0.25 };
+	/* (n_layers, n_heads): the layers differ */
+	static const double sinks[8] = { 0, -1.5, 2, 0.25, 1, 0, -0.5, 3 };
 	memcpy(m->sink, sinks, sizeof sinks);
 	t = run_of(m, false, 0, 0, 6);
 	assert_sink_columns(t);
@@ -431,7 +439,7 @@ static void test_sink_errors(void **state)
 {
 	(void)state;
 	static const char *const bad[][2] = {
-		{ "sink = 1 2 3", ":8: sink: expected one logit or one per head (n_heads = 2), got 3 values" },
+		{ "sink = 1 2 3", ":8: sink: expected one logit, one per head (n_heads = 2) or one per head of each layer (n_layers·n_heads = 2), got 3 values" },
 		{ "sink = x", ":8: expected a number, got 'x'" },
 		{ "sink = 1e400", ":8:" },
 	};
