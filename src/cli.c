@@ -57,7 +57,7 @@ const char *cli_usage(void)
 	       "\n"
 	       "options:\n"
 	       "  -m, --model FILE     model file, or a bundled model: default, gqa, mqa,\n"
-	       "                       local-global (default: the classroom model)\n"
+	       "                       local-global, streaming (default: the classroom model)\n"
 	       "  -p, --prompt WORDS   prompt, words from the model's vocab\n"
 	       "  -n, --generate N     tokens to generate after the prompt\n"
 	       "      --digits N       decimals shown (UI and worksheets)\n"

@@ -174,8 +174,8 @@ Model *model_load_file(const char *path, KvError *err);
 Model *model_load_default(KvError *err);
 
 /*
- * A model compiled into the binary from data/: "default", "gqa", "mqa" or
- * "local-global" (".ini" optional). EX_NOINPUT for another name.
+ * A model compiled into the binary from data/: "default", "gqa", "mqa",
+ * "local-global" or "streaming" (".ini" optional). EX_NOINPUT for another name.
  */
 Model *model_load_named(const char *name, KvError *err);
 

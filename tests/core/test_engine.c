@@ -397,10 +397,12 @@ static Model *load_data(const char *name)
 	return m;
 }
 
-/* Keys query j sees in a layer of window w: min(j, w), or j if global. */
-static uint64_t visible(uint64_t j, int w)
+/* Keys query j sees in a layer of window w with n pinned first positions:
+ * min(j, n + w), or j if global. */
+static uint64_t visible(uint64_t j, int w, int n)
 {
-	return w > 0 && (uint64_t)w < j ? (uint64_t)w : j;
+	uint64_t most = (uint64_t)w + (uint64_t)n;
+	return w > 0 && most < j ? most : j;
 }
 
 /*
@@ -418,8 +420,9 @@ static Counters stacked_form(const Model *m, uint64_t lo, uint64_t hi,
 	Counters c = { 0 };
 	for (int l = 0; l < m->n_layers; l++) {
 		int w = m->window[l];
+		int n = m->sink_tokens ? m->sink_tokens[l] : 0;
 		for (uint64_t j = lo; j <= hi; j++) {
-			uint64_t vis = visible(j, w);
+			uint64_t vis = visible(j, w, n);
 			c.macs_proj += proj;
 			c.macs_scores += H * dk * vis;
 			c.macs_av += H * dv * vis;
@@ -430,19 +433,21 @@ static Counters stacked_form(const Model *m, uint64_t lo, uint64_t hi,
 				c.cache_reads += G * (dk + dv) * (vis - 1);
 		}
 		if (cache) /* 2·min(t, W_l)·n_kv_heads·d_head when d_k = d_v */
-			c.cache_cells += visible(hi, w) * G * (dk + dv);
+			c.cache_cells += visible(hi, w, n) * G * (dk + dv);
 	}
 	c.macs_logits = (uint64_t)m->vocab_n * dm;
 	c.cache_bytes = 4 * c.cache_cells;
 	return c;
 }
 
-/* Closed-form counters for the GQA, MQA and local/global models. */
+/* Closed-form counters for the GQA, MQA, local/global and streaming
+ * models. */
 static void test_stacked_counters(void **state)
 {
 	(void)state;
-	const char *files[] = { "gqa.ini", "mqa.ini", "local-global.ini" };
-	for (size_t f = 0; f < 3; f++) {
+	const char *files[] = { "gqa.ini", "mqa.ini", "local-global.ini",
+				"streaming.ini" };
+	for (size_t f = 0; f < 4; f++) {
 		Model *m = load_data(files[f]);
 		Trace *t = trace_of(m, 9);
 		uint64_t P = (uint64_t)m->prompt_n;
@@ -480,6 +485,16 @@ static void test_stacked_cache_sizes(void **state)
 				 cells[s - 1]);
 	trace_free(t);
 	model_free(m);
+	/* streaming: the local layers keep 1 pinned + a ring of 2:
+	 * 2·(2·min(t,3) + t)·1·2 cells, N + W = 3 columns per local layer */
+	m = load_data("streaming.ini");
+	t = trace_of(m, -1);
+	static const uint64_t pinned_cells[] = { 12, 24, 36, 40, 44, 48, 52, 56 };
+	for (int s = 1; s <= 8; s++)
+		assert_int_equal(trace_step(t, s, MODE_CACHE)->pass_c.cache_cells,
+				 pinned_cells[s - 1]);
+	trace_free(t);
+	model_free(m);
 	/* GQA: 4 query heads over 2 K/V heads hold half of full MHA */
 	m = load_data("gqa.ini");
 	t = trace_of(m, -1);
@@ -493,8 +508,8 @@ static void test_bundled_modes_identical(void **state)
 {
 	(void)state;
 	const char *files[] = { "default.ini", "gqa.ini", "mqa.ini",
-				"local-global.ini" };
-	for (size_t f = 0; f < 4; f++) {
+				"local-global.ini", "streaming.ini" };
+	for (size_t f = 0; f < 5; f++) {
 		Model *m = load_data(files[f]);
 		m->generate = 12;
 		assert_modes_identical(m);

@@ -20,7 +20,7 @@
 #include "trace.h"
 
 static const char *const bundled[] = { "default", "gqa", "mqa",
-				       "local-global" };
+				       "local-global", "streaming" };
 
 static Trace *run_of(const Model *m, int prompt_n, int generate)
 {

@@ -266,6 +266,112 @@ static void test_ring_slots(void **state)
 	kv_cache_free(c);
 }
 
+/* Pinned first positions (sink_tokens): N = 2 pinned slots, then a ring
+ * of W = 3, over 40 appends; layer 2 is global. */
+static void test_pinned_ring(void **state)
+{
+	(void)state;
+	enum { N = 2, W = 3, T = 40 };
+	int window[2] = { W, 0 }, pinned[2] = { N, 0 };
+	KvCacheSpec s = { .n_layers = 2, .n_kv_heads = G, .d_k = DK, .d_v = DV,
+			  .window = window, .pinned = pinned, .max_seqs = 2,
+			  .max_pos = T };
+	Log log = { .n = 0 };
+	KvEventSink sink = { log_event, &log };
+	KvCache *c = kv_cache_new(&s, &sink, NULL);
+	assert_non_null(c);
+	assert_int_equal(kv_cache_policy(c, 1), KV_RING);
+	assert_int_equal(kv_cache_pinned(c, 1), N);
+	assert_int_equal(kv_cache_pinned(c, 2), 0);
+	fill(c, 1, T, 2);
+	/* held: 1, 2 in slots 1, 2; 38..40 in slot 2 + (p−3) mod 3 + 1 */
+	assert_place(c, 1, 1, 1, 1, 1);
+	assert_place(c, 1, 1, 2, 1, 2);
+	assert_place(c, 1, 1, 38, 1, 5);
+	assert_place(c, 1, 1, 39, 1, 3);
+	assert_place(c, 1, 1, 40, 1, 4);
+	KvPlace p;
+	for (int pos = 3; pos <= T - W; pos++)
+		assert_false(kv_cache_where(c, 1, 1, pos, &p));
+	assert_int_equal(kv_cache_first_held(c, 1, 1), 1);
+	/* the pinned columns still hold what was written first */
+	for (int pos = 1; pos <= N; pos++)
+		for (int h = 1; h <= G; h++) {
+			assert_true(kv_cache_k(c, 1, 1, h, pos)[1] ==
+				    val(1, 1, h, pos, 1, true));
+			assert_true(kv_cache_v(c, 1, 1, h, pos)[2] ==
+				    val(1, 1, h, pos, 2, false));
+		}
+	/* events of layer 1: every position written once, 3..37 evicted in
+	 * order, the pinned ones never; only they carry the pinned flag */
+	int evicted = 0, written = 0;
+	for (int i = 0; i < log.n; i++) {
+		const KvEvent *e = &log.ev[i];
+		if (e->layer != 1)
+			continue;
+		assert_int_equal(e->pinned, e->pos <= N);
+		if (e->kind == KV_EV_EVICT) {
+			assert_int_equal(e->pos, N + 1 + evicted);
+			assert_int_equal(e->place.slot, N + evicted % W + 1);
+			evicted++;
+		} else {
+			assert_int_equal(e->kind, KV_EV_WRITE);
+			assert_int_equal(e->pos, ++written);
+		}
+	}
+	assert_int_equal(evicted, T - W - N);
+	assert_int_equal(written, T);
+	/* (N + W) + T columns × 2 heads × (2 + 3) */
+	assert_int_equal(kv_cache_cells(c), (N + W + T) * G * (DK + DV));
+	KvError err = { 0 };
+	double k[3 * DK], v[3 * DV];
+	assert_int_equal(kv_cache_gather(c, 1, 1, 1, 38, 40, k, v, &err), 0);
+	assert_true(k[0] == val(1, 1, 1, 38, 0, true));
+	assert_int_equal(kv_cache_gather(c, 1, 1, 1, 2, 4, k, v, &err), EX_USAGE);
+	/* evict_before leaves the pinned ones */
+	log.n = 0;
+	assert_int_equal(kv_cache_evict_before(c, 1, 39, &err), 0);
+	assert_true(kv_cache_where(c, 1, 1, 1, &p));
+	assert_true(kv_cache_where(c, 1, 1, 2, &p));
+	assert_false(kv_cache_where(c, 1, 1, 38, &p));
+	for (int i = 0; i < log.n; i++)
+		if (log.ev[i].layer == 1)
+			assert_int_equal(log.ev[i].pos, 38);
+	/* a fork copies them; a rollback below them gives them back */
+	assert_int_equal(kv_cache_fork(c, 1, 2, &err), 0);
+	assert_true(kv_cache_k(c, 2, 1, 2, 2)[0] == val(1, 1, 2, 2, 0, true));
+	log.n = 0;
+	assert_int_equal(kv_cache_truncate(c, 1, 1, &err), 0);
+	int back = 0;
+	for (int i = 0; i < log.n; i++)
+		if (log.ev[i].layer == 1) {
+			assert_int_equal(log.ev[i].kind, KV_EV_ROLLBACK);
+			back += log.ev[i].pos == 2 || log.ev[i].pos >= 39;
+		}
+	assert_int_equal(back, 3); /* 2, 39, 40 */
+	assert_false(kv_cache_where(c, 1, 1, 2, &p));
+	assert_place(c, 1, 1, 1, 1, 1);
+	/* appended again, 2 is pinned again and 3..5 fill the ring: no
+	 * eviction until 6 pushes out 3 */
+	log.n = 0;
+	fill(c, 1, 5, 1);
+	for (int i = 0; i < log.n; i++)
+		assert_true(log.ev[i].kind != KV_EV_EVICT || log.ev[i].pos == 3);
+	assert_place(c, 1, 1, 2, 1, 2);
+	assert_place(c, 1, 1, 6, 1, 3);
+	kv_cache_free(c);
+	/* N + W ≥ max_pos: nothing would ever leave, a plain block */
+	s.max_pos = N + W;
+	c = kv_cache_new(&s, NULL, NULL);
+	assert_int_equal(kv_cache_policy(c, 1), KV_CONTIGUOUS);
+	kv_cache_free(c);
+	/* pins on a global layer are a bad spec */
+	pinned[1] = 1;
+	s.max_pos = T;
+	assert_null(kv_cache_new(&s, NULL, &err));
+	assert_int_equal(err.code, EX_USAGE);
+}
+
 static void test_bad_spec(void **state)
 {
 	(void)state;
@@ -284,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_paged_exhaustion_and_truncate),
 		cmocka_unit_test(test_gather_matches_contiguous),
 		cmocka_unit_test(test_ring_slots),
+		cmocka_unit_test(test_pinned_ring),
 		cmocka_unit_test(test_bad_spec),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

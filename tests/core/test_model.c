@@ -404,7 +404,7 @@ static void test_name_rule(void **state)
 	rename("gqa", "mine");
 	assert_null(model_load("mine", &err));
 	assert_int_equal(err.code, 66);
-	assert_string_equal(err.msg, "mine: not a bundled model (default, gqa, mqa, local-global); to read a file, give a path such as ./mine");
+	assert_string_equal(err.msg, "mine: not a bundled model (default, gqa, mqa, local-global, streaming); to read a file, give a path such as ./mine");
 	unlink("mine");
 	assert_int_equal(chdir(cwd), 0);
 	rmdir(dir);

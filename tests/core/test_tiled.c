@@ -255,7 +255,7 @@ static void test_bundled_models(void **state)
 {
 	(void)state;
 	static const char *const names[] = { "default", "gqa", "mqa",
-					     "local-global" };
+					     "local-global", "streaming" };
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
 		KvError err;
 		Model *m = model_load(names[i], &err);

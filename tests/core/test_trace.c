@@ -208,7 +208,8 @@ static long planes_equal(const Trace *t, Producer p1, Producer p2)
 static void test_teaching_modes_bit_identical(void **state)
 {
 	(void)state;
-	const char *names[] = { "default", "gqa", "local-global" };
+	const char *names[] = { "default", "gqa", "local-global",
+				"streaming" };
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
 		Model *m = load(names[i]);
 		RunConfig cfg = run_config_default(m);
