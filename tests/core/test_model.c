@@ -503,6 +503,83 @@ static void test_stacked_errors(void **state)
 			     "t.ini:37: [W_out] 'a' has 1 values, expected 2 (d_model)");
 }
 
+/* `sink_tokens` and per-layer `sink` on the stacked file. */
+static void test_sink_keys(void **state)
+{
+	(void)state;
+	KvError err;
+	kv_error_clear(&err);
+	/* one count goes to every window layer, none to a global one */
+	char *text = edit_stacked(9, "windows = 1 0\nsink_tokens = 2");
+	Model *m = model_parse("s.ini", text, strlen(text), &err);
+	free(text);
+	assert_non_null(m);
+	assert_non_null(m->sink_tokens);
+	assert_int_equal(m->sink_tokens[0], 2);
+	assert_int_equal(m->sink_tokens[1], 0);
+	assert_int_equal(model_sink_tokens(m, 0), 2);
+	assert_int_equal(model_sink_tokens(m, 1), 0);
+	model_free(m);
+	/* one per layer, as `windows`; the pattern form too */
+	text = edit_stacked(9, "pattern = L\nwindow = 3\nsink_tokens = 4 1");
+	m = model_parse("s.ini", text, strlen(text), &err);
+	free(text);
+	assert_non_null(m);
+	assert_int_equal(m->sink_tokens[0], 4);
+	assert_int_equal(m->sink_tokens[1], 1);
+	model_free(m);
+	/* sink: one value, one per head, or one per head of each layer */
+	static const struct {
+		const char *line;
+		double want[4]; /* (layer, head) */
+	} sinks[] = {
+		{ "sink = 0.5", { 0.5, 0.5, 0.5, 0.5 } },
+		{ "sink = 1 -2", { 1, -2, 1, -2 } },
+		{ "sink = 1 2 3 4", { 1, 2, 3, 4 } },
+	};
+	for (size_t i = 0; i < sizeof sinks / sizeof *sinks; i++) {
+		char line[64];
+		snprintf(line, sizeof line, "windows = 1 0\n%s", sinks[i].line);
+		text = edit_stacked(9, line);
+		m = model_parse("s.ini", text, strlen(text), &err);
+		free(text);
+		assert_non_null(m);
+		for (int l = 0; l < 2; l++)
+			for (int h = 0; h < 2; h++) {
+				bool has = false;
+				assert_true(model_sink(m, l, h, &has) ==
+					    sinks[i].want[l * 2 + h]);
+				assert_true(has);
+			}
+		model_free(m);
+	}
+}
+
+static void test_sink_key_errors(void **state)
+{
+	(void)state;
+	expect_stacked_error(9, "windows = 1 0\nsink_tokens = -1",
+			     "t.ini:10: sink_tokens 1: expected a whole number 0..1024 of pinned first positions, got '-1'");
+	expect_stacked_error(9, "windows = 1 0\nsink_tokens = two",
+			     "t.ini:10: sink_tokens 1: expected a whole number 0..1024 of pinned first positions, got 'two'");
+	expect_stacked_error(9, "windows = 1 0\nsink_tokens = 1.5",
+			     "t.ini:10: sink_tokens 1: expected a whole number 0..1024 of pinned first positions, got '1.5'");
+	expect_stacked_error(9, "windows = 1 0\nsink_tokens = 1 2 3",
+			     "t.ini:10: sink_tokens: expected one count (every sliding-window layer) or one per layer (n_layers = 2), got 3 values");
+	expect_stacked_error(9, "windows = 1 0\nsink_tokens =",
+			     "t.ini:10: sink_tokens: expected one count (every sliding-window layer) or one per layer (n_layers = 2), got 0 values");
+	expect_stacked_error(9, "windows = 0 0\nsink_tokens = 2",
+			     "t.ini:10: sink_tokens pins positions of a sliding-window cache: give `window`, `windows` or a `pattern` with local layers too");
+	expect_stacked_error(9, "sink_tokens = 2",
+			     "t.ini:9: sink_tokens pins positions of a sliding-window cache: give `window`, `windows` or a `pattern` with local layers too");
+	expect_stacked_error(9, "windows = 1 0\nsink_tokens = 1 1",
+			     "t.ini:10: sink_tokens 2: layer 2 is global (window 0); give it 0");
+	expect_stacked_error(9, "windows = 1 0\nsink_tokens = 1\nsink_tokens = 2",
+			     "t.ini:11: key given twice in [model] (first on line 10)");
+	expect_stacked_error(9, "windows = 1 0\nsink = 1 2 3",
+			     "t.ini:10: sink: expected one logit, one per head (n_heads = 2) or one per head of each layer (n_layers·n_heads = 4), got 3 values");
+}
+
 /* Entry (row, col) of matrix `mat` in the trace, which must hold it. */
 static double value(const Trace *t, Matrix mat, int row, int col)
 {
@@ -628,6 +705,8 @@ int main(void)
 		cmocka_unit_test(test_default_model_by_hand),
 		cmocka_unit_test(test_stacked_loads),
 		cmocka_unit_test(test_stacked_errors),
+		cmocka_unit_test(test_sink_keys),
+		cmocka_unit_test(test_sink_key_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
