@@ -254,7 +254,12 @@ static void write_step_cache(FILE *out, const Trace *t, const ExportFilter *f,
 				else
 					fprintf(out, "%d,%d,", kv.place.block,
 						kv.place.slot);
-				csv_put_field(out, state[kv.state], false);
+				/* a pinned column an earlier pass wrote says so */
+				bool pin = kv.pinned &&
+					   (kv.state == TRACE_KV_REUSED ||
+					    kv.state == TRACE_KV_HELD);
+				csv_put_field(out, pin ? "pinned" : state[kv.state],
+					      false);
 				csv_put_field(out, f->run, true);
 			}
 }

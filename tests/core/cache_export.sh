@@ -46,6 +46,38 @@ printf '%s\n' \
 	'5,cache,3,1,4,1,4,reused' '5,cache,3,1,5,1,5,computed' > "$tmp/want"
 check "local-global ring slots at step 5" cmp -s "$tmp/want" "$tmp/got"
 
+# streaming: layers 1-2 pin position 1 (slot 1) next to a ring of W = 2
+# (slots 2-3); the pinned column is never evicted
+"$kvstep" export --cache -m streaming --mode cache --step 8 | cut -d, -f1-8 | tr -d '\r' | grep '^8,cache,[12],' > "$tmp/got"
+printf '%s\n' \
+	'8,cache,1,1,1,1,1,pinned' '8,cache,1,1,2,,,evicted' '8,cache,1,1,3,,,evicted' \
+	'8,cache,1,1,4,,,evicted' '8,cache,1,1,5,,,evicted' '8,cache,1,1,6,,,evicted' \
+	'8,cache,1,1,7,1,3,reused' '8,cache,1,1,8,1,2,computed' \
+	'8,cache,2,1,1,1,1,pinned' '8,cache,2,1,2,,,evicted' '8,cache,2,1,3,,,evicted' \
+	'8,cache,2,1,4,,,evicted' '8,cache,2,1,5,,,evicted' '8,cache,2,1,6,,,evicted' \
+	'8,cache,2,1,7,1,3,reused' '8,cache,2,1,8,1,2,computed' > "$tmp/want"
+check "streaming: pinned position 1 at step 8" cmp -s "$tmp/want" "$tmp/got"
+# at step 1 the pinned column is new: computed; prefill's pass 1 at step 5
+"$kvstep" export --cache -m streaming --mode cache --step 1 | cut -d, -f1-8 | tr -d '\r' | grep '^1,cache,1,' > "$tmp/got"
+printf '%s\n' '1,cache,1,1,1,1,1,computed' > "$tmp/want"
+check "streaming: pinned column computed at step 1" cmp -s "$tmp/want" "$tmp/got"
+"$kvstep" export --cache -m streaming --mode prefill --step 6 | cut -d, -f1-8 | tr -d '\r' | grep '^6,prefill,1,' > "$tmp/got"
+printf '%s\n' '6,prefill,1,1,1,1,1,pinned' '6,prefill,1,1,2,,,evicted' \
+	'6,prefill,1,1,3,,,evicted' '6,prefill,1,1,4,,,evicted' \
+	'6,prefill,1,1,5,1,3,reused' '6,prefill,1,1,6,1,2,computed' > "$tmp/want"
+check "streaming: prefill at step 6" cmp -s "$tmp/want" "$tmp/got"
+
+# a bad sink_tokens: file:line and exit 65, no output
+printf '[model]\nvocab = a\nd_model = 1\nd_k = 1\nd_v = 1\nprompt = a\nsink_tokens = 2\n[embedding]\na = 1\n' > "$tmp/bad.ini"
+"$kvstep" export --cache -m "$tmp/bad.ini" > "$tmp/out" 2> "$tmp/err"; rc=$?
+check "sink_tokens without a window is 65" [ "$rc" -eq 65 ]
+check "and names file:line" grep -q "^kvstep: $tmp/bad.ini:7: sink_tokens pins positions of a sliding-window cache" "$tmp/err"
+check "and writes nothing" [ ! -s "$tmp/out" ]
+printf '[model]\nvocab = a\nd_model = 1\nd_k = 1\nd_v = 1\nprompt = a\nwindow = 2\nsink_tokens = -3\n[embedding]\na = 1\n' > "$tmp/bad.ini"
+"$kvstep" export --cache -m "$tmp/bad.ini" > "$tmp/out" 2> "$tmp/err"; rc=$?
+check "negative sink_tokens is 65" [ "$rc" -eq 65 ]
+check "and names file:line" grep -q "^kvstep: $tmp/bad.ini:8: sink_tokens 1: expected a whole number 0..1024 of pinned first positions, got '-3'" "$tmp/err"
+
 "$kvstep" export --cache --counters > /dev/null 2> "$tmp/err"; rc=$?
 check "--cache with --counters is 64" [ "$rc" -eq 64 ]
 check "and says why" grep -q "^kvstep: --cache goes with --mode and --step" "$tmp/err"
