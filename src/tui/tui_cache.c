@@ -9,6 +9,12 @@
  *   L1 local W=2 │ 3= 4*│ 2x out       8 cells  32 B
  *   L3 global    │ 1= 2= 3= 4*│       16 cells  64 B
  *
+ * With `sink_tokens = N` a local layer keeps N pinned slots before its
+ * ring (N + W in all), marked ^ and set off by ┊; a pinned column is
+ * never evicted:
+ *
+ *   L1 W=2 pin 1 │ 1^┊ 8* 7=│ 6x out
+ *
  * Everything is read from the trace: which columns are held comes from
  * K's cell statuses, cells are counted over the held K and V cells, and
  * the title's total is their sum, which equals the trace's cache_cells.
@@ -56,7 +62,8 @@ void tui_cache_layer(const Trace *t, int step, Mode mode, int layer,
 		     TuiLayerCache *out)
 {
 	const TraceStep *ts = trace_step(t, step, mode);
-	*out = (TuiLayerCache){ .window = trace_window(t, layer), .lo = 1 };
+	*out = (TuiLayerCache){ .window = trace_window(t, layer), .lo = 1,
+				.pinned = trace_pinned(t, layer) };
 	TraceSpan sp;
 	if (!ts->keeps_cache ||
 	    !trace_span_at(t, step, mode, layer, MAT_K, &sp))
@@ -121,8 +128,10 @@ typedef struct Panel {
 
 static void layer_label(const Trace *t, int l, char *out, size_t n)
 {
-	int w = trace_window(t, l);
-	if (w > 0)
+	int w = trace_window(t, l), pin = trace_pinned(t, l);
+	if (w > 0 && pin > 0)
+		snprintf(out, n, "L%d W=%d pin %d", l, w, pin);
+	else if (w > 0)
 		snprintf(out, n, "L%d local W=%d", l, w);
 	else
 		snprintf(out, n, "L%d global", l);
@@ -133,7 +142,7 @@ static int most_slots(const Trace *t)
 {
 	int most = 1, T = trace_steps(t);
 	for (int l = 1; l <= trace_layers(t); l++) {
-		int w = trace_window(t, l);
+		int w = trace_window(t, l) + trace_pinned(t, l);
 		int n = w > 0 && w < T ? w : T;
 		if (n > most)
 			most = n;
@@ -191,9 +200,11 @@ static void draw_title(const Panel *p, uint64_t cells, uint64_t bytes)
 			    "kept");
 		return;
 	}
-	bool any_window = false;
-	for (int l = 1; l <= trace_layers(t); l++)
+	bool any_window = false, any_pin = false;
+	for (int l = 1; l <= trace_layers(t); l++) {
 		any_window = any_window || trace_window(t, l) > 0;
+		any_pin = any_pin || trace_pinned(t, l) > 0;
+	}
 	snprintf(buf, sizeof buf, "cache %" PRIu64 " cells %" PRIu64 " B",
 		 cells, bytes);
 	int x = tui_buf_put(p->b, p->r.x, y, x_end, ROLE_TITLE, buf);
@@ -204,7 +215,19 @@ static void draw_title(const Panel *p, uint64_t cells, uint64_t bytes)
 	if (x + tui_text_width(buf) <= x_end)
 		x = tui_buf_put(p->b, x, y, x_end, ROLE_DIM, buf);
 	const char *ring = "; column i in slot (i-1) mod W";
-	if (any_window && x + tui_text_width(ring) <= x_end)
+	if (any_pin) { /* the long note, else the short one */
+		const char *pin = "; ^ pinned first columns, never evicted";
+		ring = ", then a ring of W";
+		if (x + tui_text_width(pin) > x_end) {
+			pin = "; ^ pinned";
+			ring = "";
+		}
+		if (x + tui_text_width(pin) <= x_end)
+			x = tui_buf_put(p->b, x, y, x_end, ROLE_DIM, pin);
+		else
+			ring = "";
+	}
+	if (any_window && *ring && x + tui_text_width(ring) <= x_end)
 		tui_buf_put(p->b, x, y, x_end, ROLE_DIM, ring);
 }
 
@@ -216,7 +239,7 @@ static int draw_slots(const Panel *p, int layer, const TuiLayerCache *lc,
 	TuiBuf *b = p->b;
 	const char *bar = p->v->ascii ? "|" : "│";
 	x = tui_buf_put(b, x, y, x_stop, ROLE_DIM, bar);
-	int n = lc->window > 0 ? lc->window : lc->hi - lc->lo + 1;
+	int n = lc->window > 0 ? lc->pinned + lc->window : lc->hi - lc->lo + 1;
 	int fit = (x_stop - x - 1) / p->slot_w;
 	int first = 0;
 	if (n > fit) {
@@ -241,9 +264,15 @@ static int draw_slots(const Panel *p, int layer, const TuiLayerCache *lc,
 			x += p->slot_w;
 			continue;
 		}
+		if (k == lc->pinned && k > 0) /* the ring after the pins */
+			tui_buf_put(b, x, y, x_stop, ROLE_DIM,
+				    p->v->ascii ? ":" : "┊");
 		CellStatus st = trace_status_at(t, p->s->step, p->mode, layer,
 						MAT_K, 1, col);
 		Role role = tui_status_role(st);
+		/* a pinned column an earlier pass wrote: ^ for its pin */
+		const char *glyph = col <= lc->pinned && st == CELL_REUSED
+					    ? "^" : tui_status_glyph(st, p->v->ascii);
 		char buf[48];
 		int len = snprintf(buf, sizeof buf, "%d", col);
 		if (p->words)
@@ -253,8 +282,7 @@ static int draw_slots(const Panel *p, int layer, const TuiLayerCache *lc,
 		int cx = x + 1 + p->col_w - len;
 		tui_buf_fill(b, x + 1, y, cx - x - 1, ' ', role);
 		cx = tui_buf_put(b, cx, y, x_stop, role, buf);
-		tui_buf_put(b, cx, y, x_stop, role,
-			    tui_status_glyph(st, p->v->ascii));
+		tui_buf_put(b, cx, y, x_stop, role, glyph);
 		x += p->slot_w;
 	}
 	return tui_buf_put(b, x, y, x_stop, ROLE_DIM, bar);

@@ -173,7 +173,10 @@ static void draw_select(TuiBuf *b, const TuiView *v, const TuiState *s,
 	char buf[160], share[64];
 	snprintf(buf, sizeof buf, "layer %d/%d", s->layer, s->layers);
 	int x = tui_buf_put(b, r.x, r.y, x_end, ROLE_CURRENT, buf);
-	if (w > 0)
+	if (w > 0 && trace_pinned(v->t, s->layer) > 0)
+		snprintf(buf, sizeof buf, " (local, window %d, %d pinned)  ", w,
+			 trace_pinned(v->t, s->layer));
+	else if (w > 0)
 		snprintf(buf, sizeof buf, " (local, window %d)  ", w);
 	else
 		snprintf(buf, sizeof buf, " (global)  ");
@@ -304,6 +307,11 @@ static void draw_legend(TuiBuf *b, const TuiView *v, TuiRect r)
 	x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, v->ascii ? ">" : "▶");
 	tui_buf_mark(b, cx, r.y, x - cx, TUI_CURSOR_MARK);
 	x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, " cursor  ");
+	bool pins = false; /* sink_tokens: the cache panel's ^ */
+	for (int l = 1; l <= trace_layers(v->t); l++)
+		pins = pins || trace_pinned(v->t, l) > 0;
+	if (pins && x + 10 <= x_end)
+		x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, "^ pinned  ");
 	const char *hint = "Tab pane  [ ] matrix  i inspect";
 	if (x + tui_text_width(hint) <= x_end)
 		tui_buf_put(b, x, r.y, x_end, ROLE_DIM, hint);

@@ -226,10 +226,20 @@ static void explain_a(Str *o, Cell *k)
 	str_add(o, " / (");
 	/* the shown exponents, shifted by the shown one for range */
 	double sum = 0;
-	for (int i = first_key(k, k->c); i <= k->c; i++) {
-		str_add(o, "%s%s", i > first_key(k, k->c) ? " + " : "", e);
+	bool more = false;
+	for (int i = 1; i <= k->c; i++) {
+		if (!trace_key_visible(k->v->t, k->layer, i, k->c))
+			continue; /* the pinned keys, then the window */
+		str_add(o, "%s%s", more ? " + " : "", e);
+		more = true;
 		sum += exp(add_operand(o, k, trace_or_zero(k, MAT_S, i, k->c)) -
 			   top);
+	}
+	bool has_sink;
+	double sink = model_sink(k->m, k->layer - 1, k->s->head - 1, &has_sink);
+	if (has_sink) { /* the sink logit joins the sum with no value */
+		str_add(o, " + %ssink ", e);
+		sum += exp(add_operand(o, k, sink) - top);
 	}
 	str_add(o, ")");
 	k->shown = 1.0 / sum;
@@ -246,8 +256,12 @@ static void explain_z(Str *o, Cell *k)
 	}
 	str_add(o, "Z[%d,%d] = V row %d%sA column %d = (", k->r, k->c, k->r,
 		k->sdot, k->c);
-	for (int i = first_key(k, k->c); i <= k->c; i++) {
-		str_add(o, i > first_key(k, k->c) ? " + " : "");
+	bool more = false;
+	for (int i = 1; i <= k->c; i++) {
+		if (!trace_key_visible(k->v->t, k->layer, i, k->c))
+			continue;
+		str_add(o, more ? " + " : "");
+		more = true;
 		add_product(o, k, trace_or_zero(k, MAT_V, k->r, i),
 			    trace_or_zero(k, MAT_A, i, k->c));
 	}
@@ -362,6 +376,10 @@ static void note_status(Str *o, const Cell *k, CellStatus st)
 	} else if (st == CELL_REUSED) {
 		str_add(o, "   %c%d reused from cache", k->mat == MAT_K ? 'k' : 'v',
 			k->c);
+		if (k->c <= trace_pinned(k->v->t, k->layer))
+			str_add(o, "; pinned in slot %d (sink_tokens = %d), "
+				"never evicted", k->c,
+				trace_pinned(k->v->t, k->layer));
 	} else if (st == CELL_EVICTED) {
 		str_add(o, "   %c%d was used by this pass, then evicted (window "
 			"%d)", k->mat == MAT_K ? 'k' : 'v', k->c,
@@ -387,6 +405,12 @@ static void explain_masked(Str *o, const Cell *k)
 	str_add(o, "%s[%d,%d] is masked: ", matrix_name(k->mat), k->r, k->c);
 	if (k->r > k->c)
 		str_add(o, "key %d comes after query %d", k->r, k->c);
+	else if (trace_pinned(k->v->t, k->layer) > 0)
+		str_add(o, "key %d is outside query %d's window of %d "
+			"(keys %d-%d) and not pinned (sink_tokens = %d)", k->r,
+			k->c, trace_window(k->v->t, k->layer),
+			first_key(k, k->c), k->c,
+			trace_pinned(k->v->t, k->layer));
 	else
 		str_add(o, "key %d is outside query %d's window of %d "
 			"(keys %d-%d)", k->r, k->c,

@@ -104,6 +104,8 @@ bool tui_evicted_has_value(const Trace *t, int step, Mode mode,
 /* What one layer's cache holds at a step, read from K's cell statuses. */
 typedef struct TuiLayerCache {
 	int window;      /* 0 for a global layer */
+	int pinned;      /* pinned first columns (sink_tokens) before the
+			    ring, 0 if none */
 	int lo, hi;      /* columns held, lo..hi; none when lo > hi */
 	int evicted;     /* column the newest one replaced; 0 if none */
 	uint64_t cells;  /* K and V cells held, over every KV head */
