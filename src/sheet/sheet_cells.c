@@ -358,7 +358,8 @@ int sheet_render_slots(const Render *R, const Placeholder *ph,
 	if (!trace_step(R->t, step, (Mode)ph->mode)->keeps_cache)
 		return sheet_rfail(R, ph, "%s keeps no cache",
 				   mode_name((Mode)ph->mode));
-	int w = trace_window(R->t, ph->layer), n = w > 0 ? w : 0;
+	int w = trace_window(R->t, ph->layer);
+	int n = w > 0 ? trace_pinned(R->t, ph->layer) + w : 0; /* pins first */
 	unsigned held = 1u << CELL_COMPUTED | 1u << CELL_REUSED;
 	for (int c = 1; c <= T && !w; c++)
 		if (sheet_col_count(R->t, (Mode)ph->mode, step, ph->layer,
@@ -398,6 +399,8 @@ static uint64_t formula_cells(const Trace *t, int step, unsigned how)
 	uint64_t cols = 0;
 	for (int l = 1; l <= trace_layers(t); l++) {
 		int w = how & FORMULA_GLOBAL ? 0 : trace_window(t, l);
+		if (w > 0) /* pinned first columns (sink_tokens) stay too */
+			w += trace_pinned(t, l);
 		cols += (uint64_t)(w > 0 && w < step ? w : step);
 	}
 	return cols * (uint64_t)kv * (uint64_t)(m->d_k + m->d_v);
@@ -406,7 +409,7 @@ static uint64_t formula_cells(const Trace *t, int step, unsigned how)
 /*
  * {{formula_cells step=N}}: the cache's size from the closed form
  * Σ_layers min(t, W_l)·n_kv_heads·(d_k + d_v), with t = N and W_l = t for
- * a global layer; `global` makes every layer global, `mha` gives every
+ * a global layer (W_l + N_l with N_l pinned first columns); `global` makes every layer global, `mha` gives every
  * query head its own K/V head, `saved` subtracts the model's own closed
  * form. Computed from the model's sizes, not read from the trace: a sheet
  * uses it for "what if" comparisons.
