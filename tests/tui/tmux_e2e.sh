@@ -160,6 +160,52 @@ capture
 keys q
 wait_rc 0 "q exits with status 0 (local-global 200x60)"
 
+# ---- streaming: sink_tokens pins position 1 next to a ring of W = 2 ----
+start 80 24 -- -m streaming
+wait_for "layer 1/3 (local, window 2, 1 pinned)" "80x24 streaming: the layer row names the pinned position"
+keys 2 End
+wait_for "step 8/8" "streaming: End goes to step 8"
+wait_for "L1 W=2 pin 1 │ 1^┊8* 7=│ 6x out" "80x24: pinned slot 1 (^), then the ring: 8 new, 7 reused, 6 out"
+capture
+grep -qF "(2+2); ^ pinned" "$TMP/screen" &&
+	ok "80x24: the cache title explains ^" || bad "80x24 cache title"
+grep -qE '^k1 +▶1\.41\*$' "$TMP/screen" && grep -qE '^k2 +·$' "$TMP/screen" &&
+	grep -qE '^k6. +·$' "$TMP/screen" &&
+	ok "80x24: S column 8 has key 1 computed, keys 2-6 masked" ||
+	bad "80x24 S gap"
+keys q
+wait_rc 0 "q exits with status 0 (streaming 80x24)"
+
+start 120 40 -- -m streaming
+wait_for "step 1/8" "120x40 streaming starts"
+keys 1 End i ']' j
+wait_for "A[2,8] is masked: key 2 is outside query 8's window of 2 (keys 7-8) and not pinned (sink_tokens = 1)" "120x40: the inspector says the gap is masked, not pinned"
+wait_for "x evicted  ▶ cursor  ^ pinned" "120x40: the legend has ^ pinned"
+keys 2
+sleep 0.3
+keys '[' '[' '['
+sleep 0.3
+keys h h h h h h h
+wait_for "k1 reused from cache; pinned in" "120x40: the inspector on k1 says it is pinned"
+grep -qF "slot 1 (sink_tokens = 1), never evicted" "$TMP/screen" &&
+	ok "120x40: in slot 1, never evicted" || bad "120x40 pinned note"
+wait_for "L1 W=2 pin 1 │ 1:the^  ┊8:sat*   7:on=   │ 6x out, column 8 took its slot 2" "120x40: the cache row with words"
+keys q
+wait_rc 0 "q exits with status 0 (streaming 120x40)"
+
+start 200 60 -- -m streaming
+wait_for "step 1/8" "200x60 streaming starts"
+keys End
+wait_for "step 8/8" "200x60 streaming End"
+capture
+[ "$(grep -oE 'L1 W=2 pin 1 │ 1(:the)?\^ *┊8(:sat)?\* +7(:on)?= *│ 6x out' "$TMP/screen" | wc -l)" = 2 ] &&
+	ok "200x60: KV cache and prefill panes both pin column 1 in layer 1" ||
+	bad "200x60 pinned rows in two panes"
+[ "$(grep -oF "(2+2); ^ pinned" "$TMP/screen" | wc -l)" = 2 ] &&
+	ok "200x60: both cache titles explain ^" || bad "200x60 cache title"
+keys q
+wait_rc 0 "q exits with status 0 (streaming 200x60)"
+
 # ---- gqa: which KV head a query head reads ----
 start 80 24 -- -m gqa
 wait_for "head 1/4 → KV head 1 (K, V: shared by heads 1-2)" "gqa: head 1 reads KV head 1"
