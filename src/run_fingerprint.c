@@ -73,7 +73,9 @@ static void fnv_model(Fnv *f, const Model *m)
 		fnv_doubles(f, m->wo, L * dm * H * (size_t)m->d_v);
 	fnv_doubles(f, m->wout, (size_t)m->vocab_n * (size_t)model_out_dim(m));
 	if (m->sink) /* only models with a sink: the others keep their value */
-		fnv_doubles(f, m->sink, H);
+		fnv_doubles(f, m->sink, L * H);
+	for (int l = 0; m->sink_tokens && l < m->n_layers; l++)
+		fnv_int(f, m->sink_tokens[l]); /* likewise */
 }
 
 void run_fingerprint(const Trace *t, char buf[RUN_FINGERPRINT_SIZE])

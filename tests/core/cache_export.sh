@@ -67,6 +67,15 @@ printf '%s\n' '6,prefill,1,1,1,1,1,pinned' '6,prefill,1,1,2,,,evicted' \
 	'6,prefill,1,1,5,1,3,reused' '6,prefill,1,1,6,1,2,computed' > "$tmp/want"
 check "streaming: prefill at step 6" cmp -s "$tmp/want" "$tmp/got"
 
+# its S column 8 in layer 1: key 1 pinned, keys 2-6 masked (the gap), 7-8
+"$kvstep" export -m streaming --mode cache --step 8 | cut -d, -f1-10 | tr -d '\r' | grep '^8,cache,8,1,1,S,' > "$tmp/got"
+printf '%s\n' '8,cache,8,1,1,S,1,8,1.414213562373095,computed' \
+	'8,cache,8,1,1,S,2,8,,masked' '8,cache,8,1,1,S,3,8,,masked' \
+	'8,cache,8,1,1,S,4,8,,masked' '8,cache,8,1,1,S,5,8,,masked' \
+	'8,cache,8,1,1,S,6,8,,masked' '8,cache,8,1,1,S,7,8,-2.82842712474619,computed' \
+	'8,cache,8,1,1,S,8,8,2.82842712474619,computed' > "$tmp/want"
+check "streaming: S column 8 has the masked gap" cmp -s "$tmp/want" "$tmp/got"
+
 # a bad sink_tokens: file:line and exit 65, no output
 printf '[model]\nvocab = a\nd_model = 1\nd_k = 1\nd_v = 1\nprompt = a\nsink_tokens = 2\n[embedding]\na = 1\n' > "$tmp/bad.ini"
 "$kvstep" export --cache -m "$tmp/bad.ini" > "$tmp/out" 2> "$tmp/err"; rc=$?
