@@ -360,6 +360,22 @@ static void test_pinned_ring(void **state)
 	assert_place(c, 1, 1, 2, 1, 2);
 	assert_place(c, 1, 1, 6, 1, 3);
 	kv_cache_free(c);
+	/* next to a paged global layer: the ring keeps its own block */
+	s.block_size = 2;
+	s.n_blocks = 8;
+	c = kv_cache_new(&s, NULL, NULL);
+	assert_int_equal(kv_cache_policy(c, 1), KV_RING);
+	assert_int_equal(kv_cache_policy(c, 2), KV_PAGED);
+	fill(c, 1, 10, 2);
+	assert_place(c, 1, 1, 1, 1, 1);
+	assert_place(c, 1, 1, 2, 1, 2);
+	assert_place(c, 1, 1, 10, 1, 4); /* 2 + (10−3) mod 3 + 1 */
+	assert_false(kv_cache_where(c, 1, 1, 7, &p));
+	assert_place(c, 1, 2, 10, 5, 2);
+	assert_int_equal(kv_cache_cells(c), (N + W + 10) * G * (DK + DV));
+	kv_cache_free(c);
+	s.block_size = 0;
+	s.n_blocks = 0;
 	/* N + W ≥ max_pos: nothing would ever leave, a plain block */
 	s.max_pos = N + W;
 	c = kv_cache_new(&s, NULL, NULL);
