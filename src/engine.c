@@ -469,6 +469,23 @@ static int run_chunk(Engine *e, const PassChunk *ch, Counters *c,
 	return 0;
 }
 
+/* Bytes a quantised cache holds: kv_quant_bits summed over every
+ * sequence, layer and kv head, rounded up to bytes once. */
+static uint64_t quant_bytes(const Engine *e)
+{
+	const Model *m = e->m;
+	uint64_t bits = 0;
+	for (int seq = 1; seq <= e->seqs; seq++) {
+		int len = kv_cache_len(e->cache, seq);
+		for (int l = 1; len > 0 && l <= m->n_layers; l++)
+			bits += (uint64_t)m->n_kv_heads *
+				kv_quant_bits(&e->quant,
+					      kv_cache_first_held(e->cache, seq, l),
+					      len, m->d_k, m->d_v, e->elem_bytes);
+	}
+	return kv_quant_bytes(bits);
+}
+
 static void forward_event(void *ctx, const KvEvent *ev)
 {
 	const Engine *e = ctx;
@@ -491,7 +508,9 @@ int engine_run(Engine *e, const PassChunk *chunks, int n,
 	e->sink = NULL;
 	if (e->keeps_cache) {
 		pass->cache_cells = kv_cache_cells(e->cache);
-		pass->cache_bytes = pass->cache_cells * (uint64_t)e->elem_bytes;
+		pass->cache_bytes = e->quant.bits > 0 ?
+					    quant_bytes(e) :
+					    pass->cache_cells * (uint64_t)e->elem_bytes;
 	}
 	pass->passes = ++e->passes;
 	return rc;
