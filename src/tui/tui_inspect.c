@@ -379,11 +379,15 @@ static void explain_quant(Str *o, Cell *k)
 	KvQuantCell qc;
 	if (!trace_quantised_at(t, k->s->step, k->s->focus, k->c) ||
 	    !trace_quant_cell(t, k->mat, k->layer, head, k->r, k->c, &qc)) {
-		str_add(o, "%cq[%d,%d] = %c[%d,%d]: position %d is in the "
-			"full-precision residual until its group of %d is due",
-			nm, k->r, k->c, nm, k->r, k->c, k->c, q->group);
+		int g = (k->c - 1) / q->group; /* 0-based group */
+		str_add(o, "%cq[%d,%d] = %c[%d,%d]", nm, k->r, k->c, nm, k->r,
+			k->c);
 		k->shown = exact;
 		add_result(o, k);
+		str_add(o, ": full precision (the residual) until group %d-%d "
+			"is quantised at position %d", g * q->group + 1,
+			(g + 1) * q->group, (g + 1) * q->group + q->residual -
+						    q->group);
 		return;
 	}
 	str_add(o, "%cq[%d,%d] = min + code%sscale = ", nm, k->r, k->c,
