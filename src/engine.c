@@ -469,21 +469,23 @@ static int run_chunk(Engine *e, const PassChunk *ch, Counters *c,
 	return 0;
 }
 
-/* Bytes a quantised cache holds: kv_quant_bits summed over every
- * sequence, layer and kv head, rounded up to bytes once. */
+/* Bytes a quantised cache holds: kv_quant_bits of every kv head of a
+ * layer, rounded up to bytes per layer (as the cache panel shows a layer),
+ * summed over every sequence and layer. */
 static uint64_t quant_bytes(const Engine *e)
 {
 	const Model *m = e->m;
-	uint64_t bits = 0;
+	uint64_t bytes = 0;
 	for (int seq = 1; seq <= e->seqs; seq++) {
 		int len = kv_cache_len(e->cache, seq);
 		for (int l = 1; len > 0 && l <= m->n_layers; l++)
-			bits += (uint64_t)m->n_kv_heads *
+			bytes += kv_quant_bytes(
+				(uint64_t)m->n_kv_heads *
 				kv_quant_bits(&e->quant,
 					      kv_cache_first_held(e->cache, seq, l),
-					      len, m->d_k, m->d_v, e->elem_bytes);
+					      len, m->d_k, m->d_v, e->elem_bytes));
 	}
-	return kv_quant_bytes(bits);
+	return bytes;
 }
 
 static void forward_event(void *ctx, const KvEvent *ev)

@@ -81,9 +81,10 @@ int kv_quant_count(const KvQuant *q, int len);
  *   V       2 scalars per quantised position (its min and scale)
  *   full    nf·(d_k + d_v) scalars       nf residual positions held
  *
- * Scalars take `elem_bytes` (the cache's --dtype). Returned in bits, so that
- * a sum over layers and heads is rounded up to bytes once (see
- * kv_quant_bytes). With q off: (len − lo + 1)·(d_k + d_v) scalars.
+ * Scalars take `elem_bytes` (the cache's --dtype). Returned in bits: the
+ * engine, the cache panel and `kvstep mem` sum the kv heads of a layer and
+ * round that up to whole bytes (kv_quant_bytes), then add the layers.
+ * With q off: (len − lo + 1)·(d_k + d_v) scalars.
  */
 uint64_t kv_quant_bits(const KvQuant *q, int lo, int len, int d_k, int d_v,
 		       int elem_bytes);

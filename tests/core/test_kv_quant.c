@@ -334,12 +334,12 @@ static void test_cache_bytes(void **state)
 		for (int step = 1; step <= trace_steps(t); step++)
 			for (int mode = MODE_CACHE; mode < MODE_COUNT; mode++) {
 				const TraceStep *s = trace_step(t, step, (Mode)mode);
-				uint64_t bits = (uint64_t)m->n_layers *
-						(uint64_t)m->n_kv_heads *
+				uint64_t bits = (uint64_t)m->n_kv_heads *
 						kv_quant_bits(&q, 1, s->info.hi,
 							      m->d_k, m->d_v, 4);
 				assert_int_equal(s->pass_c.cache_bytes,
-						 kv_quant_bytes(bits));
+						 (uint64_t)m->n_layers *
+							 kv_quant_bytes(bits));
 			}
 		trace_free(t);
 	}
