@@ -91,11 +91,12 @@ static char *read_golden(const char *name)
 
 /* Bundled stems in print order. */
 static const char *const stems[] = { "1-no-cache", "2-kv-cache", "3-prefill",
-				     "4-windows-gqa", "6-speculative" };
+				     "4-windows-gqa", "6-speculative",
+				     "9-quantised" };
 /* the classroom sheets 1-4 run the model of the command line; sheet 6
  * (speculative decoding) is pinned to the default pair and its
  * proposals are checked by tests/core/spec_cli.sh */
-enum { N_SHEETS = 4, N_BUNDLED = 5 };
+enum { N_SHEETS = 4, N_BUNDLED = 6 };
 
 static void test_bundled_names(void **state)
 {
