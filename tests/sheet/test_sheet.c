@@ -579,7 +579,8 @@ static void test_unknown_and_missing(void **state)
 	char *out = print_sheets(f->t, names, 1, false, -1, false, &err, &rc);
 	assert_int_equal(rc, EX_NOINPUT); /* as -m nope: no such input */
 	assert_string_equal(err.msg, "4-nope: not a bundled worksheet "
-			    "(1-no-cache, 2-kv-cache, 3-prefill, 4-windows-gqa, 6-speculative); "
+			    "(1-no-cache, 2-kv-cache, 3-prefill, 4-windows-gqa, 6-speculative, "
+			    "9-quantised); "
 			    "to read a file, give a path such as ./4-nope");
 	assert_string_equal(out, "");
 	free(out);
