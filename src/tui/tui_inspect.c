@@ -414,6 +414,16 @@ static void explain_quant(Str *o, Cell *k)
 		(1 << q->bits) - 1, nm);
 }
 
+/* A quantised cache's modes read K and V back rounded: S and Z say so. */
+static void note_quant_inputs(Str *o, const Cell *k)
+{
+	const KvQuant *q = trace_quant(k->v->t);
+	if (q && k->s->focus != MODE_NOCACHE &&
+	    (k->mat == MAT_S || k->mat == MAT_Z))
+		str_add(o, " (k, v as the int%d cache reads them back: Kq, Vq)",
+			q->bits);
+}
+
 static void note_status(Str *o, const Cell *k, CellStatus st)
 {
 	const TraceStep *ts = trace_step(k->v->t, k->s->step, k->s->focus);
@@ -520,6 +530,7 @@ int tui_inspect_text(const TuiView *v, const TuiState *s, char *out,
 		explain_logits(&o, &k);
 	else if (k.mat == MAT_KQ || k.mat == MAT_VQ)
 		explain_quant(&o, &k);
+	note_quant_inputs(&o, &k);
 	note_status(&o, &k, st);
 	return (int)o.len;
 }

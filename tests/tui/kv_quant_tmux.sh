@@ -67,7 +67,10 @@ start 200 60 TERM=xterm-256color -- -m "$MODEL" --kv-quant int4 --kv-group 5 -n 
 wait_for "step 1/13" "200x60 starts"
 step_to 10
 has_line "int4 cache (G 5, R 5) vs exact, max |error|: K 0.0667 V 0.0667 S 0.0667 A 0.00248 Z 0.00656 logits 0.0158; next token changes: . -> on" "200 columns: the next token changes"
-to_kq
+keys Tab
+wait_for "(k, v as the int4 cache reads them back: Kq, Vq)" "the S inspector says it reads Kq"
+keys PPage; wait_for "Vq[" "PgUp: Vq"
+keys PPage; wait_for "Kq[" "PgUp: Kq"
 keys S-Down
 wait_for "Kq[2,10]" "the cursor on Kq[2,10]"
 # row 2 over positions 6-10 is 0 0 0 0 0: a constant group reads back exact
