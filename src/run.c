@@ -276,6 +276,9 @@ Trace *run_trace(const Model *m, const RunConfig *cfg, KvError *err)
 		return NULL;
 	int T = cfg->prompt_n + cfg->generate;
 	RunEstimate est = estimate_run(m, cfg->prompt_n, T);
+	/* a quantised cache's modes keep a value plane of their own */
+	if (kv_quant_on(&cfg->quant))
+		est.trace_bytes += est.trace_bytes - est.events_bytes;
 	if (estimate_check(&est, m->source, err))
 		return NULL;
 	Lockstep L = { .m = m, .cfg = cfg, .macs_total = est.macs_total };
