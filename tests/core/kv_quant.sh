@@ -50,4 +50,12 @@ check "nocache drift empty" grep -q '^4,nocache,.*,,,,,,,,' "$work/c.csv"
 check "cache drift yes/no" grep -q '^4,cache,.*,\(yes\|no\),[^,]*,kv' "$work/c.csv"
 "$kvstep" export -n 5 --counters > "$work/c0.csv"
 check "plain counters keep their header" [ "$(head -n 1 "$work/c0.csv")" = "$(printf 'step,mode,pass,macs,macs_proj,macs_scores,macs_av,macs_logits,exps,recomputed_macs,cache_cells,cache_bytes,cache_reads,passes,total_macs,total_exps,total_recomputed_macs,total_cache_reads,token,run\r')" ]
+# grading: a quantised key grades itself fully, and refuses a plain run
+"$kvstep" export -n 2 --kv-quant int4 --kv-group 3 > "$work/k.csv"
+"$kvstep" grade "$work/k.csv" "$work/k.csv" > "$work/g.txt"; rc=$?
+check "grade: the key against itself exits 0" [ "$rc" -eq 0 ]
+check "grade: Kq and Vq are graded" grep -q 'Kq 132/132, Vq 99/99' "$work/g.txt"
+"$kvstep" export -n 2 > "$work/p.csv"
+"$kvstep" grade "$work/k.csv" "$work/p.csv" > "$work/g2.txt" 2>&1
+check "grade: a plain run is another run" grep -q 'made for another run' "$work/g2.txt"
 [ "$fails" -eq 0 ]
