@@ -36,7 +36,7 @@ to_kq21() {
 	wait_for "Kq[2,1]" "the cursor on Kq[2,1]"
 }
 
-echo "1..31"
+echo "1..32"
 # 80x24, int4, G 3: at step 6 both groups (1-3, 4-6) are quantised
 start 80 24 TERM=xterm-256color -- -m "$MODEL" --kv-quant int4 --kv-group 3 -n 6
 wait_for "step 1/9" "80x24 starts"
@@ -77,6 +77,7 @@ wait_for "Kq[2,10]" "the cursor on Kq[2,10]"
 has_line "KV cache: Kq[2,10] = min + code x scale = 0 + 0 x 0 = 0; exact K 0, error 0; int4, K row 2 over positions 6-10: scale = (max - min)/15, code = round((K - min)/scale)   computed in pass 10" "inspector: a constant group, scale 0"
 capture
 if grep -q "Kq" "$TMP/screen" && ! grep -q "≈" "$TMP/screen"; then ok "--ascii marks with ~"; else bad "--ascii marks with ~"; fi
+has_line "legend 1* computed  1= reused (cache)  1! recomputed   . masked  > cursor  ~1 quantised  Tab pane  [ ] matrix  i inspect" "the legend names the quantised mark"
 keys q; wait_rc 0 "q quits"
 echo "# $checks checks, $fails failed"
 [ "$fails" -eq 0 ]
