@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arg_num.h"
+#include "kv_quant.h"
 #include "kv_types.h"
 
 enum {
@@ -13,6 +14,7 @@ enum {
 	OPT_MODE, OPT_STEP, OPT_MATRIX, OPT_MASKED, OPT_SUMMARY, OPT_TOL,
 	OPT_DTYPE, OPT_REL_TOL, OPT_BOM, OPT_SHEET, OPT_CACHE,
 	OPT_ATTENTION, OPT_TILE, OPT_SPLIT, OPT_TILES,
+	OPT_KV_QUANT, OPT_KV_GROUP, OPT_KV_RESIDUAL,
 };
 
 static const struct option long_opts[] = {
@@ -30,6 +32,9 @@ static const struct option long_opts[] = {
 	{ "attention", required_argument, NULL, OPT_ATTENTION },
 	{ "tile", required_argument, NULL, OPT_TILE },
 	{ "split", required_argument, NULL, OPT_SPLIT },
+	{ "kv-quant", required_argument, NULL, OPT_KV_QUANT },
+	{ "kv-group", required_argument, NULL, OPT_KV_GROUP },
+	{ "kv-residual", required_argument, NULL, OPT_KV_RESIDUAL },
 	{ "sheet", required_argument, NULL, OPT_SHEET },
 	{ "blank", no_argument, NULL, OPT_BLANK },
 	{ "masked", no_argument, NULL, OPT_MASKED },
@@ -67,6 +72,9 @@ const char *cli_usage(void)
 	       "                       online softmax; docs/tiled-attention.md)\n"
 	       "      --tile B         flash: keys per tile, 1-1024 (default 2)\n"
 	       "      --split S        flash: split each decode query's keys in S parts\n"
+	       "      --kv-quant B     store K and V quantised: int8 or int4 (docs/kv-quant.md)\n"
+	       "      --kv-group G     positions per K channel group, 1-64 (default 2)\n"
+	       "      --kv-residual R  newest positions kept exact, G-128 (default G)\n"
 	       "      --no-color       no colour in the UI (also when NO_COLOR is set)\n"
 	       "      --ascii          ASCII instead of Unicode box drawing\n"
 	       "  -h, --help           this text\n"
@@ -194,6 +202,18 @@ static int apply_option(int c, const char *arg, CliOpts *o, KvError *err)
 		return arg_int("", "--tile", arg, 1, 1024, &o->tile, err);
 	case OPT_SPLIT:
 		return arg_int("", "--split", arg, 1, 1024, &o->split, err);
+	case OPT_KV_QUANT:
+		if (!kv_quant_parse_bits(arg, &o->kv_bits))
+			return kv_error_set(err, EX_USAGE,
+					    "--kv-quant expects int8 or int4, got '%s'",
+					    arg);
+		return 0;
+	case OPT_KV_GROUP:
+		return arg_int("", "--kv-group", arg, 1, KV_QUANT_MAX_GROUP,
+			       &o->kv_group, err);
+	case OPT_KV_RESIDUAL:
+		return arg_int("", "--kv-residual", arg, 1,
+			       2 * KV_QUANT_MAX_GROUP, &o->kv_residual, err);
 	case OPT_SHEET: o->sheet = arg; return 0;
 	case OPT_BLANK: o->filter.blank = true; return 0;
 	case OPT_MASKED: o->filter.masked = true; return 0;
@@ -262,6 +282,9 @@ static const struct {
 	{ OPT_TILE, "--tile", IN_UI | IN_EXPORT },
 	{ OPT_SPLIT, "--split", IN_UI | IN_EXPORT },
 	{ OPT_TILES, "--tiles", IN_EXPORT },
+	{ OPT_KV_QUANT, "--kv-quant", IN_UI | IN_EXPORT },
+	{ OPT_KV_GROUP, "--kv-group", IN_UI | IN_EXPORT },
+	{ OPT_KV_RESIDUAL, "--kv-residual", IN_UI | IN_EXPORT },
 	{ OPT_DIGITS, "--digits", IN_UI | IN_ANSWERS },
 	{ OPT_ASCII, "--ascii", IN_UI | IN_ANSWERS },
 	{ OPT_NO_COLOR, "--no-color", IN_UI },
@@ -312,6 +335,17 @@ static int check_scope(const CliOpts *o, KvError *err)
 			 o->filter.matrices || o->filter.masked))
 		return kv_error_set(err, EX_USAGE,
 				    "--cache goes with --mode and --step, not --counters, --sheet, --blank, --matrix or --masked");
+	if ((o->kv_group || o->kv_residual) && !o->kv_bits)
+		return kv_error_set(err, EX_USAGE,
+				    "--kv-group and --kv-residual go with --kv-quant");
+	if (o->kv_bits && o->tiled)
+		return kv_error_set(err, EX_USAGE,
+				    "--kv-quant goes with the standard attention kernel, not --attention flash");
+	if (o->kv_bits && o->kv_residual &&
+	    o->kv_residual < (o->kv_group ? o->kv_group : 2))
+		return kv_error_set(err, EX_USAGE,
+				    "--kv-residual %d is shorter than the group %d",
+				    o->kv_residual, o->kv_group ? o->kv_group : 2);
 	if ((o->tile || o->split || o->tiles) && !o->tiled)
 		return kv_error_set(err, EX_USAGE,
 				    "--tile, --split and --tiles go with --attention flash");

@@ -33,6 +33,9 @@ typedef struct CliOpts {
 	bool tiled;             /* --attention flash */
 	int tile;               /* --tile B; 0 = 2 */
 	int split;              /* --split S; 0 = 1 */
+	int kv_bits;            /* --kv-quant: 8 or 4; 0 = exact cache */
+	int kv_group;           /* --kv-group G; 0 = 2 */
+	int kv_residual;        /* --kv-residual R; 0 = G */
 	const char *sheet;      /* export --sheet N: the cells of worksheet N */
 	const char *output;     /* -o FILE; NULL = stdout */
 	const char *summary;    /* grade --summary FILE */

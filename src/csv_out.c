@@ -90,7 +90,8 @@ static void write_cell(FILE *out, const Trace *t, const ExportFilter *f,
 	char value[32] = "";
 	double v;
 	if ((!f->blank || given) && held &&
-	    trace_value_at(t, c->layer, c->head, c->mat, row, col, &v))
+	    trace_value_in(t, c->step, c->mode, c->layer, c->head, c->mat, row,
+			   col, &v))
 		csv_format_double(value, sizeof value, v);
 	fprintf(out, "%d,%s,%d,%d,%d,%s,%d,%d,", c->step, mode_name(c->mode),
 		trace_step(t, c->step, c->mode)->pass, c->layer, c->head,
@@ -188,6 +189,24 @@ static void put_u64(FILE *out, uint64_t v)
 	fprintf(out, "%llu,", (unsigned long long)v);
 }
 
+/*
+ * A quantised run (--kv-quant): the cache modes' largest drift from the
+ * no-cache mode at the step, per matrix, and whether their argmax differs
+ * (yes/no); empty on the no-cache rows, which are the exact reference.
+ */
+static void put_quant_err(FILE *out, const Trace *t, int step, Mode mode)
+{
+	const TraceQuantErr *e = trace_quant_err(t, step);
+	for (int k = 0; k < QERR_COUNT; k++) {
+		char v[32] = "";
+		if (mode != MODE_NOCACHE)
+			csv_format_double(v, sizeof v, e->max[k]);
+		csv_put_field(out, v, false);
+	}
+	csv_put_field(out, mode == MODE_NOCACHE ? "" : e->changes ? "yes" : "no",
+		      false);
+}
+
 static void write_step_counters(FILE *out, const Trace *t,
 				const ExportFilter *f, int step, Mode mode)
 {
@@ -208,6 +227,8 @@ static void write_step_counters(FILE *out, const Trace *t,
 		put_u64(out, c->score_cells_written);
 		put_u64(out, c->tile_passes);
 	}
+	if (trace_quant(t))
+		put_quant_err(out, t, step, mode);
 	/* the token predicted after position `step`, when this mode has
 	 * logits there (prefill has none before the last prompt position) */
 	csv_put_field(out, s->info.hi == step ? trace_model(t)->vocab[s->chosen]
@@ -225,6 +246,9 @@ int csv_write_counters(FILE *out, const Trace *t, const ExportFilter *f,
 	if (trace_tiles_kernel(trace_tiles(t))->tiled)
 		fputs("score_cells_written,tile_passes,"
 		      "total_score_cells_written,total_tile_passes,", out);
+	if (trace_quant(t))
+		fputs("err_K,err_V,err_S,err_A,err_Z,err_logits,token_changes,",
+		      out);
 	fputs("token,run\r\n", out);
 	ExportFilter g = *f;
 	run_fingerprint(t, g.run);

@@ -34,6 +34,11 @@ struct Engine {
 	const double **vp; /* (cap) V columns */
 	double *scratch;  /* attn_tiled_scratch() doubles */
 	AttnWork work;    /* of the column in flight, for the counters */
+	KvQuant quant;    /* a quantised cache when bits > 0 (kv_quant.h) */
+	double *qk;       /* (G, d_k) K columns of the group being quantised */
+	double *qv;       /* (d_v) one V column */
+	KvQuantCell *qcell; /* (max(G, d_k, d_v)) codes of one group */
+	KvQuantCell *qkc;   /* (G, d_k) codes of a K group, position-major */
 };
 
 static int cache_init(Engine *e, const EngineSpec *sp, KvError *err)
@@ -70,6 +75,15 @@ static int buffers_init(Engine *e)
 	e->vp = calloc((size_t)e->cap, sizeof *e->vp);
 	e->scratch = calloc(attn_tiled_scratch(e->tile, m->d_v),
 			    sizeof *e->scratch);
+	size_t G = e->quant.bits > 0 ? (size_t)e->quant.group : 1;
+	size_t qc = G > (size_t)m->d_k ? G : (size_t)m->d_k;
+	qc = qc > (size_t)m->d_v ? qc : (size_t)m->d_v;
+	e->qk = calloc(G * (size_t)m->d_k, sizeof *e->qk);
+	e->qv = calloc((size_t)m->d_v, sizeof *e->qv);
+	e->qcell = calloc(qc, sizeof *e->qcell);
+	e->qkc = calloc(G * (size_t)m->d_k, sizeof *e->qkc);
+	if (!e->qk || !e->qv || !e->qcell || !e->qkc)
+		return -1;
 	return e->done && e->x && e->q && e->z && e->kbuf && e->vbuf && e->s &&
 	       e->a && e->cat && e->logits && e->kp && e->vp && e->scratch ?
 		       0 : -1;
@@ -94,7 +108,24 @@ Engine *engine_new_spec(const Model *m, const EngineSpec *sp, KvError *err)
 		       .elem_bytes = sp->elem_bytes, .tiled = sp->tiled,
 		       .tile = sp->tile > 0 ? sp->tile : 2,
 		       .split = sp->split > 0 ? sp->split : 1,
-		       .split_from = sp->split_from };
+		       .split_from = sp->split_from,
+		       .quant = sp->keeps_cache ? sp->quant : (KvQuant){ 0 } };
+	if (e->quant.bits > 0 &&
+	    (e->quant.bits > 16 || e->quant.group < 1 ||
+	     e->quant.residual < e->quant.group)) {
+		free(e);
+		return kv_error_set(err, EX_USAGE,
+				    "a quantised cache needs 1..16 bits and 1 <= group <= residual"),
+		       NULL;
+	}
+	for (int l = 0; e->quant.bits > 0 && l < m->n_layers; l++)
+		if (m->window[l] > 0 && m->window[l] < sp->capacity &&
+		    e->quant.residual > m->window[l]) {
+			free(e);
+			return kv_error_set(err, EX_USAGE,
+					    "a quantised cache needs residual <= the window %d of layer %d",
+					    m->window[l], l + 1), NULL;
+		}
 	if (cache_init(e, sp, err)) {
 		engine_free(e);
 		return NULL;
@@ -135,6 +166,10 @@ void engine_free(Engine *e)
 	free(e->kp);
 	free(e->vp);
 	free(e->scratch);
+	free(e->qk);
+	free(e->qv);
+	free(e->qcell);
+	free(e->qkc);
 	free(e);
 }
 
@@ -187,6 +222,65 @@ static void embed_column(Engine *e, int seq, int token, int j)
 		     m->d_model);
 }
 
+static void emit_quant(const Engine *e, int seq, Matrix mat, int l, int g,
+		       int col, const double *v, int n)
+{
+	const EngineSink *sink = e->sink;
+	emit(sink, seq, mat, l, g, col, 1, v, n);
+	if (sink && sink->quant)
+		sink->quant(sink->ctx, seq, mat, l + 1, g + 1, col, e->qcell, n);
+}
+
+/*
+ * Quantises group lo..hi of kv head g in layer l (0-based) in place: each
+ * K row over the G columns, then each V column on its own, and writes the
+ * read-back values back into the cache. qk is (G, d_k) position-major, so
+ * row r of K over the group is qk[r], qk[r + d_k], ... (stride d_k).
+ */
+static int quantise_head(Engine *e, int l, int g, int seq, int lo, int hi,
+			 KvError *err)
+{
+	const Model *m = e->m;
+	int n = hi - lo + 1, b = e->quant.bits;
+	for (int i = 0; i < n; i++)
+		memcpy(e->qk + (size_t)i * (size_t)m->d_k,
+		       kv_cache_k(e->cache, seq, l + 1, g + 1, lo + i),
+		       (size_t)m->d_k * sizeof *e->qk);
+	for (int r = 0; r < m->d_k; r++) {
+		kv_quant_group(e->qk + r, n, m->d_k, b, e->qcell);
+		for (int i = 0; i < n; i++)
+			e->qkc[(size_t)i * (size_t)m->d_k + (size_t)r] =
+				e->qcell[i];
+	}
+	for (int i = 0; i < n; i++) {
+		int pos = lo + i;
+		memcpy(e->qv, kv_cache_v(e->cache, seq, l + 1, g + 1, pos),
+		       (size_t)m->d_v * sizeof *e->qv);
+		const double *k = e->qk + (size_t)i * (size_t)m->d_k;
+		memcpy(e->qcell, e->qkc + (size_t)i * (size_t)m->d_k,
+		       (size_t)m->d_k * sizeof *e->qcell);
+		emit_quant(e, seq, MAT_KQ, l, g, pos, k, m->d_k);
+		kv_quant_group(e->qv, m->d_v, 1, b, e->qcell);
+		emit_quant(e, seq, MAT_VQ, l, g, pos, e->qv, m->d_v);
+		if (kv_cache_rewrite(e->cache, seq, l + 1, g + 1, pos, k, e->qv,
+				     err))
+			return -1;
+	}
+	return 0;
+}
+
+/* After column j of layer l is written: the group the cache now quantises. */
+static int quantise_due(Engine *e, int l, int seq, int j, KvError *err)
+{
+	int lo, hi;
+	if (!kv_quant_due(&e->quant, j, &lo, &hi))
+		return 0;
+	for (int g = 0; g < e->m->n_kv_heads; g++)
+		if (quantise_head(e, l, g, seq, lo, hi, err))
+			return -1;
+	return 0;
+}
+
 /* q_j = W_Q·x_j for every head; k_j, v_j for every K/V head, into the cache. */
 static int project_column(Engine *e, int l, int seq, int j, KvError *err)
 {
@@ -207,7 +301,7 @@ static int project_column(Engine *e, int l, int seq, int j, KvError *err)
 		emit(e->sink, seq, MAT_K, l, g, j, 1, e->kbuf, m->d_k);
 		emit(e->sink, seq, MAT_V, l, g, j, 1, e->vbuf, m->d_v);
 	}
-	return 0;
+	return quantise_due(e, l, seq, j, err);
 }
 
 /* Passes one tile state of the column in flight on to the sink. */
@@ -375,6 +469,25 @@ static int run_chunk(Engine *e, const PassChunk *ch, Counters *c,
 	return 0;
 }
 
+/* Bytes a quantised cache holds: kv_quant_bits of every kv head of a
+ * layer, rounded up to bytes per layer (as the cache panel shows a layer),
+ * summed over every sequence and layer. */
+static uint64_t quant_bytes(const Engine *e)
+{
+	const Model *m = e->m;
+	uint64_t bytes = 0;
+	for (int seq = 1; seq <= e->seqs; seq++) {
+		int len = kv_cache_len(e->cache, seq);
+		for (int l = 1; len > 0 && l <= m->n_layers; l++)
+			bytes += kv_quant_bytes(
+				(uint64_t)m->n_kv_heads *
+				kv_quant_bits(&e->quant,
+					      kv_cache_first_held(e->cache, seq, l),
+					      len, m->d_k, m->d_v, e->elem_bytes));
+	}
+	return bytes;
+}
+
 static void forward_event(void *ctx, const KvEvent *ev)
 {
 	const Engine *e = ctx;
@@ -397,7 +510,9 @@ int engine_run(Engine *e, const PassChunk *chunks, int n,
 	e->sink = NULL;
 	if (e->keeps_cache) {
 		pass->cache_cells = kv_cache_cells(e->cache);
-		pass->cache_bytes = pass->cache_cells * (uint64_t)e->elem_bytes;
+		pass->cache_bytes = e->quant.bits > 0 ?
+					    quant_bytes(e) :
+					    pass->cache_cells * (uint64_t)e->elem_bytes;
 	}
 	pass->passes = ++e->passes;
 	return rc;
@@ -468,6 +583,8 @@ const double *engine_column(const Engine *e, Matrix mat, int layer, int head,
 	case MAT_S:
 	case MAT_A:
 	case MAT_LOGITS:
+	case MAT_KQ:
+	case MAT_VQ:
 	case MAT_COUNT:
 		break;
 	}

@@ -27,6 +27,7 @@
 #include "counters.h"
 #include "kv_cache.h"
 #include "kv_error.h"
+#include "kv_quant.h"
 #include "kv_types.h"
 #include "model.h"
 
@@ -73,6 +74,14 @@ typedef struct EngineSink {
 	void (*tile)(void *tile_ctx, int seq, int layer, int head, int query,
 		     const TileState *ts, int d_v);
 	void *tile_ctx;
+	/* A quantised cache (EngineSpec.quant) just replaced column `col`
+	 * of `layer`, kv `head` by what it reads back: mat is MAT_KQ (d_k
+	 * cells, one per channel) or MAT_VQ (d_v cells sharing a min and a
+	 * scale), each with its group's min and scale and its code; the
+	 * read-back values also go to `column` as MAT_KQ / MAT_VQ. Called
+	 * with `ctx`; NULL records nothing. */
+	void (*quant)(void *ctx, int seq, Matrix mat, int layer, int head,
+		      int col, const KvQuantCell *cells, int n);
 } EngineSink;
 
 /* Sizes beyond one sequence, for serving and speculative decoding. */
@@ -87,6 +96,11 @@ typedef struct EngineSpec {
 	int tile;        /* keys per tile when tiled; 0 means 2 */
 	int split;       /* parts of a split query column; 0 or 1 = unsplit */
 	int split_from;  /* first query position split (decode: P + 1) */
+	KvQuant quant;   /* bits > 0 with keeps_cache: K and V are stored
+			    quantised (kv_quant.h); a group is replaced by
+			    its read-back values in the cache when it is due,
+			    right after the write that makes it due and
+			    before any query reads it */
 } EngineSpec;
 
 /*

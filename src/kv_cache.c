@@ -322,8 +322,9 @@ static int unshare(KvCache *c, int seq, int pos, KvError *err)
 	return 0;
 }
 
-int kv_cache_write(KvCache *c, int seq, int layer, int head, int pos,
-		   const double *k, const double *v, KvError *err)
+/* kv_cache_write's work; `report` says whether to emit KV_EV_WRITE. */
+static int store(KvCache *c, int seq, int layer, int head, int pos,
+		 const double *k, const double *v, bool report, KvError *err)
 {
 	KvPlace p;
 	if (head < 1 || head > c->spec.n_kv_heads ||
@@ -341,9 +342,21 @@ int kv_cache_write(KvCache *c, int seq, int layer, int head, int pos,
 	       (size_t)c->spec.d_k * sizeof *k);
 	memcpy(cell(c, L, L->v, c->spec.d_v, p, head), v,
 	       (size_t)c->spec.d_v * sizeof *v);
-	if (head == 1)
+	if (head == 1 && report)
 		kv_cache_emit(c, KV_EV_WRITE, seq, layer, pos, p, 0);
 	return 0;
+}
+
+int kv_cache_write(KvCache *c, int seq, int layer, int head, int pos,
+		   const double *k, const double *v, KvError *err)
+{
+	return store(c, seq, layer, head, pos, k, v, true, err);
+}
+
+int kv_cache_rewrite(KvCache *c, int seq, int layer, int head, int pos,
+		     const double *k, const double *v, KvError *err)
+{
+	return store(c, seq, layer, head, pos, k, v, false, err);
 }
 
 static const double *column(const KvCache *c, bool want_k, int seq,

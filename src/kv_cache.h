@@ -137,6 +137,14 @@ int kv_cache_write(KvCache *c, int seq, int layer, int head, int pos,
 		   const double *k, const double *v, KvError *err);
 
 /*
+ * As kv_cache_write, for a column already written whose values change in
+ * place (a quantised cache replaces them by what it reads back,
+ * kv_quant.h): no KV_EV_WRITE is reported. Same errors.
+ */
+int kv_cache_rewrite(KvCache *c, int seq, int layer, int head, int pos,
+		     const double *k, const double *v, KvError *err);
+
+/*
  * K (d_k) or V (d_v) of a held column, or NULL when the column is not
  * held (never appended, evicted, rolled back) or an index is out of range.
  * kv_cache_k_read and kv_cache_v_read also report a KV_EV_READ the first

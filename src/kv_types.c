@@ -8,7 +8,7 @@ static const char *const mode_titles[MODE_COUNT] = { "no cache", "KV cache",
 						     "prefill" };
 static const char *const matrix_names[MAT_COUNT] = { "X", "Q", "K", "V",
 						     "S", "A", "Z", "logits",
-						     "H" };
+						     "H", "Kq", "Vq" };
 static const char *const status_names[CELL_STATUS_COUNT] = {
 	"", "computed", "reused", "recomputed", "masked", "evicted",
 };

@@ -22,6 +22,9 @@ typedef enum Matrix {
 	MAT_Z,      /* (d_v, t) */
 	MAT_LOGITS, /* (vocab, 1) per position; column = position */
 	MAT_H,      /* (d_model, t) layer output x + W_O·concat(z); stacked only */
+	MAT_KQ,     /* (d_k, t) K as a quantised cache reads it back
+		       (--kv-quant; kv_quant.h) */
+	MAT_VQ,     /* (d_v, t) V as a quantised cache reads it back */
 	MAT_COUNT
 } Matrix;
 
@@ -55,7 +58,7 @@ typedef enum KvDtype {
 const char *mode_name(Mode m);
 /* "no cache", "KV cache", "prefill": the title a person reads. */
 const char *mode_title(Mode m);
-/* "X", "Q", ... "logits", "H". */
+/* "X", "Q", ... "logits", "H", "Kq", "Vq". */
 const char *matrix_name(Matrix m);
 /* "computed", "reused", "recomputed", "masked", "evicted"; "" for CELL_ABSENT. */
 const char *cell_status_name(CellStatus s);

@@ -56,6 +56,12 @@ static int make_config(const Model *m, const CliOpts *o, int *ids,
 	cfg->tiled = o->tiled;
 	cfg->tile = o->tile;
 	cfg->split = o->split;
+	if (o->kv_bits) {
+		int g = o->kv_group ? o->kv_group : 2;
+		cfg->quant = (KvQuant){ .bits = o->kv_bits, .group = g,
+					.residual = o->kv_residual ?
+							    o->kv_residual : g };
+	}
 	if (o->prompt) {
 		int n = model_parse_prompt(m, o->prompt, ids, KV_MAX_TOKENS, err);
 		if (n < 0)

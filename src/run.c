@@ -16,6 +16,37 @@ RunConfig run_config_default(const Model *m)
 			    .generate = m->generate, .elem_bytes = 4 };
 }
 
+/* The quantised cache's settings (kv_quant.h). */
+static int quant_check(const Model *m, const RunConfig *cfg, KvError *err)
+{
+	const KvQuant *q = &cfg->quant;
+	if (!kv_quant_on(q))
+		return 0;
+	if (q->bits != 8 && q->bits != 4)
+		return kv_error_set(err, EX_USAGE,
+				    "--kv-quant expects int8 or int4");
+	if (q->group < 1 || q->group > KV_QUANT_MAX_GROUP)
+		return kv_error_set(err, EX_USAGE,
+				    "--kv-group expects 1 to %d, got %d",
+				    KV_QUANT_MAX_GROUP, q->group);
+	if (q->residual < q->group || q->residual > 2 * KV_QUANT_MAX_GROUP)
+		return kv_error_set(err, EX_USAGE,
+				    "--kv-residual expects %d (the group) to %d, got %d",
+				    q->group, 2 * KV_QUANT_MAX_GROUP,
+				    q->residual);
+	if (cfg->tiled)
+		return kv_error_set(err, EX_USAGE,
+				    "--kv-quant goes with the standard attention kernel, not --attention flash");
+	long total = (long)cfg->prompt_n + cfg->generate;
+	for (int l = 0; l < m->n_layers; l++)
+		if (m->window[l] > 0 && m->window[l] < total &&
+		    q->residual > m->window[l])
+			return kv_error_set(err, EX_USAGE,
+					    "--kv-residual %d is longer than the window %d of layer %d",
+					    q->residual, m->window[l], l + 1);
+	return 0;
+}
+
 int run_config_check(const Model *m, const RunConfig *cfg, KvError *err)
 {
 	if (cfg->prompt_n < 1)
@@ -28,6 +59,8 @@ int run_config_check(const Model *m, const RunConfig *cfg, KvError *err)
 	if (cfg->generate < 0)
 		return kv_error_set(err, EX_USAGE,
 				    "cannot generate a negative number of tokens");
+	if (quant_check(m, cfg, err))
+		return err ? err->code : EX_USAGE;
 	long total = (long)cfg->prompt_n + cfg->generate;
 	if (total > model_max_positions(m))
 		return kv_error_set(err, EX_USAGE,
@@ -65,6 +98,14 @@ static Producer run_producer(const RunConfig *cfg)
 					: PRODUCER_KERNEL_STANDARD);
 }
 
+/* The producer `mode` writes: the quantised cache's for the cache modes. */
+static Producer mode_producer(const RunConfig *cfg, Mode mode)
+{
+	if (kv_quant_on(&cfg->quant) && mode != MODE_NOCACHE)
+		return PRODUCER_TARGET_QUANT;
+	return run_producer(cfg);
+}
+
 /* Runs `mode`'s pass for `step`, or repeats the record of the pass covering it. */
 static void step_mode(Lockstep *L, int step, Mode mode)
 {
@@ -72,7 +113,7 @@ static void step_mode(Lockstep *L, int step, Mode mode)
 	TraceStep *s = &L->last[mode];
 	if (schedule_teaching(mode, step, L->cfg->prompt_n, L->tokens, &pass)) {
 		EngineSink sink = trace_sink_for(L->trace,
-						 run_producer(L->cfg));
+						 mode_producer(L->cfg, mode));
 		trace_begin_pass(L->trace, mode, mode != MODE_NOCACHE);
 		engine_run(L->eng[mode], pass.chunk, pass.n, &sink, &s->pass_c,
 			   &s->info, NULL);
@@ -83,6 +124,24 @@ static void step_mode(Lockstep *L, int step, Mode mode)
 		s->chosen = argmax(engine_logits(L->eng[mode]), L->m->vocab_n);
 	}
 	trace_set_step(L->trace, step, mode, s);
+}
+
+/*
+ * True when two modes that must agree chose different tokens at `step`:
+ * all three, or with a quantised cache only the cache and prefill modes
+ * (the no-cache mode reads exact values; its token leads, teacher-forced).
+ */
+static bool modes_disagree(const Lockstep *L, int step)
+{
+	bool quant = kv_quant_on(&L->cfg->quant);
+	Mode lead = quant ? MODE_CACHE : MODE_NOCACHE;
+	int want = L->last[lead].chosen;
+	for (int mode = 0; mode < MODE_COUNT; mode++)
+		if ((!quant || mode != MODE_NOCACHE) &&
+		    L->last[mode].info.hi == step &&
+		    L->last[mode].chosen != want)
+			return true;
+	return false;
 }
 
 /* Tells the progress callback the MACs done so far; false = stop. */
@@ -111,12 +170,10 @@ static int lockstep_run(Lockstep *L, KvError *err)
 					    L->m->source, step, matrix_name(o->mat),
 					    o->row, o->col, o->layer, o->head);
 		int next = L->last[MODE_NOCACHE].chosen;
-		for (int mode = 0; mode < MODE_COUNT; mode++)
-			if (L->last[mode].info.hi == step &&
-			    L->last[mode].chosen != next)
-				return kv_error_set(err, EX_SOFTWARE,
-						    "modes chose different tokens at step %d",
-						    step);
+		if (modes_disagree(L, step))
+			return kv_error_set(err, EX_SOFTWARE,
+					    "modes chose different tokens at step %d",
+					    step);
 		if (step >= cfg->prompt_n && step < T)
 			L->tokens[step] = next;
 		if (cfg->progress.step && !report_progress(L))
@@ -219,6 +276,9 @@ Trace *run_trace(const Model *m, const RunConfig *cfg, KvError *err)
 		return NULL;
 	int T = cfg->prompt_n + cfg->generate;
 	RunEstimate est = estimate_run(m, cfg->prompt_n, T);
+	/* a quantised cache's modes keep a value plane of their own */
+	if (kv_quant_on(&cfg->quant))
+		est.trace_bytes += est.trace_bytes - est.events_bytes;
 	if (estimate_check(&est, m->source, err))
 		return NULL;
 	Lockstep L = { .m = m, .cfg = cfg, .macs_total = est.macs_total };
@@ -231,14 +291,18 @@ Trace *run_trace(const Model *m, const RunConfig *cfg, KvError *err)
 			  .split_from = cfg->prompt_n + 1 };
 	TileKernel k = { .tiled = sp.tiled, .tile = sp.tile, .split = sp.split,
 			 .split_from = sp.split_from };
+	sp.quant = cfg->quant;
 	if (L.trace)
 		trace_set_elem_bytes(L.trace, cfg->elem_bytes);
 	int rc = L.trace && L.tokens &&
 		 !trace_tiles_set_kernel(trace_tiles_mut(L.trace), &k) ? 0 : kv_error_set(err, EX_OSERR,
 							"out of memory");
+	if (!rc)
+		rc = trace_set_quant(L.trace, &cfg->quant, err);
 	/* the modes' value planes now, so memory runs out here or never */
 	for (int mode = 0; mode < MODE_COUNT && !rc; mode++)
-		rc = trace_reserve(L.trace, run_producer(cfg), err);
+		rc = trace_reserve(L.trace, mode_producer(cfg, (Mode)mode),
+				   err);
 	for (int mode = 0; mode < MODE_COUNT && !rc; mode++) {
 		sp.keeps_cache = mode != MODE_NOCACHE;
 		L.eng[mode] = engine_new_spec(m, &sp, err);
@@ -248,6 +312,8 @@ Trace *run_trace(const Model *m, const RunConfig *cfg, KvError *err)
 		rc = lockstep_run(&L, err);
 	if (!rc && cfg->tiled)
 		rc = compare_kernels(&L, err);
+	if (!rc)
+		trace_quant_measure(L.trace);
 	for (int mode = 0; mode < MODE_COUNT; mode++)
 		engine_free(L.eng[mode]);
 	free(L.tokens);

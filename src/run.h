@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "kv_error.h"
+#include "kv_quant.h"
 #include "model.h"
 #include "trace.h"
 
@@ -29,6 +30,9 @@ typedef struct RunConfig {
 	bool tiled;        /* --attention flash: the tiled kernel (attention.h) */
 	int tile;          /* --tile B, keys per tile; 0 = 2 */
 	int split;         /* --split S for decode positions (> P); 0 = 1 */
+	KvQuant quant;     /* --kv-quant, --kv-group, --kv-residual: the
+			      cache and prefill modes store K and V
+			      quantised (kv_quant.h); bits 0 = off */
 } RunConfig;
 
 /* The model's own prompt and generate count, fp32 cache accounting. */
@@ -53,6 +57,12 @@ int run_config_check(const Model *m, const RunConfig *cfg, KvError *err);
  * mode writes the values of its producer (trace_mode_producer), and the
  * three teaching modes are one producer, compared with memcmp; or when a
  * column fits no cell of the trace (a bug too).
+ * With cfg->quant on, the cache and prefill modes read quantised K and V
+ * and so differ from the no-cache mode: the run then keeps the no-cache
+ * mode's tokens as the sequence (the cache modes are teacher-forced with
+ * them), records each mode's own argmax in TraceStep.chosen, still fails
+ * with EX_SOFTWARE when the cache and prefill modes disagree with each
+ * other, and measures the drift (trace_quant_measure).
  * With cfg->tiled the modes run the tiled kernel, the trace keeps its tile
  * states instead of S and A, and a fourth run of the standard kernel over
  * the same tokens gives the comparison (trace_tiles_compare).

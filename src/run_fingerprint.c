@@ -89,6 +89,13 @@ void run_fingerprint(const Trace *t, char buf[RUN_FINGERPRINT_SIZE])
 	for (int pos = 1; pos <= P; pos++)
 		fnv_int(&f, trace_token(t, pos));
 	fnv_int(&f, trace_steps(t) - P);
+	const KvQuant *q = trace_quant(t);
+	if (q) { /* only quantised runs: the others keep their value */
+		fnv_str(&f, "kv-quant");
+		fnv_int(&f, q->bits);
+		fnv_int(&f, q->group);
+		fnv_int(&f, q->residual);
+	}
 	uint32_t folded = (uint32_t)(f.h >> 32) ^ (uint32_t)f.h;
 	snprintf(buf, RUN_FINGERPRINT_SIZE, "kv%08x", (unsigned)folded);
 }

@@ -14,7 +14,8 @@
  *   n_heads, n_kv_heads, the windows, pos_n, then the embedding, position,
  *   W_Q, W_K, W_V, W_O (stacked only) and W_out values in storage order,
  *   then the n_heads sink logits of a model that has `sink`;
- *   the run: P, the P prompt token ids, N.
+ *   the run: P, the P prompt token ids, N; then, for a quantised cache
+ *   only (--kv-quant), the string "kv-quant", bits, group and residual.
  * Integers are 32-bit little-endian; a double is its IEEE-754 bit pattern,
  * 64-bit little-endian, with -0 written as 0. Not hashed: the model file's
  * name or layout (comments, spacing), the model's default prompt and

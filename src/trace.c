@@ -37,6 +37,7 @@ struct Trace {
 	TraceTiles *tiles;             /* the tiled kernel's states */
 	int values_lost;               /* memory ran out for a plane */
 	uint64_t misfits;              /* columns outside the shapes */
+	TraceQuantLog *quant;          /* a quantised cache's codes, or NULL */
 };
 
 /* Shapes of the stored matrices; H exists only in stacked models. */
@@ -48,6 +49,7 @@ static void set_shapes(Trace *t)
 		[MAT_V] = m->d_v, [MAT_S] = t->T, [MAT_A] = t->T,
 		[MAT_Z] = m->d_v, [MAT_LOGITS] = m->vocab_n,
 		[MAT_H] = m->stacked ? m->d_model : 0,
+		[MAT_KQ] = 0, [MAT_VQ] = 0, /* trace_set_quant */
 	};
 	memcpy(t->rows, rows, sizeof rows);
 	for (int k = 0; k < MAT_COUNT; k++) {
@@ -57,6 +59,7 @@ static void set_shapes(Trace *t)
 	t->heads[MAT_Q] = t->heads[MAT_S] = t->heads[MAT_A] = t->heads[MAT_Z] =
 		m->n_heads;
 	t->heads[MAT_K] = t->heads[MAT_V] = m->n_kv_heads;
+	t->heads[MAT_KQ] = t->heads[MAT_VQ] = m->n_kv_heads;
 }
 
 Trace *trace_new(const Model *m, int prompt_n, int generate, KvError *err)
@@ -100,6 +103,7 @@ void trace_free(Trace *t)
 	free(t->first_key);
 	trace_kv_free(t->kv);
 	trace_tiles_free(t->tiles);
+	trace_quant_free(t->quant);
 	free(t);
 }
 
@@ -232,6 +236,17 @@ static void record_column(void *ctx, int seq, Matrix mat, int layer, int head,
 	}
 }
 
+/* Stores the min, scale and code of a column a quantised cache replaced. */
+static void record_quant(void *ctx, int seq, Matrix mat, int layer, int head,
+			 int col, const KvQuantCell *cells, int n)
+{
+	const TraceSinkCtx *sc = ctx;
+	if (seq == 1 && sc->t->quant &&
+	    producer_model(sc->producer) == PRODUCER_MODEL_TARGET)
+		trace_quant_record(sc->t->quant, mat, layer, head, col, cells,
+				   n);
+}
+
 /* Stores a cache event of the pass in flight, when its mode keeps a cache. */
 static void record_event(void *ctx, const KvEvent *ev)
 {
@@ -262,7 +277,7 @@ EngineSink trace_sink_for(Trace *t, Producer producer)
 		return (EngineSink){ 0 }; /* records nothing */
 	return (EngineSink){ .column = record_column, .cache = record_event,
 			     .ctx = &t->sink[producer], .tile = record_tile,
-			     .tile_ctx = t };
+			     .tile_ctx = t, .quant = record_quant };
 }
 
 EngineSink trace_sink(Trace *t)
@@ -417,7 +432,8 @@ int trace_matrix_rows(const Trace *t, Matrix mat)
 
 size_t trace_memory(const Trace *t)
 {
-	return t->bytes + trace_kv_memory(t->kv) + trace_tiles_memory(t->tiles);
+	return t->bytes + trace_kv_memory(t->kv) +
+	       trace_tiles_memory(t->tiles) + trace_quant_memory(t->quant);
 }
 
 bool trace_span_at(const Trace *t, int step, Mode mode, int layer, Matrix mat,
@@ -443,6 +459,13 @@ bool trace_span_at(const Trace *t, int step, Mode mode, int layer, Matrix mat,
 		/* the cache: every column so far, reused or evicted */
 		if (s->keeps_cache)
 			span->col_lo = 1;
+		break;
+	case MAT_KQ:
+	case MAT_VQ:
+		/* what a quantised cache returns: only a cache holds it */
+		if (!s->keeps_cache)
+			return false;
+		span->col_lo = 1;
 		break;
 	case MAT_S:
 	case MAT_A:
@@ -470,7 +493,7 @@ CellStatus trace_status_at(const Trace *t, int step, Mode mode, int layer,
 	    !trace_key_visible(t, layer, row, col))
 		return CELL_MASKED;
 	TraceKv kv;
-	if ((mat == MAT_K || mat == MAT_V) &&
+	if ((mat == MAT_K || mat == MAT_V || mat == MAT_KQ || mat == MAT_VQ) &&
 	    trace_kv_at(t, step, mode, layer, col, &kv)) {
 		if (kv.state == TRACE_KV_EVICTED)
 			return CELL_EVICTED;
@@ -518,4 +541,41 @@ CellStatus trace_status(const Trace *t, int step, Mode mode, Matrix mat,
 bool trace_value(const Trace *t, Matrix mat, int row, int col, double *out)
 {
 	return trace_value_at(t, 1, 1, mat, row, col, out);
+}
+
+int trace_set_quant(Trace *t, const KvQuant *q, KvError *err)
+{
+	if (!kv_quant_on(q))
+		return 0;
+	const Model *m = t->m;
+	t->quant = trace_quant_new(q, m->n_layers, m->n_kv_heads, t->T,
+				   m->d_k, m->d_v);
+	if (!t->quant)
+		return kv_error_set(err, EX_OSERR,
+				    "out of memory for a quantised cache's codes");
+	t->rows[MAT_KQ] = m->d_k;
+	t->rows[MAT_VQ] = m->d_v;
+	return 0;
+}
+
+const KvQuant *trace_quant(const Trace *t)
+{
+	return t->quant ? trace_quant_settings(t->quant) : NULL;
+}
+
+bool trace_quant_cell(const Trace *t, Matrix mat, int layer, int head,
+		      int row, int col, KvQuantCell *out)
+{
+	return t->quant &&
+	       trace_quant_get(t->quant, mat, layer, head, row, col, out);
+}
+
+const TraceQuantErr *trace_quant_err(const Trace *t, int step)
+{
+	return t->quant ? trace_quant_err_get(t->quant, step) : NULL;
+}
+
+TraceQuantLog *trace_quant_log(Trace *t)
+{
+	return t->quant;
 }

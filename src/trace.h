@@ -25,6 +25,7 @@
 #include "kv_types.h"
 #include "model.h"
 #include "trace_kv.h"
+#include "trace_quant.h"
 #include "trace_tiles.h"
 
 typedef struct Trace Trace;
@@ -43,14 +44,19 @@ typedef enum ProducerModel {
 typedef enum ProducerKernel {
 	PRODUCER_KERNEL_STANDARD, /* engine.c: exact softmax down a column */
 	PRODUCER_KERNEL_TILED,    /* a tiled (online) softmax: other rounding */
+	PRODUCER_KERNEL_QUANT,    /* the standard kernel over a quantised KV
+				     cache (--kv-quant): the cache and prefill
+				     modes, whose K and V read back rounded */
 	PRODUCER_KERNEL_COUNT
 } ProducerKernel;
 
 typedef enum Producer {
 	PRODUCER_TARGET_STANDARD, /* the three teaching modes */
 	PRODUCER_TARGET_TILED,
+	PRODUCER_TARGET_QUANT,
 	PRODUCER_DRAFT_STANDARD,
 	PRODUCER_DRAFT_TILED,
+	PRODUCER_DRAFT_QUANT,
 	PRODUCER_COUNT
 } Producer;
 
@@ -245,5 +251,45 @@ int trace_matrix_rows(const Trace *t, Matrix mat);
 
 /* Bytes the trace holds; grows like T·d + T² per producer, never T³. */
 size_t trace_memory(const Trace *t);
+
+/*
+ * ---- a quantised KV cache (--kv-quant; kv_quant.h, trace_quant.h) ----
+ *
+ * The cache and prefill modes then write PRODUCER_TARGET_QUANT: their K and
+ * V are still the exact projections, but S, A, Z and logits come from what
+ * the cache reads back, which differs from the no-cache mode's. MAT_KQ and
+ * MAT_VQ hold what the cache returns: column c is the read-back value once
+ * its group is quantised, and the exact K (V) while it is in the
+ * full-precision residual.
+ */
+
+/* Turns the quantised cache on for this trace: call before anything is
+ * recorded or reserved. Returns 0, or EX_OSERR with `err` set. */
+int trace_set_quant(Trace *t, const KvQuant *q, KvError *err);
+/* The settings, or NULL when the run does not quantise. */
+const KvQuant *trace_quant(const Trace *t);
+/* The producer whose values `mode` shows in this trace: the run's kernel,
+ * and PRODUCER_TARGET_QUANT for the cache modes of a quantised run. */
+Producer trace_producer_in(const Trace *t, Mode mode);
+/*
+ * Value of cell (row, col) of `mat` as `mode` holds it at `step`: from
+ * trace_producer_in(t, mode); for MAT_KQ and MAT_VQ the read-back value
+ * when trace_quantised_at, else the exact K (V). False as trace_value_at.
+ */
+bool trace_value_in(const Trace *t, int step, Mode mode, int layer, int head,
+		    Matrix mat, int row, int col, double *out);
+/* True when K/V column `col` of `mode`'s cache reads back quantised (not
+ * from the full-precision residual) after the pass covering `step`. */
+bool trace_quantised_at(const Trace *t, int step, Mode mode, int col);
+/* Min, scale and code of a quantised MAT_KQ / MAT_VQ cell; false when it
+ * was never quantised or the run does not quantise. */
+bool trace_quant_cell(const Trace *t, Matrix mat, int layer, int head,
+		      int row, int col, KvQuantCell *out);
+/* How far the cache modes drift from the no-cache mode at `step` (1..T),
+ * or over the run (step 0); NULL when the run does not quantise. */
+const TraceQuantErr *trace_quant_err(const Trace *t, int step);
+/* Measures the drift of every step from the recorded values; run.c calls
+ * it once the modes are done. */
+void trace_quant_measure(Trace *t);
 
 #endif

@@ -27,8 +27,10 @@ const char *producer_name(Producer p)
 	static const char *const names[PRODUCER_COUNT] = {
 		[PRODUCER_TARGET_STANDARD] = "target/standard",
 		[PRODUCER_TARGET_TILED] = "target/tiled",
+		[PRODUCER_TARGET_QUANT] = "target/quant",
 		[PRODUCER_DRAFT_STANDARD] = "draft/standard",
 		[PRODUCER_DRAFT_TILED] = "draft/tiled",
+		[PRODUCER_DRAFT_QUANT] = "draft/quant",
 	};
 	return (unsigned)p < PRODUCER_COUNT ? names[p] : "?";
 }

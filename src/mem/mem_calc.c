@@ -1,5 +1,7 @@
 #include "mem_calc.h"
 
+#include <limits.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -241,5 +243,43 @@ int mem_totals(const MemConfig *c, uint64_t ctx, uint64_t batch, MemKvType t,
 		return e->code;
 	out->saving_all_global_bp = mem_saving_bp(out->bytes, out->bytes_all_global);
 	out->saving_mha_bp = mem_saving_bp(out->bytes, out->bytes_mha);
+	return 0;
+}
+
+/* Bytes of one layer keeping tokens lo..ctx. */
+static uint64_t kivi_layer(const MemConfig *c, int lo, int ctx,
+			   const KvQuant *q, unsigned scalar_bytes)
+{
+	int hd = (int)c->head_dim;
+	return kv_quant_bytes((uint64_t)c->n_kv_heads *
+			      kv_quant_bits(q, lo, ctx, hd, hd,
+					    (int)scalar_bytes));
+}
+
+int mem_kivi_bytes(const MemConfig *c, uint64_t ctx, uint64_t batch,
+		   const KvQuant *q, unsigned scalar_bytes, uint64_t *out,
+		   KvError *e)
+{
+	if (c->attention != MEM_ATTN_GQA)
+		return kv_error_set(e, EX_USAGE,
+				    "%s: --kv-quant counts K and V heads; an mla cache has none",
+				    c->id);
+	if (ctx > INT_MAX)
+		return kv_error_set(e, EX_USAGE,
+				    "--kv-quant: a context of at most %d tokens",
+				    INT_MAX);
+	int n = (int)ctx;
+	int keep = c->n_local && c->window < ctx ? (int)c->window : n;
+	uint64_t g = kivi_layer(c, 1, n, q, scalar_bytes);
+	uint64_t l = c->n_local ? kivi_layer(c, n - keep + 1, n, q,
+					     scalar_bytes) : 0;
+	uint64_t a, b, sum;
+	if (__builtin_mul_overflow(g, (uint64_t)c->n_global, &a) ||
+	    __builtin_mul_overflow(l, (uint64_t)c->n_local, &b) ||
+	    __builtin_add_overflow(a, b, &sum) ||
+	    __builtin_mul_overflow(sum, batch, out))
+		return kv_error_set(e, EX_DATAERR,
+				    "%s: the quantised cache's bytes do not fit 64 bits",
+				    c->id);
 	return 0;
 }

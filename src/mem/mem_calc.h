@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "kv_error.h"
+#include "kv_quant.h"
 #include "kv_types.h"
 #include "mem_config.h"
 
@@ -52,6 +53,20 @@ uint64_t mem_elems_per_layer_token_mha(const MemConfig *c);
 /* Bits one layer-token takes as published, and with full MHA. */
 uint64_t mem_cell_bits(const MemConfig *c, MemKvType t);
 uint64_t mem_cell_bits_mha(const MemConfig *c, MemKvType t);
+
+/*
+ * Bytes of a KIVI-quantised cache (--kv-quant; kv_quant.h) of `batch`
+ * sequences of `ctx` tokens, the rule the teaching engine counts and its
+ * cache panel shows: per layer, kv_quant_bits over the tokens the layer
+ * keeps (a local layer the last min(ctx, W)) for n_kv_heads K and V heads
+ * of head_dim each, scales and mins in `scalar_bytes`, rounded up to bytes
+ * per layer; summed over the layers, times batch. gqa only.
+ * Returns 0, or EX_USAGE for an mla model or a context past INT_MAX, or
+ * EX_DATAERR when the total does not fit 64 bits, with `e` set.
+ */
+int mem_kivi_bytes(const MemConfig *c, uint64_t ctx, uint64_t batch,
+		   const KvQuant *q, unsigned scalar_bytes, uint64_t *out,
+		   KvError *e);
 
 /* G × ctx + L × min(ctx, W); never overflows for ctx <= MEM_CONTEXT_MAX. */
 uint64_t mem_layer_tokens(const MemConfig *c, uint64_t ctx);

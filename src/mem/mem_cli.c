@@ -57,6 +57,10 @@ static const char usage_text[] =
 	"  --weights SIZE bytes of weights to subtract first (default: estimated from\n"
 	"                 a config.json, else 0)\n"
 	"  --csv          write the numbers as CSV (RFC 4180) instead of text\n"
+	"  --kv-quant B   bytes of a KIVI-quantised cache instead: int8 or int4\n"
+	"                 codes, scales and mins in --dtype (docs/kv-quant.md)\n"
+	"  --kv-group G   tokens per K channel group, 1 to 64 (default 2)\n"
+	"  --kv-residual R  newest tokens kept exact, G to 128 (default G)\n"
 	"  --list         list the bundled models\n"
 	"  --ascii        draw with ASCII only (the default when not on a terminal)\n"
 	"  --unicode      draw with Unicode blocks even when not on a terminal\n"
@@ -81,6 +85,8 @@ typedef struct MemArgs {
 	bool has_budget, has_weights;
 	int width;                     /* 0 = pick */
 	bool csv, list, help, ascii, unicode, no_chart, swa_full;
+	KvQuant quant;                 /* --kv-quant: bits 0 = not given */
+	uint64_t kv_group, kv_residual; /* 0 = the defaults (2, G) */
 } MemArgs;
 
 /* A whole number with an optional k/m suffix; false if malformed. */
@@ -206,6 +212,13 @@ static int apply_value(MemArgs *a, const char *opt, const char *val, KvError *e)
 		return a->v_set = true, parse_dtype(opt, val, &a->v_dtype, e);
 	if (strcmp(opt, "--engine") == 0)
 		return parse_engine(val, a, e);
+	if (strcmp(opt, "--kv-quant") == 0)
+		return kv_quant_parse_bits(val, &a->quant.bits) ? 0 :
+			kv_error_set(e, EX_USAGE, "--kv-quant: expected int8 or int4, found '%s'", val);
+	if (strcmp(opt, "--kv-group") == 0)
+		return parse_ranged(opt, val, 1, KV_QUANT_MAX_GROUP, &a->kv_group, e);
+	if (strcmp(opt, "--kv-residual") == 0)
+		return parse_ranged(opt, val, 1, 2 * KV_QUANT_MAX_GROUP, &a->kv_residual, e);
 	if (strcmp(opt, "--budget") == 0)
 		return parse_size(opt, val, &a->budget, &a->has_budget, e);
 	if (strcmp(opt, "--weights") == 0)
@@ -239,6 +252,9 @@ static const struct option long_opts[] = {
 	{ "weights", required_argument, NULL, OPT_VALUE },
 	{ "batch", required_argument, NULL, OPT_VALUE },
 	{ "width", required_argument, NULL, OPT_VALUE },
+	{ "kv-quant", required_argument, NULL, OPT_VALUE },
+	{ "kv-group", required_argument, NULL, OPT_VALUE },
+	{ "kv-residual", required_argument, NULL, OPT_VALUE },
 	{ "csv", no_argument, NULL, OPT_FLAG },
 	{ "list", no_argument, NULL, OPT_FLAG },
 	{ "help", no_argument, NULL, OPT_FLAG },
@@ -454,6 +470,47 @@ static int write_text(FILE *out, const MemConfig *cfgs, const MemArgs *a,
 	return 0;
 }
 
+/*
+ * --kv-quant: one line per model and context with the bytes of a
+ * KIVI-quantised cache (mem_kivi_bytes), the same rule as the teaching
+ * engine's cache_bytes and its cache panel, next to the plain --dtype cache.
+ */
+static int write_kivi(FILE *out, const MemConfig *cfgs, const MemArgs *a,
+		      const MemView *v, KvError *e)
+{
+	static const uint64_t defaults[] = { 8192, 32768, 131072 };
+	const uint64_t *ctx = a->n_contexts ? a->contexts : defaults;
+	size_t n = a->n_contexts ? a->n_contexts : 3;
+	unsigned scalar = kv_dtype_bytes(v->type.k);
+	if (scalar == 0 || v->type.k != v->type.v)
+		return kv_error_set(e, EX_USAGE,
+				    "--kv-quant: scales and mins take --dtype, which must be fp32, fp16, bf16 or fp8 for K and V alike");
+	const KvQuant *q = &a->quant;
+	uint64_t bytes;
+	for (size_t i = 0; i < a->n_models; i++) /* errors before any output */
+		for (size_t k = 0; k < n; k++)
+			if (mem_kivi_bytes(&cfgs[i], ctx[k], a->batch, q, scalar,
+					   &bytes, e))
+				return e->code;
+	fprintf(out, "KIVI int%d cache: K per channel over groups of %d tokens, V per token,\n"
+		"the newest %d tokens exact until their group is due; scales and mins in %s\n",
+		q->bits, q->group, q->residual, kv_dtype_name(v->type.k));
+	for (size_t i = 0; i < a->n_models; i++)
+		for (size_t k = 0; k < n; k++) {
+			MemTotals t;
+			if (mem_kivi_bytes(&cfgs[i], ctx[k], a->batch, q, scalar,
+					   &bytes, e) ||
+			    mem_totals(&cfgs[i], ctx[k], a->batch, v->type,
+				       &v->policy, &t, e))
+				return e->code;
+			fprintf(out, "%s  context %" PRIu64 "  batch %" PRIu64
+				"  %" PRIu64 " bytes  (%s cache %" PRIu64 " bytes)\n",
+				cfgs[i].id, ctx[k], a->batch, bytes,
+				kv_dtype_name(v->type.k), t.bytes);
+		}
+	return 0;
+}
+
 static int write_csv(FILE *out, const MemConfig *cfgs, const MemArgs *a,
 		     const MemView *v, KvError *e)
 {
@@ -492,6 +549,20 @@ static bool pick_unicode(const MemArgs *a, bool tty)
 	if (a->unicode)
 		return true;
 	return tty && !(term && strcmp(term, "dumb") == 0);
+}
+
+/* Fills in the defaults of --kv-group and --kv-residual and checks them. */
+static int kivi_check(MemArgs *a, KvError *e)
+{
+	a->quant.group = a->kv_group ? (int)a->kv_group : 2;
+	a->quant.residual = a->kv_residual ? (int)a->kv_residual : a->quant.group;
+	if (a->quant.residual < a->quant.group)
+		return kv_error_set(e, EX_USAGE,
+				    "--kv-residual %d is shorter than the group %d",
+				    a->quant.residual, a->quant.group);
+	if (a->csv)
+		return kv_error_set(e, EX_USAGE, "--kv-quant writes text only, not --csv");
+	return 0;
 }
 
 static int run(const MemArgs *a_in, FILE *out, KvError *e)
@@ -536,6 +607,10 @@ static int run(const MemArgs *a_in, FILE *out, KvError *e)
 	v.policy.swa_full = a.swa_full;
 	if (a.has_weights && !a.has_budget)
 		rc = kv_error_set(e, EX_USAGE, "--weights: expected --budget too (weights are subtracted from it)");
+	else if (a.quant.bits)
+		rc = kivi_check(&a, e) ? e->code : write_kivi(out, cfgs, &a, &v, e);
+	else if (a.kv_group || a.kv_residual)
+		rc = kv_error_set(e, EX_USAGE, "--kv-group and --kv-residual go with --kv-quant");
 	else if (a.csv)
 		rc = write_csv(out, cfgs, &a, &v, e);
 	else

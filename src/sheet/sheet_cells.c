@@ -102,6 +102,55 @@ static int cell_held(const Render *R, const Placeholder *ph, int r, int c,
 			   sheet_matrix_name(ph->what), r, c, step);
 }
 
+/*
+ * A cell's value as the placeholder's mode holds it at its step (a
+ * quantised run's cache modes have values of their own, trace.h), or as
+ * the teaching modes produced it when no mode or step is given.
+ */
+static bool cell_value(const Render *R, const Placeholder *ph, int r, int c,
+		       double *v)
+{
+	int step;
+	if (ph->mode >= 0 && ph->step.set && !sheet_step_resolve(R, ph, &step))
+		return trace_value_in(R->t, step, (Mode)ph->mode, ph->layer,
+				      ph->head, (Matrix)ph->what, r, c, v);
+	return trace_value_at(R->t, ph->layer, ph->head, (Matrix)ph->what, r,
+			      c, v);
+}
+
+/* {{Kq[r,c] min|scale|code|error}}: a part of a quantised cell, written
+ * inline; an error when the run never quantised that cell. */
+static int quant_part(const Render *R, const Placeholder *ph, int r, int c,
+		      double readback, SheetBlock *b)
+{
+	KvQuantCell q;
+	double exact;
+	Matrix ex = ph->what == MAT_KQ ? MAT_K : MAT_V;
+	int step;
+	if (ph->mode < 0 || !ph->step.set || sheet_step_resolve(R, ph, &step) ||
+	    !trace_quantised_at(R->t, step, (Mode)ph->mode, c) ||
+	    !trace_quant_cell(R->t, (Matrix)ph->what, ph->layer, ph->head, r,
+			      c, &q) ||
+	    !trace_value_in(R->t, step, (Mode)ph->mode, ph->layer, ph->head,
+			    ex, r, c, &exact))
+		return sheet_rfail(R, ph, "%s[%d,%d] is not quantised here (a "
+				   "cache mode and a step after its group is "
+				   "due, in a run with kv-quant)",
+				   sheet_matrix_name(ph->what), r, c);
+	char txt[SHEET_TEXT_MAX];
+	double top = (double)((1 << trace_quant(R->t)->bits) - 1);
+	if (ph->qpart == SHEET_QPART_CODE)
+		snprintf(txt, sizeof txt, "%d", q.code);
+	else if (ph->qpart == SHEET_QPART_MAX)
+		sheet_format_value(q.min + top * q.scale, R->o->digits, txt);
+	else
+		sheet_format_value(ph->qpart == SHEET_QPART_MIN ? q.min :
+				   ph->qpart == SHEET_QPART_SCALE ? q.scale :
+				   readback - exact, R->o->digits, txt);
+	sheet_inline_put(R, ph, txt, NULL, b);
+	return 0;
+}
+
 int sheet_render_cell(const Render *R, const Placeholder *ph, SheetBlock *b)
 {
 	int rows, cols;
@@ -126,12 +175,12 @@ int sheet_render_cell(const Render *R, const Placeholder *ph, SheetBlock *b)
 		sheet_inline_put(R, ph, sheet_evicted_mark(R->o->ascii), NULL,
 				 b);
 		return 0;
-	} else if (st == CELL_MASKED ||
-		   !trace_value_at(R->t, ph->layer, ph->head, (Matrix)ph->what,
-				   r, c, &v)) {
+	} else if (st == CELL_MASKED || !cell_value(R, ph, r, c, &v)) {
 		sheet_inline_put(R, ph, sheet_dash(R->o->ascii), NULL, b);
 		return 0;
 	}
+	if (ph->qpart != SHEET_QPART_VALUE)
+		return quant_part(R, ph, r, c, v, b);
 	char txt[SHEET_TEXT_MAX];
 	sheet_format_value(v, R->o->digits, txt);
 	SheetRef ref = { .kind = REF_CELL, .what = ph->what, .row = r,
@@ -187,7 +236,7 @@ static void grid_labels(const Trace *t, Matrix mat, int col_lo, GridSpec *g)
 	static const char prefix[MAT_COUNT] = {
 		[MAT_X] = 'x', [MAT_Q] = 'q', [MAT_K] = 'k', [MAT_V] = 'v',
 		[MAT_S] = 'q', [MAT_A] = 'q', [MAT_Z] = 'z', [MAT_LOGITS] = 'l',
-		[MAT_H] = 'h',
+		[MAT_H] = 'h', [MAT_KQ] = 'k', [MAT_VQ] = 'v',
 	};
 	const Model *m = trace_model(t);
 	for (int r = 0; r < g->rows; r++) {
@@ -219,7 +268,8 @@ static void grid_fill_cell(const Render *R, const Placeholder *ph, int step,
 		return;
 	}
 	if (st == CELL_MASKED ||
-	    !trace_value_at(R->t, ph->layer, ph->head, mat, r, c, &v)) {
+	    !trace_value_in(R->t, step, (Mode)ph->mode, ph->layer, ph->head,
+			    mat, r, c, &v)) {
 		/* hidemask: the student finds the masked cells too */
 		cell->masked = !(ph->hidemask && sheet_wants_blank(R, ph));
 		cell->blank = !cell->masked;

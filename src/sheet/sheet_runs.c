@@ -20,6 +20,7 @@ static int run_one(const Template *tp, int i, const Trace *base,
 				    model_bundled_names());
 	RunConfig cfg = run_config_default(sr->models[i]);
 	cfg.elem_bytes = trace_elem_bytes(base);
+	cfg.quant = tp->model_quant[i];
 	sr->traces[i] = run_trace(sr->models[i], &cfg, err);
 	if (!sr->traces[i])
 		return err->code;

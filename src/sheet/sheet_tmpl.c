@@ -23,6 +23,7 @@ enum {
 	OPT_HEAD = 1 << 8,   /* head=N: a query head, or for K and V a K/V head */
 	OPT_FORMULA = 1 << 9, /* global, mha, saved */
 	OPT_HIDEMASK = 1 << 10, /* hidemask */
+	OPT_QPART = 1 << 11, /* min, scale, code, error: of a Kq/Vq cell */
 };
 
 static const char *const counter_names[CTR_COUNT] = {
@@ -226,7 +227,9 @@ static unsigned ph_takes(const Placeholder *ph)
 					 OPT_HIDEMASK | matrix_takes(ph->what)
 			       : matrix_takes(ph->what);
 	case PH_CELL:
-		return OPT_MODE | OPT_STEP | OPT_W | matrix_takes(ph->what);
+		return OPT_MODE | OPT_STEP | OPT_W | matrix_takes(ph->what) |
+		       (ph->what == MAT_KQ || ph->what == MAT_VQ ? OPT_QPART
+								  : 0);
 	case PH_COUNTER:
 		if (ph->what == CTR_CACHE_CELLS || ph->what == CTR_CACHE_BYTES)
 			return OPT_MODE | OPT_STEP | OPT_W | OPT_LAYER;
@@ -393,6 +396,10 @@ static unsigned opt_bit(const Word *key, bool has_value)
 			return OPT_FORMULA;
 		if (word_is(key, "hidemask"))
 			return OPT_HIDEMASK;
+		if (word_is(key, "min") || word_is(key, "scale") ||
+		    word_is(key, "code") || word_is(key, "error") ||
+		    word_is(key, "max"))
+			return OPT_QPART;
 		return 0;
 	}
 	static const struct { const char *name; unsigned bit; } keys[] = {
@@ -445,6 +452,13 @@ static int opt_apply(Parser *ps, Placeholder *ph, const Word *w)
 		return 0;
 	case OPT_HIDEMASK:
 		ph->hidemask = true;
+		return 0;
+	case OPT_QPART:
+		ph->qpart = word_is(w, "min")     ? SHEET_QPART_MIN
+			    : word_is(w, "scale") ? SHEET_QPART_SCALE
+			    : word_is(w, "code")  ? SHEET_QPART_CODE
+			    : word_is(w, "max")   ? SHEET_QPART_MAX
+						  : SHEET_QPART_ERROR;
 		return 0;
 	default:
 		return opt_width(ps, ph, &val);
@@ -650,13 +664,51 @@ static int set_parse(Parser *ps, const char *p, const char *end)
  * {{model NAME}}: the placeholders below read a run of the bundled model
  * NAME with its own prompt and generate count.
  */
-static int model_directive(Parser *ps, const Word *name)
+/* kv-quant=int8|int4, kv-group=G, kv-residual=R after a model's name. */
+static int model_quant(Parser *ps, const Word *w, KvQuant *q)
+{
+	Word key, val;
+	char v[16] = "";
+	int n = 0;
+	if (!word_split(w, &key, &val) || val.len >= sizeof v)
+		return fail(ps, "model takes a name, then kv-quant=, kv-group= "
+			    "and kv-residual=, not", w);
+	memcpy(v, val.s, val.len);
+	if (word_is(&key, "kv-quant") && kv_quant_parse_bits(v, &q->bits))
+		return 0;
+	if (word_is(&key, "kv-group") && number_parse(v, val.len, &n) &&
+	    n >= 1 && n <= KV_QUANT_MAX_GROUP)
+		return q->group = n, 0;
+	if (word_is(&key, "kv-residual") && number_parse(v, val.len, &n) &&
+	    n >= 1 && n <= 2 * KV_QUANT_MAX_GROUP)
+		return q->residual = n, 0;
+	return fail(ps, "bad model option", w);
+}
+
+static int model_directive(Parser *ps, const Word *name, const char *q,
+			   const char *e)
 {
 	Template *tp = ps->tp;
+	KvQuant kq = { 0 };
+	Word w;
+	while (word_next(&q, e, &w))
+		if (model_quant(ps, &w, &kq))
+			return ps->err->code;
+	if (kq.bits) {
+		kq.group = kq.group ? kq.group : 2;
+		kq.residual = kq.residual ? kq.residual : kq.group;
+		if (kq.residual < kq.group)
+			return fail(ps, "kv-residual is shorter than kv-group in",
+				    name);
+	} else if (kq.group || kq.residual) {
+		return fail(ps, "kv-group and kv-residual go with kv-quant, "
+			    "after", name);
+	}
 	if (name->len >= SHEET_MODEL_NAME_MAX)
 		return fail(ps, "model name too long:", name);
 	for (int i = 0; i < tp->n_models; i++) {
-		if (word_is(name, tp->models[i])) {
+		if (word_is(name, tp->models[i]) &&
+		    memcmp(&kq, &tp->model_quant[i], sizeof kq) == 0) {
 			ps->cur_model = i;
 			return 0;
 		}
@@ -667,6 +719,7 @@ static int model_directive(Parser *ps, const Word *name)
 	memcpy(tp->models[tp->n_models], name->s, name->len);
 	tp->models[tp->n_models][name->len] = '\0';
 	tp->model_lines[tp->n_models] = ps->line;
+	tp->model_quant[tp->n_models] = kq;
 	ps->cur_model = tp->n_models++;
 	return 0;
 }
@@ -758,11 +811,8 @@ static int body_parse(Parser *ps, const char *b, const char *e, bool *printed)
 		return 0;
 	}
 	if (word_is(&first, "model") && word_next(&q, e, &arg) &&
-	    !memchr(arg.s, '=', arg.len)) {
-		if (word_next(&q, e, &more))
-			return fail(ps, "model takes one name, not", &more);
-		return model_directive(ps, &arg);
-	}
+	    !memchr(arg.s, '=', arg.len))
+		return model_directive(ps, &arg, q, e);
 	TmplItem it = { .is_ph = true };
 	if (ph_parse(ps, b, e, &it.ph))
 		return ps->err->code;

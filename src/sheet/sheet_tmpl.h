@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "kv_error.h"
+#include "kv_quant.h"
 #include "kv_types.h"
 
 /* What a placeholder stands for. */
@@ -96,6 +97,16 @@ enum {
 	FORMULA_SAVED = 1 << 3,  /* minus the closed form of the model as is */
 };
 
+/* A Kq/Vq cell's part (kv_quant.h): {{Kq[2,1] min}} ... */
+enum {
+	SHEET_QPART_VALUE, /* the read-back value (the default) */
+	SHEET_QPART_MIN,   /* its group's min */
+	SHEET_QPART_SCALE, /* its group's scale */
+	SHEET_QPART_CODE,  /* its code */
+	SHEET_QPART_ERROR, /* read-back minus the exact K (V) */
+	SHEET_QPART_MAX,   /* its group's max: min + (2^b − 1)·scale */
+};
+
 /* Most {{model NAME}} directives in one template. */
 enum { SHEET_MAX_MODELS = 4, SHEET_MODEL_NAME_MAX = 32 };
 
@@ -127,6 +138,7 @@ typedef struct Placeholder {
 	bool layer_given;  /* layer= on the placeholder itself */
 	unsigned formula;  /* PH_FORMULA: FORMULA_* bits */
 	int model;         /* run: -1 the command line's, else Template.models */
+	int qpart;         /* PH_CELL of Kq/Vq: SHEET_QPART_*, 0 the value */
 	size_t text_at;    /* PH_SAY: text offset in the template */
 	size_t text_len;
 } Placeholder;
@@ -156,6 +168,9 @@ typedef struct Template {
 	/* {{model NAME}}: bundled models the sheet runs, in order of use */
 	char models[SHEET_MAX_MODELS][SHEET_MODEL_NAME_MAX];
 	int model_lines[SHEET_MAX_MODELS]; /* line of each name's first use */
+	/* {{model NAME kv-quant=int4 kv-group=G kv-residual=R}}: the run's
+	 * quantised cache (bits 0: none) */
+	KvQuant model_quant[SHEET_MAX_MODELS];
 	int n_models;
 	/* {{needs single}}: line of the directive, 0 when absent. The sheet
 	 * reads the command line's model as one layer of one head with no

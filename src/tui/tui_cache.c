@@ -88,6 +88,14 @@ void tui_cache_layer(const Trace *t, int step, Mode mode, int layer,
 	     kv.gone != ts->pass))
 		out->evicted = 0;
 	out->bytes = out->cells * (uint64_t)trace_elem_bytes(t);
+	const KvQuant *q = trace_quant(t);
+	if (q && out->hi >= out->lo) /* codes, scales, mins and the residual */
+		out->bytes = kv_quant_bytes(
+			(uint64_t)trace_heads(t, MAT_K) *
+			kv_quant_bits(q, out->lo, out->hi,
+				      trace_matrix_rows(t, MAT_K),
+				      trace_matrix_rows(t, MAT_V),
+				      trace_elem_bytes(t)));
 }
 
 int tui_cache_height(const TuiView *v, int avail)

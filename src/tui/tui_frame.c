@@ -312,6 +312,12 @@ static void draw_legend(TuiBuf *b, const TuiView *v, TuiRect r)
 		pins = pins || trace_pinned(v->t, l) > 0;
 	if (pins && x + 10 <= x_end)
 		x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, "^ pinned  ");
+	/* a quantised cache (--kv-quant): the mark of a read-back value */
+	char quant[32];
+	snprintf(quant, sizeof quant, "%s1 quantised  ",
+		 tui_quant_mark(v->ascii));
+	if (trace_quant(v->t) && x + tui_text_width(quant) <= x_end)
+		x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, quant);
 	const char *hint = "Tab pane  [ ] matrix  i inspect";
 	if (x + tui_text_width(hint) <= x_end)
 		tui_buf_put(b, x, r.y, x_end, ROLE_DIM, hint);

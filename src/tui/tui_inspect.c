@@ -77,11 +77,19 @@ static void add_product(Str *o, Cell *k, double a, double b)
 	k->shown += sa * add_operand(o, k, b);
 }
 
+/*
+ * An operand as the shown mode holds it. A quantised cache's modes read K
+ * and V back from the cache: their scores and Z use Kq and Vq.
+ */
 static double value_or_zero(const Cell *k, int layer, int head, Matrix mat,
 			    int r, int c)
 {
 	double x = 0;
-	trace_value_at(k->v->t, layer, head, mat, r, c, &x);
+	const Trace *t = k->v->t;
+	if (trace_quant(t) && k->s->focus != MODE_NOCACHE &&
+	    (mat == MAT_K || mat == MAT_V))
+		mat = mat == MAT_K ? MAT_KQ : MAT_VQ;
+	trace_value_in(t, k->s->step, k->s->focus, layer, head, mat, r, c, &x);
 	return x;
 }
 
@@ -113,7 +121,8 @@ static void add_terms_at(Str *o, Cell *k, const double *w, int n, int layer,
 static void add_result(Str *o, const Cell *k)
 {
 	double x;
-	if (!trace_value_at(k->v->t, tui_state_layer_of(k->s, k->mat),
+	if (!trace_value_in(k->v->t, k->s->step, k->s->focus,
+			    tui_state_layer_of(k->s, k->mat),
 			    tui_state_head_of(k->s, k->v->t, k->mat), k->mat,
 			    k->r, k->c, &x)) {
 		str_add(o, " = ");
@@ -145,7 +154,8 @@ static void add_where(Str *o, const Cell *k)
 	if (!k->m->stacked || k->mat == MAT_LOGITS)
 		return;
 	str_add(o, "L%d", k->layer);
-	if (k->mat == MAT_K || k->mat == MAT_V)
+	if (k->mat == MAT_K || k->mat == MAT_V || k->mat == MAT_KQ ||
+	    k->mat == MAT_VQ)
 		str_add(o, ".KV%d", tui_state_head_of(k->s, k->v->t, k->mat));
 	else if (k->mat != MAT_X && k->mat != MAT_H)
 		str_add(o, ".H%d", k->s->head);
@@ -155,7 +165,8 @@ static void add_where(Str *o, const Cell *k)
 static void explain_x(Str *o, Cell *k)
 {
 	double x;
-	if (trace_value_at(k->v->t, k->layer, 1, MAT_X, k->r, k->c, &x))
+	if (trace_value_in(k->v->t, k->s->step, k->s->focus, k->layer, 1,
+			   MAT_X, k->r, k->c, &x))
 		k->shown = x; /* a copy, nothing to add up */
 	if (k->layer > 1) {
 		str_add(o, "X[%d,%d] = H[%d,%d] of layer %d, the layer below",
@@ -364,6 +375,69 @@ static void note_evicted_inputs(Str *o, const Cell *k)
 	}
 }
 
+/*
+ * A cell of what a quantised cache reads back (--kv-quant): min + code ·
+ * scale with the group's numbers, or the exact value while the position is
+ * in the full-precision residual; then the error against the exact K (V).
+ */
+static void explain_quant(Str *o, Cell *k)
+{
+	const Trace *t = k->v->t;
+	const KvQuant *q = trace_quant(t);
+	bool isk = k->mat == MAT_KQ;
+	char nm = isk ? 'K' : 'V';
+	int head = tui_state_head_of(k->s, t, k->mat);
+	double exact = 0;
+	trace_value_in(t, k->s->step, k->s->focus, k->layer, head,
+		       isk ? MAT_K : MAT_V, k->r, k->c, &exact);
+	KvQuantCell qc;
+	if (!trace_quantised_at(t, k->s->step, k->s->focus, k->c) ||
+	    !trace_quant_cell(t, k->mat, k->layer, head, k->r, k->c, &qc)) {
+		int g = (k->c - 1) / q->group; /* 0-based group */
+		str_add(o, "%cq[%d,%d] = %c[%d,%d]", nm, k->r, k->c, nm, k->r,
+			k->c);
+		k->shown = exact;
+		add_result(o, k);
+		str_add(o, ": full precision (the residual) until group %d-%d "
+			"is quantised at position %d", g * q->group + 1,
+			(g + 1) * q->group, (g + 1) * q->group + q->residual -
+						    q->group);
+		return;
+	}
+	str_add(o, "%cq[%d,%d] = min + code%sscale = ", nm, k->r, k->c,
+		k->sdot);
+	double mn = add_operand(o, k, qc.min);
+	str_add(o, " + %d%s", qc.code, k->dot);
+	k->shown = mn + qc.code * add_operand(o, k, qc.scale);
+	add_result(o, k);
+	double x = exact;
+	trace_value_in(t, k->s->step, k->s->focus, k->layer, head, k->mat,
+		       k->r, k->c, &x);
+	str_add(o, "; exact %c ", nm);
+	add_num_at(o, exact, false, k->s->digits + OPERAND_EXTRA);
+	str_add(o, ", error ");
+	add_num_at(o, x - exact, false, k->s->digits + OPERAND_EXTRA);
+	if (isk) {
+		int lo = (k->c - 1) / q->group * q->group + 1;
+		str_add(o, "; int%d, K row %d over positions %d-%d", q->bits,
+			k->r, lo, lo + q->group - 1);
+	} else {
+		str_add(o, "; int%d, V column %d", q->bits, k->c);
+	}
+	str_add(o, ": scale = (max - min)/%d, code = round((%c - min)/scale)",
+		(1 << q->bits) - 1, nm);
+}
+
+/* A quantised cache's modes read K and V back rounded: S and Z say so. */
+static void note_quant_inputs(Str *o, const Cell *k)
+{
+	const KvQuant *q = trace_quant(k->v->t);
+	if (q && k->s->focus != MODE_NOCACHE &&
+	    (k->mat == MAT_S || k->mat == MAT_Z))
+		str_add(o, " (k, v as the int%d cache reads them back: Kq, Vq)",
+			q->bits);
+}
+
 static void note_status(Str *o, const Cell *k, CellStatus st)
 {
 	const TraceStep *ts = trace_step(k->v->t, k->s->step, k->s->focus);
@@ -374,8 +448,8 @@ static void note_status(Str *o, const Cell *k, CellStatus st)
 	} else if (st == CELL_RECOMPUTED) {
 		str_add(o, "   recomputed: an earlier pass already had it");
 	} else if (st == CELL_REUSED) {
-		str_add(o, "   %c%d reused from cache", k->mat == MAT_K ? 'k' : 'v',
-			k->c);
+		str_add(o, "   %c%d reused from cache",
+			k->mat == MAT_K || k->mat == MAT_KQ ? 'k' : 'v', k->c);
 		if (k->c <= trace_pinned(k->v->t, k->layer))
 			str_add(o, "; pinned in slot %d (sink_tokens = %d), "
 				"never evicted", k->c,
@@ -478,6 +552,9 @@ int tui_inspect_text(const TuiView *v, const TuiState *s, char *out,
 		explain_h(&o, &k);
 	else if (k.mat == MAT_LOGITS)
 		explain_logits(&o, &k);
+	else if (k.mat == MAT_KQ || k.mat == MAT_VQ)
+		explain_quant(&o, &k);
+	note_quant_inputs(&o, &k);
 	note_status(&o, &k, st);
 	return (int)o.len;
 }

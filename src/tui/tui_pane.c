@@ -51,7 +51,7 @@ typedef struct PaneCtx {
 static const char *const col_prefix[MAT_COUNT] = {
 	[MAT_X] = "x", [MAT_Q] = "q", [MAT_K] = "k", [MAT_V] = "v",
 	[MAT_S] = "q", [MAT_A] = "q", [MAT_Z] = "z", [MAT_LOGITS] = "",
-	[MAT_H] = "h",
+	[MAT_H] = "h", [MAT_KQ] = "k", [MAT_VQ] = "v",
 };
 
 static int min_i(int a, int b)
@@ -228,11 +228,22 @@ static void cell_value(const PaneCtx *p, const Block *bl, int layer,
 	bool show = st != CELL_MASKED && st != CELL_ABSENT &&
 		    (st != CELL_EVICTED ||
 		     tui_evicted_has_value(p->v->t, p->s->step, p->mode, st, c));
-	if (show &&
-	    trace_value_at(p->v->t, layer,
-			   tui_state_head_of(p->s, p->v->t, bl->mat), bl->mat,
-			   r, c, &x))
-		tui_format_value(x, p->s->digits, val, n);
+	if (!show ||
+	    !trace_value_in(p->v->t, p->s->step, p->mode, layer,
+			    tui_state_head_of(p->s, p->v->t, bl->mat), bl->mat,
+			    r, c, &x))
+		return;
+	/* a quantised cache marks what it reads back rounded: "≈0.53" */
+	size_t k = 0;
+	if ((bl->mat == MAT_KQ || bl->mat == MAT_VQ) &&
+	    trace_quantised_at(p->v->t, p->s->step, p->mode, c))
+		k = (size_t)snprintf(val, n, "%s", tui_quant_mark(p->v->ascii));
+	tui_format_value(x, p->s->digits, val + k, n - k);
+}
+
+const char *tui_quant_mark(bool ascii)
+{
+	return ascii ? "~" : "≈";
 }
 
 /*
@@ -318,7 +329,8 @@ static void draw_row(const PaneCtx *p, const Block *bl, int r, int sx,
 static double logit_or_low(const PaneCtx *p, int r, int c)
 {
 	double x = -1e300;
-	trace_value_at(p->v->t, 1, 1, MAT_LOGITS, r, c, &x);
+	trace_value_in(p->v->t, p->s->step, p->mode, 1, 1, MAT_LOGITS, r, c,
+		       &x);
 	return x;
 }
 

@@ -40,6 +40,10 @@ void tui_view_init(TuiView *v, const Trace *t, bool ascii, int digits);
  */
 int tui_format_value(double x, int digits, char *out, size_t n);
 
+/* The mark before a Kq/Vq value the cache reads back quantised: "≈", or
+ * "~" with --ascii (a residual value has none). */
+const char *tui_quant_mark(bool ascii);
+
 /*
  * Draws the whole frame for state `s` into `b`, which has the terminal's
  * size. Below TUI_MIN_W×TUI_MIN_H it draws the "terminal too small" screen.

@@ -72,8 +72,21 @@ static const Matrix tiled_classic[] = { MAT_X, MAT_Q, MAT_K, MAT_V, MAT_Z,
 static const Matrix tiled_stacked[] = { MAT_X, MAT_Q, MAT_K, MAT_V, MAT_Z,
 					MAT_H, MAT_LOGITS };
 
+/* A quantised cache (--kv-quant): what the cache reads back, next to K, V. */
+static const Matrix quant_classic[] = { MAT_X, MAT_Q, MAT_K, MAT_V, MAT_KQ,
+					MAT_VQ, MAT_S, MAT_A, MAT_Z,
+					MAT_LOGITS };
+static const Matrix quant_stacked[] = { MAT_X, MAT_Q, MAT_K, MAT_V, MAT_KQ,
+					MAT_VQ, MAT_S, MAT_A, MAT_Z, MAT_H,
+					MAT_LOGITS };
+
 int tui_shown_matrices(const Trace *t, const Matrix **list)
 {
+	if (trace_quant(t)) {
+		bool st = trace_model(t)->stacked;
+		*list = st ? quant_stacked : quant_classic;
+		return st ? 11 : 10;
+	}
 	if (trace_tiles_kernel(trace_tiles(t))->tiled) {
 		bool st = trace_model(t)->stacked;
 		*list = st ? tiled_stacked : tiled_classic;

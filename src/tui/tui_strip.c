@@ -124,6 +124,44 @@ static void draw_note(TuiBuf *b, const TuiView *v, const TuiState *s,
 	tui_buf_put(b, r.x, r.y, r.x + r.w, ROLE_DIM, fit(forms, 3, r.w));
 }
 
+/*
+ * A quantised cache (--kv-quant) takes the last row: how far the cache
+ * modes, which read quantised K and V, are from the exact no-cache mode at
+ * this step (the largest |error| per matrix over every layer and head),
+ * and whether the next token changes.
+ */
+static void draw_quant_note(TuiBuf *b, const TuiView *v, const TuiState *s,
+			    TuiRect r)
+{
+	const Trace *t = v->t;
+	const KvQuant *q = trace_quant(t);
+	const TraceQuantErr *e = trace_quant_err(t, s->step);
+	const char *const *voc = (const char *const *)trace_model(t)->vocab;
+	char errs[128] = "", next[64], forms[4][160];
+	size_t n = 0;
+	for (int k = 0; k < QERR_COUNT; k++)
+		n += (size_t)snprintf(errs + n, sizeof errs - n, " %s %.3g",
+				      quant_err_name((QuantErrMat)k), e->max[k]);
+	if (e->changes)
+		snprintf(next, sizeof next, "next token changes: %s %s %s",
+			 voc[e->exact_token], v->ascii ? "->" : "→",
+			 voc[e->quant_token]);
+	else
+		snprintf(next, sizeof next, "next token same: %s",
+			 voc[e->exact_token]);
+	snprintf(forms[0], sizeof forms[0],
+		 "int%d cache (G %d, R %d) vs exact, max |error|:%s; %s",
+		 q->bits, q->group, q->residual, errs, next);
+	snprintf(forms[1], sizeof forms[1], "int%d max |error|:%s; %s",
+		 q->bits, errs, next);
+	snprintf(forms[2], sizeof forms[2], "int%d |err|%s; next %s", q->bits,
+		 errs, e->changes ? "changes" : "same");
+	snprintf(forms[3], sizeof forms[3], "int%d |err| logits %.3g; next %s",
+		 q->bits, e->max[QERR_LOGITS], e->changes ? "changes" : "same");
+	tui_buf_put(b, r.x, r.y, r.x + r.w, e->changes ? ROLE_CHOSEN : ROLE_DIM,
+		    fit(forms, 4, r.w));
+}
+
 void tui_render_strip(TuiBuf *b, const TuiView *v, const TuiState *s,
 		      TuiRect r)
 {
@@ -153,7 +191,10 @@ void tui_render_strip(TuiBuf *b, const TuiView *v, const TuiState *s,
 		draw_bar(b, v, r.x + lw, y, e, bar_role[m]);
 		tui_buf_put(b, r.x + lw + bar_w, y, r.x + r.w, ROLE_NORMAL, right);
 	}
-	if (r.h > MODE_COUNT)
+	if (r.h > MODE_COUNT && trace_quant(t))
+		draw_quant_note(b, v, s,
+				(TuiRect){ r.x, r.y + MODE_COUNT, r.w, 1 });
+	else if (r.h > MODE_COUNT)
 		draw_note(b, v, s,
 			  (TuiRect){ r.x, r.y + MODE_COUNT, r.w, 1 });
 }

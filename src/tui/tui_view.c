@@ -10,14 +10,32 @@ static int widest_in(const Trace *t, int layer, int head, Matrix mat,
 {
 	int w = 1, T = trace_steps(t), rows = trace_matrix_rows(t, mat);
 	char buf[64];
+	/* a quantised run shows the cache modes' own values too, and marks
+	 * the quantised Kq and Vq cells with one more character */
+	bool quant = trace_quant(t) != NULL;
+	int mark = mat == MAT_KQ || mat == MAT_VQ ? 1 : 0;
 	for (int c = 1; c <= T; c++) {
 		for (int r = 1; r <= rows; r++) {
 			double x;
-			if (!trace_value_at(t, layer, head, mat, r, c, &x))
-				continue;
-			int len = tui_format_value(x, digits, buf, sizeof buf);
-			if (len > w)
-				w = len;
+			if (trace_value_at(t, layer, head, mat, r, c, &x)) {
+				int len = tui_format_value(x, digits, buf,
+							   sizeof buf);
+				w = len > w ? len : w;
+			}
+			if (quant && trace_value_of(t, PRODUCER_TARGET_QUANT,
+						    layer, head, mat, r, c,
+						    &x)) {
+				int len = tui_format_value(x, digits, buf,
+							   sizeof buf);
+				w = len + mark > w ? len + mark : w;
+			}
+			Matrix ex = mat == MAT_KQ ? MAT_K : MAT_V; /* residual */
+			if (mark && trace_value_of(t, PRODUCER_TARGET_QUANT,
+						   layer, head, ex, r, c, &x)) {
+				int len = tui_format_value(x, digits, buf,
+							   sizeof buf);
+				w = len > w ? len : w;
+			}
 		}
 	}
 	return w;

@@ -56,7 +56,9 @@ static void assert_estimate_matches(const Model *m, int P, int N)
 	 */
 	uint64_t arrays = e.trace_bytes - e.events_bytes;
 	assert_true(arrays <= trace_memory(t));
-	assert_true(trace_memory(t) <= e.trace_bytes + 512);
+	/* + the Trace struct and a plane's header, which grow with
+	 * MAT_COUNT and PRODUCER_COUNT */
+	assert_true(trace_memory(t) <= e.trace_bytes + 1024);
 	assert_true(trace_memory(t) - arrays >= sizeof(void *)); /* events */
 	trace_free(t);
 }
