@@ -22,6 +22,8 @@ typedef enum Matrix {
 	MAT_Z,      /* (d_v, t) */
 	MAT_LOGITS, /* (vocab, 1) per position; column = position */
 	MAT_H,      /* (d_model, t) layer output x + W_O·concat(z); stacked only */
+	MAT_QR,     /* (d_k, t) q before the rotation; RoPE models only (rope.h) */
+	MAT_KR,     /* (d_k, t) k before the rotation; RoPE models only */
 	MAT_COUNT
 } Matrix;
 
@@ -32,6 +34,7 @@ typedef enum CellStatus {
 	CELL_RECOMPUTED, /* an earlier pass already computed the same value */
 	CELL_MASKED,     /* causal mask or outside the window; never computed */
 	CELL_EVICTED,    /* fell out of a sliding window's ring buffer */
+	CELL_SHIFTED,    /* a cached key re-rotated by a context shift (rope.h) */
 	CELL_STATUS_COUNT
 } CellStatus;
 
@@ -55,9 +58,10 @@ typedef enum KvDtype {
 const char *mode_name(Mode m);
 /* "no cache", "KV cache", "prefill": the title a person reads. */
 const char *mode_title(Mode m);
-/* "X", "Q", ... "logits", "H". */
+/* "X", "Q", ... "logits", "H", "Qr", "Kr". */
 const char *matrix_name(Matrix m);
-/* "computed", "reused", "recomputed", "masked", "evicted"; "" for CELL_ABSENT. */
+/* "computed", "reused", "recomputed", "masked", "evicted", "shifted";
+ * "" for CELL_ABSENT. */
 const char *cell_status_name(CellStatus s);
 
 /* Parses the spellings above; returns -1 when `s` is none of them. */

@@ -48,6 +48,9 @@ static void set_shapes(Trace *t)
 		[MAT_V] = m->d_v, [MAT_S] = t->T, [MAT_A] = t->T,
 		[MAT_Z] = m->d_v, [MAT_LOGITS] = m->vocab_n,
 		[MAT_H] = m->stacked ? m->d_model : 0,
+		/* q and k before the rotation: RoPE models only (rope.h) */
+		[MAT_QR] = m->rope > 0 ? m->d_k : 0,
+		[MAT_KR] = m->rope > 0 ? m->d_k : 0,
 	};
 	memcpy(t->rows, rows, sizeof rows);
 	for (int k = 0; k < MAT_COUNT; k++) {
@@ -56,7 +59,8 @@ static void set_shapes(Trace *t)
 	}
 	t->heads[MAT_Q] = t->heads[MAT_S] = t->heads[MAT_A] = t->heads[MAT_Z] =
 		m->n_heads;
-	t->heads[MAT_K] = t->heads[MAT_V] = m->n_kv_heads;
+	t->heads[MAT_K] = t->heads[MAT_V] = t->heads[MAT_KR] = m->n_kv_heads;
+	t->heads[MAT_QR] = m->n_heads;
 }
 
 Trace *trace_new(const Model *m, int prompt_n, int generate, KvError *err)
@@ -407,6 +411,8 @@ bool trace_span_at(const Trace *t, int step, Mode mode, int layer, Matrix mat,
 	case MAT_Q:
 	case MAT_Z:
 	case MAT_H:
+	case MAT_QR:
+	case MAT_KR: /* the cache holds K turned: raw k is never reused */
 		break;
 	case MAT_K:
 	case MAT_V:

@@ -72,7 +72,7 @@ check "blank copy drops masked cells, keeps rows" [ "$(cat b.csv | tr -d '\r')" 
 check "bundled model by name" grep -q "^6,cache,6,252,144,40,40,28,20,0,40,160,28,6,1376,86,0,100,dog" lg.csv
 "$kvstep" -m gqb export > /dev/null 2> err.txt; rc=$?
 check "unknown bundled model is 66" [ "$rc" -eq 66 ]
-check "unknown bundled model names them" grep -q "gqb: not a bundled model (default, gqa, mqa, local-global); to read a file, give a path such as ./gqb" err.txt
+check "unknown bundled model names them" grep -q "gqb: not a bundled model (default, gqa, mqa, local-global, rope); to read a file, give a path such as ./gqb" err.txt
 # a read-only directory: root ignores permissions, so drop to nobody
 chmod 755 "$work"
 mkdir ro && echo keep > ro/keep.csv && chmod 555 ro

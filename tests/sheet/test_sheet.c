@@ -844,7 +844,7 @@ static void test_bad_layers_and_heads(void **state)
 		  "bad number '0' (expected layer=1, 2, ...)");
 	check_bad(f->t, "a\n{{model nosuch}}\n", 2,
 		  "unknown model 'nosuch' (bundled: default, gqa, mqa, "
-		  "local-global)");
+		  "local-global, rope)");
 	check_bad(f->t, "{{macs nocache step=1 layer=1}}\n", 1,
 		  "option not allowed here 'layer=1'");
 	check_bad(f->t, "{{slots nocache step=2}}\n", 1,
