@@ -12,7 +12,7 @@ enum {
 	OPT_DIGITS = 256, OPT_NO_COLOR, OPT_ASCII, OPT_COUNTERS, OPT_BLANK,
 	OPT_MODE, OPT_STEP, OPT_MATRIX, OPT_MASKED, OPT_SUMMARY, OPT_TOL,
 	OPT_DTYPE, OPT_REL_TOL, OPT_BOM, OPT_SHEET, OPT_CACHE,
-	OPT_ATTENTION, OPT_TILE, OPT_SPLIT, OPT_TILES,
+	OPT_ATTENTION, OPT_TILE, OPT_SPLIT, OPT_TILES, OPT_CTX, OPT_SHIFT,
 };
 
 static const struct option long_opts[] = {
@@ -30,6 +30,8 @@ static const struct option long_opts[] = {
 	{ "attention", required_argument, NULL, OPT_ATTENTION },
 	{ "tile", required_argument, NULL, OPT_TILE },
 	{ "split", required_argument, NULL, OPT_SPLIT },
+	{ "ctx", required_argument, NULL, OPT_CTX },
+	{ "shift", required_argument, NULL, OPT_SHIFT },
 	{ "sheet", required_argument, NULL, OPT_SHEET },
 	{ "blank", no_argument, NULL, OPT_BLANK },
 	{ "masked", no_argument, NULL, OPT_MASKED },
@@ -66,6 +68,9 @@ const char *cli_usage(void)
 	       "                       online softmax; docs/tiled-attention.md)\n"
 	       "      --tile B         flash: keys per tile, 1-1024 (default 2)\n"
 	       "      --split S        flash: split each decode query's keys in S parts\n"
+	       "      --ctx C          RoPE models: a cache of C positions for --shift\n"
+	       "      --shift N        when the cache is full, drop the oldest N positions and\n"
+	       "                       turn the kept keys back by N (status shifted; docs/rope.md)\n"
 	       "      --no-color       no colour in the UI (also when NO_COLOR is set)\n"
 	       "      --ascii          ASCII instead of Unicode box drawing\n"
 	       "  -h, --help           this text\n"
@@ -76,6 +81,8 @@ const char *cli_usage(void)
 	       "      --counters       one row of counters per (step, mode) instead of cells\n"
 	       "      --cache          one row per cached K/V column: its block, slot and status\n"
 	       "      --tiles          flash: one row per tile state (m, l, alpha, o)\n"
+	       "      --shift N        (with --ctx C) one row per K cell and score of the\n"
+	       "                       shifted cache, beside a fresh run's\n"
 	       "      --sheet N        only the cells worksheet N (1-3) shows; given ones say so\n"
 	       "      --mode LIST      keep these modes: nocache,cache,prefill\n"
 	       "      --step N|A-B     keep this step or range of steps\n"
@@ -193,6 +200,10 @@ static int apply_option(int c, const char *arg, CliOpts *o, KvError *err)
 		return arg_int("", "--tile", arg, 1, 1024, &o->tile, err);
 	case OPT_SPLIT:
 		return arg_int("", "--split", arg, 1, 1024, &o->split, err);
+	case OPT_CTX:
+		return arg_int("", "--ctx", arg, 2, 1024, &o->ctx, err);
+	case OPT_SHIFT:
+		return arg_int("", "--shift", arg, 1, 1023, &o->shift, err);
 	case OPT_SHEET: o->sheet = arg; return 0;
 	case OPT_BLANK: o->filter.blank = true; return 0;
 	case OPT_MASKED: o->filter.masked = true; return 0;
@@ -261,6 +272,8 @@ static const struct {
 	{ OPT_TILE, "--tile", IN_UI | IN_EXPORT },
 	{ OPT_SPLIT, "--split", IN_UI | IN_EXPORT },
 	{ OPT_TILES, "--tiles", IN_EXPORT },
+	{ OPT_CTX, "--ctx", IN_UI | IN_EXPORT },
+	{ OPT_SHIFT, "--shift", IN_UI | IN_EXPORT },
 	{ OPT_DIGITS, "--digits", IN_UI | IN_ANSWERS },
 	{ OPT_ASCII, "--ascii", IN_UI | IN_ANSWERS },
 	{ OPT_NO_COLOR, "--no-color", IN_UI },
@@ -319,6 +332,12 @@ static int check_scope(const CliOpts *o, KvError *err)
 			 o->filter.masked))
 		return kv_error_set(err, EX_USAGE,
 				    "--tiles goes with --mode and --step, not --counters, --cache, --sheet, --blank, --matrix or --masked");
+	if (o->shift && o->cmd == CMD_EXPORT &&
+	    (o->counters || o->cache || o->tiles || o->sheet ||
+	     o->filter.blank || o->filter.matrices || o->filter.masked ||
+	     o->filter.modes))
+		return kv_error_set(err, EX_USAGE,
+				    "export --shift writes the shift table; it goes with --step, not --counters, --cache, --tiles, --sheet, --blank, --matrix, --masked or --mode");
 	if (o->sheet && (o->counters || o->filter.masked))
 		return kv_error_set(err, EX_USAGE,
 				    "--sheet writes the cells a worksheet shows; it goes with --blank, not --counters or --masked");

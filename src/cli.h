@@ -33,6 +33,8 @@ typedef struct CliOpts {
 	bool tiled;             /* --attention flash */
 	int tile;               /* --tile B; 0 = 2 */
 	int split;              /* --split S; 0 = 1 */
+	int ctx;                /* --ctx C: cache size of the context shift */
+	int shift;              /* --shift N: positions a full cache drops */
 	const char *sheet;      /* export --sheet N: the cells of worksheet N */
 	const char *output;     /* -o FILE; NULL = stdout */
 	const char *summary;    /* grade --summary FILE */

@@ -37,6 +37,7 @@ struct Trace {
 	TraceTiles *tiles;             /* the tiled kernel's states */
 	int values_lost;               /* memory ran out for a plane */
 	uint64_t misfits;              /* columns outside the shapes */
+	RopeShift *shift;              /* --shift: the context shift, or NULL */
 };
 
 /* Shapes of the stored matrices; H exists only in stacked models. */
@@ -104,6 +105,7 @@ void trace_free(Trace *t)
 	free(t->first_key);
 	trace_kv_free(t->kv);
 	trace_tiles_free(t->tiles);
+	rope_shift_free(t->shift);
 	free(t);
 }
 
@@ -266,6 +268,17 @@ const TraceTiles *trace_tiles(const Trace *t)
 TraceTiles *trace_tiles_mut(Trace *t)
 {
 	return t->tiles;
+}
+
+void trace_set_shift(Trace *t, RopeShift *rs)
+{
+	rope_shift_free(t->shift);
+	t->shift = rs;
+}
+
+const RopeShift *trace_shift(const Trace *t)
+{
+	return t->shift;
 }
 
 void trace_begin_pass(Trace *t, Mode mode, bool keeps_cache)
