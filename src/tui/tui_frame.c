@@ -300,6 +300,13 @@ static void draw_legend(TuiBuf *b, const TuiView *v, TuiRect r)
 				tui_status_glyph(items[i].st, v->ascii));
 		x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, text);
 	}
+	if (trace_shift(v->t)) { /* --shift: keys turned back (tui_rope.c) */
+		Role role = tui_status_role(CELL_SHIFTED);
+		x = tui_buf_put(b, x, r.y, x_end, role, "k");
+		x = tui_buf_put(b, x, r.y, x_end, role,
+				tui_status_glyph(CELL_SHIFTED, v->ascii));
+		x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, " shifted  ");
+	}
 	int cx = x;
 	x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, v->ascii ? ">" : "▶");
 	tui_buf_mark(b, cx, r.y, x - cx, TUI_CURSOR_MARK);
