@@ -1,7 +1,7 @@
 /*
  * The RoPE panel of a model with `rope` (rope.h), under the blocks:
  *
- *   RoPE 100, interleaved pairs: (1,2) turn 1 rad a position, (3,4) 0.1; ...
+ *   RoPE 100, interleaved pairs: (1,2) 1 rad a position, (3,4) 0.1; cache: k turned
  *   same tokens 2 apart: S[3,5] "do"→"mi" = -2.41, S[6,8] = -2.41: equal
  *   shift --ctx 6 --shift 2: at step 7 k1-k2 dropped, k3-k6 turned back 2
  *   cache k3~ k4~ k5~ k6~ k7*  as positions 1-5  |shifted−fresh| 2.2e-16
@@ -59,7 +59,7 @@ static void row_rotation(TuiBuf *b, const TuiView *v, TuiRect r)
 	const Model *m = trace_model(v->t);
 	char buf[160];
 	int x = tui_buf_put(b, r.x, r.y, r.x + r.w, ROLE_TITLE, "RoPE ");
-	snprintf(buf, sizeof buf, "%g, interleaved pairs: (1,2) turn %g rad a "
+	snprintf(buf, sizeof buf, "%g, interleaved pairs: (1,2) %g rad a "
 		 "position", m->rope, rope_theta(m->rope, m->d_k, 1));
 	x = tui_buf_put(b, x, r.y, r.x + r.w, ROLE_NORMAL, buf);
 	if (m->d_k >= 4) {
@@ -67,7 +67,7 @@ static void row_rotation(TuiBuf *b, const TuiView *v, TuiRect r)
 			 rope_theta(m->rope, m->d_k, 2), m->d_k > 4 ? ", ..." : "");
 		x = tui_buf_put(b, x, r.y, r.x + r.w, ROLE_NORMAL, buf);
 	}
-	tui_buf_put(b, x, r.y, r.x + r.w, ROLE_DIM, "; cache keeps k turned");
+	tui_buf_put(b, x, r.y, r.x + r.w, ROLE_DIM, "; cache: k turned");
 }
 
 static void row_relative(TuiBuf *b, const TuiView *v, const TuiState *s,
