@@ -198,6 +198,36 @@ static void test_modes_bit_identical(void **state)
 	model_free(m);
 }
 
+/* Decimals written into worksheets/8-rope.txt: the cos/sin table and the
+ * q of question 4 (Qr of q5 turned by 2 positions), against the program. */
+static void test_sheet_decimals(void **state)
+{
+	(void)state;
+	Model *m = load_rope();
+	Trace *t = trace_of(m);
+	static const double angle[4] = { 2, 4, 0.2, 0.4 };
+	static const double cos4[4] = { -0.4161, -0.6536, 0.9801, 0.9211 };
+	static const double sin4[4] = { 0.9093, -0.7568, 0.1987, 0.3894 };
+	for (int i = 0; i < 4; i++) {
+		assert_true(fabs(cos(angle[i]) - cos4[i]) < 5e-5);
+		assert_true(fabs(sin(angle[i]) - sin4[i]) < 5e-5);
+	}
+	double q[4], k[4];
+	for (int r = 1; r <= 4; r++) {
+		q[r - 1] = cell(t, MAT_QR, r, 5);
+		k[r - 1] = cell(t, MAT_KR, r, 3);
+	}
+	rope_turn(q, 4, m->rope, 2);
+	static const double written[4] = { -0.4932, -1.3254, -0.5827, -2.1589 };
+	for (int r = 0; r < 4; r++)
+		assert_true(fabs(q[r] - written[r]) < 5e-5);
+	double s = 0.5 * (q[0] * k[0] + q[1] * k[1] + q[2] * k[2] + q[3] * k[3]);
+	assert_true(fabs(s - -2.4084) < 5e-5);
+	assert_true(fabs(s - cell(t, MAT_S, 3, 5)) < 1e-12);
+	trace_free(t);
+	model_free(m);
+}
+
 static RopeShift *shift_of(const Model *m, const Trace *t, int ctx, int n)
 {
 	int tokens[KV_MAX_TOKENS];
@@ -386,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_rotation_direct),
 		cmocka_unit_test(test_relative_position),
 		cmocka_unit_test(test_modes_bit_identical),
+		cmocka_unit_test(test_sheet_decimals),
 		cmocka_unit_test(test_shift_against_fresh),
 		cmocka_unit_test(test_shift_two_layers),
 		cmocka_unit_test(test_shift_refusals),
