@@ -4,7 +4,7 @@
  *   RoPE 100, interleaved pairs: (1,2) 1 rad a position, (3,4) 0.1; cache: k turned
  *   same tokens 2 apart: S[3,5] "do"→"mi" = -2.41, S[6,8] = -2.41: equal
  *   shift --ctx 6 --shift 2: at step 7 k1-k2 dropped, k3-k6 turned back 2
- *   cache k3~ k4~ k5~ k6~ k7*  as positions 1-5  |shifted−fresh| 2.2e-16
+ *   cache k3↺ k4↺ k5↺ k6↺ k7*  as positions 1-5  |shifted-fresh| 8.9e-16
  *
  * The last two rows only with --shift (rope_shift.h). Every number is read
  * from the trace; a score of a later step shows as "?" until then.

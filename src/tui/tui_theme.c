@@ -87,8 +87,8 @@ const char *tui_status_glyph(CellStatus s, bool ascii)
 		return "=";
 	if (s == CELL_RECOMPUTED)
 		return "!";
-	if (s == CELL_SHIFTED)
-		return "~";
+	if (s == CELL_SHIFTED) /* turned back; "~" is spec's rolled back */
+		return ascii ? "@" : "↺";
 	if (s == CELL_MASKED)
 		return ascii ? "." : "·";
 	return "x";
