@@ -24,6 +24,10 @@ typedef struct TuiView {
 	int valw[MAT_COUNT];      /* widest formatted value or label */
 	int pane_need;            /* width of the widest block at step T */
 	int pane_text;            /* tui_pane_text_width() */
+	struct TuiRopePair {      /* RoPE models: tui_rope_pair(), found once */
+		bool found;
+		int i, j, i2, j2;
+	} rope_pair;
 } TuiView;
 
 /*
@@ -126,10 +130,7 @@ void tui_render_rope(TuiBuf *b, const TuiView *v, const TuiState *s,
 
 /* Two scores of the same two tokens at the same distance: S[i,j] and
  * S[i2,j2], j − i = j2 − i2 > 0, the largest such distance in the run. */
-typedef struct TuiRopePair {
-	bool found;
-	int i, j, i2, j2;
-} TuiRopePair;
+typedef struct TuiRopePair TuiRopePair;
 bool tui_rope_pair(const Trace *t, TuiRopePair *p);
 
 /*

@@ -17,20 +17,31 @@
 
 #include "rope.h"
 
+/*
+ * Largest distance first; at each distance, the first key position i
+ * whose token pair (token i, token i+d) came before at i1: O(T² + T·V²)
+ * with a table of the first position of each token pair.
+ */
 bool tui_rope_pair(const Trace *t, TuiRopePair *p)
 {
+	enum { V = KV_MAX_VOCAB };
+	int first[V * V];
 	int T = trace_steps(t);
 	*p = (TuiRopePair){ 0 };
-	for (int d = T - 1; d >= 1; d--)
-		for (int i = 1; i + d <= T; i++)
-			for (int i2 = i + 1; i2 + d <= T; i2++)
-				if (trace_token(t, i) == trace_token(t, i2) &&
-				    trace_token(t, i + d) ==
-					    trace_token(t, i2 + d)) {
-					*p = (TuiRopePair){ true, i, i + d, i2,
-							    i2 + d };
-					return true;
-				}
+	for (int d = T - 1; d >= 1; d--) {
+		for (int k = 0; k < V * V; k++)
+			first[k] = 0;
+		for (int i = 1; i + d <= T; i++) {
+			int key = trace_token(t, i) * V + trace_token(t, i + d);
+			if (!first[key]) {
+				first[key] = i;
+				continue;
+			}
+			*p = (TuiRopePair){ true, first[key], first[key] + d, i,
+					    i + d };
+			return true;
+		}
+	}
 	return false;
 }
 
@@ -75,9 +86,9 @@ static void row_relative(TuiBuf *b, const TuiView *v, const TuiState *s,
 {
 	const Trace *t = v->t;
 	const Model *m = trace_model(t);
-	TuiRopePair p;
+	const TuiRopePair p = v->rope_pair;
 	int y = r.y + 1, x_end = r.x + r.w;
-	if (!tui_rope_pair(t, &p)) {
+	if (!p.found) {
 		tui_buf_put(b, r.x, y, x_end, ROLE_DIM,
 			    "no two tokens repeat at the same distance in this run");
 		return;
