@@ -15,6 +15,7 @@ enum {
 	OPT_DTYPE, OPT_REL_TOL, OPT_BOM, OPT_SHEET, OPT_CACHE,
 	OPT_ATTENTION, OPT_TILE, OPT_SPLIT, OPT_TILES,
 	OPT_KV_QUANT, OPT_KV_GROUP, OPT_KV_RESIDUAL,
+	OPT_CTX, OPT_SHIFT,
 };
 
 static const struct option long_opts[] = {
@@ -35,6 +36,8 @@ static const struct option long_opts[] = {
 	{ "kv-quant", required_argument, NULL, OPT_KV_QUANT },
 	{ "kv-group", required_argument, NULL, OPT_KV_GROUP },
 	{ "kv-residual", required_argument, NULL, OPT_KV_RESIDUAL },
+	{ "ctx", required_argument, NULL, OPT_CTX },
+	{ "shift", required_argument, NULL, OPT_SHIFT },
 	{ "sheet", required_argument, NULL, OPT_SHEET },
 	{ "blank", no_argument, NULL, OPT_BLANK },
 	{ "masked", no_argument, NULL, OPT_MASKED },
@@ -75,6 +78,9 @@ const char *cli_usage(void)
 	       "      --kv-quant B     store K and V quantised: int8 or int4 (docs/kv-quant.md)\n"
 	       "      --kv-group G     positions per K channel group, 1-64 (default 2)\n"
 	       "      --kv-residual R  newest positions kept exact, G-128 (default G)\n"
+	       "      --ctx C          RoPE models: a cache of C positions for --shift\n"
+	       "      --shift N        when the cache is full, drop the oldest N positions and\n"
+	       "                       turn the kept keys back by N (status shifted; docs/rope.md)\n"
 	       "      --no-color       no colour in the UI (also when NO_COLOR is set)\n"
 	       "      --ascii          ASCII instead of Unicode box drawing\n"
 	       "  -h, --help           this text\n"
@@ -85,6 +91,8 @@ const char *cli_usage(void)
 	       "      --counters       one row of counters per (step, mode) instead of cells\n"
 	       "      --cache          one row per cached K/V column: its block, slot and status\n"
 	       "      --tiles          flash: one row per tile state (m, l, alpha, o)\n"
+	       "      --shift N        (with --ctx C) one row per K cell and score of the\n"
+	       "                       shifted cache, beside a fresh run's\n"
 	       "      --sheet N        only the cells worksheet N (1-3) shows; given ones say so\n"
 	       "      --mode LIST      keep these modes: nocache,cache,prefill\n"
 	       "      --step N|A-B     keep this step or range of steps\n"
@@ -214,6 +222,10 @@ static int apply_option(int c, const char *arg, CliOpts *o, KvError *err)
 	case OPT_KV_RESIDUAL:
 		return arg_int("", "--kv-residual", arg, 1,
 			       2 * KV_QUANT_MAX_GROUP, &o->kv_residual, err);
+	case OPT_CTX:
+		return arg_int("", "--ctx", arg, 2, 1024, &o->ctx, err);
+	case OPT_SHIFT:
+		return arg_int("", "--shift", arg, 1, 1023, &o->shift, err);
 	case OPT_SHEET: o->sheet = arg; return 0;
 	case OPT_BLANK: o->filter.blank = true; return 0;
 	case OPT_MASKED: o->filter.masked = true; return 0;
@@ -285,6 +297,8 @@ static const struct {
 	{ OPT_KV_QUANT, "--kv-quant", IN_UI | IN_EXPORT },
 	{ OPT_KV_GROUP, "--kv-group", IN_UI | IN_EXPORT },
 	{ OPT_KV_RESIDUAL, "--kv-residual", IN_UI | IN_EXPORT },
+	{ OPT_CTX, "--ctx", IN_UI | IN_EXPORT },
+	{ OPT_SHIFT, "--shift", IN_UI | IN_EXPORT },
 	{ OPT_DIGITS, "--digits", IN_UI | IN_ANSWERS },
 	{ OPT_ASCII, "--ascii", IN_UI | IN_ANSWERS },
 	{ OPT_NO_COLOR, "--no-color", IN_UI },
@@ -302,6 +316,9 @@ static const struct {
 	{ OPT_REL_TOL, "--rel-tol", IN_GRADE },
 	{ OPT_BOM, "--bom", IN_GRADE },
 };
+
+/* CliOpts.given keeps one bit per entry of scope. */
+_Static_assert(sizeof scope / sizeof *scope <= 32, "scope outgrew CliOpts.given");
 
 static const char *command_name(Command c)
 {
@@ -354,6 +371,12 @@ static int check_scope(const CliOpts *o, KvError *err)
 			 o->filter.masked))
 		return kv_error_set(err, EX_USAGE,
 				    "--tiles goes with --mode and --step, not --counters, --cache, --sheet, --blank, --matrix or --masked");
+	if (o->shift && o->cmd == CMD_EXPORT &&
+	    (o->counters || o->cache || o->tiles || o->sheet ||
+	     o->filter.blank || o->filter.matrices || o->filter.masked ||
+	     o->filter.modes))
+		return kv_error_set(err, EX_USAGE,
+				    "export --shift writes the shift table; it goes with --step, not --counters, --cache, --tiles, --sheet, --blank, --matrix, --masked or --mode");
 	if (o->sheet && (o->counters || o->filter.masked))
 		return kv_error_set(err, EX_USAGE,
 				    "--sheet writes the cells a worksheet shows; it goes with --blank, not --counters or --masked");

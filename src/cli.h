@@ -36,6 +36,8 @@ typedef struct CliOpts {
 	int kv_bits;            /* --kv-quant: 8 or 4; 0 = exact cache */
 	int kv_group;           /* --kv-group G; 0 = 2 */
 	int kv_residual;        /* --kv-residual R; 0 = G */
+	int ctx;                /* --ctx C: cache size of the context shift */
+	int shift;              /* --shift N: positions a full cache drops */
 	const char *sheet;      /* export --sheet N: the cells of worksheet N */
 	const char *output;     /* -o FILE; NULL = stdout */
 	const char *summary;    /* grade --summary FILE */

@@ -5,6 +5,7 @@
 
 #include "attention.h"
 #include "dot.h"
+#include "rope.h"
 
 struct Engine {
 	const Model *m;
@@ -39,7 +40,25 @@ struct Engine {
 	double *qv;       /* (d_v) one V column */
 	KvQuantCell *qcell; /* (max(G, d_k, d_v)) codes of one group */
 	KvQuantCell *qkc;   /* (G, d_k) codes of a K group, position-major */
+	int *rope_off;    /* (seqs) positions a context shift dropped: a
+			     column j turns as position j − rope_off */
+	int *kept_lo;     /* (seqs) first position a context shift kept (1) */
 };
+
+/*
+ * Visible keys of query j of seq in layer l: `pinned` positions 1..pinned
+ * (sink_tokens), then *lo..j (the window's, model_visible); a context shift
+ * (engine_shift) moves *lo past the positions it dropped. Returns the count.
+ * run_config_check never lets a shift meet sink_tokens.
+ */
+static int visible_keys(const Engine *e, int l, int seq, int j, int *pinned,
+			int *lo)
+{
+	model_visible(e->m, l, j, pinned, lo);
+	if (*lo < e->kept_lo[seq - 1])
+		*lo = e->kept_lo[seq - 1];
+	return *pinned + j - *lo + 1;
+}
 
 static int cache_init(Engine *e, const EngineSpec *sp, KvError *err)
 {
@@ -59,6 +78,10 @@ static int buffers_init(Engine *e)
 	size_t c = (size_t)e->cap * (size_t)e->seqs, L = (size_t)m->n_layers;
 	size_t H = (size_t)m->n_heads;
 	e->done = calloc((size_t)e->seqs, sizeof *e->done);
+	e->rope_off = calloc((size_t)e->seqs, sizeof *e->rope_off);
+	e->kept_lo = malloc((size_t)e->seqs * sizeof *e->kept_lo);
+	for (int i = 0; e->kept_lo && i < e->seqs; i++)
+		e->kept_lo[i] = 1;
 	e->x = calloc((L + 1) * c * (size_t)m->d_model, sizeof *e->x);
 	e->q = calloc(L * H * c * (size_t)m->d_k, sizeof *e->q);
 	e->z = calloc(L * H * c * (size_t)m->d_v, sizeof *e->z);
@@ -84,7 +107,7 @@ static int buffers_init(Engine *e)
 	e->qkc = calloc(G * (size_t)m->d_k, sizeof *e->qkc);
 	if (!e->qk || !e->qv || !e->qcell || !e->qkc)
 		return -1;
-	return e->done && e->x && e->q && e->z && e->kbuf && e->vbuf && e->s &&
+	return e->rope_off && e->kept_lo && e->done && e->x && e->q && e->z && e->kbuf && e->vbuf && e->s &&
 	       e->a && e->cat && e->logits && e->kp && e->vp && e->scratch ?
 		       0 : -1;
 }
@@ -154,6 +177,8 @@ void engine_free(Engine *e)
 		return;
 	kv_cache_free(e->cache);
 	free(e->done);
+	free(e->rope_off);
+	free(e->kept_lo);
 	free(e->x);
 	free(e->q);
 	free(e->z);
@@ -281,7 +306,23 @@ static int quantise_due(Engine *e, int l, int seq, int j, KvError *err)
 	return 0;
 }
 
-/* q_j = W_Q·x_j for every head; k_j, v_j for every K/V head, into the cache. */
+/*
+ * RoPE models (rope.h): sends the projected column v (d_k) to the sink as
+ * `raw` (Qr or Kr), then turns it in place as position j less the
+ * positions a context shift dropped. Other models: nothing.
+ */
+static void rope_column(Engine *e, int seq, Matrix raw, int l, int h, int j,
+			double *v)
+{
+	const Model *m = e->m;
+	if (m->rope <= 0)
+		return;
+	emit(e->sink, seq, raw, l, h, j, 1, v, m->d_k);
+	rope_rotate(v, m->d_k, m->rope, j - e->rope_off[seq - 1]);
+}
+
+/* q_j = W_Q·x_j for every head; k_j, v_j for every K/V head, into the
+ * cache; q and k turned by rope_column first. */
 static int project_column(Engine *e, int l, int seq, int j, KvError *err)
 {
 	const Model *m = e->m;
@@ -290,11 +331,13 @@ static int project_column(Engine *e, int l, int seq, int j, KvError *err)
 	for (int h = 0; h < m->n_heads; h++) {
 		double *q = q_col(e, l, h, seq, j);
 		matvec(q, model_wq(m, l, h), x, m->d_k, m->d_model);
+		rope_column(e, seq, MAT_QR, l, h, j, q);
 		emit(e->sink, seq, MAT_Q, l, h, j, 1, q, m->d_k);
 	}
 	for (int g = 0; g < m->n_kv_heads; g++) {
 		matvec(e->kbuf, model_wk(m, l, g), x, m->d_k, m->d_model);
 		matvec(e->vbuf, model_wv(m, l, g), x, m->d_v, m->d_model);
+		rope_column(e, seq, MAT_KR, l, g, j, e->kbuf);
 		if (kv_cache_write(e->cache, seq, l + 1, g + 1, j, e->kbuf,
 				   e->vbuf, err))
 			return -1;
@@ -332,8 +375,7 @@ static void attend_head(Engine *e, int l, int h, int seq, int j)
 {
 	const Model *m = e->m;
 	int g = model_kv_head(m, h), np, lo_key;
-	model_visible(m, l, j, &np, &lo_key);
-	int n = np + j - lo_key + 1;
+	int n = visible_keys(e, l, seq, j, &np, &lo_key);
 	for (int x = 0; x < n; x++) {
 		int i = x < np ? x + 1 : lo_key + x - np;
 		e->kp[x] = kv_cache_k_read(e->cache, seq, l + 1, g + 1, i);
@@ -390,7 +432,8 @@ static void count_column(Engine *e, int l, int seq, int j, int lo,
 	uint64_t H = (uint64_t)m->n_heads, G = (uint64_t)m->n_kv_heads;
 	uint64_t dm = (uint64_t)m->d_model, dk = (uint64_t)m->d_k;
 	uint64_t dv = (uint64_t)m->d_v;
-	uint64_t keys = (uint64_t)model_visible_upto(m, l, j, j);
+	int np, lo_key;
+	uint64_t keys = (uint64_t)visible_keys(e, l, seq, j, &np, &lo_key);
 	uint64_t proj = dm * (H * dk + G * (dk + dv));
 	if (m->stacked)
 		proj += dm * H * dv; /* W_O */
@@ -405,7 +448,9 @@ static void count_column(Engine *e, int l, int seq, int j, int lo,
 	if (e->keeps_cache) {
 		/* visible keys before lo come from the cache, read once per
 		 * K/V head */
-		int cached = model_visible_upto(m, l, j, lo - 1);
+		int upto = lo - 1 < j ? lo - 1 : j;
+		int cached = (np < upto ? np : upto) +
+			     (upto >= lo_key ? upto - lo_key + 1 : 0);
 		c->cache_reads += G * (dk + dv) * (uint64_t)cached;
 	}
 	e->work = (AttnWork){ 0 };
@@ -534,6 +579,63 @@ int engine_truncate(Engine *e, int seq, int n, const EngineSink *sink,
 	return rc;
 }
 
+/* Turns the kept K columns lo..len of every layer and KV head by −n
+ * positions, through the cache, and reports them to the sink as K. */
+static int shift_keys(Engine *e, int seq, int lo, int n, KvError *err)
+{
+	const Model *m = e->m;
+	int len = kv_cache_len(e->cache, seq);
+	for (int l = 0; l < m->n_layers; l++)
+		for (int g = 0; g < m->n_kv_heads; g++)
+			for (int pos = lo; pos <= len; pos++) {
+				const double *k = kv_cache_k(e->cache, seq,
+							     l + 1, g + 1, pos);
+				const double *v = kv_cache_v(e->cache, seq,
+							     l + 1, g + 1, pos);
+				if (!k || !v)
+					continue; /* a window dropped it */
+				memcpy(e->kbuf, k, (size_t)m->d_k * sizeof *k);
+				memcpy(e->vbuf, v, (size_t)m->d_v * sizeof *v);
+				rope_turn(e->kbuf, m->d_k, m->rope, -n);
+				if (kv_cache_write(e->cache, seq, l + 1, g + 1,
+						   pos, e->kbuf, e->vbuf, err))
+					return -1;
+				emit(e->sink, seq, MAT_K, l, g, pos, 1,
+				     e->kbuf, m->d_k);
+			}
+	return 0;
+}
+
+int engine_shift(Engine *e, int seq, int n, const EngineSink *sink,
+		 KvError *err)
+{
+	if (e->m->rope <= 0)
+		return kv_error_set(err, EX_USAGE,
+				    "a context shift needs a model with rope");
+	if (seq < 1 || seq > e->seqs)
+		return kv_error_set(err, EX_USAGE, "no sequence %d", seq);
+	int lo = e->kept_lo[seq - 1], len = kv_cache_len(e->cache, seq);
+	if (n < 1 || lo + n - 1 > len)
+		return kv_error_set(err, EX_USAGE,
+				    "cannot drop %d of the %d positions held",
+				    n, len - lo + 1);
+	KvEventSink ks = { forward_event, e };
+	e->sink = sink;
+	kv_cache_set_sink(e->cache, sink && sink->cache ? &ks : NULL);
+	int rc = kv_cache_evict_before(e->cache, seq, lo + n, err);
+	if (!rc)
+		rc = shift_keys(e, seq, lo + n, n, err) ? err ? err->code
+							      : EX_TEMPFAIL
+							: 0;
+	kv_cache_set_sink(e->cache, NULL);
+	e->sink = NULL;
+	if (!rc) {
+		e->kept_lo[seq - 1] = lo + n;
+		e->rope_off[seq - 1] += n;
+	}
+	return rc;
+}
+
 void engine_pass(Engine *e, const int *tokens, int lo, int hi,
 		 const EngineSink *sink, Counters *pass, PassInfo *info)
 {
@@ -585,6 +687,8 @@ const double *engine_column(const Engine *e, Matrix mat, int layer, int head,
 	case MAT_LOGITS:
 	case MAT_KQ:
 	case MAT_VQ:
+	case MAT_QR:
+	case MAT_KR:
 	case MAT_COUNT:
 		break;
 	}

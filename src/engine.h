@@ -147,6 +147,21 @@ void engine_pass(Engine *e, const int *tokens, int lo, int hi,
 int engine_truncate(Engine *e, int seq, int n, const EngineSink *sink,
 		    KvError *err);
 
+/*
+ * A context shift, as llama.cpp's (RoPE models only, rope.h): drops the
+ * oldest n positions `seq` still keeps (kv_cache_evict_before, reported as
+ * KV_EV_EVICT) and turns every kept key in the cache by −n positions
+ * (rope_turn), so the cache holds what a fresh run over the kept tokens
+ * would have computed, up to rounding. Each re-turned K column goes to
+ * sink->column as MAT_K (sink may be NULL). Later columns j turn as
+ * position j − (positions dropped so far) and attend to the kept keys
+ * only. Shifted sequences must only be continued (lo = len + 1).
+ * Returns 0, or EX_USAGE (a model without rope, a bad seq, n < 1 or more
+ * than the positions kept) with `err` set.
+ */
+int engine_shift(Engine *e, int seq, int n, const EngineSink *sink,
+		 KvError *err);
+
 /* Logits (vocab) of the latest chunk of sequence 1, or of `seq`. */
 const double *engine_logits(const Engine *e);
 const double *engine_logits_of(const Engine *e, int seq);

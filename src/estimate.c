@@ -6,6 +6,8 @@
  */
 #include "estimate.h"
 
+#include "trace_plane.h"
+
 #include "trace_tiles.h"
 
 #include <stdio.h>
@@ -65,8 +67,10 @@ static uint64_t trace_bytes(const Model *m, uint64_t T)
 			 2 * L * H * T * T +                      /* S, A */
 			 L * H * T * (uint64_t)m->d_v +           /* Z */
 			 T * (uint64_t)m->vocab_n +               /* logits */
-			 (m->stacked ? L * T * (uint64_t)m->d_model : 0); /* H */
-	return cells * (sizeof(double) + 1) +
+			 (m->stacked ? L * T * (uint64_t)m->d_model : 0) + /* H */
+			 (m->rope > 0 ? L * (H + G) * T * (uint64_t)m->d_k
+				      : 0); /* Qr, Kr */
+	return cells * (sizeof(double) + 1) + sizeof(TracePlane) +
 	       T * (sizeof(int) + MODE_COUNT * sizeof(TraceStep)) +
 	       trace_tiles_base_bytes(); /* the tile store's header */
 }

@@ -8,9 +8,10 @@ static const char *const mode_titles[MODE_COUNT] = { "no cache", "KV cache",
 						     "prefill" };
 static const char *const matrix_names[MAT_COUNT] = { "X", "Q", "K", "V",
 						     "S", "A", "Z", "logits",
-						     "H", "Kq", "Vq" };
+						     "H", "Kq", "Vq", "Qr", "Kr" };
 static const char *const status_names[CELL_STATUS_COUNT] = {
 	"", "computed", "reused", "recomputed", "masked", "evicted",
+	"shifted",
 };
 
 const char *mode_name(Mode m)

@@ -25,6 +25,8 @@ typedef enum Matrix {
 	MAT_KQ,     /* (d_k, t) K as a quantised cache reads it back
 		       (--kv-quant; kv_quant.h) */
 	MAT_VQ,     /* (d_v, t) V as a quantised cache reads it back */
+	MAT_QR,     /* (d_k, t) q before the rotation; RoPE models only (rope.h) */
+	MAT_KR,     /* (d_k, t) k before the rotation; RoPE models only */
 	MAT_COUNT
 } Matrix;
 
@@ -35,6 +37,7 @@ typedef enum CellStatus {
 	CELL_RECOMPUTED, /* an earlier pass already computed the same value */
 	CELL_MASKED,     /* causal mask or outside the window; never computed */
 	CELL_EVICTED,    /* fell out of a sliding window's ring buffer */
+	CELL_SHIFTED,    /* a cached key re-rotated by a context shift (rope.h) */
 	CELL_STATUS_COUNT
 } CellStatus;
 
@@ -58,9 +61,10 @@ typedef enum KvDtype {
 const char *mode_name(Mode m);
 /* "no cache", "KV cache", "prefill": the title a person reads. */
 const char *mode_title(Mode m);
-/* "X", "Q", ... "logits", "H", "Kq", "Vq". */
+/* "X", "Q", ... "logits", "H", "Kq", "Vq", "Qr", "Kr". */
 const char *matrix_name(Matrix m);
-/* "computed", "reused", "recomputed", "masked", "evicted"; "" for CELL_ABSENT. */
+/* "computed", "reused", "recomputed", "masked", "evicted", "shifted";
+ * "" for CELL_ABSENT. */
 const char *cell_status_name(CellStatus s);
 
 /* Parses the spellings above; returns -1 when `s` is none of them. */

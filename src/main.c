@@ -13,6 +13,7 @@
 #include "bench.h"
 #include "cli.h"
 #include "csv_out.h"
+#include "csv_shift.h"
 #include "csv_tiles.h"
 #include "estimate.h"
 #include "grade.h"
@@ -62,6 +63,8 @@ static int make_config(const Model *m, const CliOpts *o, int *ids,
 					.residual = o->kv_residual ?
 							    o->kv_residual : g };
 	}
+	cfg->ctx = o->ctx;
+	cfg->shift = o->shift;
 	if (o->prompt) {
 		int n = model_parse_prompt(m, o->prompt, ids, KV_MAX_TOKENS, err);
 		if (n < 0)
@@ -143,7 +146,8 @@ static int cmd_export(const CliOpts *o, const Trace *t, KvError *err)
 		sheet_pick_free(pick);
 		return err->code;
 	}
-	int rc = o->tiles      ? csv_write_tiles(af.fp, t, &f, err)
+	int rc = o->shift      ? csv_write_shift(af.fp, t, &f, err)
+		 : o->tiles    ? csv_write_tiles(af.fp, t, &f, err)
 		 : o->cache    ? csv_write_cache(af.fp, t, &f, err)
 		 : o->counters ? csv_write_counters(af.fp, t, &f, err)
 			       : csv_write_trace(af.fp, t, &f, err);

@@ -113,7 +113,7 @@ Model *model_load_named(const char *name, KvError *err)
 
 const char *model_bundled_names(void)
 {
-	return "default, gqa, mqa, local-global, streaming";
+	return "default, gqa, mqa, local-global, streaming, rope";
 }
 
 Model *model_load(const char *path, KvError *err)

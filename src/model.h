@@ -70,6 +70,8 @@ typedef struct Model {
 	double *wout;    /* (vocab_n, out_dim) row t gives token t's logit */
 	double *sink;    /* (n_layers, n_heads) sink logit of each head of
 			    each layer (attention.h); NULL: no sink */
+	double rope;     /* `rope = BASE`: q and k rotated after projection
+			    (rope.h); 0 when the model has no rotary positions */
 } Model;
 
 /* Width of the vector W_out reads: d_model when stacked, else d_v. */

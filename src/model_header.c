@@ -16,7 +16,7 @@
 static const char *const model_keys[MK_COUNT] = {
 	"name", "vocab", "d_model", "d_k", "d_v", "scale", "prompt", "generate",
 	"n_layers", "n_heads", "n_kv_heads", "windows", "pattern", "window",
-	"sink", "sink_tokens",
+	"sink", "sink_tokens", "rope",
 };
 
 static int set_vocab(Loader *L, const IniEntry *e)
@@ -110,6 +110,8 @@ static int set_model_key(Loader *L, const IniEntry *e, int k)
 		return 0; /* needs n_heads: read_sink */
 	case MK_SINK_TOKENS:
 		return 0; /* needs the windows: read_sink_tokens */
+	case MK_ROPE:
+		return 0; /* needs d_k: read_rope */
 	default:
 		return 0;
 	}
@@ -124,7 +126,7 @@ static int read_model_section(Loader *L)
 		int k = model_key(e->key);
 		if (k < 0)
 			return loader_fail(L, e->line,
-				    "unknown key '%s' in [model]; expected name, vocab, d_model, d_k, d_v, scale, prompt, generate, n_layers, n_heads, n_kv_heads, windows, pattern, window, sink or sink_tokens",
+				    "unknown key '%s' in [model]; expected name, vocab, d_model, d_k, d_v, scale, prompt, generate, n_layers, n_heads, n_kv_heads, windows, pattern, window, sink, sink_tokens or rope",
 				    e->key);
 		if (L->entry_of[k])
 			return loader_fail(L, e->line,
@@ -344,6 +346,39 @@ static int read_sink_tokens(Loader *L)
 	return 0;
 }
 
+/*
+ * `rope = BASE`: rotary positions (rope.h) over pairs of rows, so d_k must
+ * be even. A RoPE model takes its positions from the rotation alone: a
+ * [position] section as well would add a second position signal to x, so
+ * it is refused rather than silently combined.
+ */
+static int read_rope(Loader *L)
+{
+	const IniEntry *e = L->entry_of[MK_ROPE];
+	Model *m = L->m;
+	if (!e)
+		return 0;
+	double v[2];
+	int n = loader_numbers(L, e, v, 2);
+	if (n < 0)
+		return L->err->code;
+	if (n != 1 || !(v[0] > 1))
+		return loader_fail(L, e->line,
+			      "rope: expected one base greater than 1 (e.g. rope = 10000), got '%s'",
+			      e->value);
+	if (m->d_k % 2)
+		return loader_fail(L, e->line,
+			      "rope rotates pairs of rows, so d_k must be even; d_k = %d",
+			      m->d_k);
+	const IniSection *pos = ini_doc_section(L->doc, "position");
+	if (pos)
+		return loader_fail(L, pos->line,
+			      "a RoPE model (rope on line %d) gets its positions from the rotation; remove [position] or rope",
+			      e->line);
+	m->rope = v[0];
+	return 0;
+}
+
 static int read_prompt(Loader *L)
 {
 	const IniEntry *e = L->entry_of[MK_PROMPT];
@@ -369,7 +404,7 @@ int loader_read_header(Loader *L)
 	Model *m = L->m;
 	if (read_model_section(L) || check_model_section(L) ||
 	    read_structure(L) || read_sink(L) ||
-	    read_sink_tokens(L))
+	    read_sink_tokens(L) || read_rope(L))
 		return L->err->code;
 	if (!m->name) {
 		const char *base = strrchr(L->doc->source, '/');

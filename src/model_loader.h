@@ -15,7 +15,7 @@
 /* The keys of [model], by index into Loader.entry_of. */
 enum { MK_NAME, MK_VOCAB, MK_DMODEL, MK_DK, MK_DV, MK_SCALE, MK_PROMPT,
        MK_GENERATE, MK_NLAYERS, MK_NHEADS, MK_NKV, MK_WINDOWS, MK_PATTERN,
-       MK_WINDOW, MK_SINK, MK_SINK_TOKENS, MK_COUNT };
+       MK_WINDOW, MK_SINK, MK_SINK_TOKENS, MK_ROPE, MK_COUNT };
 
 typedef struct Loader {
 	const IniDoc *doc;

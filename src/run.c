@@ -67,6 +67,23 @@ int run_config_check(const Model *m, const RunConfig *cfg, KvError *err)
 				    "%d prompt + %d generated tokens is %ld positions; %s allows %d",
 				    cfg->prompt_n, cfg->generate, total,
 				    m->source, model_max_positions(m));
+	if ((cfg->ctx || cfg->shift) &&
+	    (!cfg->shift || !cfg->ctx || cfg->shift >= cfg->ctx))
+		return kv_error_set(err, EX_USAGE,
+				    "--shift N and --ctx C go together, with 1 <= N < C (got --ctx %d --shift %d)",
+				    cfg->ctx, cfg->shift);
+	if (cfg->shift && m->rope <= 0)
+		return kv_error_set(err, EX_USAGE,
+				    "--shift turns cached keys back by N positions: it needs a model with rope (e.g. -m rope); %s has none",
+				    m->source);
+	if (cfg->shift && (cfg->quant.bits > 0 || cfg->tiled))
+		return kv_error_set(err, EX_USAGE,
+				    "--shift replays the run through an exact, standard cache; it does not go with --kv-quant or --attention flash");
+	for (int l = 0; cfg->shift && l < m->n_layers; l++)
+		if (model_sink_tokens(m, l) > 0)
+			return kv_error_set(err, EX_USAGE,
+					    "--shift drops the oldest positions; %s pins them (sink_tokens), so it has no context shift",
+					    m->source);
 	for (int i = 0; i < cfg->prompt_n; i++)
 		if (cfg->prompt[i] < 0 || cfg->prompt[i] >= m->vocab_n)
 			return kv_error_set(err, EX_USAGE,
@@ -270,6 +287,20 @@ static int compare_kernels(Lockstep *L, KvError *err)
 	return 0;
 }
 
+/* Replays the run's tokens through a context shift (rope_shift.h). */
+static int shift_context(Lockstep *L, KvError *err)
+{
+	int T = L->cfg->prompt_n + L->cfg->generate;
+	for (int pos = 1; pos <= T; pos++)
+		L->tokens[pos - 1] = trace_token(L->trace, pos);
+	RopeShift *rs = rope_shift_run(L->m, L->tokens, T, L->cfg->ctx,
+				       L->cfg->shift, err);
+	if (!rs)
+		return err ? err->code : EX_OSERR;
+	trace_set_shift(L->trace, rs);
+	return 0;
+}
+
 Trace *run_trace(const Model *m, const RunConfig *cfg, KvError *err)
 {
 	if (run_config_check(m, cfg, err))
@@ -314,6 +345,8 @@ Trace *run_trace(const Model *m, const RunConfig *cfg, KvError *err)
 		rc = compare_kernels(&L, err);
 	if (!rc)
 		trace_quant_measure(L.trace);
+	if (!rc && cfg->shift)
+		rc = shift_context(&L, err);
 	for (int mode = 0; mode < MODE_COUNT; mode++)
 		engine_free(L.eng[mode]);
 	free(L.tokens);

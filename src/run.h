@@ -33,6 +33,8 @@ typedef struct RunConfig {
 	KvQuant quant;     /* --kv-quant, --kv-group, --kv-residual: the
 			      cache and prefill modes store K and V
 			      quantised (kv_quant.h); bits 0 = off */
+	int ctx;           /* --ctx C: the context shift's cache size; 0 = none */
+	int shift;         /* --shift N: positions a full cache drops (rope_shift.h) */
 } RunConfig;
 
 /* The model's own prompt and generate count, fp32 cache accounting. */
@@ -45,7 +47,10 @@ RunConfig run_config_default(const Model *m);
 int run_config_check(const Model *m, const RunConfig *cfg, KvError *err);
 
 /*
- * Builds the trace of all three modes. Before computing anything it
+ * Builds the trace of all three modes. With cfg->shift, the run's tokens
+ * are then replayed through a context shift (rope_shift.h), kept in the
+ * trace (trace_shift); EX_USAGE when the model has no rope or the sizes
+ * are wrong (1 <= shift < ctx), checked before the run. Before computing anything it
  * estimates the work and the trace's memory (estimate.h) and refuses a run
  * past the documented limits. Returns NULL with `err` set:
  * EX_USAGE for a bad configuration, EX_DATAERR for a run past the limits

@@ -38,6 +38,7 @@ struct Trace {
 	int values_lost;               /* memory ran out for a plane */
 	uint64_t misfits;              /* columns outside the shapes */
 	TraceQuantLog *quant;          /* a quantised cache's codes, or NULL */
+	RopeShift *shift;              /* --shift: the context shift, or NULL */
 };
 
 /* Shapes of the stored matrices; H exists only in stacked models. */
@@ -50,6 +51,9 @@ static void set_shapes(Trace *t)
 		[MAT_Z] = m->d_v, [MAT_LOGITS] = m->vocab_n,
 		[MAT_H] = m->stacked ? m->d_model : 0,
 		[MAT_KQ] = 0, [MAT_VQ] = 0, /* trace_set_quant */
+		/* q and k before the rotation: RoPE models only (rope.h) */
+		[MAT_QR] = m->rope > 0 ? m->d_k : 0,
+		[MAT_KR] = m->rope > 0 ? m->d_k : 0,
 	};
 	memcpy(t->rows, rows, sizeof rows);
 	for (int k = 0; k < MAT_COUNT; k++) {
@@ -60,6 +64,8 @@ static void set_shapes(Trace *t)
 		m->n_heads;
 	t->heads[MAT_K] = t->heads[MAT_V] = m->n_kv_heads;
 	t->heads[MAT_KQ] = t->heads[MAT_VQ] = m->n_kv_heads;
+	t->heads[MAT_KR] = m->n_kv_heads;
+	t->heads[MAT_QR] = m->n_heads;
 }
 
 Trace *trace_new(const Model *m, int prompt_n, int generate, KvError *err)
@@ -104,6 +110,7 @@ void trace_free(Trace *t)
 	trace_kv_free(t->kv);
 	trace_tiles_free(t->tiles);
 	trace_quant_free(t->quant);
+	rope_shift_free(t->shift);
 	free(t);
 }
 
@@ -295,6 +302,17 @@ TraceTiles *trace_tiles_mut(Trace *t)
 	return t->tiles;
 }
 
+void trace_set_shift(Trace *t, RopeShift *rs)
+{
+	rope_shift_free(t->shift);
+	t->shift = rs;
+}
+
+const RopeShift *trace_shift(const Trace *t)
+{
+	return t->shift;
+}
+
 void trace_begin_pass(Trace *t, Mode mode, bool keeps_cache)
 {
 	t->cur_mode = mode;
@@ -453,6 +471,8 @@ bool trace_span_at(const Trace *t, int step, Mode mode, int layer, Matrix mat,
 	case MAT_Q:
 	case MAT_Z:
 	case MAT_H:
+	case MAT_QR:
+	case MAT_KR: /* the cache holds K turned: raw k is never reused */
 		break;
 	case MAT_K:
 	case MAT_V:

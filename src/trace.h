@@ -24,6 +24,7 @@
 #include "kv_error.h"
 #include "kv_types.h"
 #include "model.h"
+#include "rope_shift.h"
 #include "trace_kv.h"
 #include "trace_quant.h"
 #include "trace_tiles.h"
@@ -161,7 +162,14 @@ uint64_t trace_mismatches(const Trace *t);
 const TraceTiles *trace_tiles(const Trace *t);
 TraceTiles *trace_tiles_mut(Trace *t);
 
+/* Keeps the run's context shift (rope_shift.h); the trace owns and frees
+ * it. Views read it with trace_shift. */
+void trace_set_shift(Trace *t, RopeShift *rs);
+
 /* ---- reading (views) ---- */
+
+/* The context shift of a run with --shift, or NULL. */
+const RopeShift *trace_shift(const Trace *t);
 
 const Model *trace_model(const Trace *t);
 int trace_steps(const Trace *t);      /* T = prompt + generated */

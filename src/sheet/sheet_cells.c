@@ -236,7 +236,8 @@ static void grid_labels(const Trace *t, Matrix mat, int col_lo, GridSpec *g)
 	static const char prefix[MAT_COUNT] = {
 		[MAT_X] = 'x', [MAT_Q] = 'q', [MAT_K] = 'k', [MAT_V] = 'v',
 		[MAT_S] = 'q', [MAT_A] = 'q', [MAT_Z] = 'z', [MAT_LOGITS] = 'l',
-		[MAT_H] = 'h', [MAT_KQ] = 'k', [MAT_VQ] = 'v',
+		[MAT_H] = 'h', [MAT_KQ] = 'k', [MAT_VQ] = 'v', [MAT_QR] = 'q',
+		[MAT_KR] = 'k',
 	};
 	const Model *m = trace_model(t);
 	for (int r = 0; r < g->rows; r++) {

@@ -293,7 +293,8 @@ static void draw_legend(TuiBuf *b, const TuiView *v, TuiRect r)
 	int x_end = r.x + r.w;
 	int x = tui_buf_put(b, r.x, r.y, x_end, ROLE_TITLE, "legend ");
 	/* with five statuses, 80 columns keep the cursor's entry */
-	bool short_reused = n == sizeof items / sizeof items[0] && r.w < 88;
+	bool short_reused = (n == sizeof items / sizeof items[0] ||
+			     trace_shift(v->t)) && r.w < 88;
 	for (size_t i = 0; i < n; i++) {
 		Role role = tui_status_role(items[i].st);
 		const char *text = items[i].st == CELL_REUSED && short_reused
@@ -302,6 +303,13 @@ static void draw_legend(TuiBuf *b, const TuiView *v, TuiRect r)
 		x = tui_buf_put(b, x, r.y, x_end, role,
 				tui_status_glyph(items[i].st, v->ascii));
 		x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, text);
+	}
+	if (trace_shift(v->t)) { /* --shift: keys turned back (tui_rope.c) */
+		Role role = tui_status_role(CELL_SHIFTED);
+		x = tui_buf_put(b, x, r.y, x_end, role, "k");
+		x = tui_buf_put(b, x, r.y, x_end, role,
+				tui_status_glyph(CELL_SHIFTED, v->ascii));
+		x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, " shifted  ");
 	}
 	int cx = x;
 	x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, v->ascii ? ">" : "▶");

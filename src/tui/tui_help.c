@@ -190,6 +190,15 @@ static void draw_status_legend(TuiBuf *b, const TuiView *v, int x, int y,
 		cx[r] = tui_buf_put(b, cx[r], yy, x_end, ROLE_NORMAL,
 				    items[i].text);
 	}
+	if (trace_shift(v->t)) { /* --shift: keys turned back (rope.h) */
+		Role role = tui_status_role(CELL_SHIFTED);
+		/* on the blank row under the legend */
+		int sx = tui_buf_put(b, x + 8, y + 2, x_end, role, "k");
+		sx = tui_buf_put(b, sx, y + 2, x_end, role,
+				 tui_status_glyph(CELL_SHIFTED, v->ascii));
+		tui_buf_put(b, sx, y + 2, x_end, ROLE_NORMAL,
+			    " shifted: a cached key turned back by --shift");
+	}
 	cx[1] = tui_buf_put(b, cx[1], y + 1, x_end, ROLE_NORMAL,
 			    "blank: not held by this mode  ");
 	tui_buf_put(b, cx[1], y + 1, x_end, ROLE_NORMAL,

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rope.h"
+
 /* A bounded string being appended to; output is clipped, never overrun. */
 typedef struct Str {
 	char *p;
@@ -197,6 +199,44 @@ static void explain_proj(Str *o, Cell *k)
 	add_terms_at(o, k, w + (size_t)(k->r - 1) * (size_t)k->m->d_model,
 		     k->m->d_model, k->layer, MAT_X, k->c);
 	add_result(o, k);
+}
+
+/*
+ * A RoPE model's Q or K cell (rope.h): the rotation of its pair from the
+ * raw values Qr/Kr, "Q[1,5] = Qr1·cos a − Qr2·sin a = 0·(-0.6536) −
+ * 2·(-0.7568) = 1.51  a = (5-1)·1 = 4 rad"; K adds what the cache holds.
+ */
+static void explain_rope(Str *o, Cell *k)
+{
+	const Model *m = k->m;
+	Matrix raw = k->mat == MAT_Q ? MAT_QR : MAT_KR;
+	const char *rn = matrix_name(raw), *minus = k->v->ascii ? "-" : "−";
+	int i = (k->r + 1) / 2, lo = 2 * i - 1;
+	double theta = rope_theta(m->rope, m->d_k, i);
+	double a = rope_angle(m->rope, m->d_k, i, k->c);
+	double x = trace_or_zero(k, raw, lo, k->c);
+	double y = trace_or_zero(k, raw, lo + 1, k->c);
+	bool first = k->r == lo;
+	str_add(o, "%s[%d,%d] = ", matrix_name(k->mat), k->r, k->c);
+	if (first)
+		str_add(o, "%s%d%scos a %s %s%d%ssin a = ", rn, lo, k->dot,
+			minus, rn, lo + 1, k->dot);
+	else
+		str_add(o, "%s%d%ssin a + %s%d%scos a = ", rn, lo, k->dot, rn,
+			lo + 1, k->dot);
+	double sx = add_operand(o, k, x);
+	str_add(o, "%s", k->dot);
+	double c1 = add_operand(o, k, first ? cos(a) : sin(a));
+	str_add(o, first ? " %s " : " + ", minus);
+	double sy = add_operand(o, k, y);
+	str_add(o, "%s", k->dot);
+	double c2 = add_operand(o, k, first ? sin(a) : cos(a));
+	k->shown = first ? sx * c1 - sy * c2 : sx * c1 + sy * c2;
+	add_result(o, k);
+	str_add(o, "  a = (%d-1)%s%g = %g rad", k->c, k->dot, theta, a);
+	if (k->mat == MAT_K)
+		str_add(o, "; the cache holds k turned, written once, never "
+			"turned again");
 }
 
 /* The scale's divisor: "/2" when √d_k is whole, else "/√2". */
@@ -461,6 +501,27 @@ static void note_status(Str *o, const Cell *k, CellStatus st)
 	}
 }
 
+/*
+ * A RoPE model's score S[i,j]: another score of the same two tokens at
+ * the same distance, computed by this step, is the same number.
+ */
+static void note_same_distance(Str *o, const Cell *k)
+{
+	const Trace *t = k->v->t;
+	int d = k->c - k->r;
+	for (int i2 = 1; i2 + d <= k->s->step; i2++) {
+		double x;
+		if (i2 == k->r || trace_token(t, i2) != trace_token(t, k->r) ||
+		    trace_token(t, i2 + d) != trace_token(t, k->c) ||
+		    !trace_value_at(t, k->layer, k->s->head, MAT_S, i2, i2 + d,
+				    &x))
+			continue;
+		str_add(o, "; same tokens %d apart: S[%d,%d] = ", d, i2, i2 + d);
+		add_num_at(o, x, false, k->s->digits);
+		return;
+	}
+}
+
 static void explain_absent(Str *o, const Cell *k)
 {
 	str_add(o, "%s[%d,%d]: not held by %s at step %d", matrix_name(k->mat),
@@ -540,6 +601,8 @@ int tui_inspect_text(const TuiView *v, const TuiState *s, char *out,
 	}
 	if (k.mat == MAT_X)
 		explain_x(&o, &k);
+	else if ((k.mat == MAT_Q || k.mat == MAT_K) && k.m->rope > 0)
+		explain_rope(&o, &k);
 	else if (k.mat == MAT_Q || k.mat == MAT_K || k.mat == MAT_V)
 		explain_proj(&o, &k);
 	else if (k.mat == MAT_S)
@@ -556,6 +619,8 @@ int tui_inspect_text(const TuiView *v, const TuiState *s, char *out,
 		explain_quant(&o, &k);
 	note_quant_inputs(&o, &k);
 	note_status(&o, &k, st);
+	if (k.mat == MAT_S && k.m->rope > 0)
+		note_same_distance(&o, &k);
 	return (int)o.len;
 }
 

@@ -549,15 +549,22 @@ void tui_render_pane(TuiBuf *b, const TuiView *v, const TuiState *s, Mode m,
 	/* a tiled run: the tile states take the place of S and A */
 	int tiles_h = tui_tiles_height(v, s, m, r.h - 3 - cache_h -
 					       PANE_MIN_BLOCK_ROWS);
+	/* a RoPE model: its panel under the cache panel */
+	int rope_h = tui_rope_height(v, r.h - 3 - cache_h - tiles_h -
+					      PANE_MIN_BLOCK_ROWS);
 	PaneCtx p = { .b = b, .v = v, .s = s, .mode = m,
 		      .focused = m == s->focus, .ax = r.x, .ay = r.y + 1,
-		      .aw = r.w, .ah = r.h - 3 - cache_h - tiles_h };
+		      .aw = r.w, .ah = r.h - 3 - cache_h - tiles_h - rope_h };
 	int title_end = draw_title(&p, r, tabs);
 	draw_counters(&p, r);
 	if (cache_h > 0)
 		tui_render_cache(b, v, s, m,
 				 (TuiRect){ r.x, r.y + 1 + p.ah + tiles_h, r.w,
 					    cache_h });
+	if (rope_h > 0)
+		tui_render_rope(b, v, s,
+				(TuiRect){ r.x, r.y + 1 + p.ah + tiles_h + cache_h,
+					   r.w, rope_h });
 	if (tiles_h > 0)
 		tui_render_tiles(b, v, s, m,
 				 (TuiRect){ r.x, r.y + 1 + p.ah, r.w, tiles_h });

@@ -24,6 +24,10 @@ typedef struct TuiView {
 	int valw[MAT_COUNT];      /* widest formatted value or label */
 	int pane_need;            /* width of the widest block at step T */
 	int pane_text;            /* tui_pane_text_width() */
+	struct TuiRopePair {      /* RoPE models: tui_rope_pair(), found once */
+		bool found;
+		int i, j, i2, j2;
+	} rope_pair;
 } TuiView;
 
 /*
@@ -119,6 +123,21 @@ typedef struct TuiLayerCache {
 /* Fills `out` for `layer` (1-based) of `mode` at `step`. */
 void tui_cache_layer(const Trace *t, int step, Mode mode, int layer,
 		     TuiLayerCache *out);
+
+/*
+ * The RoPE panel of a model with `rope` (tui_rope.c), under the blocks:
+ * the rotation, a pair of scores of the same tokens at the same distance,
+ * and with --shift the context shift at the step. Height 0 for other
+ * models or when `avail` rows are too few.
+ */
+int tui_rope_height(const TuiView *v, int avail);
+void tui_render_rope(TuiBuf *b, const TuiView *v, const TuiState *s,
+		     TuiRect r);
+
+/* Two scores of the same two tokens at the same distance: S[i,j] and
+ * S[i2,j2], j − i = j2 − i2 > 0, the largest such distance in the run. */
+typedef struct TuiRopePair TuiRopePair;
+bool tui_rope_pair(const Trace *t, TuiRopePair *p);
 
 /*
  * The tiles panel of a tiled run (--attention flash), in place of the S

@@ -68,8 +68,8 @@ Role tui_status_role(CellStatus s)
 		return ROLE_DIM;
 	if (s == CELL_COMPUTED)
 		return ROLE_COMPUTED;
-	if (s == CELL_REUSED)
-		return ROLE_REUSED;
+	if (s == CELL_REUSED || s == CELL_SHIFTED)
+		return ROLE_REUSED; /* shifted: reused, turned back (rope.h) */
 	if (s == CELL_RECOMPUTED)
 		return ROLE_RECOMPUTED;
 	if (s == CELL_MASKED)
@@ -87,6 +87,8 @@ const char *tui_status_glyph(CellStatus s, bool ascii)
 		return "=";
 	if (s == CELL_RECOMPUTED)
 		return "!";
+	if (s == CELL_SHIFTED) /* turned back; "~" is spec's rolled back */
+		return ascii ? "@" : "↺";
 	if (s == CELL_MASKED)
 		return ascii ? "." : "·";
 	return "x";

@@ -90,4 +90,6 @@ void tui_view_init(TuiView *v, const Trace *t, bool ascii, int digits)
 			v->pane_need = bw;
 	}
 	v->pane_text = tui_pane_text_width(v);
+	if (trace_model(t)->rope > 0)
+		tui_rope_pair(t, &v->rope_pair);
 }

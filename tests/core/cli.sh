@@ -72,7 +72,7 @@ check "blank copy drops masked cells, keeps rows" [ "$(cat b.csv | tr -d '\r')" 
 check "bundled model by name" grep -q "^6,cache,6,252,144,40,40,28,20,0,40,160,28,6,1376,86,0,100,dog" lg.csv
 "$kvstep" -m gqb export > /dev/null 2> err.txt; rc=$?
 check "unknown bundled model is 66" [ "$rc" -eq 66 ]
-check "unknown bundled model names them" grep -q "gqb: not a bundled model (default, gqa, mqa, local-global, streaming); to read a file, give a path such as ./gqb" err.txt
+check "unknown bundled model names them" grep -q "gqb: not a bundled model (default, gqa, mqa, local-global, streaming, rope); to read a file, give a path such as ./gqb" err.txt
 # a read-only directory: root ignores permissions, so drop to nobody
 chmod 755 "$work"
 mkdir ro && echo keep > ro/keep.csv && chmod 555 ro
@@ -210,7 +210,7 @@ echo "spoofed" > 1-no-cache
 "$kvstep" answers 1-no-cache > out.txt 2> /dev/null
 check "a file ./1-no-cache does not spoof the bundled sheet" [ "$(head -c 7 out.txt)" != spoofed ]
 "$kvstep" answers myplain > /dev/null 2> err.txt; rc=$?
-check "a bare unknown sheet name is 66, like -m, with the ./ hint" [ "$rc" -eq 66 ] && check "... hint" grep -qx "kvstep: myplain: not a bundled worksheet (1-no-cache, 2-kv-cache, 3-prefill, 4-windows-gqa, 6-speculative, 9-quantised); to read a file, give a path such as ./myplain" err.txt
+check "a bare unknown sheet name is 66, like -m, with the ./ hint" [ "$rc" -eq 66 ] && check "... hint" grep -qx "kvstep: myplain: not a bundled worksheet (1-no-cache, 2-kv-cache, 3-prefill, 4-windows-gqa, 6-speculative, 8-rope, 9-quantised); to read a file, give a path such as ./myplain" err.txt
 mkfifo in.fifo
 timeout 10 "$kvstep" -m ./in.fifo export > /dev/null 2> err.txt; rc=$?
 check "-m FIFO is 66 at once" [ "$rc" -eq 66 ]

@@ -232,7 +232,8 @@ static int rows_of(const Model *m, Matrix mat)
 {
 	switch (mat) {
 	case MAT_X: case MAT_H: return m->d_model;
-	case MAT_Q: case MAT_K: case MAT_KQ: return m->d_k;
+	case MAT_Q: case MAT_K: case MAT_KQ: case MAT_QR: case MAT_KR:
+		return m->d_k;
 	case MAT_V: case MAT_Z: case MAT_VQ: return m->d_v;
 	case MAT_S: case MAT_A: case MAT_LOGITS: case MAT_COUNT: break;
 	}

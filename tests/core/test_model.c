@@ -184,7 +184,7 @@ static void test_structure_errors(void **state)
 {
 	(void)state;
 	expect_line_error(2, "colour = red",
-			  "t.ini:2: unknown key 'colour' in [model]; expected name, vocab, d_model, d_k, d_v, scale, prompt, generate, n_layers, n_heads, n_kv_heads, windows, pattern, window, sink or sink_tokens");
+			  "t.ini:2: unknown key 'colour' in [model]; expected name, vocab, d_model, d_k, d_v, scale, prompt, generate, n_layers, n_heads, n_kv_heads, windows, pattern, window, sink, sink_tokens or rope");
 	expect_line_error(13, "[W_Qx]",
 			  "t.ini:13: unknown section [W_Qx]; expected [model], [embedding], [position], [W_Q], [W_K], [W_V] or [W_out]");
 	expect_line_error(14, "row 1 0",
@@ -404,7 +404,7 @@ static void test_name_rule(void **state)
 	rename("gqa", "mine");
 	assert_null(model_load("mine", &err));
 	assert_int_equal(err.code, 66);
-	assert_string_equal(err.msg, "mine: not a bundled model (default, gqa, mqa, local-global, streaming); to read a file, give a path such as ./mine");
+	assert_string_equal(err.msg, "mine: not a bundled model (default, gqa, mqa, local-global, streaming, rope); to read a file, give a path such as ./mine");
 	unlink("mine");
 	assert_int_equal(chdir(cwd), 0);
 	rmdir(dir);

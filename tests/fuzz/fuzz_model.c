@@ -45,6 +45,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	RunConfig cfg = run_config_default(m);
 	if (cfg.prompt_n + cfg.generate > 64)
 		cfg.generate = 0; /* keep each input fast */
+	if (m->rope > 0 && cfg.prompt_n + cfg.generate >= 3) {
+		cfg.ctx = 2; /* a RoPE model: the context shift too */
+		cfg.shift = 1;
+	}
 	if (cfg.prompt_n <= 64) {
 		Trace *t = run_trace(m, &cfg, &err);
 		if (t)

@@ -36,16 +36,29 @@ check "answers exit 0" $?
   printf '\f'; cat "$golden/3-prefill.key.txt"
   printf '\f'; cat "$golden/4-windows-gqa.key.txt"
   printf '\f'; cat "$golden/6-speculative.key.txt"
+  printf '\f'; cat "$golden/8-rope.key.txt"
   printf '\f'; cat "$golden/9-quantised.key.txt"; } > want.txt
 cmp -s all.txt want.txt
-check "answers prints the six keys" $?
-[ "$(tr -cd '\f' < all.txt | wc -c)" -eq 5 ]
-check "five form feeds" $?
+check "answers prints the seven keys" $?
+[ "$(tr -cd '\f' < all.txt | wc -c)" -eq 6 ]
+check "six form feeds" $?
 
 # Sheet 4 runs its own models, whatever -m, -p and -n say.
 "$kvstep" -m gqa -p "dog sat" -n 1 answers 4-windows-gqa > key4.txt
 cmp -s key4.txt "$golden/4-windows-gqa.key.txt"
 check "sheet 4 ignores -m, -p, -n" $?
+# Sheet 8 runs the bundled RoPE model the same way; key and blank golden,
+# 60 lines and 80 columns at most.
+"$kvstep" -m gqa -p "dog sat" answers 8 > key8.txt
+cmp -s key8.txt "$golden/8-rope.key.txt"
+check "sheet 8 ignores -m and -p" $?
+"$kvstep" answers --blank 8-rope > blank8.txt
+cmp -s blank8.txt "$golden/8-rope.blank.txt"
+check "sheet 8 blank matches golden" $?
+[ "$(wc -l < key8.txt)" -le 60 ] && [ "$(wc -l < key8.txt)" -eq "$(wc -l < blank8.txt)" ]
+check "sheet 8: at most 60 lines, key and blank alike" $?
+[ "$(LC_ALL=C.UTF-8 wc -L < key8.txt)" -le 80 ] && [ "$(LC_ALL=C.UTF-8 wc -L < blank8.txt)" -le 80 ]
+check "sheet 8: at most 80 columns" $?
 # Widest line of a file, in characters (UTF-8 aware).
 width() { LC_ALL=C.UTF-8 wc -L < "$1"; }
 

@@ -91,12 +91,12 @@ static char *read_golden(const char *name)
 
 /* Bundled stems in print order. */
 static const char *const stems[] = { "1-no-cache", "2-kv-cache", "3-prefill",
-				     "4-windows-gqa", "6-speculative",
+				     "4-windows-gqa", "6-speculative", "8-rope",
 				     "9-quantised" };
 /* the classroom sheets 1-4 run the model of the command line; sheet 6
  * (speculative decoding) is pinned to the default pair and its
  * proposals are checked by tests/core/spec_cli.sh */
-enum { N_SHEETS = 4, N_BUNDLED = 6 };
+enum { N_SHEETS = 4, N_BUNDLED = 7 };
 
 static void test_bundled_names(void **state)
 {
@@ -580,7 +580,7 @@ static void test_unknown_and_missing(void **state)
 	assert_int_equal(rc, EX_NOINPUT); /* as -m nope: no such input */
 	assert_string_equal(err.msg, "4-nope: not a bundled worksheet "
 			    "(1-no-cache, 2-kv-cache, 3-prefill, 4-windows-gqa, 6-speculative, "
-			    "9-quantised); "
+			    "8-rope, 9-quantised); "
 			    "to read a file, give a path such as ./4-nope");
 	assert_string_equal(out, "");
 	free(out);
@@ -846,7 +846,7 @@ static void test_bad_layers_and_heads(void **state)
 		  "bad number '0' (expected layer=1, 2, ...)");
 	check_bad(f->t, "a\n{{model nosuch}}\n", 2,
 		  "unknown model 'nosuch' (bundled: default, gqa, mqa, "
-		  "local-global, streaming)");
+		  "local-global, streaming, rope)");
 	check_bad(f->t, "{{macs nocache step=1 layer=1}}\n", 1,
 		  "option not allowed here 'layer=1'");
 	check_bad(f->t, "{{slots nocache step=2}}\n", 1,
