@@ -81,7 +81,7 @@ static double value_or_zero(const Cell *k, int layer, int head, Matrix mat,
 			    int r, int c)
 {
 	double x = 0;
-	trace_value_at(k->v->t, layer, head, mat, r, c, &x);
+	tui_state_value(k->s, k->v->t, layer, head, mat, r, c, &x);
 	return x;
 }
 
@@ -113,7 +113,7 @@ static void add_terms_at(Str *o, Cell *k, const double *w, int n, int layer,
 static void add_result(Str *o, const Cell *k)
 {
 	double x;
-	if (!trace_value_at(k->v->t, tui_state_layer_of(k->s, k->mat),
+	if (!tui_state_value(k->s, k->v->t, tui_state_layer_of(k->s, k->mat),
 			    tui_state_head_of(k->s, k->v->t, k->mat), k->mat,
 			    k->r, k->c, &x)) {
 		str_add(o, " = ");
@@ -155,7 +155,7 @@ static void add_where(Str *o, const Cell *k)
 static void explain_x(Str *o, Cell *k)
 {
 	double x;
-	if (trace_value_at(k->v->t, k->layer, 1, MAT_X, k->r, k->c, &x))
+	if (tui_state_value(k->s, k->v->t, k->layer, 1, MAT_X, k->r, k->c, &x))
 		k->shown = x; /* a copy, nothing to add up */
 	if (k->layer > 1) {
 		str_add(o, "X[%d,%d] = H[%d,%d] of layer %d, the layer below",
@@ -238,7 +238,7 @@ static void explain_a(Str *o, Cell *k)
 
 static void explain_z(Str *o, Cell *k)
 {
-	if (trace_tiles_kernel(trace_tiles(k->v->t))->tiled) {
+	if (tui_state_tiled(k->s, k->v->t)) {
 		char buf[512];
 		tui_tiles_explain(k->v, k->s, k->r, k->c, buf, sizeof buf);
 		str_add(o, "%s", buf);
@@ -340,8 +340,8 @@ static void note_evicted_inputs(Str *o, const Cell *k)
 	int lo = k->mat == MAT_S ? k->r : first_key(k, k->c);
 	int hi = k->mat == MAT_S ? k->r : k->c;
 	for (int i = lo; i <= hi; i++) {
-		CellStatus st = trace_status_at(k->v->t, k->s->step, k->s->focus,
-						k->layer, src, 1, i);
+		CellStatus st = tui_state_status(k->s, k->v->t, k->s->focus,
+						 k->layer, src, 1, i);
 		if (tui_evicted_has_value(k->v->t, k->s->step, k->s->focus, st,
 					  i))
 			str_add(o, ", %c%d was used by this pass, then evicted "
@@ -423,8 +423,8 @@ int tui_inspect_text(const TuiView *v, const TuiState *s, char *out,
 		   .layer = tui_state_layer_of(s, s->cur_mat),
 		   .dot = v->ascii ? " x " : "·",
 		   .sdot = v->ascii ? " x " : " · " };
-	CellStatus st = trace_status_at(v->t, s->step, s->focus, k.layer,
-					k.mat, k.r, k.c);
+	CellStatus st = tui_state_status(s, v->t, s->focus, k.layer, k.mat,
+					 k.r, k.c);
 	add_where(&o, &k);
 	if (st == CELL_ABSENT) {
 		explain_absent(&o, &k);

@@ -32,8 +32,8 @@ int tui_tiles_height(const TuiView *v, const TuiState *s, Mode mode,
 		     int avail)
 {
 	const TraceTiles *tt = trace_tiles(v->t);
-	if (!trace_tiles_kernel(tt)->tiled)
-		return 0;
+	if (!tui_state_tiled(s, v->t))
+		return 0; /* a standard run, or the standard view of a tiled one */
 	int q = tui_tiles_query(s, v->t, mode);
 	int want = 2 + trace_tiles_count(tt, s->layer, s->head, q);
 	if (want > avail)

@@ -4,22 +4,27 @@
  */
 #include "tui_render.h"
 
-/* Widest formatted value of one layer and head of `mat`. */
+/* Widest formatted value of one layer and head of `mat`, over both
+ * kernels of a tiled run (the t key shows either). */
 static int widest_in(const Trace *t, int layer, int head, Matrix mat,
 		     int digits)
 {
 	int w = 1, T = trace_steps(t), rows = trace_matrix_rows(t, mat);
 	char buf[64];
-	for (int c = 1; c <= T; c++) {
-		for (int r = 1; r <= rows; r++) {
-			double x;
-			if (!trace_value_at(t, layer, head, mat, r, c, &x))
-				continue;
-			int len = tui_format_value(x, digits, buf, sizeof buf);
-			if (len > w)
-				w = len;
+	for (int k = 0; k < PRODUCER_KERNEL_COUNT; k++)
+		for (int c = 1; c <= T; c++) {
+			for (int r = 1; r <= rows; r++) {
+				double x;
+				if (!trace_value_kernel(t, (ProducerKernel)k,
+							layer, head, mat, r,
+							c, &x))
+					continue;
+				int len = tui_format_value(x, digits, buf,
+							   sizeof buf);
+				if (len > w)
+					w = len;
+			}
 		}
-	}
 	return w;
 }
 
@@ -56,7 +61,10 @@ void tui_view_init(TuiView *v, const Trace *t, bool ascii, int digits)
 	*v = (TuiView){ .t = t, .ascii = ascii, .digits = digits };
 	int T = trace_steps(t);
 	const Matrix *list;
-	int n = tui_shown_matrices(t, &list);
+	/* every matrix a view may show: a tiled run's standard view has S
+	 * and A, so both views get the same layout */
+	TuiState std = { .standard = true };
+	int n = tui_state_matrices(&std, t, &list);
 	for (int i = 0; i < n; i++) {
 		Matrix m = list[i];
 		int w = widest_value(t, m, digits);
