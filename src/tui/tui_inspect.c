@@ -560,6 +560,22 @@ static void inspect_fit(const char *text, int w0, int w, int rows,
 			return;
 		*cut = '\0';
 	}
+	/* still too long (a tiled Z's derivation has no sum to shorten):
+	 * drop words from the end and say so with "…", never a row hidden
+	 * below the last */
+	if (rows_needed(out, w0, w) <= rows)
+		return;
+	size_t len = strlen(out);
+	while (len > 0) {
+		while (len > 0 && out[len - 1] != ' ')
+			len--;
+		while (len > 0 && out[len - 1] == ' ')
+			len--;
+		snprintf(out + len, n - len, " %s", ell);
+		if (rows_needed(out, w0, w) <= rows)
+			return;
+	}
+	snprintf(out, n, "%s", ell);
 }
 
 void tui_render_inspector(TuiBuf *b, const TuiView *v, const TuiState *s,
