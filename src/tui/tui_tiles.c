@@ -113,9 +113,12 @@ void tui_render_tiles(TuiBuf *b, const TuiView *v, const TuiState *s,
 		put_num(row, sizeof row, ts.l, s->digits);
 		for (int c = 0; c < d_v; c++)
 			put_num(row, sizeof row, ts.o[c], s->digits);
-		tui_buf_put(b, r.x, y, r.x + r.w,
-			    ts.kind == TILE_STEP ? ROLE_COMPUTED : ROLE_REUSED,
-			    row);
+		Role role = ts.kind == TILE_STEP ? ROLE_COMPUTED : ROLE_REUSED;
+		int x = tui_buf_put(b, r.x, y, r.x + r.w, role, row);
+		/* a narrow pane (three side by side) cuts o: say so */
+		if (tui_text_width(row) > r.w && r.w > 1 && x >= r.x + r.w)
+			tui_buf_put(b, r.x + r.w - 1, y, r.x + r.w, ROLE_DIM,
+				    v->ascii ? ">" : "…");
 	}
 }
 
