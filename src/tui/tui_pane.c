@@ -385,10 +385,6 @@ static void fit_logits(const PaneCtx *p, Block *bl, int n)
 	}
 }
 
-/*
- * Title row: the mode's name, or the tab bar when one pane is shown.
- * Returns the column after its text.
- */
 /* "  tiled" or "  standard": the kernel whose values a tiled run's panes
  * show; the standard one's the longer. */
 static const char *kernel_label(const TuiState *s, const Trace *t)
@@ -396,6 +392,11 @@ static const char *kernel_label(const TuiState *s, const Trace *t)
 	return tui_state_tiled(s, t) ? "  tiled" : "  standard";
 }
 
+/*
+ * Title row: the mode's name, or the tab bar when one pane is shown,
+ * then the pass and, in a tiled run, the kernel shown. Returns the
+ * column after its text.
+ */
 static int draw_title(const PaneCtx *p, TuiRect r, bool tabs)
 {
 	TuiBuf *b = p->b;
