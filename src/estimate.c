@@ -73,6 +73,18 @@ static uint64_t trace_bytes(const Model *m, uint64_t T, int planes)
 }
 
 /*
+ * Keys query j (1-based) of layer l (0-based) attends: the window's
+ * (engine.c). *pinned is the length of a run of keys apart from the
+ * rest, where the kernel's tiles stop (none here).
+ */
+static int visible_keys(const Model *m, int l, int j, int *pinned)
+{
+	int w = m->window[l];
+	*pinned = 0;
+	return w > 0 && j > w ? w : j;
+}
+
+/*
  * The tile store of a tiled run: every query column of every layer and
  * head is attended by some pass (the no-cache mode's last covers them
  * all) and keeps its states once.
@@ -85,13 +97,13 @@ static void tile_store(const Model *m, int T, const TileKernel *k,
 						(size_t)H * (size_t)T);
 	for (int l = 0; l < m->n_layers; l++)
 		for (int j = 1; j <= T; j++) {
-			int w = m->window[l];
-			int n = w > 0 && j > w ? w : j;
+			int pinned = 0, n = visible_keys(m, l, j, &pinned);
 			int split = k->split > 1 && k->split_from > 0 &&
 						    j >= k->split_from
 					    ? k->split
 					    : 1;
-			int st = trace_tiles_states_for(n, k->tile, split);
+			int st = trace_tiles_states_for(n, pinned, k->tile,
+							split);
 			e->tile_states += H * (uint64_t)st;
 			e->tile_bytes += H * trace_tiles_column_bytes(st,
 								     m->d_v);

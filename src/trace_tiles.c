@@ -201,17 +201,20 @@ size_t trace_tiles_column_bytes(int states, int d_v)
 	return cap * (sizeof(Rec) + (size_t)d_v * sizeof(double));
 }
 
-int trace_tiles_states_for(int n, int tile, int split)
+int trace_tiles_states_for(int n, int pinned, int tile, int split)
 {
 	if (n <= 0 || tile <= 0)
 		return 0;
 	int len = split > 1 ? (n + split - 1) / split : n;
-	if (len >= n)
-		return (n + tile - 1) / tile;
 	int states = 0;
 	for (int lo = 0; lo < n; lo += len) {
-		int plen = lo + len <= n ? len : n - lo;
-		states += (plen + tile - 1) / tile + 1; /* its tiles, a merge */
+		int hi = lo + len - 1 < n - 1 ? lo + len - 1 : n - 1;
+		for (int a = lo, b; a <= hi; a = b + 1, states++) {
+			b = a + tile - 1 < hi ? a + tile - 1 : hi;
+			if (a < pinned && b >= pinned)
+				b = pinned - 1; /* a tile stops at the gap */
+		}
+		states += len < n; /* the part's merge */
 	}
 	return states;
 }

@@ -75,10 +75,11 @@ size_t trace_tiles_base_bytes(void);
  * capacity doubles from 4). */
 size_t trace_tiles_index_bytes(size_t columns);
 size_t trace_tiles_column_bytes(int states, int d_v);
-/* States the tiled kernel reports for a column of n keys: ceil(n/B)
- * tiles, or with `split` S > 1 and ceil(n/S) < n, each part's tiles plus
- * one merge per part (attention.h). */
-int trace_tiles_states_for(int n, int tile, int split);
+/* States the tiled kernel reports for a column of n keys, the first
+ * `pinned` of them a run apart from the rest (a tile stops at the gap;
+ * 0 for none): ceil(n/B) tiles without a gap, or with `split` S > 1 and
+ * ceil(n/S) < n, each part's tiles plus one merge per part (attention.h). */
+int trace_tiles_states_for(int n, int pinned, int tile, int split);
 size_t trace_tiles_memory(const TraceTiles *tt);
 
 /* Distance between two doubles in units in the last place (0 if equal;

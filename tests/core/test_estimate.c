@@ -206,9 +206,20 @@ static void test_tile_states_closed_form(void **state)
 	k.split = 2;
 	e = estimate_run_kernel(m, 2, 6, &k);
 	assert_int_equal(e.tile_states, 2 * 21);
-	assert_int_equal(trace_tiles_states_for(5, 2, 2), 5);
-	assert_int_equal(trace_tiles_states_for(3, 2, 5), 6); /* 3 parts of 1 key: a tile and a merge each */
-	assert_int_equal(trace_tiles_states_for(7, 3, 1), 3);
+	assert_int_equal(trace_tiles_states_for(5, 0, 2, 2), 5);
+	assert_int_equal(trace_tiles_states_for(3, 0, 2, 5), 6); /* 3 parts of 1 key: a tile and a merge each */
+	assert_int_equal(trace_tiles_states_for(7, 0, 3, 1), 3);
+	/* a gap after 1 pinned key: k1 | k2-k4 | k5-k7 rather than 3 + 3 + 1 */
+	assert_int_equal(trace_tiles_states_for(7, 1, 3, 1), 3);
+	/* after 2 pinned keys, tiles of 3: k1-k2 | k3-k5 | k6-k7 */
+	assert_int_equal(trace_tiles_states_for(7, 2, 3, 1), 3);
+	/* after 4 pinned keys, tiles of 3: k1-k3 | k4 | k5-k7 */
+	assert_int_equal(trace_tiles_states_for(7, 4, 3, 1), 3);
+	/* after 1 pinned key, tiles of 2: k1 | k2-k3 | k4-k5 | k6-k7 */
+	assert_int_equal(trace_tiles_states_for(7, 1, 2, 1), 4);
+	/* 4 keys, 1 pinned, tiles of 2: k1 | k2-k3 | k4, one more than 2 */
+	assert_int_equal(trace_tiles_states_for(4, 1, 2, 1), 3);
+	assert_int_equal(trace_tiles_states_for(4, 0, 2, 1), 2);
 	model_free(m);
 }
 
