@@ -389,6 +389,13 @@ int sheet_pick_load(const Trace *t, const char *name, SheetPick **out,
 				  "tiled kernel with tiles of %d; export it "
 				  "from such a run", job.src.name,
 				  job.tp.attention_tile);
+	/* and a standard sheet a standard run, as `answers` does */
+	if (!rc && !job.tp.attention_tile &&
+	    trace_tiles_kernel(trace_tiles(t))->tiled)
+		rc = kv_error_set(err, EX_USAGE, "%s: this sheet reads the "
+				  "standard kernel (S and A, which --attention "
+				  "flash never holds); export it without "
+				  "--attention flash", job.src.name);
 	SheetOptions o = { .digits = -1 };
 	/* what `answers` refuses, refused alike: a sheet past its page */
 	if (!rc)

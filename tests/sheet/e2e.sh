@@ -209,6 +209,10 @@ check "export --sheet 7 of tiled.ini matches golden (2 tiles: 8 tile rows)" $?
 "$kvstep" --attention flash --tile 3 export --sheet 7 > out.txt 2> err.txt
 [ $? -eq 64 ] && [ ! -s out.txt ] && grep -q "works tiles of 2" err.txt
 check "export --sheet 7 with another --tile: refused, exit 64" $?
+"$kvstep" --attention flash export --sheet 2 > out.txt 2> err.txt
+[ $? -eq 64 ] && [ ! -s out.txt ] &&
+	grep -q "^kvstep: 2-kv-cache.txt: this sheet reads the standard kernel (S and A, which --attention flash never holds); export it without --attention flash" err.txt
+check "export --sheet 2 --attention flash: refused, exit 64" $?
 
 # A layer or head the model lacks: file:line, exit 65, nothing on stdout.
 printf '{{model local-global}}\n\n{{K cache step=T layer=4}}\n' > layer.txt
