@@ -15,6 +15,7 @@ static const char *const kind_names[CSV_KIND_COUNT - MAT_COUNT] = {
 	"total_cache_cells", "total_cache_bytes", "total_cache_reads",
 	"total_passes", "total_pass",
 	"token",
+	"tile_m", "tile_alpha", "tile_l", "tile_o",
 };
 
 const char *csv_kind_name(int kind)
@@ -73,4 +74,28 @@ const char *csv_token_value(const Trace *t, int step, Mode mode)
 	if (s->info.hi != step)
 		return NULL;
 	return trace_model(t)->vocab[s->chosen];
+}
+
+bool csv_tile_value(const Trace *t, int step, Mode mode, int layer,
+		    int head, int kind, int row, int col, double *out)
+{
+	if (!csv_kind_is_tile(kind) || step < 1 || step > trace_steps(t))
+		return false;
+	const TraceTiles *tt = trace_tiles(t);
+	int q = trace_step(t, step, mode)->info.hi;
+	TileState ts;
+	if (!trace_tiles_get(tt, layer, head, q, col, &ts))
+		return false;
+	switch ((CsvTileField)(kind - CSV_KIND_TILE)) {
+	case CSV_TILE_M: *out = ts.m; return row == 1;
+	case CSV_TILE_ALPHA: *out = ts.alpha; return row == 1;
+	case CSV_TILE_L: *out = ts.l; return row == 1;
+	case CSV_TILE_O:
+		if (row < 1 || row > trace_model(t)->d_v)
+			return false;
+		*out = ts.o[row - 1];
+		return true;
+	case CSV_TILE_COUNT: break;
+	}
+	return false;
 }

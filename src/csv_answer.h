@@ -8,8 +8,14 @@
  *   macs .. pass          a counter of the pass covering (step, mode)
  *   total_macs .. total_pass   the mode's cumulative counter after `step`
  *   token                 the token the mode predicts after position `step`
+ *   tile_m tile_alpha tile_l tile_o
+ *                         a tile state of the tiled kernel (--attention
+ *                         flash) for the query column the pass covering
+ *                         (step, mode) ends at: col = the state's number
+ *                         (1, 2, ... in the kernel's order), row = o's row
+ *                         for tile_o, else 1; layer and head as for Z
  *
- * Such a row has row = 1 and col = step. A counter's value is a whole
+ * A counter or token row has row = 1 and col = step. A counter's value is a whole
  * number and is graded exactly; a token's value is the word, graded by
  * exact text (docs/csv.md, docs/grade.md).
  */
@@ -41,8 +47,21 @@ enum {
 	CSV_KIND_COUNTER = MAT_COUNT,                  /* + CsvCounter */
 	CSV_KIND_TOTAL = CSV_KIND_COUNTER + CSV_CTR_COUNT, /* + CsvCounter */
 	CSV_KIND_TOKEN = CSV_KIND_TOTAL + CSV_CTR_COUNT,
-	CSV_KIND_COUNT
+	CSV_KIND_TILE,   /* + CsvTileField */
+	CSV_KIND_COUNT = CSV_KIND_TILE + 4
 };
+
+/* What a tile row holds (the order of sheet_tmpl.h's SheetTileField). */
+typedef enum CsvTileField {
+	CSV_TILE_M,
+	CSV_TILE_ALPHA,
+	CSV_TILE_L,
+	CSV_TILE_O,
+	CSV_TILE_COUNT
+} CsvTileField;
+
+_Static_assert(CSV_KIND_COUNT == CSV_KIND_TILE + CSV_TILE_COUNT,
+	       "one kind per tile field");
 
 /* "X" .. "H", "macs" .. "pass", "total_macs" .. "total_pass", "token";
  * "" for a number out of range. */
@@ -54,6 +73,11 @@ int csv_kind_parse(const char *name);
 static inline bool csv_kind_is_counter(int kind)
 {
 	return kind >= CSV_KIND_COUNTER && kind < CSV_KIND_TOKEN;
+}
+
+static inline bool csv_kind_is_tile(int kind)
+{
+	return kind >= CSV_KIND_TILE && kind < CSV_KIND_COUNT;
 }
 
 /* The counter kind of `c`, cumulative when `total`. */
@@ -74,5 +98,13 @@ uint64_t csv_counter_value(const Trace *t, int step, Mode mode, int kind);
  * computes no logits there (prefill before the last prompt position).
  */
 const char *csv_token_value(const Trace *t, int step, Mode mode);
+
+/*
+ * The value of tile kind `kind` at (row, col) for (step, mode) of layer
+ * `layer`, head `head`, read from the trace's tile store. Returns false
+ * when the run is not tiled or there is no such state or row.
+ */
+bool csv_tile_value(const Trace *t, int step, Mode mode, int layer,
+		    int head, int kind, int row, int col, double *out);
 
 #endif

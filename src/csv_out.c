@@ -138,7 +138,19 @@ static void write_answer(FILE *out, const Trace *t, const ExportFilter *f,
 {
 	char value[32] = "";
 	const char *text = value;
-	if (a->kind == CSV_KIND_TOKEN) {
+	int layer = 1, head = 1, row = 1, col = a->step;
+	if (csv_kind_is_tile(a->kind)) {
+		double v;
+		if (!csv_tile_value(t, a->step, a->mode, a->layer, a->head,
+				    a->kind, a->row, a->col, &v))
+			return; /* no such state in this run */
+		if (!f->blank || a->given)
+			csv_format_double(value, sizeof value, v);
+		layer = a->layer;
+		head = a->head;
+		row = a->row;
+		col = a->col;
+	} else if (a->kind == CSV_KIND_TOKEN) {
 		const char *tok = csv_token_value(t, a->step, a->mode);
 		if (!tok)
 			return; /* no logits there: nothing to predict */
@@ -150,9 +162,9 @@ static void write_answer(FILE *out, const Trace *t, const ExportFilter *f,
 							       a->mode,
 							       a->kind));
 	}
-	fprintf(out, "%d,%s,%d,1,1,%s,1,%d,", a->step, mode_name(a->mode),
-		trace_step(t, a->step, a->mode)->pass, csv_kind_name(a->kind),
-		a->step);
+	fprintf(out, "%d,%s,%d,%d,%d,%s,%d,%d,", a->step, mode_name(a->mode),
+		trace_step(t, a->step, a->mode)->pass, layer, head,
+		csv_kind_name(a->kind), row, col);
 	csv_put_field(out, text, false);
 	csv_put_field(out, a->given ? "given" : "computed", false);
 	csv_put_field(out, f->run, true);

@@ -47,8 +47,11 @@ typedef struct ExportFilter {
 typedef struct CsvAnswerRow {
 	int step;
 	Mode mode;
-	int kind;   /* CSV_KIND_COUNTER.. CSV_KIND_TOKEN (csv_answer.h) */
+	int kind;   /* CSV_KIND_COUNTER.. (csv_answer.h) */
 	bool given; /* printed on the sheet: its value even in a blank copy */
+	/* a tile kind's key (csv_answer.h); 0 for counters and tokens,
+	 * which are written as layer 1, head 1, row 1, col = step */
+	int layer, head, row, col;
 } CsvAnswerRow;
 
 /* What ExportFilter.pick makes of a cell. */

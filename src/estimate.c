@@ -56,8 +56,9 @@ static void pass_cost(const Model *m, int lo, int hi, uint64_t *macs,
 	*scores += H * keys;
 }
 
-/* The trace's arrays: trace.c keeps every cell of every matrix once. */
-static uint64_t trace_bytes(const Model *m, uint64_t T)
+/* One producer's value plane: every cell of every matrix, a double and a
+ * flag each (trace_plane.h). */
+static uint64_t plane_bytes(const Model *m, uint64_t T)
 {
 	uint64_t L = (uint64_t)m->n_layers, H = (uint64_t)m->n_heads;
 	uint64_t G = (uint64_t)m->n_kv_heads;
@@ -70,12 +71,62 @@ static uint64_t trace_bytes(const Model *m, uint64_t T)
 			 (m->stacked ? L * T * (uint64_t)m->d_model : 0) + /* H */
 			 (m->rope > 0 ? L * (H + G) * T * (uint64_t)m->d_k
 				      : 0); /* Qr, Kr */
-	return cells * (sizeof(double) + 1) + sizeof(TracePlane) +
+	return cells * (sizeof(double) + 1) + sizeof(TracePlane);
+}
+
+/* The trace's arrays: trace.c keeps `planes` value planes. */
+static uint64_t trace_bytes(const Model *m, uint64_t T, int planes)
+{
+	return (uint64_t)planes * plane_bytes(m, T) +
 	       T * (sizeof(int) + MODE_COUNT * sizeof(TraceStep)) +
 	       trace_tiles_base_bytes(); /* the tile store's header */
 }
 
+/*
+ * Keys query j (1-based) of layer l (0-based) attends (model_visible):
+ * *pinned positions 1..pinned (sink_tokens), a run of keys apart from the
+ * window's, where the kernel's tiles stop.
+ */
+static int visible_keys(const Model *m, int l, int j, int *pinned)
+{
+	int lo;
+	model_visible(m, l, j, pinned, &lo);
+	return *pinned + j - lo + 1;
+}
+
+/*
+ * The tile store of a tiled run: every query column of every layer and
+ * head is attended by some pass (the no-cache mode's last covers them
+ * all) and keeps its states once.
+ */
+static void tile_store(const Model *m, int T, const TileKernel *k,
+		       RunEstimate *e)
+{
+	uint64_t H = (uint64_t)m->n_heads;
+	e->tile_bytes = trace_tiles_index_bytes((size_t)m->n_layers *
+						(size_t)H * (size_t)T);
+	for (int l = 0; l < m->n_layers; l++)
+		for (int j = 1; j <= T; j++) {
+			int pinned = 0, n = visible_keys(m, l, j, &pinned);
+			int split = k->split > 1 && k->split_from > 0 &&
+						    j >= k->split_from
+					    ? k->split
+					    : 1;
+			int st = trace_tiles_states_for(n, pinned, k->tile,
+							split);
+			e->tile_states += H * (uint64_t)st;
+			e->tile_bytes += H * trace_tiles_column_bytes(st,
+								     m->d_v);
+		}
+}
+
 RunEstimate estimate_run(const Model *m, int prompt_n, int positions)
+{
+	return estimate_run_kernel(m, prompt_n, positions, NULL);
+}
+
+RunEstimate estimate_run_kernel(const Model *m, int prompt_n, int positions,
+				const TileKernel *kernel)
 {
 	RunEstimate e = { 0 };
 	int T = positions, P = prompt_n;
@@ -95,7 +146,14 @@ RunEstimate estimate_run(const Model *m, int prompt_n, int positions)
 		e.scores_total += e.scores[k];
 	}
 	e.events_bytes = trace_kv_bound(m->n_layers, T);
-	e.trace_bytes = trace_bytes(m, (uint64_t)T) + e.events_bytes;
+	e.plane_bytes = plane_bytes(m, (uint64_t)T);
+	bool tiled = kernel && kernel->tiled;
+	if (tiled) {
+		pass_cost(m, 1, T, &e.macs_compare, &e.scores_compare);
+		tile_store(m, T, kernel, &e);
+	}
+	e.trace_bytes = trace_bytes(m, (uint64_t)T, tiled ? 2 : 1) +
+			e.tile_bytes + e.events_bytes;
 	return e;
 }
 
@@ -113,8 +171,9 @@ static void format_bytes(char *buf, size_t size, double b)
 
 int estimate_check(const RunEstimate *e, const char *source, KvError *err)
 {
-	if ((double)e->macs_total <= KV_MAX_RUN_MACS &&
-	    (double)e->scores_total <= KV_MAX_RUN_SCORES &&
+	double macs = (double)e->macs_total + (double)e->macs_compare;
+	double scores = (double)e->scores_total + (double)e->scores_compare;
+	if (macs <= KV_MAX_RUN_MACS && scores <= KV_MAX_RUN_SCORES &&
 	    (double)e->trace_bytes <= KV_MAX_RUN_TRACE_BYTES)
 		return 0;
 	char need[32], limit[32];
@@ -122,8 +181,7 @@ int estimate_check(const RunEstimate *e, const char *source, KvError *err)
 	format_bytes(limit, sizeof limit, KV_MAX_RUN_TRACE_BYTES);
 	return kv_error_set(err, EX_DATAERR,
 			    "%s: this run needs about %.1e multiply-adds, %.1e attention scores and %s of trace; the limits are %.1e, %.1e and %s (use fewer positions: -n, a shorter prompt, or fewer layers and heads)",
-			    source, (double)e->macs_total,
-			    (double)e->scores_total, need, KV_MAX_RUN_MACS,
+			    source, macs, scores, need, KV_MAX_RUN_MACS,
 			    KV_MAX_RUN_SCORES, limit);
 }
 

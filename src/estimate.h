@@ -41,6 +41,15 @@ typedef struct RunEstimate {
 	uint64_t trace_bytes; /* the trace: arrays (9 bytes a cell), steps and
 			       * at most events_bytes of cache events */
 	uint64_t events_bytes; /* the bound on the cache events' share */
+	/* a tiled run (--attention flash) on top: */
+	uint64_t macs_compare; /* the standard kernel's pass over 1..T that
+				* the run compares with (run.c) */
+	uint64_t scores_compare;
+	uint64_t tile_states;  /* states the tile store keeps */
+	uint64_t tile_bytes;   /* the store's bytes beyond an empty one: its
+				* index and columns (trace_tiles_memory) */
+	uint64_t plane_bytes;  /* one producer's value plane; a tiled run
+				* keeps two (tiled and standard) */
 } RunEstimate;
 
 /*
@@ -50,6 +59,18 @@ typedef struct RunEstimate {
  * total_exps.
  */
 RunEstimate estimate_run(const Model *m, int prompt_n, int positions);
+
+/*
+ * As estimate_run for the kernel `k` (NULL or !k->tiled: the standard
+ * kernel, the same as estimate_run). A tiled run adds the second value
+ * plane (the standard kernel's, kept for the comparison and the UI's
+ * standard view), the tile store (exactly: tile_bytes equals
+ * trace_tiles_memory minus trace_tiles_base_bytes) and the comparison
+ * pass's work (macs_compare, scores_compare), which estimate_check
+ * counts too. macs[] stay the teaching modes' counters.
+ */
+RunEstimate estimate_run_kernel(const Model *m, int prompt_n, int positions,
+				const TileKernel *k);
 
 /*
  * Checks `e` against the limits above. Returns 0, or EX_DATAERR with a

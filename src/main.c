@@ -74,6 +74,20 @@ static int make_config(const Model *m, const CliOpts *o, int *ids,
 	}
 	if (o->generate >= 0)
 		cfg->generate = o->generate;
+	/* export --sheet of a tiled sheet (7): its cells are a tiled run's */
+	int tile = 0;
+	if (o->cmd == CMD_EXPORT && o->sheet &&
+	    sheet_attention(o->sheet, &tile, err))
+		return err->code;
+	if (tile > 0 && ((o->tile && o->tile != tile) || o->split))
+		return kv_error_set(err, EX_USAGE,
+				    "--sheet %s works tiles of %d without a "
+				    "split; drop --tile and --split", o->sheet,
+				    tile);
+	if (tile > 0) {
+		cfg->tiled = true;
+		cfg->tile = tile;
+	}
 	return run_config_check(m, cfg, err);
 }
 

@@ -306,7 +306,11 @@ Trace *run_trace(const Model *m, const RunConfig *cfg, KvError *err)
 	if (run_config_check(m, cfg, err))
 		return NULL;
 	int T = cfg->prompt_n + cfg->generate;
-	RunEstimate est = estimate_run(m, cfg->prompt_n, T);
+	TileKernel est_k = { .tiled = cfg->tiled,
+			     .tile = cfg->tile > 0 ? cfg->tile : 2,
+			     .split = cfg->split > 0 ? cfg->split : 1,
+			     .split_from = cfg->prompt_n + 1 };
+	RunEstimate est = estimate_run_kernel(m, cfg->prompt_n, T, &est_k);
 	/* a quantised cache's modes keep a value plane of their own */
 	if (kv_quant_on(&cfg->quant))
 		est.trace_bytes += est.trace_bytes - est.events_bytes;

@@ -454,13 +454,25 @@ size_t trace_memory(const Trace *t)
 	       trace_tiles_memory(t->tiles) + trace_quant_memory(t->quant);
 }
 
+/* The kernel the teaching modes ran. */
+static ProducerKernel run_kernel(const Trace *t)
+{
+	return trace_tiles_kernel(t->tiles)->tiled ? PRODUCER_KERNEL_TILED
+						   : PRODUCER_KERNEL_STANDARD;
+}
+
 bool trace_span_at(const Trace *t, int step, Mode mode, int layer, Matrix mat,
 		   TraceSpan *span)
 {
+	return trace_span_kernel(t, run_kernel(t), step, mode, layer, mat, span);
+}
+
+bool trace_span_kernel(const Trace *t, ProducerKernel kernel, int step,
+		       Mode mode, int layer, Matrix mat, TraceSpan *span)
+{
 	if ((unsigned)mat >= MAT_COUNT || layer < 1 || layer > t->layers[mat])
 		return false;
-	if ((mat == MAT_S || mat == MAT_A) &&
-	    trace_tiles_kernel(t->tiles)->tiled)
+	if ((mat == MAT_S || mat == MAT_A) && kernel == PRODUCER_KERNEL_TILED)
 		return false; /* the tiled kernel never holds them */
 	const TraceStep *s = trace_step(t, step, mode);
 	const PassInfo *p = &s->info;
@@ -503,8 +515,17 @@ bool trace_span_at(const Trace *t, int step, Mode mode, int layer, Matrix mat,
 CellStatus trace_status_at(const Trace *t, int step, Mode mode, int layer,
 			   Matrix mat, int row, int col)
 {
+	return trace_status_kernel(t, run_kernel(t), step, mode, layer, mat,
+				   row, col);
+}
+
+CellStatus trace_status_kernel(const Trace *t, ProducerKernel kernel,
+			       int step, Mode mode, int layer, Matrix mat,
+			       int row, int col)
+{
 	TraceSpan sp;
-	if (!trace_span_at(t, step, mode, layer, mat, &sp) || row < 1 ||
+	if (!trace_span_kernel(t, kernel, step, mode, layer, mat, &sp) ||
+	    row < 1 ||
 	    row > sp.rows || col < sp.col_lo || col > sp.col_hi)
 		return CELL_ABSENT;
 	const TraceStep *s = trace_step(t, step, mode);
@@ -541,9 +562,15 @@ bool trace_value_at(const Trace *t, int layer, int head, Matrix mat, int row,
 		    int col, double *out)
 {
 	/* the teaching modes' producer: the run's kernel */
-	Producer p = trace_tiles_kernel(t->tiles)->tiled ?
-			     PRODUCER_TARGET_TILED : PRODUCER_TARGET_STANDARD;
-	return trace_value_of(t, p, layer, head, mat, row, col, out);
+	return trace_value_kernel(t, run_kernel(t), layer, head, mat, row, col,
+				  out);
+}
+
+bool trace_value_kernel(const Trace *t, ProducerKernel kernel, int layer,
+			int head, Matrix mat, int row, int col, double *out)
+{
+	return trace_value_of(t, producer_make(PRODUCER_MODEL_TARGET, kernel),
+			      layer, head, mat, row, col, out);
 }
 
 bool trace_span(const Trace *t, int step, Mode mode, Matrix mat,

@@ -247,6 +247,24 @@ bool trace_value_at(const Trace *t, int layer, int head, Matrix mat, int row,
 bool trace_value_of(const Trace *t, Producer producer, int layer, int head,
 		    Matrix mat, int row, int col, double *out);
 
+/*
+ * The same step as `kernel` holds it: trace_span_at, trace_status_at and
+ * trace_value_at ask the run's own kernel. A tiled run (--attention
+ * flash) also keeps the standard kernel's values over the same tokens
+ * (run.c), so with PRODUCER_KERNEL_STANDARD a view shows its S and A,
+ * with the statuses a standard run's modes would give them (the passes
+ * are the same), and its own Z and logits. With PRODUCER_KERNEL_TILED S
+ * and A are never held. A value the kernel never produced in this trace
+ * (the tiled kernel of a standard run) is absent: false.
+ */
+bool trace_span_kernel(const Trace *t, ProducerKernel kernel, int step,
+		       Mode mode, int layer, Matrix mat, TraceSpan *span);
+CellStatus trace_status_kernel(const Trace *t, ProducerKernel kernel,
+			       int step, Mode mode, int layer, Matrix mat,
+			       int row, int col);
+bool trace_value_kernel(const Trace *t, ProducerKernel kernel, int layer,
+			int head, Matrix mat, int row, int col, double *out);
+
 /* Layer 1, head 1: all a classic one-head model has. */
 bool trace_span(const Trace *t, int step, Mode mode, Matrix mat,
 		TraceSpan *span);

@@ -188,6 +188,37 @@ size_t trace_tiles_base_bytes(void)
 	return sizeof(struct TraceTiles);
 }
 
+size_t trace_tiles_index_bytes(size_t columns)
+{
+	return columns * sizeof(Column);
+}
+
+size_t trace_tiles_column_bytes(int states, int d_v)
+{
+	size_t cap = 0;
+	while ((int)cap < states)
+		cap = cap ? 2 * cap : 4; /* column_grow */
+	return cap * (sizeof(Rec) + (size_t)d_v * sizeof(double));
+}
+
+int trace_tiles_states_for(int n, int pinned, int tile, int split)
+{
+	if (n <= 0 || tile <= 0)
+		return 0;
+	int len = split > 1 ? (n + split - 1) / split : n;
+	int states = 0;
+	for (int lo = 0; lo < n; lo += len) {
+		int hi = lo + len - 1 < n - 1 ? lo + len - 1 : n - 1;
+		for (int a = lo, b; a <= hi; a = b + 1, states++) {
+			b = a + tile - 1 < hi ? a + tile - 1 : hi;
+			if (a < pinned && b >= pinned)
+				b = pinned - 1; /* a tile stops at the gap */
+		}
+		states += len < n; /* the part's merge */
+	}
+	return states;
+}
+
 size_t trace_tiles_memory(const TraceTiles *tt)
 {
 	return tt->bytes;

@@ -67,9 +67,19 @@ bool trace_tiles_get(const TraceTiles *tt, int layer, int head, int query,
 		     int index, TileState *out);
 
 uint64_t trace_tiles_mismatches(const TraceTiles *tt);
-/* Bytes of an empty store (a standard run's), for estimate.c. A tiled
- * run's states come on top and are not in the run estimate. */
+/* Bytes of an empty store (a standard run's), for estimate.c. */
 size_t trace_tiles_base_bytes(void);
+/* What a tiled kernel adds, for estimate.c, exactly as this store
+ * allocates it: the index of `columns` query columns (layers · heads · T),
+ * and one column holding `states` states of d_v values of o (its
+ * capacity doubles from 4). */
+size_t trace_tiles_index_bytes(size_t columns);
+size_t trace_tiles_column_bytes(int states, int d_v);
+/* States the tiled kernel reports for a column of n keys, the first
+ * `pinned` of them a run apart from the rest (a tile stops at the gap;
+ * 0 for none): ceil(n/B) tiles without a gap, or with `split` S > 1 and
+ * ceil(n/S) < n, each part's tiles plus one merge per part (attention.h). */
+int trace_tiles_states_for(int n, int pinned, int tile, int split);
 size_t trace_tiles_memory(const TraceTiles *tt);
 
 /* Distance between two doubles in units in the last place (0 if equal;

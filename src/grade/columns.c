@@ -169,7 +169,11 @@ int cellkey_cmp(const CellKey *a, const CellKey *b)
 
 void cellkey_format(const CellKey *k, char *buf, size_t size)
 {
-	if (k->mat >= MAT_COUNT && (k->layer != 1 || k->head != 1))
+	if (csv_kind_is_tile(k->mat)) /* a tile state: o's row, the state */
+		snprintf(buf, size, "step %d %s layer %d head %d %s[%d,%d]",
+			 k->step, mode_name(k->mode), k->layer, k->head,
+			 csv_kind_name(k->mat), k->row, k->col);
+	else if (k->mat >= MAT_COUNT && (k->layer != 1 || k->head != 1))
 		snprintf(buf, size, "step %d %s layer %d head %d %s", k->step,
 			 mode_name(k->mode), k->layer, k->head,
 			 csv_kind_name(k->mat));

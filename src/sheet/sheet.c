@@ -84,7 +84,7 @@ static int source_open(const char *name, SheetSource *src, KvError *err)
 		return kv_error_set(err, EX_NOINPUT,
 				    "%s: not a bundled worksheet (1-no-cache, "
 				    "2-kv-cache, 3-prefill, 4-windows-gqa, "
-				    "6-speculative, 8-rope, 9-quantised); "
+				    "6-speculative, 7-online-softmax, 8-rope, 9-quantised); "
 				    "to read a file, give a path such as ./%s",
 				    name, name);
 	FILE *fp = input_open(name, err);
@@ -236,7 +236,23 @@ static bool pick_same(const PickCell *a, const PickCell *b)
 	       a->mat == b->mat && a->row == b->row && a->col == b->col;
 }
 
-/* Collects the trace cells of the command line's run among the refs. */
+static int answer_add(SheetPick *p, const CsvAnswerRow *row, KvError *err);
+
+/* A tile state the page prints (csv_answer.h tile kinds). */
+static int pick_tile(const SheetRef *r, SheetPick *p, KvError *err)
+{
+	CsvAnswerRow a = { .step = r->step, .mode = (Mode)r->mode,
+			   .kind = CSV_KIND_TILE + r->what, .given = !r->answer,
+			   .layer = r->layer, .head = r->head, .row = r->row,
+			   .col = r->col };
+	return answer_add(p, &a, err);
+}
+
+/*
+ * Collects the trace cells of the command line's run among the refs, and
+ * the tile states it prints. A value of the standard kernel that a tiled
+ * sheet prints for comparison (kernel=standard) is no cell of the run.
+ */
 static int pick_collect(const SheetPage *page, SheetPick *p, KvError *err)
 {
 	p->cells = calloc((size_t)(page->n_refs > 0 ? page->n_refs : 1),
@@ -245,7 +261,13 @@ static int pick_collect(const SheetPage *page, SheetPick *p, KvError *err)
 		return kv_error_set(err, EX_OSERR, "out of memory");
 	for (int i = 0; i < page->n_refs; i++) {
 		const SheetRef *r = &page->refs[i];
-		if (r->kind != REF_CELL || r->what >= MAT_COUNT || r->run != -1)
+		if (r->kind == REF_TILE && r->run == -1) {
+			if (pick_tile(r, p, err))
+				return err->code;
+			continue;
+		}
+		if (r->kind != REF_CELL || r->what >= MAT_COUNT ||
+		    r->run != -1 || r->standard)
 			continue;
 		PickCell c = { r->step, r->mode, r->layer, r->head, r->what,
 			       r->row, r->col, r->answer };
@@ -260,14 +282,20 @@ static int pick_collect(const SheetPage *page, SheetPick *p, KvError *err)
 	return 0;
 }
 
-/* Adds one counter or token row, once; asked anywhere means asked. */
-static int answer_add(SheetPick *p, int step, int mode, int kind,
-		      bool answer, KvError *err)
+static bool answer_same(const CsvAnswerRow *a, const CsvAnswerRow *b)
+{
+	return a->step == b->step && a->mode == b->mode &&
+	       a->kind == b->kind && a->layer == b->layer &&
+	       a->head == b->head && a->row == b->row && a->col == b->col;
+}
+
+/* Adds one counter, token or tile row, once; asked anywhere means asked. */
+static int answer_add(SheetPick *p, const CsvAnswerRow *row, KvError *err)
 {
 	for (int i = 0; i < p->n_answers; i++) {
 		CsvAnswerRow *a = &p->answers[i];
-		if (a->step == step && (int)a->mode == mode && a->kind == kind) {
-			a->given &= !answer;
+		if (answer_same(a, row)) {
+			a->given &= row->given;
 			return 0;
 		}
 	}
@@ -279,9 +307,17 @@ static int answer_add(SheetPick *p, int step, int mode, int kind,
 		p->answers = n;
 		p->cap_answers = cap;
 	}
-	p->answers[p->n_answers++] = (CsvAnswerRow){ step, (Mode)mode, kind,
-						     !answer };
+	p->answers[p->n_answers++] = *row;
 	return 0;
+}
+
+/* A counter or token row of (step, mode). */
+static int answer_add_at(SheetPick *p, int step, int mode, int kind,
+			 bool answer, KvError *err)
+{
+	CsvAnswerRow a = { .step = step, .mode = (Mode)mode, .kind = kind,
+			   .given = !answer };
+	return answer_add(p, &a, err);
 }
 
 /* A step as the template wrote it: a number, or P / T plus an offset. */
@@ -309,20 +345,21 @@ static int pick_answers(const Template *tp, const Trace *t, SheetPick *p,
 		if (!tp->items[i].is_ph || ph->model != -1)
 			continue;
 		if (ph->kind == PH_COUNTER && !ph->layer_given)
-			rc = answer_add(p, pick_index(t, &ph->step), ph->mode,
+			rc = answer_add_at(p, pick_index(t, &ph->step), ph->mode,
 					csv_kind_of_counter((CsvCounter)ph->what,
 							    ph->total),
 					ph->answer, err);
 		else if (ph->kind == PH_FACT && ph->what == FACT_CHOSEN)
-			rc = answer_add(p, pick_index(t, &ph->step), ph->mode,
-					CSV_KIND_TOKEN, ph->answer, err);
+			rc = answer_add_at(p, pick_index(t, &ph->step), ph->mode,
+					   CSV_KIND_TOKEN, ph->answer, err);
 		else if (ph->kind == PH_CHOICES) {
 			int n = ph->step.set ? pick_index(t, &ph->step)
 					     : trace_steps(t);
 			for (int s = 1; s <= n && !rc; s++)
 				for (int m = 0; m < MODE_COUNT && !rc; m++)
-					rc = answer_add(p, s, m, CSV_KIND_TOKEN,
-							ph->answer, err);
+					rc = answer_add_at(p, s, m,
+							   CSV_KIND_TOKEN,
+							   ph->answer, err);
 		}
 		if (rc)
 			return rc;
@@ -344,6 +381,21 @@ int sheet_pick_load(const Trace *t, const char *name, SheetPick **out,
 				  "of its own, so its cells are not cells of "
 				  "this run; export sheets 1 to 3",
 				  job.src.name);
+	/* a tiled sheet's cells are those of the tiled run (main.c makes
+	 * the export's run so, sheet_attention) */
+	if (!rc && job.tp.attention_tile > 0 &&
+	    !sheet_runs_tiled_as(t, job.tp.attention_tile))
+		rc = kv_error_set(err, EX_USAGE, "%s: this sheet reads the "
+				  "tiled kernel with tiles of %d; export it "
+				  "from such a run", job.src.name,
+				  job.tp.attention_tile);
+	/* and a standard sheet a standard run, as `answers` does */
+	if (!rc && !job.tp.attention_tile &&
+	    trace_tiles_kernel(trace_tiles(t))->tiled)
+		rc = kv_error_set(err, EX_USAGE, "%s: this sheet reads the "
+				  "standard kernel (S and A, which --attention "
+				  "flash never holds); export it without "
+				  "--attention flash", job.src.name);
 	SheetOptions o = { .digits = -1 };
 	/* what `answers` refuses, refused alike: a sheet past its page */
 	if (!rc)
@@ -389,4 +441,20 @@ void sheet_pick_free(SheetPick *p)
 	free(p->cells);
 	free(p->answers);
 	free(p);
+}
+
+int sheet_attention(const char *name, int *tile, KvError *err)
+{
+	SheetSource src;
+	Template tp;
+	*tile = 0;
+	if (source_open(name, &src, err))
+		return err->code;
+	int rc = sheet_tmpl_parse(src.name, src.text, src.len, &tp, err);
+	if (!rc) {
+		*tile = tp.attention_tile;
+		sheet_tmpl_free(&tp);
+	}
+	free(src.owned);
+	return rc;
 }

@@ -26,6 +26,14 @@ typedef struct SheetOptions {
 int sheet_print(FILE *out, const Trace *t, char **names, int n,
 		const SheetOptions *o, KvError *err);
 
+/*
+ * The kernel worksheet `name` reads: *tile = B for a sheet with
+ * {{attention flash tile=B}} (sheet 7), whose `export --sheet` needs the
+ * run made with the tiled kernel (main.c), else 0. Returns 0, or the
+ * errors of finding and parsing the template (as sheet_print).
+ */
+int sheet_attention(const char *name, int *tile, KvError *err);
+
 /* The cells a worksheet shows, for `export --sheet` (opaque). */
 typedef struct SheetPick SheetPick;
 
@@ -40,7 +48,9 @@ typedef struct SheetPick SheetPick;
  * or a run that makes the sheet longer than its {{page}}; EX_NOINPUT for
  * a name that is neither bundled nor a file; and EX_USAGE for a sheet
  * that runs models of its own ({{model NAME}}: sheet 4), whose cells are
- * not cells of this run.
+ * not cells of this run, or a tiled sheet (sheet_attention) given a run
+ * of another kernel. A tiled sheet's tile states become answer rows
+ * (csv_answer.h tile kinds).
  */
 int sheet_pick_load(const Trace *t, const char *name, SheetPick **out,
 		    KvError *err);

@@ -17,6 +17,31 @@ enum {
 
 /* ---- cells and grids ---- */
 
+/* The kernel a placeholder reads: kernel=standard, or the run's own. */
+static ProducerKernel ph_kernel(const Render *R, const Placeholder *ph)
+{
+	if (ph->standard)
+		return PRODUCER_KERNEL_STANDARD;
+	return trace_tiles_kernel(trace_tiles(R->t))->tiled
+		       ? PRODUCER_KERNEL_TILED
+		       : PRODUCER_KERNEL_STANDARD;
+}
+
+static CellStatus ph_status(const Render *R, const Placeholder *ph, int step,
+			    int r, int c)
+{
+	return trace_status_kernel(R->t, ph_kernel(R, ph), step,
+				   (Mode)ph->mode, ph->layer, (Matrix)ph->what,
+				   r, c);
+}
+
+static bool ph_value(const Render *R, const Placeholder *ph, int r, int c,
+		     double *v)
+{
+	return trace_value_kernel(R->t, ph_kernel(R, ph), ph->layer, ph->head,
+				  (Matrix)ph->what, r, c, v);
+}
+
 /* Heads a trace matrix or weight has: query heads, K/V heads, or 1. */
 static int matrix_heads(const Trace *t, int mat)
 {
@@ -93,8 +118,7 @@ static int cell_held(const Render *R, const Placeholder *ph, int r, int c,
 	int step;
 	if (sheet_step_resolve(R, ph, &step))
 		return R->err->code;
-	*st = trace_status_at(R->t, step, (Mode)ph->mode, ph->layer,
-			      (Matrix)ph->what, r, c);
+	*st = ph_status(R, ph, step, r, c);
 	if (*st != CELL_ABSENT)
 		return 0;
 	return sheet_rfail(R, ph, "%s does not hold %s[%d,%d] at step %d",
@@ -111,11 +135,11 @@ static bool cell_value(const Render *R, const Placeholder *ph, int r, int c,
 		       double *v)
 {
 	int step;
-	if (ph->mode >= 0 && ph->step.set && !sheet_step_resolve(R, ph, &step))
+	if (trace_quant(R->t) && ph->mode >= 0 && ph->step.set &&
+	    !sheet_step_resolve(R, ph, &step))
 		return trace_value_in(R->t, step, (Mode)ph->mode, ph->layer,
 				      ph->head, (Matrix)ph->what, r, c, v);
-	return trace_value_at(R->t, ph->layer, ph->head, (Matrix)ph->what, r,
-			      c, v);
+	return ph_value(R, ph, r, c, v);
 }
 
 /* {{Kq[r,c] min|scale|code|error}}: a part of a quantised cell, written
@@ -186,18 +210,12 @@ int sheet_render_cell(const Render *R, const Placeholder *ph, SheetBlock *b)
 	SheetRef ref = { .kind = REF_CELL, .what = ph->what, .row = r,
 			 .col = c, .mode = ph->mode, .layer = ph->layer,
 			 .head = ph->head, .run = ph->model,
-			 .answer = ph->answer };
+			 .answer = ph->answer, .standard = ph->standard };
 	sheet_inline_put(R, ph, txt, &ref, b);
 	return 0;
 }
 
-/* Storage for one grid while it is filled in. */
-typedef struct GridBuf {
-	GridSpec g;
-	char corner[SHEET_TEXT_MAX];
-} GridBuf;
-
-static int grid_alloc(GridBuf *gb, int rows, int cols, KvError *err)
+int sheet_grid_alloc(GridBuf *gb, int rows, int cols, KvError *err)
 {
 	GridSpec *g = &gb->g;
 	g->rows = rows;
@@ -211,7 +229,7 @@ static int grid_alloc(GridBuf *gb, int rows, int cols, KvError *err)
 	return kv_error_set(err, EX_OSERR, "out of memory");
 }
 
-static void grid_free(GridBuf *gb)
+void sheet_grid_free(GridBuf *gb)
 {
 	free(gb->g.row_labels);
 	free(gb->g.col_labels);
@@ -220,14 +238,14 @@ static void grid_free(GridBuf *gb)
 
 /* Labels of a trace matrix: x1.. for X, q1.. for Q, k1.. rows of S, A. */
 /* Lays out a filled grid onto `b` at the page width, then frees it. */
-static int grid_finish(const Render *R, const Placeholder *ph, GridBuf *gb,
-		       SheetBlock *b)
+int sheet_grid_finish(const Render *R, const Placeholder *ph, GridBuf *gb,
+		      SheetBlock *b)
 {
 	gb->g.min_w = ph->answer ? GRID_ANSWER_W : 1;
 	gb->g.ascii = R->o->ascii;
 	gb->g.max_w = SHEET_PAGE_W;
 	sheet_grid_layout(&gb->g, b);
-	grid_free(gb);
+	sheet_grid_free(gb);
 	return 0;
 }
 
@@ -259,8 +277,7 @@ static void grid_fill_cell(const Render *R, const Placeholder *ph, int step,
 			   int r, int c, GridCell *cell)
 {
 	Matrix mat = (Matrix)ph->what;
-	CellStatus st = trace_status_at(R->t, step, (Mode)ph->mode, ph->layer,
-					mat, r, c);
+	CellStatus st = ph_status(R, ph, step, r, c);
 	double v;
 	/* the UI's glyphs: ! recomputed, = reused from the cache */
 	cell->mark = st == CELL_RECOMPUTED ? '!' : st == CELL_REUSED ? '=' : ' ';
@@ -268,9 +285,11 @@ static void grid_fill_cell(const Render *R, const Placeholder *ph, int step,
 		cell->evicted = true;
 		return;
 	}
-	if (st == CELL_MASKED ||
-	    !trace_value_in(R->t, step, (Mode)ph->mode, ph->layer, ph->head,
-			    mat, r, c, &v)) {
+	bool held = trace_quant(R->t)
+			    ? trace_value_in(R->t, step, (Mode)ph->mode,
+					     ph->layer, ph->head, mat, r, c, &v)
+			    : ph_value(R, ph, r, c, &v);
+	if (st == CELL_MASKED || !held) {
 		/* hidemask: the student finds the masked cells too */
 		cell->masked = !(ph->hidemask && sheet_wants_blank(R, ph));
 		cell->blank = !cell->masked;
@@ -281,7 +300,7 @@ static void grid_fill_cell(const Render *R, const Placeholder *ph, int step,
 	cell->ref = (SheetRef){ .kind = REF_CELL, .what = mat, .row = r,
 				.col = c, .mode = ph->mode, .step = step,
 				.layer = ph->layer, .head = ph->head,
-				.run = ph->model,
+				.run = ph->model, .standard = ph->standard,
 				.answer = ph->answer && !(ph->given & (1u << st)) };
 }
 
@@ -293,13 +312,23 @@ int sheet_render_trace_grid(const Render *R, const Placeholder *ph,
 	Matrix mat = (Matrix)ph->what;
 	if (sheet_step_resolve(R, ph, &step) || matrix_check(R, ph))
 		return R->err->code;
-	if (!trace_span_at(R->t, step, (Mode)ph->mode, ph->layer, mat, &sp))
-		return sheet_rfail(R, ph, "%s holds no %s at step %d",
+	if (ph->standard && !trace_has_producer(R->t, PRODUCER_TARGET_STANDARD))
+		return sheet_rfail(R, ph, "this run has no standard kernel's "
+				   "values");
+	if (!trace_span_kernel(R->t, ph_kernel(R, ph), step, (Mode)ph->mode,
+			       ph->layer, mat, &sp))
+		return sheet_rfail(R, ph, "%s holds no %s at step %d%s",
 				   mode_name((Mode)ph->mode), matrix_name(mat),
-				   step);
+				   step,
+				   ph_kernel(R, ph) == PRODUCER_KERNEL_TILED &&
+						   (mat == MAT_S || mat == MAT_A)
+					   ? " (the tiled kernel never writes "
+					     "S or A; kernel=standard reads "
+					     "the standard one's)"
+					   : "");
 	GridBuf gb = { 0 };
-	if (grid_alloc(&gb, sp.rows, sp.col_hi - sp.col_lo + 1, R->err)) {
-		grid_free(&gb);
+	if (sheet_grid_alloc(&gb, sp.rows, sp.col_hi - sp.col_lo + 1, R->err)) {
+		sheet_grid_free(&gb);
 		return R->err->code;
 	}
 	snprintf(gb.corner, sizeof gb.corner, "%s", matrix_name(mat));
@@ -309,7 +338,7 @@ int sheet_render_trace_grid(const Render *R, const Placeholder *ph,
 			grid_fill_cell(R, ph, step, r + 1, sp.col_lo + c,
 				       &gb.g.cells[r * gb.g.cols + c]);
 	gb.g.marks = ph->marks;
-	return grid_finish(R, ph, &gb, b);
+	return sheet_grid_finish(R, ph, &gb, b);
 }
 
 int sheet_render_weight_grid(const Render *R, const Placeholder *ph,
@@ -321,8 +350,8 @@ int sheet_render_weight_grid(const Render *R, const Placeholder *ph,
 		return R->err->code;
 	weight_shape(m, ph->what, &rows, &cols);
 	GridBuf gb = { 0 };
-	if (grid_alloc(&gb, rows, cols, R->err)) {
-		grid_free(&gb);
+	if (sheet_grid_alloc(&gb, rows, cols, R->err)) {
+		sheet_grid_free(&gb);
 		return R->err->code;
 	}
 	snprintf(gb.corner, sizeof gb.corner, "%s", sheet_matrix_name(ph->what));
@@ -349,7 +378,7 @@ int sheet_render_weight_grid(const Render *R, const Placeholder *ph,
 						.answer = ph->answer };
 		}
 	}
-	return grid_finish(R, ph, &gb, b);
+	return sheet_grid_finish(R, ph, &gb, b);
 }
 
 /*
@@ -363,8 +392,8 @@ int sheet_render_choices(const Render *R, const Placeholder *ph,
 	if (ph->step.set && sheet_step_resolve(R, ph, &T))
 		return R->err->code;
 	GridBuf gb = { 0 };
-	if (grid_alloc(&gb, MODE_COUNT, T, R->err)) {
-		grid_free(&gb);
+	if (sheet_grid_alloc(&gb, MODE_COUNT, T, R->err)) {
+		sheet_grid_free(&gb);
 		return R->err->code;
 	}
 	snprintf(gb.corner, sizeof gb.corner, "after");
@@ -380,7 +409,7 @@ int sheet_render_choices(const Render *R, const Placeholder *ph,
 			cell->blank = sheet_wants_blank(R, ph);
 		}
 	}
-	return grid_finish(R, ph, &gb, b);
+	return sheet_grid_finish(R, ph, &gb, b);
 }
 
 /* ---- caches of sliding windows ---- */
@@ -417,8 +446,8 @@ int sheet_render_slots(const Render *R, const Placeholder *ph,
 				    MAT_K, held, c))
 			n = c;
 	GridBuf gb = { 0 };
-	if (grid_alloc(&gb, 1, n > 0 ? n : 1, R->err)) {
-		grid_free(&gb);
+	if (sheet_grid_alloc(&gb, 1, n > 0 ? n : 1, R->err)) {
+		sheet_grid_free(&gb);
 		return R->err->code;
 	}
 	snprintf(gb.corner, sizeof gb.corner, "slot");
@@ -439,7 +468,7 @@ int sheet_render_slots(const Render *R, const Placeholder *ph,
 		snprintf(cell->text, SHEET_TEXT_MAX, "%d", c);
 		cell->blank = sheet_wants_blank(R, ph);
 	}
-	return grid_finish(R, ph, &gb, b);
+	return sheet_grid_finish(R, ph, &gb, b);
 }
 
 /* The closed form's cells after `step` with FORMULA_GLOBAL / _MHA bits. */

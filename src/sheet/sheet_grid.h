@@ -18,6 +18,8 @@ typedef enum SheetRefKind {
 	REF_NONE,
 	REF_CELL,    /* what = Matrix or SHEET_W_*, row and col 1-based */
 	REF_COUNTER, /* what = SheetCounter of (mode, step), total or not */
+	REF_TILE,    /* what = SheetTileField of the query column `step`:
+		      * row (o's row, else 1), col = the state's number */
 } SheetRefKind;
 
 typedef struct SheetRef {
@@ -32,6 +34,7 @@ typedef struct SheetRef {
 	int run;         /* Template model index, -1 for the command line's */
 	bool total;
 	bool answer; /* blank in the student copy */
+	bool standard; /* kernel=standard: not a value of the run's kernel */
 } SheetRef;
 
 /* Lines of text `w` columns wide, with the values printed in them. */

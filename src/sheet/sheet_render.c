@@ -32,6 +32,7 @@ static int render_ph(const Render *R, const Placeholder *ph, SheetBlock *b)
 	case PH_CHOICES: return sheet_render_choices(R, ph, b);
 	case PH_SLOTS: return sheet_render_slots(R, ph, b);
 	case PH_FORMULA: return sheet_render_formula(R, ph, b);
+	case PH_TILES: return sheet_render_tiles(R, ph, b);
 	case PH_SAY: {
 		char *s = strndup(R->tp->text + ph->text_at, ph->text_len);
 		if (!s)

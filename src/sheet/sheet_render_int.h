@@ -90,6 +90,23 @@ uint64_t sheet_elem_bytes(const Trace *t);
 int sheet_col_count(const Trace *t, Mode mode, int step, int layer,
 		    Matrix mat, unsigned statuses, int c);
 
+/* ---- grids (sheet_cells.c) ---- */
+
+/* Storage for one grid while it is filled in. */
+typedef struct GridBuf {
+	GridSpec g;
+	char corner[SHEET_TEXT_MAX];
+} GridBuf;
+
+/* Labels and cells for a rows × cols grid, zeroed; EX_OSERR when memory
+ * runs out (free it with sheet_grid_free either way). */
+int sheet_grid_alloc(GridBuf *gb, int rows, int cols, KvError *err);
+void sheet_grid_free(GridBuf *gb);
+/* Lays out a filled grid onto `b` at the page width (answer cells at
+ * least 4 wide), then frees it. Returns 0 or EX_OSERR. */
+int sheet_grid_finish(const Render *R, const Placeholder *ph, GridBuf *gb,
+		      SheetBlock *b);
+
 /* ---- one renderer per placeholder kind ---- */
 
 /* PH_COUNTER (sheet_values.c): a counter of a step, or one layer's share. */
@@ -121,6 +138,11 @@ int sheet_render_choices(const Render *R, const Placeholder *ph,
 /* PH_SLOTS (sheet_cells.c): grid of the K/V column in each cache slot. */
 int sheet_render_slots(const Render *R, const Placeholder *ph,
 		       SheetBlock *b);
+
+/* PH_TILES (sheet_tiles.c): the tiled kernel's states of the query
+ * column the step's pass ends at, as a grid: rows m, α, l, o1..o_dv,
+ * one column per state. */
+int sheet_render_tiles(const Render *R, const Placeholder *ph, SheetBlock *b);
 
 /* PH_FORMULA (sheet_cells.c): the cache's size from the closed form. */
 int sheet_render_formula(const Render *R, const Placeholder *ph,

@@ -24,6 +24,7 @@ enum {
 	OPT_FORMULA = 1 << 9, /* global, mha, saved */
 	OPT_HIDEMASK = 1 << 10, /* hidemask */
 	OPT_QPART = 1 << 11, /* min, scale, code, error: of a Kq/Vq cell */
+	OPT_KERNEL = 1 << 12, /* kernel=standard | kernel=tiled */
 };
 
 static const char *const counter_names[CTR_COUNT] = {
@@ -224,12 +225,16 @@ static unsigned ph_takes(const Placeholder *ph)
 	case PH_GRID:
 		return ph->what < MAT_COUNT
 			       ? OPT_MODE | OPT_STEP | OPT_GIVEN | OPT_MARKS |
-					 OPT_HIDEMASK | matrix_takes(ph->what)
+					 OPT_HIDEMASK | OPT_KERNEL |
+					 matrix_takes(ph->what)
 			       : matrix_takes(ph->what);
 	case PH_CELL:
 		return OPT_MODE | OPT_STEP | OPT_W | matrix_takes(ph->what) |
 		       (ph->what == MAT_KQ || ph->what == MAT_VQ ? OPT_QPART
-								  : 0);
+								  : 0) |
+		       (ph->what < MAT_COUNT ? OPT_KERNEL : 0);
+	case PH_TILES:
+		return OPT_MODE | OPT_STEP | OPT_GIVEN | OPT_LAYER | OPT_HEAD;
 	case PH_COUNTER:
 		if (ph->what == CTR_CACHE_CELLS || ph->what == CTR_CACHE_BYTES)
 			return OPT_MODE | OPT_STEP | OPT_W | OPT_LAYER;
@@ -406,7 +411,7 @@ static unsigned opt_bit(const Word *key, bool has_value)
 		{ "mode", OPT_MODE }, { "step", OPT_STEP },
 		{ "given", OPT_GIVEN }, { "status", OPT_STATUS },
 		{ "of", OPT_OF }, { "w", OPT_W }, { "layer", OPT_LAYER },
-		{ "head", OPT_HEAD },
+		{ "head", OPT_HEAD }, { "kernel", OPT_KERNEL },
 	};
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (word_is(key, keys[i].name))
@@ -459,6 +464,12 @@ static int opt_apply(Parser *ps, Placeholder *ph, const Word *w)
 			    : word_is(w, "code")  ? SHEET_QPART_CODE
 			    : word_is(w, "max")   ? SHEET_QPART_MAX
 						  : SHEET_QPART_ERROR;
+		return 0;
+	case OPT_KERNEL:
+		if (!word_is(&val, "standard") && !word_is(&val, "tiled"))
+			return fail_hint(ps, "unknown kernel", &val,
+					 "(expected standard or tiled)");
+		ph->standard = word_is(&val, "standard");
 		return 0;
 	default:
 		return opt_width(ps, ph, &val);
@@ -527,7 +538,7 @@ static int ph_name(Parser *ps, Placeholder *ph, const Word *name)
 		{ "cells", PH_CELLS }, { "cols", PH_COLS },
 		{ "choices", PH_CHOICES }, { "copy", PH_COPY },
 		{ "slots", PH_SLOTS }, { "formula_cells", PH_FORMULA },
-		{ "formula_bytes", PH_FORMULA },
+		{ "formula_bytes", PH_FORMULA }, { "tiles", PH_TILES },
 	};
 	for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
 		if (word_is(name, others[i].name)) {
@@ -724,6 +735,36 @@ static int model_directive(Parser *ps, const Word *name, const char *q,
 	return 0;
 }
 
+/*
+ * {{attention flash}} or {{attention flash tile=B}} (B 1..1024, default
+ * 2): the sheet reads the command line's tokens as the tiled kernel
+ * computes them. Once per template.
+ */
+static int attention_directive(Parser *ps, const Word *kernel, const char *q,
+			       const char *e)
+{
+	Template *tp = ps->tp;
+	if (!word_is(kernel, "flash"))
+		return fail_hint(ps, "unknown attention", kernel,
+				 "(only 'flash' is known)");
+	if (tp->attention_line)
+		return fail(ps, "a second attention directive:", kernel);
+	int tile = 2;
+	Word w, key, val;
+	while (word_next(&q, e, &w)) {
+		if (!word_split(&w, &key, &val) || !word_is(&key, "tile"))
+			return fail_hint(ps, "attention flash takes tile=B, "
+					 "not", &w, "");
+		if (!number_parse(val.s, val.len, &tile) || tile < 1 ||
+		    tile > 1024)
+			return fail_hint(ps, "tile takes 1..1024, not", &val,
+					 "");
+	}
+	tp->attention_tile = tile;
+	tp->attention_line = ps->line;
+	return 0;
+}
+
 static int item_push(Parser *ps, const TmplItem *it)
 {
 	Template *tp = ps->tp;
@@ -810,6 +851,8 @@ static int body_parse(Parser *ps, const char *b, const char *e, bool *printed)
 		ps->tp->page_lines = (int)n;
 		return 0;
 	}
+	if (word_is(&first, "attention") && word_next(&q, e, &arg))
+		return attention_directive(ps, &arg, q, e);
 	if (word_is(&first, "model") && word_next(&q, e, &arg) &&
 	    !memchr(arg.s, '=', arg.len))
 		return model_directive(ps, &arg, q, e);

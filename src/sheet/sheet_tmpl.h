@@ -11,6 +11,7 @@
  *   {{# a comment}}           dropped
  *   {{needs single}}          refuse a stacked model on the command line
  *   {{page 60}}               refuse a run whose sheet is longer
+ *   {{attention flash tile=2}} read the run as the tiled kernel made it
  *
  * The full language is documented in docs/worksheet-templates.md.
  */
@@ -34,7 +35,17 @@ typedef enum PhKind {
 	PH_COPY,    /* "ANSWER KEY" or a name line, by copy */
 	PH_SLOTS,   /* grid: the K/V column in each cache slot of a layer */
 	PH_FORMULA, /* cache size from the closed form, from model sizes */
+	PH_TILES,   /* grid: the tiled kernel's states of the step's query */
 } PhKind;
+
+/* Rows of a {{tiles}} grid: what each tile state holds. */
+typedef enum SheetTileField {
+	TILE_FIELD_M,     /* running max m */
+	TILE_FIELD_ALPHA, /* α = exp(m_prev − m) */
+	TILE_FIELD_L,     /* running sum l */
+	TILE_FIELD_O,     /* unnormalised output o, rows 1..d_v */
+	TILE_FIELD_COUNT
+} SheetTileField;
 
 /* Matrices a template can name: the trace's, then the model's weights. */
 enum {
@@ -139,6 +150,8 @@ typedef struct Placeholder {
 	unsigned formula;  /* PH_FORMULA: FORMULA_* bits */
 	int model;         /* run: -1 the command line's, else Template.models */
 	int qpart;         /* PH_CELL of Kq/Vq: SHEET_QPART_*, 0 the value */
+	bool standard;     /* kernel=standard: in a tiled run, the values of
+			    * the standard kernel over the same tokens */
 	size_t text_at;    /* PH_SAY: text offset in the template */
 	size_t text_len;
 } Placeholder;
@@ -178,6 +191,11 @@ typedef struct Template {
 	int needs_single_line;
 	/* {{page N}}: most lines a rendered copy may have; 0 = no limit */
 	int page_lines;
+	/* {{attention flash tile=B}}: the command line's run is read as the
+	 * tiled kernel with tiles of B computed it (sheet_runs.h); 0 when
+	 * absent */
+	int attention_tile;
+	int attention_line;
 } Template;
 
 /*

@@ -223,6 +223,12 @@ void tui_render_help(TuiBuf *b, const TuiView *v)
 		w = HELP_LEGEND_W + 4;
 	if (w > b->w)
 		w = b->w;
+	/* short of rows (80x24 has 24), the blank row above the footer
+	 * goes first, then the one above the legend */
+	int gaps = 2;
+	while (gaps > 0 && rows + extra - (2 - gaps) > b->h)
+		gaps--;
+	extra -= 2 - gaps;
 	int h = rows + extra < b->h ? rows + extra : b->h;
 	TuiRect r = { (b->w - w) / 2, (b->h - h) / 2, w, h };
 	draw_box(b, v, r);
@@ -237,10 +243,10 @@ void tui_render_help(TuiBuf *b, const TuiView *v)
 					 r.y + r.h - 1);
 		x += col_width(&col[i]) + 1;
 	}
-	int ly = r.y + 2 + rows + 1;
+	int ly = r.y + 2 + rows + (gaps > 0);
 	if (ly + 1 < r.y + r.h - 1)
 		draw_status_legend(b, v, r.x + 2, ly, x_end);
-	int fy = ly + HELP_LEGEND_H;
+	int fy = ly + HELP_LEGEND_H - (gaps < 2);
 	if (fy < r.y + r.h - 1)
 		tui_buf_put(b, r.x + 2, fy, x_end, ROLE_DIM,
 			    "any key closes this help, q and Esc too");

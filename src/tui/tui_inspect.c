@@ -91,7 +91,7 @@ static double value_or_zero(const Cell *k, int layer, int head, Matrix mat,
 	if (trace_quant(t) && k->s->focus != MODE_NOCACHE &&
 	    (mat == MAT_K || mat == MAT_V))
 		mat = mat == MAT_K ? MAT_KQ : MAT_VQ;
-	trace_value_in(t, k->s->step, k->s->focus, layer, head, mat, r, c, &x);
+	tui_state_value_in(k->s, t, k->s->focus, layer, head, mat, r, c, &x);
 	return x;
 }
 
@@ -123,8 +123,8 @@ static void add_terms_at(Str *o, Cell *k, const double *w, int n, int layer,
 static void add_result(Str *o, const Cell *k)
 {
 	double x;
-	if (!trace_value_in(k->v->t, k->s->step, k->s->focus,
-			    tui_state_layer_of(k->s, k->mat),
+	if (!tui_state_value_in(k->s, k->v->t, k->s->focus,
+				tui_state_layer_of(k->s, k->mat),
 			    tui_state_head_of(k->s, k->v->t, k->mat), k->mat,
 			    k->r, k->c, &x)) {
 		str_add(o, " = ");
@@ -167,8 +167,8 @@ static void add_where(Str *o, const Cell *k)
 static void explain_x(Str *o, Cell *k)
 {
 	double x;
-	if (trace_value_in(k->v->t, k->s->step, k->s->focus, k->layer, 1,
-			   MAT_X, k->r, k->c, &x))
+	if (tui_state_value_in(k->s, k->v->t, k->s->focus, k->layer, 1,
+			       MAT_X, k->r, k->c, &x))
 		k->shown = x; /* a copy, nothing to add up */
 	if (k->layer > 1) {
 		str_add(o, "X[%d,%d] = H[%d,%d] of layer %d, the layer below",
@@ -299,7 +299,7 @@ static void explain_a(Str *o, Cell *k)
 
 static void explain_z(Str *o, Cell *k)
 {
-	if (trace_tiles_kernel(trace_tiles(k->v->t))->tiled) {
+	if (tui_state_tiled(k->s, k->v->t)) {
 		char buf[512];
 		tui_tiles_explain(k->v, k->s, k->r, k->c, buf, sizeof buf);
 		str_add(o, "%s", buf);
@@ -405,8 +405,8 @@ static void note_evicted_inputs(Str *o, const Cell *k)
 	int lo = k->mat == MAT_S ? k->r : first_key(k, k->c);
 	int hi = k->mat == MAT_S ? k->r : k->c;
 	for (int i = lo; i <= hi; i++) {
-		CellStatus st = trace_status_at(k->v->t, k->s->step, k->s->focus,
-						k->layer, src, 1, i);
+		CellStatus st = tui_state_status(k->s, k->v->t, k->s->focus,
+						 k->layer, src, 1, i);
 		if (tui_evicted_has_value(k->v->t, k->s->step, k->s->focus, st,
 					  i))
 			str_add(o, ", %c%d was used by this pass, then evicted "
@@ -582,8 +582,8 @@ int tui_inspect_text(const TuiView *v, const TuiState *s, char *out,
 		   .layer = tui_state_layer_of(s, s->cur_mat),
 		   .dot = v->ascii ? " x " : "·",
 		   .sdot = v->ascii ? " x " : " · " };
-	CellStatus st = trace_status_at(v->t, s->step, s->focus, k.layer,
-					k.mat, k.r, k.c);
+	CellStatus st = tui_state_status(s, v->t, s->focus, k.layer, k.mat,
+					 k.r, k.c);
 	add_where(&o, &k);
 	if (st == CELL_ABSENT) {
 		explain_absent(&o, &k);
@@ -726,6 +726,22 @@ static void inspect_fit(const char *text, int w0, int w, int rows,
 			return;
 		*cut = '\0';
 	}
+	/* still too long (a tiled Z's derivation has no sum to shorten):
+	 * drop words from the end and say so with "…", never a row hidden
+	 * below the last */
+	if (rows_needed(out, w0, w) <= rows)
+		return;
+	size_t len = strlen(out);
+	while (len > 0) {
+		while (len > 0 && out[len - 1] != ' ')
+			len--;
+		while (len > 0 && out[len - 1] == ' ')
+			len--;
+		snprintf(out + len, n - len, " %s", ell);
+		if (rows_needed(out, w0, w) <= rows)
+			return;
+	}
+	snprintf(out, n, "%s", ell);
 }
 
 void tui_render_inspector(TuiBuf *b, const TuiView *v, const TuiState *s,

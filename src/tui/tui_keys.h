@@ -37,6 +37,7 @@ typedef enum Action {
 	ACT_FASTER,       /* auto-play pace */
 	ACT_SLOWER,
 	ACT_MEMORY,       /* the cache-memory view on/off */
+	ACT_KERNEL,       /* --attention flash: tiled or standard view */
 	ACT_CLOSE,        /* Esc: close the help, memory view or inspector */
 	ACT_HELP,
 	ACT_REDRAW,

@@ -229,9 +229,9 @@ static void cell_value(const PaneCtx *p, const Block *bl, int layer,
 		    (st != CELL_EVICTED ||
 		     tui_evicted_has_value(p->v->t, p->s->step, p->mode, st, c));
 	if (!show ||
-	    !trace_value_in(p->v->t, p->s->step, p->mode, layer,
-			    tui_state_head_of(p->s, p->v->t, bl->mat), bl->mat,
-			    r, c, &x))
+	    !tui_state_value_in(p->s, p->v->t, p->mode, layer,
+				tui_state_head_of(p->s, p->v->t, bl->mat),
+				bl->mat, r, c, &x))
 		return;
 	/* a quantised cache marks what it reads back rounded: "≈0.53" */
 	size_t k = 0;
@@ -258,8 +258,8 @@ static void draw_cell(const PaneCtx *p, const Block *bl, int r, int c,
 	TuiBuf *b = p->b;
 	int x_end = p->ax + p->aw, w = p->v->valw[bl->mat];
 	int layer = tui_state_layer_of(p->s, bl->mat);
-	CellStatus st = trace_status_at(p->v->t, p->s->step, p->mode, layer,
-					bl->mat, r, c);
+	CellStatus st = tui_state_status(p->s, p->v->t, p->mode, layer,
+					 bl->mat, r, c);
 	bool cur = is_cursor(p, bl->mat, r, c);
 	if (st == CELL_ABSENT && !cur)
 		return;
@@ -329,8 +329,7 @@ static void draw_row(const PaneCtx *p, const Block *bl, int r, int sx,
 static double logit_or_low(const PaneCtx *p, int r, int c)
 {
 	double x = -1e300;
-	trace_value_in(p->v->t, p->s->step, p->mode, 1, 1, MAT_LOGITS, r, c,
-		       &x);
+	tui_state_value_in(p->s, p->v->t, p->mode, 1, 1, MAT_LOGITS, r, c, &x);
 	return x;
 }
 
@@ -397,9 +396,17 @@ static void fit_logits(const PaneCtx *p, Block *bl, int n)
 	}
 }
 
+/* "  tiled" or "  standard": the kernel whose values a tiled run's panes
+ * show; the standard one's the longer. */
+static const char *kernel_label(const TuiState *s, const Trace *t)
+{
+	return tui_state_tiled(s, t) ? "  tiled" : "  standard";
+}
+
 /*
- * Title row: the mode's name, or the tab bar when one pane is shown.
- * Returns the column after its text.
+ * Title row: the mode's name, or the tab bar when one pane is shown,
+ * then the pass and, in a tiled run, the kernel shown. Returns the
+ * column after its text.
  */
 static int draw_title(const PaneCtx *p, TuiRect r, bool tabs)
 {
@@ -423,7 +430,12 @@ static int draw_title(const PaneCtx *p, TuiRect r, bool tabs)
 	}
 	snprintf(buf, sizeof buf, " pass %d: columns %d-%d", ts->pass,
 		 ts->info.proj_lo, ts->info.hi);
-	return tui_buf_put(b, x, r.y, x_end, ROLE_DIM, buf);
+	x = tui_buf_put(b, x, r.y, x_end, ROLE_DIM, buf);
+	/* a tiled run names the kernel shown (t toggles) */
+	if (trace_tiles_kernel(trace_tiles(p->v->t))->tiled)
+		x = tui_buf_put(b, x, r.y, x_end, ROLE_TITLE,
+				kernel_label(p->s, p->v->t));
+	return x;
 }
 
 /*
@@ -572,7 +584,7 @@ void tui_render_pane(TuiBuf *b, const TuiView *v, const TuiState *s, Mode m,
 		return;
 	Block bl[MAX_BLOCKS];
 	const Matrix *list;
-	int n = tui_shown_matrices(v->t, &list);
+	int n = tui_state_matrices(s, v->t, &list);
 	for (int i = 0; i < n; i++)
 		bl[i] = block_size(&p, list[i]);
 	/*
@@ -624,8 +636,11 @@ int tui_pane_text_width(const TuiView *v)
 			snprintf(title, sizeof title, " %s  pass %d: columns %d-%d",
 				 mode_title((Mode)m), ts->pass, ts->info.proj_lo,
 				 ts->info.hi);
-			/* two spaces, then "▲ ▼" */
-			w = max_i(w, tui_text_width(title) + 2 + 3);
+			/* two spaces, then "▲ ▼"; a tiled run names the
+			 * kernel shown */
+			int kw = trace_tiles_kernel(trace_tiles(v->t))->tiled
+					 ? (int)strlen("  standard") : 0;
+			w = max_i(w, tui_text_width(title) + kw + 2 + 3);
 		}
 	}
 	return w;

@@ -80,14 +80,15 @@ static const Matrix quant_stacked[] = { MAT_X, MAT_Q, MAT_K, MAT_V, MAT_KQ,
 					MAT_VQ, MAT_S, MAT_A, MAT_Z, MAT_H,
 					MAT_LOGITS };
 
-int tui_shown_matrices(const Trace *t, const Matrix **list)
+/* The panes' matrices when they show (tiled) the tiled kernel or not. */
+static int matrices_of(const Trace *t, bool tiled, const Matrix **list)
 {
-	if (trace_quant(t)) {
+	if (trace_quant(t)) { /* never tiled (cli.c) */
 		bool st = trace_model(t)->stacked;
 		*list = st ? quant_stacked : quant_classic;
 		return st ? 11 : 10;
 	}
-	if (trace_tiles_kernel(trace_tiles(t))->tiled) {
+	if (tiled) {
 		bool st = trace_model(t)->stacked;
 		*list = st ? tiled_stacked : tiled_classic;
 		return st ? 7 : 6;
@@ -98,6 +99,52 @@ int tui_shown_matrices(const Trace *t, const Matrix **list)
 	}
 	*list = shown_classic;
 	return (int)(sizeof shown_classic / sizeof shown_classic[0]);
+}
+
+int tui_shown_matrices(const Trace *t, const Matrix **list)
+{
+	return matrices_of(t, trace_tiles_kernel(trace_tiles(t))->tiled, list);
+}
+
+int tui_state_matrices(const TuiState *s, const Trace *t,
+		       const Matrix **list)
+{
+	return matrices_of(t, tui_state_tiled(s, t), list);
+}
+
+ProducerKernel tui_state_kernel(const TuiState *s, const Trace *t)
+{
+	return tui_state_tiled(s, t) ? PRODUCER_KERNEL_TILED
+				     : PRODUCER_KERNEL_STANDARD;
+}
+
+bool tui_state_tiled(const TuiState *s, const Trace *t)
+{
+	return trace_tiles_kernel(trace_tiles(t))->tiled && !s->standard;
+}
+
+bool tui_state_value(const TuiState *s, const Trace *t, int layer, int head,
+		     Matrix mat, int row, int col, double *out)
+{
+	return trace_value_kernel(t, tui_state_kernel(s, t), layer, head, mat,
+				  row, col, out);
+}
+
+bool tui_state_value_in(const TuiState *s, const Trace *t, Mode mode,
+			int layer, int head, Matrix mat, int row, int col,
+			double *out)
+{
+	if (trace_quant(t)) /* never with the tiled kernel (cli.c) */
+		return trace_value_in(t, s->step, mode, layer, head, mat, row,
+				      col, out);
+	return tui_state_value(s, t, layer, head, mat, row, col, out);
+}
+
+CellStatus tui_state_status(const TuiState *s, const Trace *t, Mode mode,
+			    int layer, Matrix mat, int row, int col)
+{
+	return trace_status_kernel(t, tui_state_kernel(s, t), s->step, mode,
+				   layer, mat, row, col);
 }
 
 static int clamp(int v, int lo, int hi)
@@ -177,7 +224,7 @@ static bool cursor_move(TuiState *s, const Trace *t, int drow, int dcol)
 static bool matrix_move(TuiState *s, const Trace *t, int d)
 {
 	const Matrix *list;
-	int n = tui_shown_matrices(t, &list), at = 0;
+	int n = tui_state_matrices(s, t, &list), at = 0;
 	for (int i = 0; i < n; i++)
 		if (list[i] == s->cur_mat)
 			at = i;
@@ -292,6 +339,29 @@ static bool jump_go(TuiState *s, const Trace *t)
 	return go_step(s, t, s->jump);
 }
 
+/*
+ * t: the same step as the standard kernel computed it (S and A, the
+ * standard z) or as the tiled kernel did (the tile states); a cursor on
+ * S or A, which the tiled view does not hold, moves to Z.
+ */
+static bool kernel_toggle(TuiState *s, const Trace *t)
+{
+	if (!trace_tiles_kernel(trace_tiles(t))->tiled) {
+		say(s, "t switches to the tiled view only under --attention "
+		    "flash; this run is standard");
+		return false;
+	}
+	s->standard = !s->standard;
+	if (!s->standard && (s->cur_mat == MAT_S || s->cur_mat == MAT_A))
+		s->cur_mat = MAT_Z;
+	tui_state_clamp(s, t);
+	say(s, s->standard ? "standard view: S and A as the standard kernel "
+			     "writes them (t: tiled view)"
+			   : "tiled view: S and A never held, the tile states "
+			     "instead (t: standard view)");
+	return true;
+}
+
 /* Esc: the innermost thing open closes; with nothing open, say so. */
 static bool close_one(TuiState *s)
 {
@@ -360,6 +430,8 @@ bool tui_state_apply_arg(TuiState *s, const Trace *t, Action a, int arg)
 	case ACT_MEMORY:
 		s->memory = !s->memory;
 		return true;
+	case ACT_KERNEL:
+		return kernel_toggle(s, t);
 	case ACT_CLOSE:
 		return close_one(s);
 	case ACT_CLICK:

@@ -44,6 +44,9 @@ typedef struct TuiState {
 	int heads;      /* query heads per layer */
 	bool selectors; /* a stacked model: the layer/head row and keys */
 	bool memory;    /* the cache-memory view is open */
+	bool standard;  /* a tiled run (--attention flash) seen as the
+			 * standard kernel ran the same step: S and A
+			 * instead of the tile states (t toggles) */
 	bool playing;   /* auto-play: one step every tui_pace_ms[pace] */
 	int pace;       /* index into tui_pace_ms */
 	bool jumping;   /* the ":" prompt is open */
@@ -124,6 +127,39 @@ int tui_state_layer_of(const TuiState *s, Matrix mat);
  * for Q S A Z, the KV head that query head reads for K and V, else 1.
  */
 int tui_state_head_of(const TuiState *s, const Trace *t, Matrix mat);
+
+/*
+ * The kernel the panes show: the run's own, or the standard kernel's
+ * values of the same step when s->standard (a tiled run only).
+ * tui_state_tiled is true when that is the tiled kernel, whose S and A
+ * are never held.
+ */
+ProducerKernel tui_state_kernel(const TuiState *s, const Trace *t);
+bool tui_state_tiled(const TuiState *s, const Trace *t);
+
+/* A cell's value and status as the shown kernel holds it (trace.h's
+ * trace_value_kernel and trace_status_kernel). */
+bool tui_state_value(const TuiState *s, const Trace *t, int layer, int head,
+		     Matrix mat, int row, int col, double *out);
+
+/*
+ * As tui_state_value, for the values `mode` holds: a quantised cache's
+ * modes keep values of their own (trace_value_in), and Kq/Vq read the
+ * exact residual until their group is quantised.
+ */
+bool tui_state_value_in(const TuiState *s, const Trace *t, Mode mode,
+			int layer, int head, Matrix mat, int row, int col,
+			double *out);
+CellStatus tui_state_status(const TuiState *s, const Trace *t, Mode mode,
+			    int layer, Matrix mat, int row, int col);
+
+/*
+ * The matrices the panes show in the state's view, in display order:
+ * tui_shown_matrices, with S and A back in the standard view of a tiled
+ * run.
+ */
+int tui_state_matrices(const TuiState *s, const Trace *t,
+		       const Matrix **list);
 
 /* Keeps the cursor inside the focused pane's current extent. */
 void tui_state_clamp(TuiState *s, const Trace *t);

@@ -32,8 +32,8 @@ int tui_tiles_height(const TuiView *v, const TuiState *s, Mode mode,
 		     int avail)
 {
 	const TraceTiles *tt = trace_tiles(v->t);
-	if (!trace_tiles_kernel(tt)->tiled)
-		return 0;
+	if (!tui_state_tiled(s, v->t))
+		return 0; /* a standard run, or the standard view of a tiled one */
 	int q = tui_tiles_query(s, v->t, mode);
 	int want = 2 + trace_tiles_count(tt, s->layer, s->head, q);
 	if (want > avail)
@@ -113,9 +113,12 @@ void tui_render_tiles(TuiBuf *b, const TuiView *v, const TuiState *s,
 		put_num(row, sizeof row, ts.l, s->digits);
 		for (int c = 0; c < d_v; c++)
 			put_num(row, sizeof row, ts.o[c], s->digits);
-		tui_buf_put(b, r.x, y, r.x + r.w,
-			    ts.kind == TILE_STEP ? ROLE_COMPUTED : ROLE_REUSED,
-			    row);
+		Role role = ts.kind == TILE_STEP ? ROLE_COMPUTED : ROLE_REUSED;
+		int x = tui_buf_put(b, r.x, y, r.x + r.w, role, row);
+		/* a narrow pane (three side by side) cuts o: say so */
+		if (tui_text_width(row) > r.w && r.w > 1 && x >= r.x + r.w)
+			tui_buf_put(b, r.x + r.w - 1, y, r.x + r.w, ROLE_DIM,
+				    v->ascii ? ">" : "…");
 	}
 }
 
@@ -156,8 +159,14 @@ int tui_tiles_explain(const TuiView *v, const TuiState *s, int r, int q,
 	char a[32], b[32], c[32], e[32];
 	double z;
 	bool have_z = trace_value_at(v->t, s->layer, s->head, MAT_Z, r, q, &z);
-	add(out, n, &len, "Z[%d,%d] = o%d / l after %s %d (k%d-k%d) of q%d: ",
-	    r, q, r, last.kind == TILE_STEP ? "tile" : "merge",
+	/* the result first: a short inspector row elides the tail */
+	add(out, n, &len, "Z[%d,%d] = o%d / l", r, q, r);
+	if (have_z)
+		add(out, n, &len, " = %s / %s = %s",
+		    num(last.o[r - 1], d, a, sizeof a),
+		    num(last.l, d, b, sizeof b), num(z, s->digits, c, sizeof c));
+	add(out, n, &len, " after %s %d (k%d-k%d) of q%d: ",
+	    last.kind == TILE_STEP ? "tile" : "merge",
 	    last.kind == TILE_STEP ? last.tile : last.part, last.key_lo,
 	    last.key_hi, q);
 	if (last.kind == TILE_STEP && has_prev && last.part == prev.part &&
@@ -172,18 +181,15 @@ int tui_tiles_explain(const TuiView *v, const TuiState *s, int r, int q,
 		    num(last.alpha, d, a, sizeof a), dot,
 		    num(prev.l, d, b, sizeof b), num(last.l, d, c, sizeof c));
 		add(out, n, &len,
-		    "o%d = %s%s%s + the tile's exp(s - m)%sv%d = %s; ", r,
+		    "o%d = %s%s%s + the tile's exp(s - m)%sv%d = %s", r,
 		    num(last.alpha, d, a, sizeof a), dot,
 		    num(prev.o[r - 1], d, b, sizeof b), dot, r,
 		    num(last.o[r - 1], d, e, sizeof e));
 	} else {
-		add(out, n, &len, "m = %s, l = %s, o%d = %s; ",
+		add(out, n, &len, "m = %s, l = %s, o%d = %s",
 		    num(last.m, d, a, sizeof a), num(last.l, d, b, sizeof b), r,
 		    num(last.o[r - 1], d, c, sizeof c));
 	}
-	if (have_z)
-		add(out, n, &len, "z = %s / %s = %s   (S and A never held)",
-		    num(last.o[r - 1], d, a, sizeof a),
-		    num(last.l, d, b, sizeof b), num(z, s->digits, c, sizeof c));
+	add(out, n, &len, "   (S and A never held)");
 	return (int)len;
 }

@@ -4,38 +4,39 @@
  */
 #include "tui_render.h"
 
-/* Widest formatted value of one layer and head of `mat`. */
+/* w, or the width of x formatted plus `extra` when that is wider. */
+static int widest(int w, double x, int digits, int extra)
+{
+	char buf[64];
+	int len = tui_format_value(x, digits, buf, sizeof buf) + extra;
+	return len > w ? len : w;
+}
+
+/* Widest formatted value of one layer and head of `mat`, over both
+ * kernels of a tiled run (the t key shows either). */
 static int widest_in(const Trace *t, int layer, int head, Matrix mat,
 		     int digits)
 {
 	int w = 1, T = trace_steps(t), rows = trace_matrix_rows(t, mat);
-	char buf[64];
 	/* a quantised run shows the cache modes' own values too, and marks
 	 * the quantised Kq and Vq cells with one more character */
 	bool quant = trace_quant(t) != NULL;
 	int mark = mat == MAT_KQ || mat == MAT_VQ ? 1 : 0;
+	Matrix ex = mat == MAT_KQ ? MAT_K : MAT_V; /* Kq's residual */
 	for (int c = 1; c <= T; c++) {
 		for (int r = 1; r <= rows; r++) {
 			double x;
-			if (trace_value_at(t, layer, head, mat, r, c, &x)) {
-				int len = tui_format_value(x, digits, buf,
-							   sizeof buf);
-				w = len > w ? len : w;
-			}
+			for (int k = 0; k < PRODUCER_KERNEL_COUNT; k++)
+				if (trace_value_kernel(t, (ProducerKernel)k,
+						       layer, head, mat, r, c,
+						       &x))
+					w = widest(w, x, digits, 0);
 			if (quant && trace_value_of(t, PRODUCER_TARGET_QUANT,
-						    layer, head, mat, r, c,
-						    &x)) {
-				int len = tui_format_value(x, digits, buf,
-							   sizeof buf);
-				w = len + mark > w ? len + mark : w;
-			}
-			Matrix ex = mat == MAT_KQ ? MAT_K : MAT_V; /* residual */
+						    layer, head, mat, r, c, &x))
+				w = widest(w, x, digits, mark);
 			if (mark && trace_value_of(t, PRODUCER_TARGET_QUANT,
-						   layer, head, ex, r, c, &x)) {
-				int len = tui_format_value(x, digits, buf,
-							   sizeof buf);
-				w = len > w ? len : w;
-			}
+						   layer, head, ex, r, c, &x))
+				w = widest(w, x, digits, 0);
 		}
 	}
 	return w;
@@ -74,7 +75,10 @@ void tui_view_init(TuiView *v, const Trace *t, bool ascii, int digits)
 	*v = (TuiView){ .t = t, .ascii = ascii, .digits = digits };
 	int T = trace_steps(t);
 	const Matrix *list;
-	int n = tui_shown_matrices(t, &list);
+	/* every matrix a view may show: a tiled run's standard view has S
+	 * and A, so both views get the same layout */
+	TuiState std = { .standard = true };
+	int n = tui_state_matrices(&std, t, &list);
 	for (int i = 0; i < n; i++) {
 		Matrix m = list[i];
 		int w = widest_value(t, m, digits);

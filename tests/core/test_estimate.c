@@ -18,6 +18,7 @@
 #include "model.h"
 #include "run.h"
 #include "trace.h"
+#include "trace_tiles.h"
 
 static const char *const bundled[] = { "default", "gqa", "mqa",
 				       "local-global", "streaming" };
@@ -86,6 +87,141 @@ static void test_estimate_random_windows(void **state)
 	Model *m = model_random(&s, 7, NULL);
 	assert_non_null(m);
 	assert_estimate_matches(m, 4, 13);
+	model_free(m);
+}
+
+/* A tiled run (--attention flash) of m over its prompt and N more. */
+static Trace *tiled_run_of(const Model *m, int N, int tile, int split)
+{
+	RunConfig cfg = run_config_default(m);
+	cfg.generate = N;
+	cfg.tiled = true;
+	cfg.tile = tile;
+	cfg.split = split;
+	KvError err;
+	kv_error_clear(&err);
+	Trace *t = run_trace(m, &cfg, &err);
+	if (!t)
+		fail_msg("%s", err.msg);
+	return t;
+}
+
+/* States the trace's tile store holds, over every column. */
+static uint64_t states_held(const Trace *t)
+{
+	const Model *m = trace_model(t);
+	uint64_t n = 0;
+	for (int l = 1; l <= m->n_layers; l++)
+		for (int h = 1; h <= m->n_heads; h++)
+			for (int q = 1; q <= trace_steps(t); q++)
+				n += (uint64_t)trace_tiles_count(trace_tiles(t),
+								 l, h, q);
+	return n;
+}
+
+/*
+ * The tile store and the second value plane of a tiled run: the store's
+ * states and bytes exactly as the run holds them, for every tile size
+ * 1..T and splits 1..3, the plane equal to a standard run's, and the
+ * comparison pass costing what the no-cache pass over 1..T costs.
+ */
+static void assert_tiled_estimate(const Model *m, int N)
+{
+	int P = m->prompt_n, T = P + N;
+	RunEstimate std = estimate_run(m, P, T);
+	assert_int_equal(std.tile_bytes, 0);
+	assert_int_equal(std.macs_compare, 0);
+	Trace *ts = run_of(m, P, N);
+	uint64_t nocache_last =
+		counters_macs(&trace_step(ts, T, MODE_NOCACHE)->pass_c);
+	trace_free(ts);
+	for (int B = 1; B <= T; B++)
+		for (int S = 1; S <= 3; S++) {
+			Trace *t = tiled_run_of(m, N, B, S);
+			TileKernel k = { .tiled = true, .tile = B, .split = S,
+					 .split_from = P + 1 };
+			RunEstimate e = estimate_run_kernel(m, P, T, &k);
+			assert_int_equal(e.tile_states, states_held(t));
+			assert_int_equal(e.tile_bytes,
+					 trace_tiles_memory(trace_tiles(t)) -
+						 trace_tiles_base_bytes());
+			assert_int_equal(e.trace_bytes - std.trace_bytes,
+					 e.plane_bytes + e.tile_bytes);
+			assert_int_equal(e.plane_bytes, std.plane_bytes);
+			assert_int_equal(e.macs_compare, nocache_last);
+			for (int mode = 0; mode < MODE_COUNT; mode++)
+				assert_int_equal(e.macs[mode], std.macs[mode]);
+			/* the arrays exactly, give or take the structs */
+			uint64_t arrays = e.trace_bytes - e.events_bytes;
+			assert_true(arrays <= trace_memory(t));
+			assert_true(trace_memory(t) <= e.trace_bytes + 1024);
+			trace_free(t);
+		}
+}
+
+static void test_estimate_tiled(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof bundled / sizeof *bundled; i++) {
+		Model *m = model_load_named(bundled[i], NULL);
+		assert_non_null(m);
+		assert_tiled_estimate(m, 3);
+		model_free(m);
+	}
+	const int windows[] = { 2, 0, 5 };
+	ModelShape s = { .d_model = 5, .d_k = 3, .d_v = 2, .vocab = 9,
+			 .n_layers = 3, .n_heads = 4, .n_kv_heads = 2,
+			 .windows = windows, .prompt_n = 4, .positions = 17 };
+	Model *m = model_random(&s, 7, NULL);
+	assert_non_null(m);
+	assert_tiled_estimate(m, 9);
+	model_free(m);
+}
+
+/*
+ * The closed form by hand: one global layer, no split, tiles of B: query
+ * j keeps ceil(j/B) states, Σ_j ceil(j/B) per head; with B = 2 over
+ * T = 6 that is 1+1+2+2+3+3 = 12. A column of r states holds
+ * cap(r) = 4, 8, ... records.
+ */
+static void test_tile_states_closed_form(void **state)
+{
+	(void)state;
+	ModelShape s = { .d_model = 2, .d_k = 1, .d_v = 3, .vocab = 4,
+			 .n_layers = 1, .n_heads = 2, .n_kv_heads = 1,
+			 .prompt_n = 2, .positions = 6 };
+	Model *m = model_random(&s, 3, NULL);
+	assert_non_null(m);
+	TileKernel k = { .tiled = true, .tile = 2, .split = 1,
+			 .split_from = 3 };
+	RunEstimate e = estimate_run_kernel(m, 2, 6, &k);
+	assert_int_equal(e.tile_states, 2 * 12);
+	/* every column has at most 3 states: one 4-record block each */
+	assert_int_equal(e.tile_bytes,
+			 trace_tiles_index_bytes(12) +
+				 12 * trace_tiles_column_bytes(4, 3));
+	assert_int_equal(trace_tiles_column_bytes(5, 3),
+			 2 * trace_tiles_column_bytes(4, 3));
+	/* split 2 from query 3: q3 has parts of 2 and 1 keys (1 + 1 tiles
+	 * and 2 merges = 4), q4 2 + 2 (4), q5 3 + 2 (2 + 1 + 2 = 5), q6
+	 * 3 + 3 (6); q1, q2 unsplit: 1 each. 21 a head. */
+	k.split = 2;
+	e = estimate_run_kernel(m, 2, 6, &k);
+	assert_int_equal(e.tile_states, 2 * 21);
+	assert_int_equal(trace_tiles_states_for(5, 0, 2, 2), 5);
+	assert_int_equal(trace_tiles_states_for(3, 0, 2, 5), 6); /* 3 parts of 1 key: a tile and a merge each */
+	assert_int_equal(trace_tiles_states_for(7, 0, 3, 1), 3);
+	/* a gap after 1 pinned key: k1 | k2-k4 | k5-k7 rather than 3 + 3 + 1 */
+	assert_int_equal(trace_tiles_states_for(7, 1, 3, 1), 3);
+	/* after 2 pinned keys, tiles of 3: k1-k2 | k3-k5 | k6-k7 */
+	assert_int_equal(trace_tiles_states_for(7, 2, 3, 1), 3);
+	/* after 4 pinned keys, tiles of 3: k1-k3 | k4 | k5-k7 */
+	assert_int_equal(trace_tiles_states_for(7, 4, 3, 1), 3);
+	/* after 1 pinned key, tiles of 2: k1 | k2-k3 | k4-k5 | k6-k7 */
+	assert_int_equal(trace_tiles_states_for(7, 1, 2, 1), 4);
+	/* 4 keys, 1 pinned, tiles of 2: k1 | k2-k3 | k4, one more than 2 */
+	assert_int_equal(trace_tiles_states_for(4, 1, 2, 1), 3);
+	assert_int_equal(trace_tiles_states_for(4, 0, 2, 1), 2);
 	model_free(m);
 }
 
@@ -195,6 +331,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_estimate_equals_counters),
 		cmocka_unit_test(test_estimate_random_windows),
+		cmocka_unit_test(test_estimate_tiled),
+		cmocka_unit_test(test_tile_states_closed_form),
 		cmocka_unit_test(test_huge_refused_before_computing),
 		cmocka_unit_test(test_progress_and_stop),
 		cmocka_unit_test(test_export_rows_closed_form),

@@ -40,10 +40,10 @@ static int build_key(KeyTable *kt)
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	static const CsvAnswerRow answers[] = {
-		{ 4, MODE_CACHE, CSV_KIND_TOKEN, false },
-		{ 4, MODE_CACHE, CSV_KIND_COUNTER + CSV_CTR_MACS, false },
-		{ 4, MODE_CACHE, CSV_KIND_TOTAL + CSV_CTR_CACHE_READS, false },
-		{ 4, MODE_CACHE, CSV_KIND_COUNTER + CSV_CTR_PASSES, true },
+		{ 4, MODE_CACHE, CSV_KIND_TOKEN, false, 0, 0, 0, 0 },
+		{ 4, MODE_CACHE, CSV_KIND_COUNTER + CSV_CTR_MACS, false, 0, 0, 0, 0 },
+		{ 4, MODE_CACHE, CSV_KIND_TOTAL + CSV_CTR_CACHE_READS, false, 0, 0, 0, 0 },
+		{ 4, MODE_CACHE, CSV_KIND_COUNTER + CSV_CTR_PASSES, true, 0, 0, 0, 0 },
 	};
 	ExportFilter flt = { .modes = 1u << MODE_CACHE, .step_lo = 4,
 			     .step_hi = 4, .answers = answers,

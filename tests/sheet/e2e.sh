@@ -36,12 +36,13 @@ check "answers exit 0" $?
   printf '\f'; cat "$golden/3-prefill.key.txt"
   printf '\f'; cat "$golden/4-windows-gqa.key.txt"
   printf '\f'; cat "$golden/6-speculative.key.txt"
+  printf '\f'; cat "$golden/7-online-softmax.key.txt"
   printf '\f'; cat "$golden/8-rope.key.txt"
   printf '\f'; cat "$golden/9-quantised.key.txt"; } > want.txt
 cmp -s all.txt want.txt
-check "answers prints the seven keys" $?
-[ "$(tr -cd '\f' < all.txt | wc -c)" -eq 6 ]
-check "six form feeds" $?
+check "answers prints the eight keys" $?
+[ "$(tr -cd '\f' < all.txt | wc -c)" -eq 7 ]
+check "seven form feeds" $?
 
 # Sheet 4 runs its own models, whatever -m, -p and -n say.
 "$kvstep" -m gqa -p "dog sat" -n 1 answers 4-windows-gqa > key4.txt
@@ -148,6 +149,84 @@ for s in 1-no-cache:p 2-kv-cache:n 3-prefill:p; do
 	[ $bad -eq 0 ] && [ $longest -ge 3 ] && [ $refused -eq 1 ]
 	check "$sheet: one page up to the longest run it accepts, refused past it" $?
 done
+
+# ---- sheet 7: online softmax, the tiled kernel with tiles of 2 ----
+# The hand-checked model (docs/tiled-attention.md, "A worked tile").
+tiles_model=$golden/../../core/data/tiled.ini
+for c in key blank; do
+	flag=; [ $c = blank ] && flag=--blank
+	"$kvstep" -m "$tiles_model" --digits 4 answers 7 $flag > s7.txt
+	check "sheet 7 $c of tiled.ini: exit 0" $?
+	cmp -s s7.txt "$golden/7-online-softmax.tiles.$c.txt"
+	check "sheet 7 $c of tiled.ini matches golden" $?
+	"$kvstep" answers 7 $flag > s7.txt
+	cmp -s s7.txt "$golden/7-online-softmax.$c.txt"
+	check "sheet 7 $c of the default run matches golden" $?
+done
+# it runs the tiled kernel itself; --attention stays refused by answers
+"$kvstep" --attention flash answers 7 > out.txt 2> err.txt
+[ $? -eq 64 ] && [ ! -s out.txt ]; check "answers --attention flash: refused, exit 64" $?
+"$kvstep" -m gqa answers 7 > out.txt 2> err.txt
+[ $? -eq 64 ] && [ ! -s out.txt ] && grep -q "one layer of one head" err.txt
+check "sheet 7 refuses a stacked model, exit 64" $?
+# One page (60 lines, 80 columns, key and blank the same lines) for every
+# run length and both spellings; a run past the page: exit 64, a message.
+bad=0
+for n in 0 1 2 3 4 5 6 7 8 9; do
+	for a in "" --ascii; do
+		"$kvstep" -n $n $a answers 7 > key.txt 2> err.txt
+		rc=$?
+		if [ $rc -eq 0 ]; then
+			"$kvstep" -n $n $a answers 7 --blank > blank.txt &&
+				page "7 -n $n $a" &&
+				[ "$(wc -l < key.txt)" -eq "$(wc -l < blank.txt)" ] || bad=1
+		elif [ $rc -ne 64 ] || [ -s key.txt ] ||
+			! grep -q "this run makes the sheet [0-9]* lines, more than its page of 60" err.txt; then
+			bad=1
+		fi
+	done
+done
+check "sheet 7: one page of 80 columns for -n 0..9, key and blank alike" $bad
+# export --sheet 7 and grade: the blank filled with the key's values
+# scores full marks; one wrong value loses exactly its point.
+fill() { # fill KEY BLANK OUT [WRONG-MATRIX WRONG-ROW WRONG-COL]: values from KEY
+	awk -F, -v OFS=, -v wm="${4-}" -v wr="${5-}" -v wc="${6-}" '
+		{ sub(/\r$/, "") }
+		NR == FNR { k = $1 FS $2 FS $4 FS $5 FS $6 FS $7 FS $8; v[k] = $9; next }
+		FNR == 1 { printf "%s\r\n", $0; next }
+		{ k = $1 FS $2 FS $4 FS $5 FS $6 FS $7 FS $8; $9 = v[k]
+		  if ($6 == wm && $7 == wr && $8 == wc) $9 = $9 + 1
+		  printf "%s\r\n", $0 }' "$1" "$2" > "$3"
+}
+for m in "$tiles_model" default; do
+	"$kvstep" -m "$m" export --sheet 7 -o key7.csv
+	check "export --sheet 7 (-m $(basename "$m")): exit 0" $?
+	"$kvstep" -m "$m" export --sheet 7 --blank -o blank7.csv
+	check "export --sheet 7 --blank: exit 0" $?
+	asked=$(grep -c ',computed,' key7.csv)
+	tiles=$(grep -c ',tile_' key7.csv)
+	[ "$tiles" -gt 0 ] && [ -z "$(grep ',tile_' blank7.csv | cut -d, -f9 | tr -d '\n')" ]
+	check "the tile states are asked: rows in the key, empty in the blank" $?
+	fill key7.csv blank7.csv full7.csv
+	"$kvstep" grade key7.csv full7.csv > grade.txt
+	grep -q "full7.csv: $asked/$asked correct (100.0%)" grade.txt
+	check "blank filled with the key's values: $asked/$asked" $?
+	fill key7.csv blank7.csv one7.csv tile_alpha 1 2
+	"$kvstep" grade key7.csv one7.csv > grade.txt
+	grep -q "one7.csv: $((asked - 1))/$asked correct" grade.txt &&
+		grep -q "tile_alpha\[1,2\]: expected" grade.txt
+	check "one wrong tile value loses exactly its point" $?
+done
+[ "$(grep -c ',tile_' "$golden/7-online-softmax.tiles.csv")" -eq 8 ] &&
+	"$kvstep" -m "$tiles_model" export --sheet 7 | cmp -s - "$golden/7-online-softmax.tiles.csv"
+check "export --sheet 7 of tiled.ini matches golden (2 tiles: 8 tile rows)" $?
+"$kvstep" --attention flash --tile 3 export --sheet 7 > out.txt 2> err.txt
+[ $? -eq 64 ] && [ ! -s out.txt ] && grep -q "works tiles of 2" err.txt
+check "export --sheet 7 with another --tile: refused, exit 64" $?
+"$kvstep" --attention flash export --sheet 2 > out.txt 2> err.txt
+[ $? -eq 64 ] && [ ! -s out.txt ] &&
+	grep -q "^kvstep: 2-kv-cache.txt: this sheet reads the standard kernel (S and A, which --attention flash never holds); export it without --attention flash" err.txt
+check "export --sheet 2 --attention flash: refused, exit 64" $?
 
 # A layer or head the model lacks: file:line, exit 65, nothing on stdout.
 printf '{{model local-global}}\n\n{{K cache step=T layer=4}}\n' > layer.txt

@@ -91,12 +91,14 @@ static char *read_golden(const char *name)
 
 /* Bundled stems in print order. */
 static const char *const stems[] = { "1-no-cache", "2-kv-cache", "3-prefill",
-				     "4-windows-gqa", "6-speculative", "8-rope",
+				     "4-windows-gqa", "6-speculative",
+				     "7-online-softmax", "8-rope",
 				     "9-quantised" };
 /* the classroom sheets 1-4 run the model of the command line; sheet 6
  * (speculative decoding) is pinned to the default pair and its
- * proposals are checked by tests/core/spec_cli.sh */
-enum { N_SHEETS = 4, N_BUNDLED = 7 };
+ * proposals are checked by tests/core/spec_cli.sh; sheet 7 reruns the
+ * command line's tokens through the tiled kernel */
+enum { N_SHEETS = 4, N_BUNDLED = 8 };
 
 static void test_bundled_names(void **state)
 {
@@ -414,6 +416,183 @@ static void test_values_match_trace(void **state)
 	check_values(f->t, 4);
 }
 
+/* The tile state a REF_TILE names, from the trace's tile store. */
+static double tile_truth(const Trace *t, const SheetRef *r)
+{
+	int q = trace_step(t, r->step, (Mode)r->mode)->info.hi;
+	TileState ts;
+	assert_true(trace_tiles_get(trace_tiles(t), r->layer, r->head, q,
+				    r->col, &ts));
+	switch ((SheetTileField)r->what) {
+	case TILE_FIELD_M: return ts.m;
+	case TILE_FIELD_ALPHA: return ts.alpha;
+	case TILE_FIELD_L: return ts.l;
+	case TILE_FIELD_O: return ts.o[r->row - 1];
+	case TILE_FIELD_COUNT: break;
+	}
+	fail_msg("unknown tile field %d", r->what);
+	return (double)NAN;
+}
+
+/*
+ * Sheet 7 reruns the command line's tokens through the tiled kernel
+ * (B = 2) and prints its tile states, its z and, for comparison, the
+ * standard kernel's scores and z: every printed number is the trace's,
+ * rounded, each from the kernel it says.
+ */
+static void test_sheet7_values(void **state)
+{
+	Fixture *f = *state;
+	for (int digits = -1; digits <= 4; digits += 5) {
+		Template tp;
+		SheetPage page;
+		SheetRuns sr;
+		SheetOptions o = { .digits = digits };
+		render_bundled(f->t, 5, &o, &tp, &page, &sr);
+		assert_non_null(sr.tiled); /* the fixture's run is standard */
+		const Trace *rt = sr.runs[0];
+		const TileKernel *k = trace_tiles_kernel(trace_tiles(rt));
+		assert_true(k->tiled);
+		assert_int_equal(k->tile, 2);
+		const char *text = sheet_buf_str(&page.text);
+		int tiles = 0, standard = 0, tiled = 0, T = trace_steps(rt);
+		for (int r = 0; r < page.n_refs; r++) {
+			const SheetRef *ref = &page.refs[r];
+			double v = (double)NAN;
+			if (ref->kind == REF_TILE) {
+				tiles += check_ref(text, ref, tile_truth(rt, ref),
+						   digits);
+			} else if (ref->kind == REF_CELL && ref->standard) {
+				assert_true(trace_value_kernel(rt,
+							       PRODUCER_KERNEL_STANDARD,
+							       ref->layer, ref->head,
+							       (Matrix)ref->what,
+							       ref->row, ref->col, &v));
+				standard += check_ref(text, ref, v, digits);
+			} else if (ref->kind == REF_CELL) {
+				assert_true(trace_value_at(rt, ref->layer,
+							   ref->head,
+							   (Matrix)ref->what,
+							   ref->row, ref->col,
+							   &v));
+				tiled += check_ref(text, ref, v, digits);
+			}
+		}
+		/* 3 tiles of m, α, l and d_v rows of o; S column T and z */
+		int d_v = f->m->d_v;
+		assert_int_equal(tiles, 3 * (3 + d_v));
+		assert_int_equal(standard, T + d_v);
+		assert_int_equal(tiled, d_v * T + d_v); /* V given, z asked */
+		render_done(&tp, &page, &sr);
+	}
+}
+
+/*
+ * The hand-checked model of docs/tiled-attention.md (q = 1 for c; keys
+ * 0, 1, 1; values 1, 1, 2; scale none): tile 1 (k1-k2) m = 1, α = 1,
+ * l = o = 1 + 1/e; tile 2 (k3) α = 1, l = 2 + 1/e, o = 3 + 1/e; z =
+ * (3 + 1/e)/(2 + 1/e) = 1.42; the standard kernel's z the same.
+ */
+static void test_sheet7_by_hand(void **state)
+{
+	(void)state;
+	KvError err;
+	kv_error_clear(&err);
+	Model *m = model_load(KV_TEST_DIR "/../core/data/tiled.ini", &err);
+	assert_non_null(m);
+	RunConfig cfg = run_config_default(m);
+	Trace *t = run_trace(m, &cfg, &err);
+	assert_non_null(t);
+	char *names[] = { NAME("7") };
+	int rc;
+	char *key = print_sheets(t, names, 1, false, 4, false, &err, &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(key, "tiles   k1-k2      k3\n"
+				    "m           1       1\n"
+				    "α           1       1\n"
+				    "l      1.3679  2.3679\n"
+				    "o1     1.3679  3.3679\n"));
+	assert_non_null(strstr(key, "Z      z3          Z      z3\n"
+				    "1  1.4223          1  1.4223\n"));
+	free(key);
+	/* a standard run's z and the tiled one's may differ in the last
+	 * bits: both printed from their own kernel */
+	char *blank = print_sheets(t, names, 1, true, 4, false, &err, &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(blank, "l      ______  ______\n"));
+	assert_non_null(strstr(blank, "1  ______          1  1.4223\n"));
+	free(blank);
+	/* a stacked model is refused, as sheets 1-3 do */
+	Model *g = model_load_named("gqa", &err);
+	assert_non_null(g);
+	RunConfig gc = run_config_default(g);
+	Trace *gt = run_trace(g, &gc, &err);
+	assert_non_null(gt);
+	char *none = print_sheets(gt, names, 1, false, -1, false, &err, &rc);
+	assert_int_equal(rc, EX_USAGE);
+	free(none);
+	trace_free(gt);
+	model_free(g);
+	trace_free(t);
+	model_free(m);
+}
+
+/* {{attention}} and kernel= as a template writes them, and their errors. */
+static void test_attention_directive(void **state)
+{
+	Fixture *f = *state;
+	static const struct {
+		const char *text, *err;
+	} bad[] = {
+		{ "{{attention slow}}\n", "t.txt:1: unknown attention 'slow' (only 'flash' is known)" },
+		{ "{{attention flash tile=0}}\n", "t.txt:1: tile takes 1..1024, not '0'" },
+		{ "{{attention flash}}\n{{attention flash}}\n", "t.txt:2: a second attention directive: 'flash'" },
+		{ "{{S cache step=1 kernel=fast}}\n", "t.txt:1: unknown kernel 'fast' (expected standard or tiled)" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		Template tp;
+		KvError err;
+		kv_error_clear(&err);
+		assert_int_equal(sheet_tmpl_parse("t.txt", bad[i].text,
+						  strlen(bad[i].text), &tp, &err),
+				 EX_DATAERR);
+		assert_string_equal(err.msg, bad[i].err);
+	}
+	/* {{tiles}} without the directive, against a standard run */
+	const char *txt = "{{tiles cache step=T}}\n";
+	Template tp;
+	KvError err;
+	kv_error_clear(&err);
+	assert_int_equal(sheet_tmpl_parse("t.txt", txt, strlen(txt), &tp, &err), 0);
+	SheetPage page = { 0 };
+	SheetOptions o = { .digits = -1 };
+	const Trace *runs[] = { f->t };
+	assert_int_equal(sheet_render_runs(&tp, runs, &o, &page, &err),
+			 EX_DATAERR);
+	assert_string_equal(err.msg, "t.txt:1: {{tiles}} needs the tiled kernel: put {{attention flash}} above it");
+	sheet_page_free(&page);
+	sheet_tmpl_free(&tp);
+	/* the tiled kernel holds no S: kernel=standard reads the other */
+	txt = "{{attention flash tile=3}}\n{{S cache step=T}}\n";
+	kv_error_clear(&err);
+	assert_int_equal(sheet_tmpl_parse("t.txt", txt, strlen(txt), &tp, &err), 0);
+	assert_int_equal(tp.attention_tile, 3);
+	SheetRuns sr;
+	assert_int_equal(sheet_runs_load(&tp, f->t, &sr, &err), 0);
+	page = (SheetPage){ 0 };
+	assert_int_equal(sheet_render_runs(&tp, sr.runs, &o, &page, &err),
+			 EX_DATAERR);
+	assert_string_equal(err.msg, "t.txt:2: cache holds no S at step 6 (the tiled kernel never writes S or A; kernel=standard reads the standard one's)");
+	sheet_page_free(&page);
+	sheet_runs_free(&sr);
+	sheet_tmpl_free(&tp);
+	int tile = -1;
+	assert_int_equal(sheet_attention("7", &tile, &err), 0);
+	assert_int_equal(tile, 2);
+	assert_int_equal(sheet_attention("2", &tile, &err), 0);
+	assert_int_equal(tile, 0);
+}
+
 /* A few values whose printed form a teacher relies on. */
 static void test_known_answers(void **state)
 {
@@ -580,7 +759,7 @@ static void test_unknown_and_missing(void **state)
 	assert_int_equal(rc, EX_NOINPUT); /* as -m nope: no such input */
 	assert_string_equal(err.msg, "4-nope: not a bundled worksheet "
 			    "(1-no-cache, 2-kv-cache, 3-prefill, 4-windows-gqa, 6-speculative, "
-			    "8-rope, 9-quantised); "
+			    "7-online-softmax, 8-rope, 9-quantised); "
 			    "to read a file, give a path such as ./4-nope");
 	assert_string_equal(out, "");
 	free(out);
@@ -1111,6 +1290,9 @@ int main(void)
 		cmocka_unit_test(test_key_blank_aligned),
 		cmocka_unit_test(test_values_match_trace),
 		cmocka_unit_test(test_known_answers),
+		cmocka_unit_test(test_sheet7_values),
+		cmocka_unit_test(test_sheet7_by_hand),
+		cmocka_unit_test(test_attention_directive),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_width_and_ascii),
 		cmocka_unit_test(test_bad_templates),

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,7 +118,122 @@ static void test_inspector(void **state)
 	f->s.cur_col = 3;
 	char out[600];
 	tui_inspect_text(&f->v, &f->s, out, sizeof out);
-	assert_non_null(strstr(out, "Z[1,3] = o1 / l after tile 2 (k3-k3) of q3: m = max(1, tile's scores) = 1, α = exp(1 - 1) = 1, l = 1·1.3679 + the tile's exp(s - m) = 2.3679, o1 = 1·1.3679 + the tile's exp(s - m)·v1 = 3.3679; z = 3.3679 / 2.3679 = 1.42"));
+	assert_string_equal(out, "Z[1,3] = o1 / l = 3.3679 / 2.3679 = 1.42 after tile 2 (k3-k3) of q3: m = max(1, tile's scores) = 1, α = exp(1 - 1) = 1, l = 1·1.3679 + the tile's exp(s - m) = 2.3679, o1 = 1·1.3679 + the tile's exp(s - m)·v1 = 3.3679   (S and A never held)   computed in pass 3, v1..v2 reused from cache");
+}
+
+/* Rows of `txt` (a rendered frame) as an array; row i is NUL-ended. */
+static void row_of(const char *txt, int i, char *out, size_t n)
+{
+	const char *p = txt;
+	for (int k = 0; k < i && p; k++)
+		p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL;
+	size_t len = p ? strcspn(p, "\n") : 0;
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, p ? p : "", len);
+	out[len] = '\0';
+}
+
+/*
+ * At 80x24 the inspector has two rows above the legend: a derivation
+ * longer than that ends in "…" on its second row, never on a third row
+ * hidden under the legend.
+ */
+static void test_inspector_fits_80x24(void **state)
+{
+	Fixture *f = *state;
+	for (int i = 0; i < 2; i++)
+		tui_state_apply(&f->s, f->t, ACT_NEXT);
+	tui_state_apply(&f->s, f->t, ACT_SHOW_CACHE);
+	f->s.cur_mat = MAT_Z;
+	f->s.cur_row = 1;
+	f->s.cur_col = 3;
+	tui_state_apply(&f->s, f->t, ACT_INSPECT);
+	char *txt = render(f, 80, 24);
+	char r21[256], r22[256], r23[256];
+	row_of(txt, 21, r21, sizeof r21);
+	row_of(txt, 22, r22, sizeof r22);
+	row_of(txt, 23, r23, sizeof r23);
+	assert_string_equal(r21, "INSPECT Z[1,3] = o1 / l = 3.3679 / 2.3679 = 1.42 after tile 2 (k3-k3) of q3: m =");
+	assert_string_equal(r22, "  max(1, tile's scores) = 1, α = exp(1 - 1) = 1, l = 1·1.3679 + the tile's …");
+	assert_true(strncmp(r23, "legend ", 7) == 0);
+	free(txt);
+}
+
+/*
+ * t: the same step as the standard kernel computed it. S and A come
+ * back with the standard kernel's values and statuses, the tiles panel
+ * goes, the pane title names the view; t again returns.
+ */
+static void test_standard_view(void **state)
+{
+	Fixture *f = *state;
+	for (int i = 0; i < 2; i++)
+		tui_state_apply(&f->s, f->t, ACT_NEXT);
+	tui_state_apply(&f->s, f->t, ACT_SHOW_CACHE);
+	char *txt = render(f, 80, 24);
+	assert_true(has_row(txt, " 1 no cache   2 KV cache   3 prefill   pass 3: columns 3-3  tiled"));
+	free(txt);
+	assert_true(tui_state_apply(&f->s, f->t, ACT_KERNEL));
+	assert_true(f->s.standard);
+	assert_string_equal(f->s.msg, "standard view: S and A as the standard kernel writes them (t: tiled view)");
+	txt = render(f, 80, 24);
+	assert_true(has_row(txt, " 1 no cache   2 KV cache   3 prefill   pass 3: columns 3-3  standard"));
+	assert_false(has_row(txt, "tiles of q3"));
+	/* q = 1 against keys 0, 1, 1 (scale none): S column 3 is 0 1 1 and
+	 * A column 3 is 1, e, e over 1 + 2e: 0.16 0.42 0.42 */
+	assert_true(has_row(txt, "S   q1  q2  q3    A     q1    q2    q3    Z    z1    z2    z3"));
+	assert_true(has_row(txt, "k1           0*   k1              0.16*"));
+	assert_true(has_row(txt, "k2           1*   k2              0.42*"));
+	assert_true(has_row(txt, "k3           1*   k3              0.42*"));
+	free(txt);
+	double a, want = 1.0 / (1.0 + 2.0 * exp(1.0));
+	assert_true(tui_state_value(&f->s, f->t, 1, 1, MAT_A, 1, 3, &a));
+	assert_true(fabs(a - want) < 1e-15);
+	assert_int_equal(tui_state_status(&f->s, f->t, MODE_CACHE, 1, MAT_A, 1, 3),
+			 CELL_COMPUTED);
+	assert_int_equal(tui_state_status(&f->s, f->t, MODE_NOCACHE, 1, MAT_A, 1, 2),
+			 CELL_RECOMPUTED);
+	assert_int_equal(tui_state_status(&f->s, f->t, MODE_CACHE, 1, MAT_A, 3, 2),
+			 CELL_ABSENT);
+	assert_int_equal(tui_state_status(&f->s, f->t, MODE_NOCACHE, 1, MAT_A, 3, 2),
+			 CELL_MASKED);
+	/* the inspector explains Z with A, from the standard plane */
+	f->s.cur_mat = MAT_Z;
+	f->s.cur_row = 1;
+	f->s.cur_col = 3;
+	char out[600];
+	tui_inspect_text(&f->v, &f->s, out, sizeof out);
+	assert_non_null(strstr(out, "Z[1,3] = V row 1 · A column 3 = (1·0.1554 + 1·0.4223 + 2·0.4223)"));
+	/* back: S and A go again; a cursor on them moves to Z */
+	f->s.cur_mat = MAT_A;
+	assert_true(tui_state_apply(&f->s, f->t, ACT_KERNEL));
+	assert_false(f->s.standard);
+	assert_int_equal(f->s.cur_mat, MAT_Z);
+	txt = render(f, 80, 24);
+	assert_true(has_row(txt, "tiles of q3"));
+	assert_false(has_row(txt, "S "));
+	free(txt);
+}
+
+/* Without --attention flash the key says why it does nothing. */
+static void test_kernel_key_standard_run(void **state)
+{
+	(void)state;
+	KvError err;
+	kv_error_clear(&err);
+	Model *m = model_load(KV_TEST_DIR "/../core/data/tiled.ini", &err);
+	assert_non_null(m);
+	RunConfig cfg = run_config_default(m);
+	Trace *t = run_trace(m, &cfg, &err);
+	assert_non_null(t);
+	TuiState s;
+	tui_state_init(&s, t, -1);
+	assert_false(tui_state_key(&s, t, 't') && s.standard);
+	assert_false(s.standard);
+	assert_string_equal(s.msg, "t switches to the tiled view only under --attention flash; this run is standard");
+	trace_free(t);
+	model_free(m);
 }
 
 int main(void)
@@ -126,6 +242,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_panel_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_panel_reads_trace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inspector, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inspector_fits_80x24, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_standard_view, setup, teardown),
+		cmocka_unit_test(test_kernel_key_standard_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

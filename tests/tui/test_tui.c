@@ -588,7 +588,8 @@ static void test_help_80x24_complete(void **state)
 	Fixture *f = *state;
 	f->s.help = true;
 	char *txt = render(f, 80, 24);
-	assert_non_null(strstr(txt, " >        next layer (wraps)   │"));
+	assert_non_null(strstr(txt, "│ >                 next layer (wraps)   "));
+	assert_non_null(strstr(txt, " t        tiled/standard view  │"));
 	assert_non_null(strstr(txt, " ,        previous query head  │"));
 	assert_non_null(strstr(txt, " i Enter  inspector on/off     │"));
 	assert_non_null(strstr(txt, " Esc      close help/inspector │"));
@@ -605,8 +606,10 @@ static void test_help_80x24_complete(void **state)
 	static const char *const want[] = {
 		"+- keys ---------------------------------------------------------------------+",
 		"| keys             in inspector                keys    in inspector          |",
-		"| Right l space           next step            >        next layer (wraps)   |",
-		"| Left h Backspace        previous step        <        previous layer       |",
+		"| Right l space           next step            <        previous layer       |",
+		"| Left h Backspace        previous step        .        next query head      |",
+		"| Shift-Right      l      cursor right         t        tiled/standard view  |",
+		"| >                       next layer (wraps)                                 |",
 		"| Shift-Up         Up k   cursor up            Esc      close help/inspector |",
 		"| Shift-Down       Down j cursor down          ? F1     this help            |",
 		"| [ PgUp                  previous matrix      q        quit                 |",

@@ -1,0 +1,101 @@
+#!/bin/bash
+# kvstep --attention flash in tmux: the tiles panel, the t key between the
+# tiled and the standard view of the same step, and the inspector opened
+# with Enter (CR) on a Z cell, at 80x24, 100x30, 120x40 (TERM=vt100), 146
+# columns (three panes) and 200x60; exact rows of the frame. The model is
+# tests/core/data/tiled.ini (checked by hand in docs/tiled-attention.md);
+# the three-pane check uses the default model's shape only.
+# usage: tiled_tmux.sh path/to/kvstep
+set -u
+KVSTEP=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+MODEL=$(cd "$(dirname "$0")/../core/data" && pwd)/tiled.ini
+SOCK_BASE=kvstep-tiled-$$
+TMP=$(mktemp -d)
+TIMEOUT=${KVSTEP_TUI_TIMEOUT:-15}
+
+. "$(dirname "$0")/tmux_lib.sh"
+
+line_is() { # line_is N TEXT DESCRIPTION: row N (1-based) exactly, trailing blanks cut
+	capture
+	if [ "$(sed -n "${1}p" "$TMP/screen" | sed 's/ *$//')" = "$2" ]; then ok "$3"; else bad "$3"; fi
+}
+# rows_are N DESCRIPTION: the screen has exactly N rows (nothing below)
+rows_are() {
+	capture
+	if [ "$(wc -l < "$TMP/screen")" -eq "$1" ]; then ok "$2"; else bad "$2"; fi
+}
+
+echo "1..41"
+
+# ---- 80x24: the tiled view, Enter on z3, t, t ----
+start 80 24 TERM=xterm-256color -- --attention flash -m "$MODEL"
+wait_for "step 1/3" "80x24 starts"
+keys End
+wait_for "step 3/3" "End goes to step 3"
+line_is 3 " 1 no cache   2 KV cache   3 prefill   pass 3: columns 1-3  tiled" "the title names the tiled view"
+line_is 12 "tiles of q3, B=2 (no S, no A held)  z vs standard: max |d| 0, 0 ULP" "tiles panel title"
+line_is 14 "1     k1-k2              1       1    1.37    1.37" "tile 1: keys 1-2, m 1, l = o = 1 + 1/e"
+line_is 15 "2     k3-k3              1       1    2.37    3.37" "tile 2: the partial tile of one key"
+keys Enter
+wait_for "INSPECT Z[1,3]" "Enter (CR) on z3 opens the inspector"
+line_is 22 "INSPECT Z[1,3] = o1 / l = 3.3679 / 2.3679 = 1.42 after tile 2 (k3-k3) of q3: m =" "the inspector starts with z = o/l"
+line_is 23 "  max(1, tile's scores) = 1, α = exp(1 - 1) = 1, l = 1·1.3679 + the tile's …" "its second row ends in an ellipsis"
+line_is 24 "legend 1* computed  1= reused (cache)  1! recomputed   · masked  ▶ cursor" "the legend below it, nothing hidden"
+keys t
+wait_for "standard view: S and A as the standard kernel writes them (t: tiled view)" "t says the standard view is on"
+line_is 3 " 1 no cache   2 KV cache   3 prefill   pass 3: columns 1-3  standard" "the title names the standard view"
+line_is 7 "S   q1  q2  q3    A     q1    q2    q3    Z    z1    z2    z3" "S and A come back"
+line_is 8 "k1   0!  0!  0*   k1     1!  0.5! 0.16*   1     1!    1!▶1.42*" "A column 3 = 1, e, e over 1 + 2e"
+line_is 10 "k3    ·   ·  1*   k3      ·     · 0.42*" "masked cells of the standard kernel"
+line_is 22 "INSPECT Z[1,3] = V row 1 · A column 3 = (1·0.1554 + 1·0.4223 + 2·0.4223) = 1.42" "the inspector explains z with A"
+keys t
+wait_for "tiled view: S and A never held, the tile states instead (t: standard view)" "t again: back to the tiled view"
+line_is 12 "tiles of q3, B=2 (no S, no A held)  z vs standard: max |d| 0, 0 ULP" "the tiles panel is back"
+keys q
+wait_rc 0 "q quits"
+
+# ---- 100x30 ----
+start 100 30 TERM=xterm-256color -- --attention flash -m "$MODEL"
+wait_for "step 1/3" "100x30 starts"
+keys End Enter
+wait_for "INSPECT Z[1,3]" "100x30: Enter opens the inspector"
+line_is 28 "INSPECT Z[1,3] = o1 / l = 3.3679 / 2.3679 = 1.42 after tile 2 (k3-k3) of q3: m = max(1, tile's" "100x30: inspector row 1"
+line_is 29 "  scores) = 1, α = exp(1 - 1) = 1, l = 1·1.3679 + the tile's exp(s - m) = 2.3679, o1 = 1·1.3679 + …" "100x30: inspector row 2 ends in an ellipsis"
+line_is 30 "legend 1* computed  1= reused (cache)  1! recomputed   · masked  ▶ cursor" "100x30: the legend last"
+
+# ---- 120x40, TERM=vt100 ----
+start 120 40 TERM=vt100 -- --attention flash -m "$MODEL"
+wait_for "step 1/3" "120x40 vt100 starts"
+keys End Enter
+wait_for "INSPECT Z[1,3]" "vt100: Enter (CR) opens the inspector"
+line_is 31 "2     k3-k3              1       1    2.37    3.37" "120x40: tile 2"
+line_is 39 "  1) = 1, l = 1·1.3679 + the tile's exp(s - m) = 2.3679, o1 = 1·1.3679 + the tile's exp(s - m)·v1 = 3.3679   (S and A …" "120x40: the notes are cut with an ellipsis"
+keys t
+wait_for "pass 3: columns 1-3  standard" "vt100: t switches to the standard view"
+
+# ---- 146 columns: three panes, each names its view ----
+start 146 30 TERM=xterm-256color -- --attention flash
+wait_for "step 1/6" "146x30 starts"
+keys End
+wait_for "step 6/6" "146x30 at the last step"
+capture
+if grep -q "^ no cache  pass 6: columns 1-6  tiled .*│ KV cache  pass 6: columns 6-6  tiled .*│ prefill  pass 4: columns 6-6  tiled" "$TMP/screen"; then ok "146: three panes, each titled tiled"; else bad "146: three panes, each titled tiled"; fi
+if grep -q "^3     k5-k6 .*…│3     k5-k6 .*…│3     k5-k6 .*…$" "$TMP/screen"; then ok "146: tile rows cut at the pane end with an ellipsis"; else bad "146: tile rows cut at the pane end with an ellipsis"; fi
+
+# ---- 200x60: three panes in the standard view ----
+start 200 60 TERM=xterm-256color -- --attention flash -m "$MODEL"
+wait_for "step 1/3" "200x60 starts"
+keys End t
+wait_for "pass 3: columns 3-3  standard" "200x60: t, standard view"
+line_is 3 " no cache  pass 3: columns 1-3  standard                          │ KV cache  pass 3: columns 3-3  standard                          │ prefill  pass 1: columns 1-3  standard" "200x60: the three titles"
+line_is 9 "k1   0!  0!  0*   k1     1!  0.5! 0.16*   1     1!    1!▶1.42*    │k1           0*   k1              0.16*   1             ▶1.42*    │k1   0*  0*  0*   k1     1*  0.5* 0.16*   1     1*    1*▶1.42*" "200x60: each mode's statuses"
+
+# ---- a standard run: t says why it does nothing ----
+start 80 24 TERM=xterm-256color -- -m "$MODEL"
+wait_for "step 1/3" "a standard run starts"
+keys t
+wait_for "t switches to the tiled view only under --attention flash; this run is standard" "t without flash says so"
+line_is 3 " 1 no cache   2 KV cache   3 prefill   pass 1: columns 1-1" "a standard run's title names no kernel"
+still_running "t did not quit"
+echo "# $checks checks, $fails failed"
+[ "$fails" -eq 0 ]
