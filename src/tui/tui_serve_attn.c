@@ -183,24 +183,23 @@ static void title_text(const TuiServeState *s, char *out, size_t n)
 	const ServeEntry *e = serve_entry(s->r, s->iter, s->req);
 	const ServeOutcome *o = serve_outcome(s->r, s->req);
 	const char *name = sc->req[s->req - 1].name;
-	int len = snprintf(out, n, "attention of %s (layer 1, head 1), iteration %d: ",
-			   name, s->iter);
+	int len = snprintf(out, n, "attention of %s%s, iteration %d: ", name,
+			   sc->model->stacked ? " (layer 1, head 1)" : "", s->iter);
 	if (len < 0 || (size_t)len >= n)
 		return;
 	out += len;
 	n -= (size_t)len;
 	if (e->phase == SERVE_PREFILL)
-		snprintf(out, n, "prefill of positions %d-%d; K and V read through its block table (b:s = block:slot)",
+		snprintf(out, n, "prefill of %d-%d; K, V read at block:slot (b:s)",
 			 e->lo, e->hi);
 	else if (e->phase == SERVE_DECODE)
-		snprintf(out, n, "decode of position %d; K and V read through its block table (b:s = block:slot)",
-			 e->hi);
+		snprintf(out, n, "decode of %d; K, V read at block:slot (b:s)", e->hi);
 	else if (e->phase == SERVE_PENDING)
 		snprintf(out, n, "not arrived (it arrives at iteration %d)", o->arrive);
 	else if (e->phase == SERVE_FINISHED)
 		snprintf(out, n, "finished at iteration %d; its blocks are freed", o->finish);
 	else if (e->preempted || e->phase == SERVE_PREEMPTED)
-		snprintf(out, n, "preempted: its blocks are freed; its K and V will be recomputed (!)");
+		snprintf(out, n, "preempted, blocks freed; K, V will be recomputed (!)");
 	else if (e->held > 0)
 		snprintf(out, n, "waiting: nothing computed; its cache holds 1-%d", e->held);
 	else

@@ -82,20 +82,22 @@ bool tui_serve_hit_unpack(uint32_t tag, TuiServeHit *out)
 static void draw_header(TuiBuf *b, const TuiServeState *s, bool ascii)
 {
 	const Scenario *sc = serve_scenario(s->r);
+	const char *bat = serve_batching_name(serve_batching(s->r));
 	const char *hint = "?:help  q:quit";
-	int hint_x = b->w - tui_text_width(hint);
+	int room = b->w - tui_text_width(hint) - 2;
 	char line[256];
+	/* the longest form that fits: every number stays */
 	snprintf(line, sizeof line,
 		 "kvstep serve %s  %s batching  iteration %d/%d  block size %d  pool %d blocks  budget %d tokens",
-		 sc->name, serve_batching_name(serve_batching(s->r)), s->iter,
-		 s->iters, sc->block_size, sc->blocks, sc->max_tokens);
-	if (tui_text_width(line) > hint_x - 2)
-		snprintf(line, sizeof line, "kvstep serve %s  %s  iteration %d/%d  B=%d  pool %d  budget %d",
-			 sc->name, serve_batching_name(serve_batching(s->r)),
-			 s->iter, s->iters, sc->block_size, sc->blocks,
-			 sc->max_tokens);
-	tui_serve_put_elided(b, 0, 0, hint_x - 2, ROLE_TITLE, line, ascii);
-	tui_buf_puts(b, hint_x, 0, ROLE_DIM, hint);
+		 sc->name, bat, s->iter, s->iters, sc->block_size, sc->blocks,
+		 sc->max_tokens);
+	if (tui_text_width(line) > room)
+		snprintf(line, sizeof line,
+			 "serve %s  %s  iteration %d/%d  B=%d  pool %d  budget %d",
+			 sc->name, bat, s->iter, s->iters, sc->block_size,
+			 sc->blocks, sc->max_tokens);
+	tui_serve_put_elided(b, 0, 0, room, ROLE_TITLE, line, ascii);
+	tui_buf_puts(b, room + 2, 0, ROLE_DIM, hint);
 }
 
 /* ---- requests: the batch and the block tables ---- */
@@ -194,7 +196,7 @@ static ReqCols req_cols(const Scenario *sc)
 	c.phase_x = 2 + nw + 1;
 	c.pos_x = c.phase_x + 10;
 	c.tok_x = c.pos_x + 13;
-	c.table_x = c.tok_x + 14;
+	c.table_x = c.tok_x + 17;
 	return c;
 }
 
@@ -231,11 +233,11 @@ static void events_text(const TuiServeState *s, char *out, size_t n)
 		int w = 0;
 		if (e->preempted)
 			w = snprintf(out + len, n - len,
-				     "%s preempted: the pool ran out, its blocks are freed and it restarts from position 1.  ",
+				     "%s preempted: pool full; its blocks are freed, it restarts from 1.  ",
 				     sc->req[k - 1].name);
 		else if (e->reused > 0)
 			w = snprintf(out + len, n - len,
-				     "%s shares %d cached block%s (positions 1-%d): no compute.  ",
+				     "%s shares %d cached block%s (positions 1-%d): not computed.  ",
 				     sc->req[k - 1].name,
 				     e->reused / sc->block_size,
 				     e->reused / sc->block_size == 1 ? "" : "s",
@@ -372,57 +374,78 @@ static void draw_counters(TuiBuf *b, const TuiServeState *s, int y, int h,
 /* ---- help and the bottom row ---- */
 
 typedef struct HelpRow {
-	Action act;       /* keys from the shared table, or ACT_NONE */
+	Action act, act2; /* keys from the shared table, or ACT_NONE */
 	const char *keys; /* this screen's own keys */
 	const char *text;
 } HelpRow;
 
 static const HelpRow help_rows[] = {
-	{ ACT_NEXT, NULL, "next iteration" },
-	{ ACT_PREV, NULL, "previous iteration" },
-	{ ACT_FIRST, NULL, "first iteration" },
-	{ ACT_LAST, NULL, "last iteration" },
-	{ ACT_JUMP, NULL, "jump: type N, Enter" },
-	{ ACT_NONE, "Tab Shift-Tab 1-9", "select a request" },
-	{ ACT_NONE, "v", "next panel (small screens)" },
-	{ ACT_NONE, "c", "continuous vs static" },
-	{ ACT_INSPECT, NULL, "inspector on/off" },
-	{ ACT_MAT_NEXT, NULL, "inspector: next matrix" },
-	{ ACT_NONE, "Shift-arrows, hjkl", "inspector: move" },
-	{ ACT_PLAY, NULL, "auto-play on/off" },
-	{ ACT_FASTER, NULL, "auto-play faster" },
-	{ ACT_SLOWER, NULL, "auto-play slower" },
-	{ ACT_DIGITS_MORE, NULL, "more digits" },
-	{ ACT_DIGITS_LESS, NULL, "fewer digits" },
-	{ ACT_CLOSE, NULL, "close inspector, stop play" },
-	{ ACT_QUIT, NULL, "quit" },
+	{ ACT_NEXT, ACT_NONE, NULL, "next iteration" },
+	{ ACT_PREV, ACT_NONE, NULL, "previous iteration" },
+	{ ACT_FIRST, ACT_LAST, NULL, "first, last iteration" },
+	{ ACT_JUMP, ACT_NONE, NULL, "jump: type N, Enter" },
+	{ ACT_NONE, ACT_NONE, "Tab Shift-Tab 1-9", "select a request" },
+	{ ACT_NONE, ACT_NONE, "v", "next panel (small screens)" },
+	{ ACT_NONE, ACT_NONE, "c", "continuous vs static" },
+	{ ACT_INSPECT, ACT_NONE, NULL, "inspector on/off" },
+	{ ACT_MAT_NEXT, ACT_MAT_PREV, NULL, "inspector: next, previous matrix" },
+	{ ACT_NONE, ACT_NONE, "Shift-arrows, hjkl", "inspector: move the cursor" },
+	{ ACT_PLAY, ACT_NONE, NULL, "auto-play on/off" },
+	{ ACT_FASTER, ACT_SLOWER, NULL, "auto-play faster, slower" },
+	{ ACT_DIGITS_MORE, ACT_DIGITS_LESS, NULL, "more, fewer digits" },
+	{ ACT_CLOSE, ACT_NONE, NULL, "close inspector, stop play" },
+	{ ACT_HELP, ACT_NONE, NULL, "this help" },
+	{ ACT_QUIT, ACT_NONE, NULL, "quit" },
 };
 
-static const char *const help_legend[] = {
-	"cells: 1* computed  1= reused (cache, shared block)  1! recomputed  · masked",
-	"pool: A owner  2= shared by 2 (ref count)  c cached-free  · free",
-	"fill: slots written / block size;  table 2→7: logical 2 is block 7",
+static const char *const help_legend[2][3] = {
+	{ "cells: 1* computed  1= reused (cache or shared)  1! recomputed  · masked",
+	  "pool: A owner  2= shared, ref count 2  c cached-free  · free",
+	  "fill: slots written;  table 2→7: logical block 2 is block 7" },
+	{ "cells: 1* computed  1= reused (cache or shared)  1! recomputed  . masked",
+	  "pool: A owner  2= shared, ref count 2  c cached-free  . free",
+	  "fill: slots written;  table 2>7: logical block 2 is block 7" },
 };
+
+/* A box with borders over rows y0..y0+h-1, columns x0..x0+w-1. */
+static void help_box(TuiBuf *b, int x0, int y0, int w, int h, bool ascii)
+{
+	for (int y = y0; y < y0 + h; y++) {
+		tui_buf_fill(b, x0, y, w, ' ', ROLE_NORMAL);
+		tui_buf_fill(b, x0, y, 1, ascii ? '|' : 0x2502, ROLE_TITLE);
+		tui_buf_fill(b, x0 + w - 1, y, 1, ascii ? '|' : 0x2502, ROLE_TITLE);
+	}
+	for (int r = 0; r < 2; r++) {
+		int y = r ? y0 + h - 1 : y0;
+		tui_buf_fill(b, x0, y, w, ascii ? '-' : 0x2500, ROLE_TITLE);
+		tui_buf_fill(b, x0, y, 1, ascii ? '+' : (r ? 0x2514 : 0x250C),
+			     ROLE_TITLE);
+		tui_buf_fill(b, x0 + w - 1, y, 1,
+			     ascii ? '+' : (r ? 0x2518 : 0x2510), ROLE_TITLE);
+	}
+}
 
 static void draw_help(TuiBuf *b, bool ascii)
 {
-	int n = (int)(sizeof help_rows / sizeof *help_rows);
-	int nl = (int)(sizeof help_legend / sizeof *help_legend);
-	int w = b->w - 4 < 78 ? b->w - 4 : 78, h = n + nl + 4;
-	int x0 = (b->w - w) / 2, y0 = (b->h - h) / 2 > 0 ? (b->h - h) / 2 : 0;
+	int n = (int)(sizeof help_rows / sizeof *help_rows), nl = 3;
+	int w = b->w < 80 ? b->w : 80, h = n + nl + 3;
 	if (h > b->h)
 		h = b->h;
-	for (int y = y0; y < y0 + h; y++)
-		tui_buf_fill(b, x0, y, w, ' ', ROLE_NORMAL);
-	tui_buf_fill(b, x0, y0, w, ascii ? '-' : 0x2500, ROLE_TITLE);
-	tui_buf_fill(b, x0, y0 + h - 1, w, ascii ? '-' : 0x2500, ROLE_TITLE);
+	int x0 = (b->w - w) / 2, y0 = (b->h - h) / 2;
+	help_box(b, x0, y0, w, h, ascii);
 	tui_buf_puts(b, x0 + 2, y0, ROLE_TITLE, " keys (any key closes) ");
 	int y = y0 + 1;
 	for (int i = 0; i < n && y < y0 + h - 1; i++, y++) {
 		char keys[96];
 		if (help_rows[i].act != ACT_NONE) {
-			tui_action_keys(help_rows[i].act, ascii, false, keys,
-					sizeof keys);
+			int len = tui_action_keys(help_rows[i].act, ascii, false,
+						  keys, sizeof keys);
+			if (help_rows[i].act2 != ACT_NONE && len + 3 < (int)sizeof keys) {
+				keys[len++] = ' ';
+				keys[len++] = ' ';
+				tui_action_keys(help_rows[i].act2, ascii, false,
+						keys + len, (int)sizeof keys - len);
+			}
 			if (help_rows[i].act == ACT_PREV)
 				strncat(keys, " M-b", sizeof keys - strlen(keys) - 1);
 		} else {
@@ -433,16 +456,9 @@ static void draw_help(TuiBuf *b, bool ascii)
 				     help_rows[i].text, ascii);
 	}
 	y++;
-	for (int i = 0; i < nl && y < y0 + h - 1; i++, y++) {
-		const char *t = help_legend[i];
-		if (ascii && i == 0)
-			t = "cells: 1* computed  1= reused (cache, shared block)  1! recomputed  . masked";
-		else if (ascii && i == 1)
-			t = "pool: A owner  2= shared by 2 (ref count)  c cached-free  . free";
-		else if (ascii && i == 2)
-			t = "fill: slots written / block size;  table 2>7: logical 2 is block 7";
-		tui_serve_put_elided(b, x0 + 2, y, w - 4, ROLE_DIM, t, ascii);
-	}
+	for (int i = 0; i < nl && y < y0 + h - 1; i++, y++)
+		tui_serve_put_elided(b, x0 + 2, y, w - 4, ROLE_DIM,
+				     help_legend[ascii][i], ascii);
 }
 
 static void draw_bottom(TuiBuf *b, const TuiServeState *s, bool ascii)
@@ -453,8 +469,8 @@ static void draw_bottom(TuiBuf *b, const TuiServeState *s, bool ascii)
 		return;
 	}
 	const char *legend = ascii
-		? "* computed  = reused  ! recomputed  . masked   <- -> iteration  Tab request  v panel  c compare  Enter inspect  ? keys"
-		: "* computed  = reused  ! recomputed  · masked   ←→ iteration  Tab request  v panel  c compare  Enter inspect  ? keys";
+		? "* computed = reused ! recomputed . masked  Left/Right iteration  Tab request  ? keys"
+		: "* computed = reused ! recomputed · masked  ←/→ iteration  Tab request  ? keys";
 	tui_serve_put_elided(b, 0, y, b->w, ROLE_DIM, legend, ascii);
 }
 
@@ -478,7 +494,8 @@ static void draw_tabs(TuiBuf *b, const TuiServeState *s, int y)
 	int x = 0;
 	for (int p = 0; p < TUI_SERVE_PANELS; p++) {
 		char t[48];
-		snprintf(t, sizeof t, " %s ", panel_names[p]);
+		snprintf(t, sizeof t, p == (int)s->panel ? "[%s]" : " %s ",
+			 panel_names[p]);
 		x = tui_buf_puts(b, x, y, p == (int)s->panel ? ROLE_TAB_ACTIVE
 							       : ROLE_TAB, t);
 		x = tui_buf_puts(b, x, y, ROLE_NORMAL, " ");

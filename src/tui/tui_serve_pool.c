@@ -134,10 +134,12 @@ void tui_serve_draw_pool(TuiBuf *b, const TuiServeState *s, int x, int y,
 	}
 	if (h < 1)
 		return;
-	tui_serve_putf(b, x, y, x + w, ROLE_TITLE,
-		       "block pool after iteration %d: %d used (%d shared), %d cached-free, %d free of %d; %d slots each",
-		       s->iter, it->blocks_used, shared, it->blocks_cached,
-		       it->blocks_free, sc->blocks, sc->block_size);
+	char title[160];
+	snprintf(title, sizeof title,
+		 "block pool after iteration %d: %d used (%d shared), %d cached-free, %d free of %d",
+		 s->iter, it->blocks_used, shared, it->blocks_cached,
+		 it->blocks_free, sc->blocks);
+	tui_serve_put_elided(b, x, y, w, ROLE_TITLE, title, ascii);
 	int cw = col_width(s, ascii), per = per_band(s, w, ascii);
 	int row = y + 1, end = y + h - 1; /* the last row: the legend */
 	for (int first = 1; first <= sc->blocks; first += per) {
@@ -153,7 +155,7 @@ void tui_serve_draw_pool(TuiBuf *b, const TuiServeState *s, int x, int y,
 	}
 	if (end > y + 1)
 		tui_serve_put_elided(b, x, end, w, ROLE_DIM,
-				     ascii ? "A owner  2= shared, ref count 2  c cached-free (prefix cache)  . free  fill: slots written/size"
-					   : "A owner  2= shared, ref count 2  c cached-free (prefix cache)  · free  fill: slots written/size",
+				     ascii ? "A owner  2= shared (ref count 2)  c cached-free  . free  fill: slots written"
+					   : "A owner  2= shared (ref count 2)  c cached-free  · free  fill: slots written",
 				     ascii);
 }
