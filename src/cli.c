@@ -54,6 +54,7 @@ const char *cli_usage(void)
 	       "       kvstep mem [MODEL...]            KV-cache memory of real models (kvstep mem --help)\n"
 	       "       kvstep bench [--quick]           time the three modes at real sizes (kvstep bench --help)\n"
 	       "       kvstep spec [--draft M] [-k K]   speculative decoding, draft and target (kvstep spec --help)\n"
+	       "       kvstep serve [SCENARIO]          requests sharing a paged KV cache (kvstep serve --help)\n"
 	       "\n"
 	       "options:\n"
 	       "  -m, --model FILE     model file, or a bundled model: default, gqa, mqa,\n"
@@ -233,12 +234,12 @@ static int set_command(CliOpts *o, KvError *err)
 			return 0;
 		}
 	if (strcmp(o->args[0], "mem") == 0 || strcmp(o->args[0], "bench") == 0 ||
-	    strcmp(o->args[0], "spec") == 0)
+	    strcmp(o->args[0], "spec") == 0 || strcmp(o->args[0], "serve") == 0)
 		return kv_error_set(err, EX_USAGE,
 				    "'%s' takes its own options and must come first: kvstep %s --help",
 				    o->args[0], o->args[0]);
 	return kv_error_set(err, EX_USAGE,
-			    "unknown command '%s'; expected answers, export, grade, mem, bench or spec",
+			    "unknown command '%s'; expected answers, export, grade, mem, bench, spec or serve",
 			    o->args[0]);
 }
 

@@ -443,6 +443,11 @@ const KvCache *engine_cache(const Engine *e)
 	return e->cache;
 }
 
+KvCache *engine_cache_mut(Engine *e)
+{
+	return e->cache;
+}
+
 const double *engine_column(const Engine *e, Matrix mat, int layer, int head,
 			    int col)
 {

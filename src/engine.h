@@ -139,6 +139,9 @@ const double *engine_logits_of(const Engine *e, int seq);
 
 /* The engine's KV cache, for inspection (block tables, references). */
 const KvCache *engine_cache(const Engine *e);
+/* The same, to change between passes (serving adopts prefix blocks and
+ * frees sequences); never during a pass. */
+KvCache *engine_cache_mut(Engine *e);
 
 /*
  * Column `col` (1-based) of X, Q, K, V, Z or H of `layer` and `head`

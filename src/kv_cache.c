@@ -83,7 +83,8 @@ KvCache *kv_cache_new(const KvCacheSpec *spec, const KvEventSink *sink,
 		       (size_t)spec->max_pos;
 	c->read_mark = calloc(marks, sizeof *c->read_mark);
 	c->refs = calloc(c->paged ? (size_t)spec->n_blocks : 1, sizeof *c->refs);
-	if (!c->read_mark || !c->refs || seqs_init(c))
+	c->kept = calloc(c->paged ? (size_t)spec->n_blocks : 1, sizeof *c->kept);
+	if (!c->read_mark || !c->refs || !c->kept || seqs_init(c))
 		goto oom;
 	c->pass_id = 1;
 	return c;
@@ -109,6 +110,7 @@ void kv_cache_free(KvCache *c)
 	free(c->layer);
 	free(c->seq);
 	free(c->refs);
+	free(c->kept);
 	free(c->read_mark);
 	free(c);
 }
@@ -212,11 +214,12 @@ static void copy_block(KvCache *c, int from, int to)
 	}
 }
 
-/* The lowest-numbered free pool block, taken (refs 1); 0 when none. */
+/* The lowest-numbered free pool block that is not kept, taken (refs 1);
+ * 0 when none. */
 static int take_block(KvCache *c)
 {
 	for (int b = 1; b <= c->spec.n_blocks; b++)
-		if (c->refs[b - 1] == 0) {
+		if (c->refs[b - 1] == 0 && !c->kept[b - 1]) {
 			c->refs[b - 1] = 1;
 			return b;
 		}

@@ -198,8 +198,24 @@ int kv_cache_block_table(const KvCache *c, int seq, const int **table);
 /* Holders of pool block `block` (0 = free), or -1 for a bad block. */
 int kv_cache_block_refs(const KvCache *c, int block);
 
-/* Pool blocks with no holder (0 when not paged). */
+/* Pool blocks with no holder (0 when not paged), kept ones included. */
 int kv_cache_blocks_free(const KvCache *c);
+
+/*
+ * Prefix caching (serve.h). A kept block with no holder keeps its
+ * contents: appends never take it (they fail with EX_TEMPFAIL rather
+ * than touch it) until kv_cache_keep(c, b, false) gives it up.
+ * kv_cache_adopt appends pool block `block` whole to the table of `seq`
+ * (whose length must be a multiple of B): reference count + 1, length
+ * + B, nothing written, no event; the caller vouches that the block
+ * holds the K and V this sequence would compute there. Both return 0 or
+ * EX_USAGE (not paged, a bad block or seq, a length off a block
+ * boundary, a full table).
+ */
+int kv_cache_keep(KvCache *c, int block, bool keep, KvError *err);
+int kv_cache_adopt(KvCache *c, int seq, int block, KvError *err);
+/* Whether block `block` is kept (false for a bad block). */
+bool kv_cache_kept(const KvCache *c, int block);
 
 /* K plus V cells held by every sequence (columns held × heads × (d_k+d_v)),
  * counting a shared block once per holder. */

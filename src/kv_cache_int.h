@@ -26,6 +26,8 @@ struct KvCache {
 	KvLayerStore *layer; /* (n_layers) */
 	KvSeq *seq;          /* (max_seqs) */
 	int *refs;           /* (n_blocks) holders of each pool block */
+	bool *kept;          /* (n_blocks) kept for a prefix cache: a kept
+				block with no holder is not handed out */
 	int max_blocks;      /* table entries a sequence can need */
 	bool paged;          /* some layer is paged */
 	unsigned *read_mark; /* (max_seqs, n_layers, max_pos) pass of last read */

@@ -168,3 +168,46 @@ uint64_t kv_cache_cells(const KvCache *c)
 	return cols * (uint64_t)c->spec.n_kv_heads *
 	       (uint64_t)(c->spec.d_k + c->spec.d_v);
 }
+
+static bool block_ok(const KvCache *c, int block)
+{
+	return c->paged && block >= 1 && block <= c->spec.n_blocks;
+}
+
+int kv_cache_keep(KvCache *c, int block, bool keep, KvError *err)
+{
+	if (!block_ok(c, block))
+		return kv_error_set(err, EX_USAGE, "no pool block %d", block);
+	c->kept[block - 1] = keep;
+	return 0;
+}
+
+bool kv_cache_kept(const KvCache *c, int block)
+{
+	return block_ok(c, block) && c->kept[block - 1];
+}
+
+int kv_cache_adopt(KvCache *c, int seq, int block, KvError *err)
+{
+	if (!block_ok(c, block) || !kv_cache_seq_ok(c, seq))
+		return kv_error_set(err, EX_USAGE,
+				    "cannot adopt block %d into sequence %d", block,
+				    seq);
+	KvSeq *s = &c->seq[seq - 1];
+	int B = c->spec.block_size;
+	if (s->len % B != 0 || s->len + B > c->spec.max_pos ||
+	    s->n_table >= c->max_blocks)
+		return kv_error_set(err, EX_USAGE,
+				    "sequence %d of %d positions cannot adopt a block of %d",
+				    seq, s->len, B);
+	for (int l = 0; l < c->spec.n_layers; l++)
+		if (c->layer[l].pol != KV_PAGED)
+			return kv_error_set(err, EX_USAGE,
+					    "layer %d is not paged: a block cannot be adopted",
+					    l + 1);
+	c->refs[block - 1]++;
+	s->table[s->n_table++] = block;
+	s->used = true;
+	s->len += B;
+	return 0;
+}

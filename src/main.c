@@ -21,6 +21,7 @@
 #include "model.h"
 #include "run.h"
 #include "sheet.h"
+#include "serve_cli.h"
 #include "spec_cli.h"
 #include "trace.h"
 #include "tui.h"
@@ -218,6 +219,8 @@ int main(int argc, char **argv)
 		return mem_main(argc - 1, argv + 1, stdout, stderr);
 	if (argc > 1 && strcmp(argv[1], "spec") == 0)
 		return spec_main(argc - 1, argv + 1, stdout, stderr);
+	if (argc > 1 && strcmp(argv[1], "serve") == 0)
+		return serve_main(argc - 1, argv + 1, stdout, stderr);
 	if (argc > 1 && strcmp(argv[1], "bench") == 0)
 		return bench_main(argc - 1, argv + 1, stdout, stderr);
 	KvError err;

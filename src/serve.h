@@ -92,9 +92,12 @@ enum {
 	SERVE_MAX_REQUESTS = 32,    /* requests in one scenario (owner bitmasks) */
 	SERVE_MAX_NAME = 15,        /* bytes in a request's name */
 	SERVE_MAX_BLOCK_SIZE = 64,  /* block_size */
-	SERVE_MAX_BLOCKS = 1024,    /* blocks in the pool */
+	SERVE_MAX_BLOCKS = 256,     /* blocks in the pool */
 	SERVE_MAX_BATCH = 32,       /* max_batch */
-	SERVE_MAX_ARRIVE = 10000,   /* arrive */
+	SERVE_MAX_ARRIVE = 1000,    /* arrive */
+	SERVE_MAX_CELLS = 2000000,  /* values one run records (cfg.cells) */
+	SERVE_MAX_RECORDS = 4000000, /* iterations × (blocks + table entries)
+					one run records */
 	SERVE_MAX_LINE = 198,       /* bytes on one line (as model files) */
 	SERVE_MAX_FILE = 1 << 16,   /* bytes in one scenario file */
 };
