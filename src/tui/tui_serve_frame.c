@@ -16,7 +16,6 @@
 enum {
 	REQ_ROWS_MAX_NARROW = 5, /* request rows below the wide size */
 	REQ_ROWS_MAX_WIDE = 9,
-	COUNTER_ROWS = 2,
 };
 
 /* ---- shared helpers ---- */
@@ -94,6 +93,10 @@ static void draw_header(TuiBuf *b, const TuiServeState *s, bool ascii)
 	if (tui_text_width(line) > room)
 		snprintf(line, sizeof line,
 			 "serve %s  %s  iteration %d/%d  B=%d  pool %d  budget %d",
+			 sc->name, bat, s->iter, s->iters, sc->block_size,
+			 sc->blocks, sc->max_tokens);
+	if (tui_text_width(line) > room)
+		snprintf(line, sizeof line, "%s  %s  iteration %d/%d  B=%d  pool %d  budget %d",
 			 sc->name, bat, s->iter, s->iters, sc->block_size,
 			 sc->blocks, sc->max_tokens);
 	tui_serve_put_elided(b, 0, 0, room, ROLE_TITLE, line, ascii);
@@ -300,11 +303,14 @@ static int requests_height(const TuiServeState *s, int max_rows)
 
 /* ---- counters ---- */
 
-/* Items "label value" placed left to right, wrapping within rows y..y+h-1;
- * the last row ends in "…" when items are left over. */
+/*
+ * Items placed left to right, wrapping within rows y..y_end-1; the last
+ * row ends in "…" when items are left over. With b NULL nothing is drawn
+ * and `y` only counts the rows the items need at width w.
+ */
 typedef struct Flow {
 	TuiBuf *b;
-	int x, y, y_end;
+	int w, x, y, y_end;
 	bool ascii, full;
 } Flow;
 
@@ -313,9 +319,9 @@ static void flow_item(Flow *f, Role role, const char *text)
 	int w = tui_text_width(text);
 	if (f->full)
 		return;
-	if (f->x > 0 && f->x + w > f->b->w) {
-		if (f->y + 1 >= f->y_end) {
-			tui_serve_put_elided(f->b, f->b->w - 2, f->y, 2, ROLE_DIM,
+	if (f->x > 0 && f->x + w > f->w) {
+		if (f->b && f->y + 1 >= f->y_end) {
+			tui_serve_put_elided(f->b, f->w - 2, f->y, 2, ROLE_DIM,
 					     f->ascii ? ".." : " …", f->ascii);
 			f->full = true;
 			return;
@@ -323,52 +329,75 @@ static void flow_item(Flow *f, Role role, const char *text)
 		f->y++;
 		f->x = 0;
 	}
-	f->x = tui_buf_put(f->b, f->x, f->y, f->b->w, role, text);
-	f->x = tui_buf_put(f->b, f->x, f->y, f->b->w, ROLE_NORMAL, "  ");
+	if (f->b) {
+		f->x = tui_buf_put(f->b, f->x, f->y, f->w, role, text);
+		f->x = tui_buf_put(f->b, f->x, f->y, f->w, ROLE_NORMAL, "  ");
+	} else {
+		f->x += w + 2;
+	}
 }
 
-static void draw_counters(TuiBuf *b, const TuiServeState *s, int y, int h,
-			  bool ascii)
+/* "TTFT A 1, B 1, C -" or "finish A 3, ..." as of this iteration. */
+static void per_request(Flow *f, const TuiServeState *s, bool finish)
+{
+	const Scenario *sc = serve_scenario(s->r);
+	char t[64];
+	for (int k = 1; k <= sc->n_requests; k++) {
+		const ServeOutcome *o = serve_outcome(s->r, k);
+		int it = finish ? o->finish : o->first_token;
+		char v[16] = "-";
+		if (it >= 1 && it <= s->iter)
+			snprintf(v, sizeof v, "%d", finish ? it : it - o->arrive + 1);
+		snprintf(t, sizeof t, "%s%.8s %s%s", k == 1 ? (finish ? "finish " : "TTFT ") : "",
+			 sc->req[k - 1].name, v, k < sc->n_requests ? "," : "");
+		flow_item(f, k == s->req ? ROLE_TITLE : ROLE_NORMAL, t);
+		f->x -= 1; /* one space between the requests of a list */
+	}
+	f->x += 1;
+}
+
+static void counters_flow(Flow *f, const TuiServeState *s)
 {
 	const Scenario *sc = serve_scenario(s->r);
 	const ServeIter *it = serve_iter(s->r, s->iter);
-	Flow f = { b, 0, y, y + h, ascii, false };
 	char t[128];
 	snprintf(t, sizeof t, "iteration %d: %d/%d tokens", s->iter, it->tokens,
 		 sc->max_tokens);
-	flow_item(&f, ROLE_TITLE, t);
+	flow_item(f, ROLE_TITLE, t);
 	snprintf(t, sizeof t, "blocks used %d, cached %d, free %d", it->blocks_used,
 		 it->blocks_cached, it->blocks_free);
-	flow_item(&f, ROLE_NORMAL, t);
+	flow_item(f, ROLE_NORMAL, t);
 	snprintf(t, sizeof t, "empty slots %d", it->empty_slots);
-	flow_item(&f, ROLE_NORMAL, t);
+	flow_item(f, ROLE_NORMAL, t);
 	snprintf(t, sizeof t, "prefix hits %d", it->prefix_hits);
-	flow_item(&f, ROLE_NORMAL, t);
+	flow_item(f, ROLE_NORMAL, t);
 	snprintf(t, sizeof t, "preemptions %d", it->preemptions);
-	flow_item(&f, it->preemptions ? ROLE_WARN : ROLE_NORMAL, t);
+	flow_item(f, it->preemptions ? ROLE_WARN : ROLE_NORMAL, t);
 	if (serve_batching(s->r) == SERVE_STATIC) {
 		int pad = 0;
 		for (int i = 1; i <= s->iter; i++)
 			pad += serve_iter(s->r, i)->padding;
 		snprintf(t, sizeof t, "padding %d", pad);
-		flow_item(&f, ROLE_NORMAL, t);
+		flow_item(f, ROLE_NORMAL, t);
 	}
-	if (f.x > 0 && f.y + 1 < f.y_end) {
-		f.y++;
-		f.x = 0;
-	}
-	for (int k = 1; k <= sc->n_requests; k++) {
-		const ServeOutcome *o = serve_outcome(s->r, k);
-		char ttft[16] = "-", fin[16] = "-";
-		if (o->first_token >= 1 && o->first_token <= s->iter)
-			snprintf(ttft, sizeof ttft, "%d", o->first_token - o->arrive + 1);
-		if (o->finish >= 1 && o->finish <= s->iter)
-			snprintf(fin, sizeof fin, "%d", o->finish);
-		snprintf(t, sizeof t, "%s%.8s TTFT %s finish %s",
-			 k == 1 ? "per request: " : "", sc->req[k - 1].name, ttft,
-			 fin);
-		flow_item(&f, k == s->req ? ROLE_TITLE : ROLE_NORMAL, t);
-	}
+	per_request(f, s, false);
+	per_request(f, s, true);
+}
+
+/* Rows the counters need at width w (at most 4). */
+static int counters_height(const TuiServeState *s, int w)
+{
+	Flow f = { NULL, w, 0, 0, 1000, false, false };
+	counters_flow(&f, s);
+	int n = f.y + 1;
+	return n < 4 ? n : 4;
+}
+
+static void draw_counters(TuiBuf *b, const TuiServeState *s, int y, int h,
+			  bool ascii)
+{
+	Flow f = { b, b->w, 0, y, y + h, ascii, false };
+	counters_flow(&f, s);
 }
 
 /* ---- help and the bottom row ---- */
@@ -528,7 +557,8 @@ static void render_narrow(TuiBuf *b, const TuiServeState *s, bool ascii)
 	int insp = s->inspect ? 2 : 0;
 	int y = 1 + draw_requests(b, s, 1, REQ_ROWS_MAX_NARROW + 1, ascii);
 	draw_tabs(b, s, y++);
-	int bottom = b->h - 1 - COUNTER_ROWS - insp;
+	int ch = counters_height(s, b->w);
+	int bottom = b->h - 1 - ch - insp;
 	int h = bottom - y;
 	if (s->panel == TUI_SERVE_BLOCKS)
 		tui_serve_draw_pool(b, s, 0, y, b->w, h, ascii);
@@ -536,9 +566,9 @@ static void render_narrow(TuiBuf *b, const TuiServeState *s, bool ascii)
 		tui_serve_draw_attn(b, s, 0, y, b->w, h, ascii);
 	else
 		tui_serve_draw_compare(b, s, 0, y, b->w, h, ascii);
-	draw_counters(b, s, bottom, COUNTER_ROWS, ascii);
+	draw_counters(b, s, bottom, ch, ascii);
 	if (insp)
-		draw_inspector(b, s, bottom + COUNTER_ROWS, insp, ascii);
+		draw_inspector(b, s, bottom + ch, insp, ascii);
 }
 
 static void render_wide(TuiBuf *b, const TuiServeState *s, bool ascii)
@@ -547,7 +577,8 @@ static void render_wide(TuiBuf *b, const TuiServeState *s, bool ascii)
 	int y = 1 + draw_requests(b, s, 1, requests_height(s, REQ_ROWS_MAX_WIDE + 2),
 				  ascii);
 	int ph = tui_serve_pool_height(s, b->w);
-	int bottom = b->h - 1 - COUNTER_ROWS - insp;
+	int nc = counters_height(s, b->w);
+	int bottom = b->h - 1 - nc - insp;
 	int ch = s->compare ? tui_serve_compare_height(s) : 0;
 	int room = bottom - y - ch;
 	if (ph > room - 8)
@@ -557,9 +588,9 @@ static void render_wide(TuiBuf *b, const TuiServeState *s, bool ascii)
 	tui_serve_draw_attn(b, s, 0, y, b->w, bottom - ch - y, ascii);
 	if (ch)
 		tui_serve_draw_compare(b, s, 0, bottom - ch, b->w, ch, ascii);
-	draw_counters(b, s, bottom, COUNTER_ROWS, ascii);
+	draw_counters(b, s, bottom, nc, ascii);
 	if (insp)
-		draw_inspector(b, s, bottom + COUNTER_ROWS, insp, ascii);
+		draw_inspector(b, s, bottom + nc, insp, ascii);
 }
 
 void tui_serve_render(TuiBuf *b, const TuiServeState *s, bool ascii)
