@@ -498,8 +498,8 @@ static void draw_bottom(TuiBuf *b, const TuiServeState *s, bool ascii)
 		return;
 	}
 	const char *legend = ascii
-		? "* computed = reused ! recomputed . masked  Left/Right iteration  Tab request  ? keys"
-		: "* computed = reused ! recomputed · masked  ←/→ iteration  Tab request  ? keys";
+		? "* computed = reused ! recomputed . masked  Left/Right step  Tab request  ? keys"
+		: "* computed = reused ! recomputed · masked  ←/→ step  Tab request  ? keys";
 	tui_serve_put_elided(b, 0, y, b->w, ROLE_DIM, legend, ascii);
 }
 
