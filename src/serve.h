@@ -47,13 +47,14 @@
  *   cached-free block (evicted from the prefix cache).
  *
  *   Preemption. Before an iteration runs, the scheduler counts the blocks
- *   its chunks need; while that exceeds the free and cached-free blocks,
- *   the latest-arrived request that holds blocks or is planned in the
- *   iteration is preempted: its blocks are freed, it forgets its
- *   progress (but keeps its generated tokens) and it is recomputed from
- *   position 1 as a prefill, at the earliest the next iteration. A
- *   scenario is refused when one request alone cannot fit the pool, so
- *   this always ends.
+ *   its chunks need. While that exceeds the free and cached-free blocks:
+ *   the latest-arrived planned request that holds no blocks yet is left
+ *   waiting this iteration (that is not a preemption); when every
+ *   planned request holds blocks, the latest-arrived request holding
+ *   any is preempted: its blocks are freed, it forgets its progress (but
+ *   keeps its generated tokens) and it is recomputed from position 1 as
+ *   a prefill, at the earliest the next iteration. A scenario is refused
+ *   when one request alone cannot fit the pool, so this always ends.
  *
  *   Prefix caching (prefix_caching = on). A block is full when all its
  *   block_size positions are written; it is then identified by

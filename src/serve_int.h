@@ -65,6 +65,7 @@ typedef struct ServeReqState {
 	bool finished;
 	bool preempted;   /* waiting to be recomputed */
 	int preempted_at; /* iteration of its latest preemption */
+	int deferred_at;  /* iteration it was left waiting for want of blocks */
 	int registered;   /* leading full blocks offered to the prefix cache */
 	bool in_batch;    /* static: a member of the running batch */
 	int *adopt;       /* (max_table) planning scratch */

@@ -102,6 +102,7 @@ static bool eligible(const ServeSim *m, int k)
 {
 	const ServeReqState *q = &m->rq[k - 1];
 	if (m->s->req[k - 1].arrive > m->iter || q->finished ||
+	    q->deferred_at == m->iter ||
 	    (q->preempted && q->preempted_at == m->iter))
 		return false;
 	return m->r->batching == SERVE_CONTINUOUS || q->in_batch;
@@ -182,33 +183,51 @@ static void preempt(ServeSim *m, int k)
 	serve_entry_mut(m->r, m->iter, k)->preempted = true;
 }
 
-/* The latest-arrived request holding blocks or planned; 0 if none. */
-static int victim(const ServeSim *m)
+/* Whether request k has a chunk in the plan. */
+static bool planned(const ServeSim *m, int k)
+{
+	for (int i = 0; i < m->n_plan; i++)
+		if (m->plan[i].k == k)
+			return true;
+	return false;
+}
+
+/*
+ * Makes room when the plan does not fit: the latest-arrived planned
+ * request that holds no blocks yet just waits (no preemption); when
+ * every planned request holds blocks, the latest-arrived request that
+ * holds any is preempted. False when neither is possible.
+ */
+static bool make_room(ServeSim *m)
 {
 	for (int o = m->r->n_req - 1; o >= 0; o--) {
 		int k = m->fcfs[o];
-		bool planned = false;
-		for (int i = 0; i < m->n_plan; i++)
-			planned |= m->plan[i].k == k;
-		if (planned || (m->rq[k - 1].done > 0 && !m->rq[k - 1].finished))
-			return k;
+		if (planned(m, k) && m->rq[k - 1].done == 0) {
+			m->rq[k - 1].deferred_at = m->iter;
+			return true;
+		}
 	}
-	return 0;
+	for (int o = m->r->n_req - 1; o >= 0; o--) {
+		int k = m->fcfs[o];
+		if (m->rq[k - 1].done > 0 && !m->rq[k - 1].finished) {
+			preempt(m, k);
+			return true;
+		}
+	}
+	return false;
 }
 
-/* Plans, preempting until the plan fits; *need is its new blocks. */
+/* Plans, making room until the plan fits; *need is its new blocks. */
 static int plan_iteration(ServeSim *m, int *need)
 {
 	for (;;) {
 		plan_build(m);
 		if (plan_fits(m, need))
 			return 0;
-		int k = victim(m);
-		if (!k)
+		if (!make_room(m))
 			return kv_error_set(m->err, EX_SOFTWARE,
 					    "serve: iteration %d needs %d blocks and no request can give any back",
 					    m->iter, *need);
-		preempt(m, k);
 	}
 }
 

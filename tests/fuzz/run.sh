@@ -12,7 +12,7 @@ if [ ! -d "$build" ]; then
 	CC=clang meson setup "$build" -Dfuzz=true -Dtests=disabled > "$build.log" 2>&1 ||
 		{ cat "$build.log"; exit 1; }
 fi
-targets="model grade mem mem_json sheet"
+targets="model grade mem mem_json sheet serve"
 for t in $targets; do
 	ninja -C "$build" "tests/fuzz/fuzz-$t" > /dev/null || exit 1
 done
