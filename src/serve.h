@@ -240,7 +240,13 @@ typedef enum ServePhase {
 /* "pending", "waiting", "prefill", "decode", "preempted", "finished". */
 const char *serve_phase_name(ServePhase p);
 
-/* Request k in iteration i, as it stands after the iteration. */
+/*
+ * Request k in iteration i, as it stands at the end of the iteration's
+ * pass. A request that finished in iteration i still holds its blocks
+ * there (table, held, and the pool of serve_block); they go back to the
+ * pool (cached-free when in the prefix cache) before iteration i+1 is
+ * planned. A request preempted in iteration i holds nothing in it.
+ */
 typedef struct ServeEntry {
 	ServePhase phase;
 	int lo, hi;         /* positions processed; 0, 0 when none */
@@ -312,7 +318,9 @@ const ServeIter *serve_iter(const ServeRun *r, int i);
 /* Request k (1..n_requests) in iteration i; NULL out of range. */
 const ServeEntry *serve_entry(const ServeRun *r, int i, int k);
 
-/* Physical block b (1..blocks) after iteration i; NULL out of range. */
+/* Physical block b (1..blocks) at the end of iteration i (as the
+ * entries: a request that finished in i still holds its blocks); NULL out
+ * of range. */
 const ServeBlock *serve_block(const ServeRun *r, int i, int b);
 
 /*

@@ -419,8 +419,8 @@ Scenario *scenario_parse(const char *source, const char *text, size_t len,
 	if (rc == 0) {
 		ScenParse p = { .doc = &doc, .s = s, .err = err };
 		rc = parse_doc(&p, seen);
-		ini_doc_free(&doc);
 	}
+	ini_doc_free(&doc); /* also what a failed parse had read */
 	free(seen);
 	if (rc) {
 		scenario_free(s);
