@@ -35,11 +35,12 @@ check "answers exit 0" $?
 { cat "$golden/1-no-cache.key.txt"; printf '\f'; cat "$golden/2-kv-cache.key.txt"
   printf '\f'; cat "$golden/3-prefill.key.txt"
   printf '\f'; cat "$golden/4-windows-gqa.key.txt"
+  printf '\f'; cat "$golden/5-serving.key.txt"
   printf '\f'; cat "$golden/6-speculative.key.txt"; } > want.txt
 cmp -s all.txt want.txt
-check "answers prints the five keys" $?
-[ "$(tr -cd '\f' < all.txt | wc -c)" -eq 4 ]
-check "four form feeds" $?
+check "answers prints the six keys" $?
+[ "$(tr -cd '\f' < all.txt | wc -c)" -eq 5 ]
+check "five form feeds" $?
 
 # Sheet 4 runs its own models, whatever -m, -p and -n say.
 "$kvstep" -m gqa -p "dog sat" -n 1 answers 4-windows-gqa > key4.txt

@@ -91,11 +91,13 @@ static char *read_golden(const char *name)
 
 /* Bundled stems in print order. */
 static const char *const stems[] = { "1-no-cache", "2-kv-cache", "3-prefill",
-				     "4-windows-gqa", "6-speculative" };
-/* the classroom sheets 1-4 run the model of the command line; sheet 6
- * (speculative decoding) is pinned to the default pair and its
- * proposals are checked by tests/core/spec_cli.sh */
-enum { N_SHEETS = 4, N_BUNDLED = 5 };
+				     "4-windows-gqa", "5-serving",
+				     "6-speculative" };
+/* the classroom sheets 1-4 run the model of the command line; sheet 5
+ * (serving) writes the bundled scenario's schedules out, checked by
+ * tests/sheet/sheet5.sh; sheet 6 (speculative decoding) is pinned to the
+ * default pair and its proposals are checked by tests/core/spec_cli.sh */
+enum { N_SHEETS = 4, N_BUNDLED = 6 };
 
 static void test_bundled_names(void **state)
 {
@@ -578,7 +580,7 @@ static void test_unknown_and_missing(void **state)
 	char *out = print_sheets(f->t, names, 1, false, -1, false, &err, &rc);
 	assert_int_equal(rc, EX_NOINPUT); /* as -m nope: no such input */
 	assert_string_equal(err.msg, "4-nope: not a bundled worksheet "
-			    "(1-no-cache, 2-kv-cache, 3-prefill, 4-windows-gqa, 6-speculative); "
+			    "(1-no-cache, 2-kv-cache, 3-prefill, 4-windows-gqa, 5-serving, 6-speculative); "
 			    "to read a file, give a path such as ./4-nope");
 	assert_string_equal(out, "");
 	free(out);
