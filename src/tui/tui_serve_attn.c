@@ -20,30 +20,6 @@ enum { GAP = 2 };
 static const Matrix flow_order[] = { MAT_K, MAT_V, MAT_S, MAT_A, MAT_Z };
 enum { N_FLOW = sizeof flow_order / sizeof flow_order[0] };
 
-static bool in_batch(const ServeEntry *e)
-{
-	return e->phase == SERVE_PREFILL || e->phase == SERVE_DECODE;
-}
-
-void tui_serve_extent(const TuiServeState *s, Matrix mat, TuiServeExtent *e)
-{
-	const ServeEntry *en = serve_entry(s->r, s->iter, s->req);
-	const Model *m = serve_scenario(s->r)->model;
-	bool in = in_batch(en);
-	*e = (TuiServeExtent){ 0, 1, 0 };
-	if (!serve_has_cells(s->r))
-		return;
-	if (mat == MAT_K || mat == MAT_V) {
-		int hi = in ? en->hi : en->held;
-		if (hi >= 1)
-			*e = (TuiServeExtent){ mat == MAT_K ? m->d_k : m->d_v, 1, hi };
-	} else if (in && (mat == MAT_S || mat == MAT_A)) {
-		*e = (TuiServeExtent){ en->hi, en->lo, en->hi };
-	} else if (in && mat == MAT_Z) {
-		*e = (TuiServeExtent){ m->d_v, en->lo, en->hi };
-	}
-}
-
 /* The record shown for a cell, and its status at this iteration: a K or
  * V column written earlier is read from the cache (reused). */
 static bool shown_cell(const TuiServeState *s, Matrix mat, int row, int col,

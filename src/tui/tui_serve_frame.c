@@ -18,64 +18,6 @@ enum {
 	REQ_ROWS_MAX_WIDE = 9,
 };
 
-/* ---- shared helpers ---- */
-
-int tui_serve_putf(TuiBuf *b, int x, int y, int x_end, Role role,
-		   const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	return tui_buf_put(b, x, y, x_end, role, line);
-}
-
-int tui_serve_put_elided(TuiBuf *b, int x, int y, int w, Role role,
-			 const char *s, bool ascii)
-{
-	if (w <= 0)
-		return x;
-	if (tui_text_width(s) <= w)
-		return tui_buf_put(b, x, y, x + w, role, s);
-	const char *dots = ascii ? "..." : "…";
-	int dw = tui_text_width(dots);
-	if (w <= dw)
-		return tui_buf_put(b, x, y, x + w, role, dots);
-	int end = tui_buf_put(b, x, y, x + w - dw, role, s);
-	return tui_buf_put(b, end, y, x + w, role, dots);
-}
-
-void tui_serve_owner_label(const Scenario *sc, int k, char *out, size_t n)
-{
-	bool letters = true;
-	for (int i = 0; i < sc->n_requests; i++)
-		if (tui_text_width(sc->req[i].name) != 1)
-			letters = false;
-	if (letters)
-		snprintf(out, n, "%s", sc->req[k - 1].name);
-	else
-		snprintf(out, n, "%d", k);
-}
-
-uint32_t tui_serve_hit_pack(int req, int mat, int row, int col)
-{
-	if (req < 1 || req > 63 || mat < -1 || mat >= MAT_COUNT || row < 0 ||
-	    row > TUI_SERVE_HIT_MAX || col < 0 || col > TUI_SERVE_HIT_MAX)
-		return 0;
-	return (1u << 29) | (uint32_t)req << 22 | (uint32_t)(mat + 1) << 18 |
-	       (uint32_t)row << 9 | (uint32_t)col;
-}
-
-bool tui_serve_hit_unpack(uint32_t tag, TuiServeHit *out)
-{
-	if ((tag >> 29) != 1)
-		return false;
-	*out = (TuiServeHit){ (int)(tag >> 22 & 63), (int)(tag >> 18 & 15) - 1,
-			      (int)(tag >> 9 & 511), (int)(tag & 511) };
-	return out->req >= 1;
-}
-
 /* ---- header ---- */
 
 static void draw_header(TuiBuf *b, const TuiServeState *s, bool ascii)

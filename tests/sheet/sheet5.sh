@@ -77,7 +77,7 @@ phys() { # request logical, at iteration 3
 check "1: B's position 4 is in logical block 2, slot 2" \
 	has "1. B's position 4 (\"sat\") is in block $(phys B 2)      slot 2"
 check "1: B's position 1 is in logical block 1, slot 1" \
-	has "   B's position 1 is in block $(phys B 1)      slot 1"
+	has "   B's first position is in block $(phys B 1)      slot 1"
 shared=$(awk -F, 'NR > 1 && $1 == 3 && $8 == "yes" { print $4 }' blocks.csv | sort -u)
 ref=$(awk -F, -v b="$shared" 'NR > 1 && $1 == 3 && $4 == b { print $5; exit }' blocks.csv)
 check "2: the one shared block and its count" \
