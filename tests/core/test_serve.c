@@ -231,6 +231,26 @@ static void test_default_continuous_beats_static(void **state)
 	assert_int_equal(a.padding, 0);
 	assert_int_equal(b.padding, 1);
 	assert_int_equal(a.tokens, 12);
+	/* blocks of 2: iteration 3 holds A 1-5 (3 blocks, 1 slot empty), B
+	 * 1-5 (block 1 shared, 2 of its own, 1 empty), C 1-2 (1 block) */
+	static const int used[] = { 2, 3, 6, 2, 2 }, empty[] = { 1, 0, 2, 1, 0 };
+	static const int cached[] = { 0, 0, 0, 3, 3 }, tokens[] = { 3, 3, 4, 1, 1 };
+	for (int i = 1; i <= 5; i++) {
+		const ServeIter *it = serve_iter(r, i);
+		assert_int_equal(it->iteration, i);
+		assert_int_equal(it->blocks_used, used[i - 1]);
+		assert_int_equal(it->empty_slots, empty[i - 1]);
+		assert_int_equal(it->blocks_cached, cached[i - 1]);
+		assert_int_equal(it->tokens, tokens[i - 1]);
+		assert_int_equal(it->pass.passes, (uint64_t)i); /* one pass each */
+	}
+	assert_null(serve_iter(r, 6));
+	assert_null(serve_entry(r, 1, 4));
+	assert_int_equal(serve_entry(r, 1, 2)->phase, SERVE_PENDING);
+	assert_int_equal(serve_entry(r, 4, 1)->phase, SERVE_FINISHED);
+	assert_true(serve_entry(r, 3, 1)->finished);
+	assert_int_equal(serve_entry(r, 3, 1)->table_n, 3); /* still held in 3 */
+	assert_int_equal(serve_entry(r, 4, 1)->table_n, 0);
 	serve_free(r);
 	scenario_free(s);
 }
