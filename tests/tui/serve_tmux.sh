@@ -29,7 +29,7 @@ line_is() { # line_is N TEXT DESCRIPTION: row N (1-based) exactly, trailing blan
 	bad "$3 (row $1 is \"$got\")"
 }
 
-echo "1..62"
+echo "1..68"
 # --- 80x24, xterm-256color, the hand-written scenario -----------------
 start 80 24 TERM=xterm-256color -- serve "$DATA/serve.ini"
 wait_for "iteration 1/5" "80x24 starts at iteration 1"
@@ -89,6 +89,24 @@ wait_for "iteration 5/5" "auto-play reaches the last iteration"
 wait_for "auto-play stopped at the last iteration" "and stops there"
 keys q
 wait_rc 0 "q exits 0"
+
+# --- SGR mouse clicks: a request row selects it, a value inspects it ---
+hex() { printf '%s' "$1" | od -An -tx1 | tr -s ' \n' '  '; }
+click() { # click X Y, 1-based as SGR reports them
+	keys -H 1b 5b 3c 30 3b $(hex "$1") 3b $(hex "$2") 4d
+	keys -H 1b 5b 3c 30 3b $(hex "$1") 3b $(hex "$2") 6d
+}
+start 80 24 TERM=xterm-256color -- serve "$DATA/serve.ini"
+wait_for "iteration 1/5" "mouse run starts"
+keys Right v
+wait_for "[attention]" "mouse run at iteration 2, attention"
+click 11 5
+line_is 5 "▶ B   prefill   3-4          → on             1→1= 2→3" "a click on B's row selects B"
+click 22 11
+wait_for "INSPECT K[1,4] = -2" "a click on K[1,4] of B inspects it"
+still_running "clicks do not quit"
+keys q
+wait_rc 0 "mouse run: q exits 0"
 
 # --- TERM=vt100, 80x24: no colour, Home and End as vt100 sends them ---
 start 80 24 TERM=vt100 -- serve "$DATA/serve.ini"
