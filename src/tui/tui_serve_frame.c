@@ -561,7 +561,7 @@ int tui_serve_check(KvError *err)
 	if (!tui_term_check(&why))
 		return 0;
 	return kv_error_set(err, EX_USAGE,
-			    "the serving view needs a terminal; for text use `kvstep serve SCENARIO --export schedule`, `blocks` or `cells`");
+			    "the serving view needs a terminal; for text use `kvstep serve SCENARIO --summary` or `--export schedule`, `blocks` or `cells`");
 }
 
 typedef struct Screen {

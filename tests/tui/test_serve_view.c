@@ -500,9 +500,35 @@ static void test_too_small_and_help(void **state)
 	row_is(f, 22, "+------------------------------------------------------------------------------+");
 }
 
-/* Every frame at 80 columns, every iteration and request: no row wider
- * than the screen (a cut would be silent), and no "…" inside a number. */
-static void test_every_frame_fits(void **state)
+/* The layout changes at 120x36: below, one middle panel under a tab row. */
+static void test_layout_thresholds(void **state)
+{
+	Fx *f = *state;
+	static const struct { int w, h; bool wide; } sizes[] = {
+		{ 80, 24, false }, { 119, 40, false }, { 120, 35, false },
+		{ 120, 36, true }, { 200, 60, true },
+	};
+	for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+		char *t = frame(f, sizes[i].w, sizes[i].h, false);
+		bool tabs = strstr(t, "[blocks]  attention   continuous vs static") != NULL;
+		bool pool = strstr(t, "\nblock pool after iteration 1") != NULL;
+		bool attn = strstr(t, "\nattention of A, iteration 1") != NULL;
+		assert_int_equal(f->s.wide, sizes[i].wide);
+		assert_int_equal(tabs, !sizes[i].wide);
+		assert_true(pool);
+		assert_int_equal(attn, sizes[i].wide);
+		free(t);
+	}
+}
+
+/*
+ * Every iteration, request and panel at 80x24: nothing the run says is
+ * cut. Each request's whole block table (from serve_entry, "=" after a
+ * block with ref count 2 or more), the counters of the iteration (from
+ * serve_iter) and each request's finish (from serve_outcome, once
+ * reached) are in the frame, and no row is wider than the screen.
+ */
+static void test_every_frame_whole(void **state)
 {
 	Fx *f = *state;
 	for (int p = 0; p < TUI_SERVE_PANELS; p++)
@@ -512,6 +538,33 @@ static void test_every_frame_fits(void **state)
 				f->s.req = k;
 				f->s.iter = it;
 				char *t = frame(f, 80, 24, false);
+				for (int q = 1; q <= f->s.reqs; q++) {
+					const ServeEntry *e = serve_entry(f->r, it, q);
+					char want[256] = "", item[32];
+					for (int j = 0; j < e->table_n; j++) {
+						const ServeBlock *b = serve_block(f->r, it, e->table[j]);
+						snprintf(item, sizeof item, "%s%d→%d%s", j ? " " : "",
+							 j + 1, e->table[j],
+							 b->refcount >= 2 ? "=" : "");
+						strcat(want, item);
+					}
+					if (e->table_n)
+						assert_non_null(strstr(t, want));
+					const ServeOutcome *o = serve_outcome(f->r, q);
+					snprintf(want, sizeof want, "%s %d", f->sc->req[q - 1].name,
+						 o->finish);
+					if (o->finish <= it)
+						assert_non_null(strstr(strstr(t, "finish "), want));
+				}
+				const ServeIter *si = serve_iter(f->r, it);
+				char want[96];
+				snprintf(want, sizeof want, "iteration %d: %d/%d tokens  blocks used %d, cached %d, free %d  empty slots %d",
+					 it, si->tokens, f->sc->max_tokens, si->blocks_used,
+					 si->blocks_cached, si->blocks_free, si->empty_slots);
+				assert_non_null(strstr(t, want));
+				snprintf(want, sizeof want, "prefix hits %d  preemptions %d",
+					 si->prefix_hits, si->preemptions);
+				assert_non_null(strstr(t, want));
 				for (char *l = t; *l;) {
 					char *e = strchr(l, '\n');
 					*e = '\0';
@@ -540,8 +593,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_frame_recomputed, setup_tight, teardown),
 		cmocka_unit_test_setup_teardown(test_frame_wide, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_small_and_help, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_every_frame_fits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_every_frame_fits, setup_tight, teardown),
+		cmocka_unit_test_setup_teardown(test_layout_thresholds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_frame_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_frame_whole, setup_tight, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
