@@ -153,8 +153,11 @@ static void draw_req_row(TuiBuf *b, const TuiServeState *s, int k, int y,
 	char pos[48], tok[64];
 	bool sel = k == s->req;
 	tui_buf_puts(b, 0, y, ROLE_TITLE, sel ? (ascii ? ">" : "▶") : " ");
+	char name[64];
+	tui_serve_short_name(sc->req[k - 1].name, c->name_w, ascii, name,
+			     sizeof name);
 	tui_serve_put_elided(b, 2, y, c->name_w, sel ? ROLE_TAB_ACTIVE : ROLE_TITLE,
-			     sc->req[k - 1].name, ascii);
+			     name, ascii);
 	tui_serve_putf(b, c->phase_x, y, c->pos_x - 1, phase_role(e), "%s",
 		       e->preempted ? "PREEMPTED" : serve_phase_name(e->phase));
 	positions_text(s, k, e, pos, sizeof pos);
@@ -207,9 +210,9 @@ static int draw_requests(TuiBuf *b, const TuiServeState *s, int y, int max_rows,
 		tui_serve_putf(b, x, y, b->w, ROLE_DIM,
 			       "  static batch %d, padding %d slot%s",
 			       it->batch, it->padding, it->padding == 1 ? "" : "s");
-	tui_buf_puts(b, c.table_x, y, ROLE_DIM,
-		     ascii ? "block table (logical>physical)"
-			   : "block table (logical→physical)");
+	tui_serve_put_elided(b, c.table_x, y, b->w - c.table_x, ROLE_DIM,
+			     ascii ? "block table (logical>physical)"
+				   : "block table (logical→physical)", ascii);
 	int row = y + 1;
 	char ev[512];
 	events_text(s, ev, sizeof ev);

@@ -56,6 +56,15 @@ int tui_serve_put_elided(TuiBuf *b, int x, int y, int w, Role role,
 			 const char *s, bool ascii);
 
 /*
+ * A request name in at most w columns that stays told apart from the
+ * others: whole when it fits, else its head, "…" and its last two
+ * characters ("reque…07"). Names that are not plain ASCII are left to
+ * tui_serve_put_elided.
+ */
+void tui_serve_short_name(const char *name, int w, bool ascii, char *out,
+			  size_t n);
+
+/*
  * A request's label for the pool's owner row: its name when every name
  * in the scenario is one character ("A"), else its number ("2").
  */

@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static bool in_batch(const ServeEntry *e)
 {
@@ -89,3 +90,17 @@ bool tui_serve_hit_unpack(uint32_t tag, TuiServeHit *out)
 	return out->req >= 1;
 }
 
+
+void tui_serve_short_name(const char *name, int w, bool ascii, char *out,
+			  size_t n)
+{
+	int len = (int)strlen(name); /* names are ASCII-safe words; see below */
+	const char *dots = ascii ? "..." : "…";
+	int dw = ascii ? 3 : 1, tail = 2;
+	if (tui_text_width(name) <= w || len != tui_text_width(name) ||
+	    w < dw + tail + 1) {
+		snprintf(out, n, "%s", name); /* fits, or not plain ASCII: cut */
+		return;
+	}
+	snprintf(out, n, "%.*s%s%s", w - dw - tail, name, dots, name + len - tail);
+}

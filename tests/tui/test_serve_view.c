@@ -66,6 +66,11 @@ static int setup_tight(void **state)
 	return setup_file(state, "serve-tight.ini");
 }
 
+static int setup_many(void **state)
+{
+	return setup_file(state, "serve-many.ini");
+}
+
 static int teardown(void **state)
 {
 	Fx *f = *state;
@@ -575,6 +580,40 @@ static void test_every_frame_whole(void **state)
 			}
 }
 
+/*
+ * The crowded scenario (12 requests, preemptions): every iteration,
+ * request, panel, inspector cell matrix, size and copy renders (under
+ * ASan in the sanitizer build), the selected request's row is always on
+ * screen, and a hidden row is said ("… 4 of 12 requests shown").
+ */
+static void test_many_requests(void **state)
+{
+	Fx *f = *state;
+	static const int sizes[][2] = { { 80, 24 }, { 120, 40 }, { 200, 60 } };
+	assert_int_equal(f->s.reqs, 12);
+	for (size_t z = 0; z < 3; z++)
+		for (int k = 1; k <= f->s.reqs; k++)
+			for (int it = 1; it <= f->s.iters; it++) {
+				f->s.req = k;
+				f->s.iter = it;
+				f->s.panel = (TuiServePanel)((it + k) % TUI_SERVE_PANELS);
+				f->s.inspect = (it + k) % 2;
+				f->s.help = it == f->s.iters;
+				f->s.cur_mat = (Matrix)(MAT_K + (it % 5));
+				char *t = frame(f, sizes[z][0], sizes[z][1], (it % 2) != 0);
+				if (!f->s.help) {
+					char sel[32];
+					snprintf(sel, sizeof sel, "%s %s%s", it % 2 ? ">" : "▶",
+						 it % 2 ? "req..." : "reque…",
+						 f->sc->req[k - 1].name + 7);
+					assert_non_null(strstr(t, sel));
+				}
+				if (z == 0 && !f->s.help)
+					assert_non_null(strstr(t, "of 12 requests shown (Tab, 1-9 select)"));
+				free(t);
+			}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -596,6 +635,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_layout_thresholds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_frame_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_frame_whole, setup_tight, teardown),
+		cmocka_unit_test_setup_teardown(test_many_requests, setup_many, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
