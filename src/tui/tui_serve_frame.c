@@ -293,7 +293,7 @@ static void per_request(Flow *f, const TuiServeState *s, bool finish)
 		char v[16] = "-";
 		if (it >= 1 && it <= s->iter)
 			snprintf(v, sizeof v, "%d", finish ? it : it - o->arrive + 1);
-		snprintf(t, sizeof t, "%s%.8s %s%s", k == 1 ? (finish ? "finish " : "TTFT ") : "",
+		snprintf(t, sizeof t, "%s%s %s%s", k == 1 ? (finish ? "finish " : "TTFT ") : "",
 			 sc->req[k - 1].name, v, k < sc->n_requests ? "," : "");
 		flow_item(f, k == s->req ? ROLE_TITLE : ROLE_NORMAL, t);
 		f->x -= 1; /* one space between the requests of a list */
