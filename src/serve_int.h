@@ -100,6 +100,11 @@ void serve_cells_adopted(ServeSim *sim, int k, int pos);
 /* Sorts the index for serve_cell; EX_OSERR when memory runs out. */
 int serve_cells_index(ServeRun *r, KvError *err);
 
+/* Records every request's entry and table, and the pool with its
+ * counters, for iteration sim->iter (serve_snapshot.c). */
+void serve_snapshot_entries(ServeSim *sim);
+void serve_snapshot_blocks(ServeSim *sim);
+
 /* Request k's state in iteration i (no range check). */
 static inline ServeEntry *serve_entry_mut(ServeRun *r, int i, int k)
 {
