@@ -52,6 +52,9 @@ typedef struct TuiServeState {
 	const ServeRun *r;
 	int iter, iters;   /* the iteration shown, 1..iters */
 	int req, reqs;     /* the selected request, 1..reqs */
+	int layer, layers; /* the layer the attention panes show, 1..layers */
+	int head, heads;   /* the query head shown (K and V: the K/V head it
+			    * reads), 1..heads */
 	int digits;        /* decimals shown (TUI_DIGITS_MIN..MAX) */
 	int valw[MAT_COUNT]; /* widest value of each matrix at `digits`,
 			      * over the whole run: columns do not jump */
@@ -92,6 +95,7 @@ void tui_serve_resize(TuiServeState *s, int w, int h);
 /*
  * Applies key `ch` (a getch() value, escape sequences decoded: →, ←,
  * Home, End, `:N` Enter, a, f, s, Tab, Shift-Tab, 1..9, c, v, i or Enter,
+ * < > (layer) and , . (head) for stacked models,
  * the cursor keys in inspector mode, [ ], + -, ?, Esc, q). With the help
  * up, any key only closes it. Returns true when the frame changes. A key
  * that does nothing says why in s->msg.

@@ -25,7 +25,8 @@ enum { N_FLOW = sizeof flow_order / sizeof flow_order[0] };
 static bool shown_cell(const TuiServeState *s, Matrix mat, int row, int col,
 		       ServeCell *c)
 {
-	if (!serve_cell(s->r, s->req, s->iter, 1, 1, mat, row, col, c))
+	if (!serve_cell(s->r, s->req, s->iter, s->layer,
+			tui_serve_head_of(s, mat), mat, row, col, c))
 		return false;
 	if (c->iter != s->iter) {
 		if (mat != MAT_K && mat != MAT_V)
@@ -110,7 +111,8 @@ static void draw_value(TuiBuf *b, const TuiServeState *s, const Box *bx,
 static void place_text(const TuiServeState *s, int col, char *out, size_t n)
 {
 	ServeCell c;
-	if (serve_cell(s->r, s->req, s->iter, 1, 1, MAT_K, 1, col, &c) &&
+	if (serve_cell(s->r, s->req, s->iter, s->layer,
+		       tui_serve_head_of(s, MAT_K), MAT_K, 1, col, &c) &&
 	    c.block > 0)
 		snprintf(out, n, "%d:%d", c.block, c.slot);
 	else
@@ -159,8 +161,12 @@ static void title_text(const TuiServeState *s, char *out, size_t n)
 	const ServeEntry *e = serve_entry(s->r, s->iter, s->req);
 	const ServeOutcome *o = serve_outcome(s->r, s->req);
 	const char *name = sc->req[s->req - 1].name;
+	char where[64] = "";
+	if (sc->model->stacked)
+		snprintf(where, sizeof where, " (layer %d, head %d, K/V head %d)",
+			 s->layer, s->head, tui_serve_head_of(s, MAT_K));
 	int len = snprintf(out, n, "attention of %s%s, iteration %d: ", name,
-			   sc->model->stacked ? " (layer 1, head 1)" : "", s->iter);
+			   where, s->iter);
 	if (len < 0 || (size_t)len >= n)
 		return;
 	out += len;
@@ -280,7 +286,8 @@ static void fmt(const TuiServeState *s, double x, char *out, size_t n)
 static double val(const TuiServeState *s, Matrix mat, int row, int col, bool *ok)
 {
 	ServeCell c;
-	if (!serve_cell(s->r, s->req, s->iter, 1, 1, mat, row, col, &c)) {
+	if (!serve_cell(s->r, s->req, s->iter, s->layer,
+			tui_serve_head_of(s, mat), mat, row, col, &c)) {
 		*ok = false;
 		return 0;
 	}

@@ -368,6 +368,8 @@ static const HelpRow help_rows[] = {
 	{ ACT_FASTER, ACT_SLOWER, NULL, "auto-play faster, slower" },
 	{ ACT_DIGITS_MORE, ACT_DIGITS_LESS, NULL, "more, fewer digits" },
 	{ ACT_CLOSE, ACT_NONE, NULL, "close inspector, stop play" },
+	{ ACT_LAYER_NEXT, ACT_LAYER_PREV, NULL, "next, previous layer" },
+	{ ACT_HEAD_NEXT, ACT_HEAD_PREV, NULL, "next, previous query head" },
 	{ ACT_HELP, ACT_NONE, NULL, "this help" },
 	{ ACT_QUIT, ACT_NONE, NULL, "quit" },
 };

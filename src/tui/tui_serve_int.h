@@ -26,6 +26,11 @@ typedef struct TuiServeExtent {
  */
 void tui_serve_extent(const TuiServeState *s, Matrix mat, TuiServeExtent *e);
 
+/* The head serve_cell files `mat` under for the selection: the query
+ * head for Q, S, A, Z; the K/V head it reads for K and V; 1 for X, H and
+ * the logits. */
+int tui_serve_head_of(const TuiServeState *s, Matrix mat);
+
 /* Keeps the cursor inside its matrix's extent. */
 void tui_serve_cursor_clamp(TuiServeState *s);
 

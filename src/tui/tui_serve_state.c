@@ -53,6 +53,10 @@ void tui_serve_state_init(TuiServeState *s, const ServeRun *r, int digits)
 		.iters = serve_iters(r),
 		.req = 1,
 		.reqs = serve_scenario(r)->n_requests,
+		.layer = 1,
+		.layers = serve_scenario(r)->model->n_layers,
+		.head = 1,
+		.heads = serve_scenario(r)->model->n_heads,
 		.digits = clampi(digits, TUI_DIGITS_MIN, TUI_DIGITS_MAX),
 		.panel = TUI_SERVE_BLOCKS,
 		.compare = true,
@@ -189,6 +193,19 @@ static bool digits(TuiServeState *s, int d)
 	return true;
 }
 
+/* < > and , .: the layer and the query head the panes show (wrapping). */
+static bool select_layer_head(TuiServeState *s, int dl, int dh)
+{
+	if ((dl && s->layers == 1) || (dh && s->heads == 1)) {
+		say(s, "this model has one %s", dl ? "layer" : "head per layer");
+		return true;
+	}
+	s->layer = (s->layer - 1 + dl + s->layers) % s->layers + 1;
+	s->head = (s->head - 1 + dh + s->heads) % s->heads + 1;
+	tui_serve_cursor_clamp(s);
+	return true;
+}
+
 static const Matrix cursor_order[] = { MAT_K, MAT_V, MAT_S, MAT_A, MAT_Z };
 enum { N_CURSOR_MATS = sizeof cursor_order / sizeof cursor_order[0] };
 
@@ -279,6 +296,10 @@ static bool apply(TuiServeState *s, Action a, int ch)
 	case ACT_CUR_DOWN: return move_cursor(s, 1, 0);
 	case ACT_MAT_NEXT: return next_matrix(s, 1);
 	case ACT_MAT_PREV: return next_matrix(s, -1);
+	case ACT_LAYER_NEXT: return select_layer_head(s, 1, 0);
+	case ACT_LAYER_PREV: return select_layer_head(s, -1, 0);
+	case ACT_HEAD_NEXT: return select_layer_head(s, 0, 1);
+	case ACT_HEAD_PREV: return select_layer_head(s, 0, -1);
 	case ACT_HELP: s->help = true; return true;
 	case ACT_CLOSE:
 		if (s->inspect)

@@ -10,6 +10,16 @@
 #include <stdio.h>
 #include <string.h>
 
+int tui_serve_head_of(const TuiServeState *s, Matrix mat)
+{
+	const Model *m = serve_scenario(s->r)->model;
+	if (mat == MAT_K || mat == MAT_V)
+		return model_kv_head(m, s->head - 1) + 1;
+	if (mat == MAT_Q || mat == MAT_S || mat == MAT_A || mat == MAT_Z)
+		return s->head;
+	return 1;
+}
+
 static bool in_batch(const ServeEntry *e)
 {
 	return e->phase == SERVE_PREFILL || e->phase == SERVE_DECODE;

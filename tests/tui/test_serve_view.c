@@ -26,6 +26,7 @@
 
 #include "serve.h"
 #include "tui_keys.h"
+#include "tui_render.h"
 #include "tui_serve.h"
 #include "tui_theme.h"
 
@@ -69,6 +70,11 @@ static int setup_tight(void **state)
 static int setup_many(void **state)
 {
 	return setup_file(state, "serve-many.ini");
+}
+
+static int setup_gqa(void **state)
+{
+	return setup_file(state, "serve-gqa.ini");
 }
 
 static int teardown(void **state)
@@ -497,12 +503,12 @@ static void test_too_small_and_help(void **state)
 	tui_serve_key(&f->s, '?');
 	t = frame(f, 80, 24, true);
 	free(t);
-	row_is(f, 1, "+- keys (any key closes) ------------------------------------------------------+");
-	row_is(f, 3, "| Left h Backspace M-b           previous iteration                            |");
-	row_is(f, 9, "| i Enter                        inspector on/off                              |");
-	row_is(f, 19, "| cells: 1* computed  1= reused (cache or shared)  1! recomputed  . masked     |");
-	row_is(f, 20, "| pool: A owner  2= shared, ref count 2  c cached-free  . free                 |");
-	row_is(f, 22, "+------------------------------------------------------------------------------+");
+	row_is(f, 0, "+- keys (any key closes) ------------------------------------------------------+");
+	row_is(f, 2, "| Left h Backspace M-b           previous iteration                            |");
+	row_is(f, 8, "| i Enter                        inspector on/off                              |");
+	row_is(f, 20, "| cells: 1* computed  1= reused (cache or shared)  1! recomputed  . masked     |");
+	row_is(f, 21, "| pool: A owner  2= shared, ref count 2  c cached-free  . free                 |");
+	row_is(f, 23, "+------------------------------------------------------------------------------+");
 }
 
 /* The layout changes at 120x36: below, one middle panel under a tab row. */
@@ -614,6 +620,37 @@ static void test_many_requests(void **state)
 			}
 }
 
+/*
+ * A stacked model: , . pick the query head, and K and V follow the K/V
+ * head it reads (gqa: heads 3 and 4 read K/V head 2). The inspector's
+ * value is the run's record of exactly that head.
+ */
+static void test_heads(void **state)
+{
+	Fx *f = *state;
+	tui_serve_key(&f->s, '>');
+	assert_string_equal(f->s.msg, "this model has one layer");
+	keys(f, (const int[]){ '.', '.', 'v', 'i', KEY_PPAGE, KEY_PPAGE, 'k', 'k', 0 });
+	assert_int_equal(f->s.head, 3);
+	assert_int_equal(f->s.cur_mat, MAT_K);
+	char *t = frame(f, 120, 40, false);
+	assert_non_null(strstr(t, "attention of A (layer 1, head 3, K/V head 2), iteration 1: prefill of 1-3"));
+	free(t);
+	ServeCell c2, c1;
+	assert_true(serve_cell(f->r, 1, 1, 1, 2, MAT_K, f->s.cur_row, f->s.cur_col, &c2));
+	assert_true(serve_cell(f->r, 1, 1, 1, 1, MAT_K, f->s.cur_row, f->s.cur_col, &c1));
+	assert_true(c1.value != c2.value); /* the heads differ, so this tells */
+	char v[48], want[96];
+	tui_format_value(c2.value, f->s.digits, v, sizeof v);
+	snprintf(want, sizeof want, "INSPECT K[%d,%d] = %s  key %d of A is in block",
+		 f->s.cur_row, f->s.cur_col, v, f->s.cur_col);
+	char *row = row_text(&f->b, 37);
+	assert_non_null(strstr(row, want));
+	free(row);
+	keys(f, (const int[]){ ',', ',', ',', 0 }); /* wraps: 3 → 4 */
+	assert_int_equal(f->s.head, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -636,6 +673,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_every_frame_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_frame_whole, setup_tight, teardown),
 		cmocka_unit_test_setup_teardown(test_many_requests, setup_many, teardown),
+		cmocka_unit_test_setup_teardown(test_heads, setup_gqa, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
