@@ -153,9 +153,12 @@ void tui_serve_draw_pool(TuiBuf *b, const TuiServeState *s, int x, int y,
 		draw_band(b, s, x, row, first, last, cw, ascii);
 		row += BAND_H + 1;
 	}
-	if (end > y + 1)
-		tui_serve_put_elided(b, x, end, w, ROLE_DIM,
-				     ascii ? "A owner  2= shared (ref count 2)  c cached-free  . free  fill: slots written"
-					   : "A owner  2= shared (ref count 2)  c cached-free  · free  fill: slots written",
-				     ascii);
+	if (end > y + 1) {
+		char legend[160], one[24];
+		tui_serve_owner_label(sc, 1, one, sizeof one);
+		snprintf(legend, sizeof legend,
+			 "%s owner  2= shared (ref count 2)  c cached-free  %s free  fill: slots written",
+			 one, ascii ? "." : "·");
+		tui_serve_put_elided(b, x, end, w, ROLE_DIM, legend, ascii);
+	}
 }

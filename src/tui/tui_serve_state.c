@@ -234,27 +234,25 @@ static bool move_cursor(TuiServeState *s, int dr, int dc)
 
 /* Keys of this screen alone, before the shared table: false when `ch`
  * is not one of them. */
-static bool own_key(TuiServeState *s, int ch, bool *changed)
+static bool own_key(TuiServeState *s, int ch)
 {
 	if (ch >= '1' && ch <= '9') {
-		*changed = select_req(s, ch - '0');
+		select_req(s, ch - '0');
 		return true;
 	}
 	if (ch == '\t' || ch == KEY_BTAB) {
 		int k = s->req + (ch == '\t' ? 1 : -1);
-		*changed = select_req(s, k > s->reqs ? 1 : k < 1 ? s->reqs : k);
+		select_req(s, k > s->reqs ? 1 : k < 1 ? s->reqs : k);
 		return true;
 	}
 	if (ch == 'c' && s->wide) {
 		s->compare = !s->compare;
 		say(s, "comparison panel %s (c)", s->compare ? "shown" : "hidden");
-		*changed = true;
 		return true;
 	}
 	if (ch == 'c') {
 		s->panel = s->panel == TUI_SERVE_COMPARE ? TUI_SERVE_BLOCKS
 							  : TUI_SERVE_COMPARE;
-		*changed = true;
 		return true;
 	}
 	if (ch == 'v') {
@@ -262,7 +260,6 @@ static bool own_key(TuiServeState *s, int ch, bool *changed)
 			say(s, "every panel is on screen at this size");
 		else
 			s->panel = (TuiServePanel)((s->panel + 1) % TUI_SERVE_PANELS);
-		*changed = true;
 		return true;
 	}
 	return false;
@@ -329,16 +326,13 @@ bool tui_serve_key(TuiServeState *s, int ch)
 	if (s->jumping)
 		return jump_key(s, ch);
 	s->msg[0] = '\0';
-	bool changed = false;
-	if (own_key(s, ch, &changed))
+	if (own_key(s, ch))
 		return true;
 	Action a = tui_key_action(ch, s->inspect);
 	if (s->playing && a != ACT_PLAY && a != ACT_FASTER && a != ACT_SLOWER &&
 	    a != ACT_REDRAW && a != ACT_HELP)
 		s->playing = false; /* stepping by hand stops auto-play */
-	apply(s, a, ch);
-	(void)changed;
-	return true;
+	return apply(s, a, ch);
 }
 
 bool tui_serve_tick(TuiServeState *s, long now_ms)
