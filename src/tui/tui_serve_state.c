@@ -332,7 +332,8 @@ bool tui_serve_key(TuiServeState *s, int ch)
 	if (s->playing && a != ACT_PLAY && a != ACT_FASTER && a != ACT_SLOWER &&
 	    a != ACT_REDRAW && a != ACT_HELP)
 		s->playing = false; /* stepping by hand stops auto-play */
-	return apply(s, a, ch);
+	apply(s, a, ch);
+	return true; /* a key that does nothing still says so on the bottom row */
 }
 
 bool tui_serve_tick(TuiServeState *s, long now_ms)

@@ -180,7 +180,7 @@ static void test_stepping(void **state)
 	assert_int_equal(f->s.iter, 1);
 	tui_serve_key(&f->s, KEY_END);
 	assert_int_equal(f->s.iter, 5);
-	tui_serve_key(&f->s, KEY_RIGHT);
+	assert_true(tui_serve_key(&f->s, KEY_RIGHT)); /* redrawn: the message */
 	assert_string_equal(f->s.msg, "already at the last iteration");
 	tui_serve_key(&f->s, KEY_HOME);
 	assert_int_equal(f->s.iter, 1);
