@@ -15,15 +15,7 @@
 #include "serve.h"
 #include "serve_csv.h"
 
-/* The serving view lives in src/tui (tui_serve.h), built on another
- * branch; until both are merged the command line falls back to the text
- * summary. Once tui_serve.h is present this picks it up. */
-#if defined(__has_include)
-#if __has_include("tui_serve.h")
 #include "tui_serve.h"
-#define SERVE_HAS_VIEW 1
-#endif
-#endif
 
 enum { OPT_BATCHING = 256, OPT_EXPORT, OPT_SUMMARY, OPT_NO_COLOR, OPT_ASCII,
        OPT_DIGITS };
@@ -165,35 +157,18 @@ static int export_run(const ServeOpts *o, const ServeRun *r, KvError *err)
 	return atomic_commit(&af, err);
 }
 
-/*
- * The serving view: the one place the command line opens it. Without the
- * view built in, the text summary stands in for it, with a note.
- */
+/* The serving view (src/tui/tui_serve.h): the one place the command line
+ * opens it. view_check runs before the scenario does. */
 static int view_check(KvError *err)
 {
-#ifdef SERVE_HAS_VIEW
 	return tui_serve_check(err);
-#else
-	(void)err;
-	return 0;
-#endif
 }
 
-static int open_view(const ServeOpts *o, const ServeRun *r, FILE *out,
-		     FILE *errout, KvError *err)
+static int open_view(const ServeOpts *o, const ServeRun *r, KvError *err)
 {
-#ifdef SERVE_HAS_VIEW
-	(void)out;
-	(void)errout;
 	TuiOptions to = { .no_color = o->no_color, .ascii = o->ascii,
 			  .digits = o->digits };
 	return tui_serve_run(r, &to, err);
-#else
-	(void)o;
-	fputs("kvstep: the serving view is not built in; here is the text summary "
-	      "(--summary)\n", errout);
-	return serve_print_summary(out, r, err);
-#endif
 }
 
 static int run(const ServeOpts *o, const Scenario *s, FILE *out, FILE *errout,
@@ -215,7 +190,7 @@ static int run(const ServeOpts *o, const Scenario *s, FILE *out, FILE *errout,
 	else if (o->summary)
 		rc = serve_print_summary(out, r, err);
 	else
-		rc = open_view(o, r, out, errout, err);
+		rc = open_view(o, r, err);
 	serve_free(r);
 	return rc;
 }

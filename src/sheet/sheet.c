@@ -84,7 +84,8 @@ static int source_open(const char *name, SheetSource *src, KvError *err)
 		return kv_error_set(err, EX_NOINPUT,
 				    "%s: not a bundled worksheet (1-no-cache, "
 				    "2-kv-cache, 3-prefill, 4-windows-gqa, "
-				    "6-speculative, 7-online-softmax, 8-rope, 9-quantised); "
+				    "5-serving, 6-speculative, 7-online-softmax, 8-rope, "
+				    "9-quantised); "
 				    "to read a file, give a path such as ./%s",
 				    name, name);
 	FILE *fp = input_open(name, err);

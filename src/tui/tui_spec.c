@@ -329,6 +329,6 @@ int tui_spec_run(const SpecRun *r, const TuiOptions *o, KvError *err)
 		return err->code;
 	Screen sc;
 	tui_spec_state_init(&sc.st, r, o->digits);
-	TuiScreenOps ops = { op_render, op_key, op_quit, &sc };
+	TuiScreenOps ops = { op_render, op_key, op_quit, &sc, NULL, NULL };
 	return tui_term_run_ops(&ops, o, err);
 }

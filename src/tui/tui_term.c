@@ -319,11 +319,24 @@ int tui_term_run(const Trace *t, const TuiOptions *o, KvError *err)
 	return rc;
 }
 
+/* A left click for a screen given by its operations. */
+static void ops_mouse(Term *tm, const TuiScreenOps *ops)
+{
+	MEVENT ev;
+	if (getmouse(&ev) != OK ||
+	    !(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) || !ops->click)
+		return;
+	if (ops->click(ops->ctx, &tm->buf, ev.x, ev.y))
+		tm->dirty = true;
+}
+
 /* The loop of tui_term_run for a screen given by its operations. */
 static int loop_ops(Term *tm, const TuiScreenOps *ops, KvError *err)
 {
 	tm->need_layout = true;
 	while (!ops->quit(ops->ctx) && !quit_signal) {
+		if (ops->tick && ops->tick(ops->ctx, now_ms()))
+			tm->dirty = true;
 		if (tm->need_layout && relayout(tm, err))
 			return err->code;
 		if (tm->dirty) {
@@ -336,6 +349,10 @@ static int loop_ops(Term *tm, const TuiScreenOps *ops, KvError *err)
 			continue;
 		if (ch == KEY_RESIZE) {
 			tm->need_layout = true;
+			continue;
+		}
+		if (ch == KEY_MOUSE) {
+			ops_mouse(tm, ops);
 			continue;
 		}
 		if (ch == TUI_KEY_ESC)

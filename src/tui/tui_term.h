@@ -38,6 +38,12 @@ typedef struct TuiScreenOps {
 	bool (*key)(void *ctx, int ch);
 	bool (*quit)(const void *ctx);
 	void *ctx;
+	/* optional (NULL: none). `tick` is called every time the loop wakes
+	 * (at least every 100 ms) with a monotonic clock in ms, for
+	 * auto-play; `click` gets a left click at (x, y) of the frame last
+	 * drawn into `buf`. Both return true when the frame changed. */
+	bool (*tick)(void *ctx, long now_ms);
+	bool (*click)(void *ctx, const TuiBuf *buf, int x, int y);
 } TuiScreenOps;
 
 int tui_term_run_ops(const TuiScreenOps *ops, const TuiOptions *o,

@@ -210,7 +210,7 @@ echo "spoofed" > 1-no-cache
 "$kvstep" answers 1-no-cache > out.txt 2> /dev/null
 check "a file ./1-no-cache does not spoof the bundled sheet" [ "$(head -c 7 out.txt)" != spoofed ]
 "$kvstep" answers myplain > /dev/null 2> err.txt; rc=$?
-check "a bare unknown sheet name is 66, like -m, with the ./ hint" [ "$rc" -eq 66 ] && check "... hint" grep -qx "kvstep: myplain: not a bundled worksheet (1-no-cache, 2-kv-cache, 3-prefill, 4-windows-gqa, 6-speculative, 7-online-softmax, 8-rope, 9-quantised); to read a file, give a path such as ./myplain" err.txt
+check "a bare unknown sheet name is 66, like -m, with the ./ hint" [ "$rc" -eq 66 ] && check "... hint" grep -qx "kvstep: myplain: not a bundled worksheet (1-no-cache, 2-kv-cache, 3-prefill, 4-windows-gqa, 5-serving, 6-speculative, 7-online-softmax, 8-rope, 9-quantised); to read a file, give a path such as ./myplain" err.txt
 mkfifo in.fifo
 timeout 10 "$kvstep" -m ./in.fifo export > /dev/null 2> err.txt; rc=$?
 check "-m FIFO is 66 at once" [ "$rc" -eq 66 ]

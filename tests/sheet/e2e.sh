@@ -35,14 +35,15 @@ check "answers exit 0" $?
 { cat "$golden/1-no-cache.key.txt"; printf '\f'; cat "$golden/2-kv-cache.key.txt"
   printf '\f'; cat "$golden/3-prefill.key.txt"
   printf '\f'; cat "$golden/4-windows-gqa.key.txt"
+  printf '\f'; cat "$golden/5-serving.key.txt"
   printf '\f'; cat "$golden/6-speculative.key.txt"
   printf '\f'; cat "$golden/7-online-softmax.key.txt"
   printf '\f'; cat "$golden/8-rope.key.txt"
   printf '\f'; cat "$golden/9-quantised.key.txt"; } > want.txt
 cmp -s all.txt want.txt
-check "answers prints the eight keys" $?
-[ "$(tr -cd '\f' < all.txt | wc -c)" -eq 7 ]
-check "seven form feeds" $?
+check "answers prints the nine keys" $?
+[ "$(tr -cd '\f' < all.txt | wc -c)" -eq 8 ]
+check "eight form feeds" $?
 
 # Sheet 4 runs its own models, whatever -m, -p and -n say.
 "$kvstep" -m gqa -p "dog sat" -n 1 answers 4-windows-gqa > key4.txt

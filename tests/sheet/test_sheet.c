@@ -91,14 +91,14 @@ static char *read_golden(const char *name)
 
 /* Bundled stems in print order. */
 static const char *const stems[] = { "1-no-cache", "2-kv-cache", "3-prefill",
-				     "4-windows-gqa", "6-speculative",
-				     "7-online-softmax", "8-rope",
+				     "4-windows-gqa", "5-serving",
+				     "6-speculative", "7-online-softmax", "8-rope",
 				     "9-quantised" };
 /* the classroom sheets 1-4 run the model of the command line; sheet 6
  * (speculative decoding) is pinned to the default pair and its
  * proposals are checked by tests/core/spec_cli.sh; sheet 7 reruns the
  * command line's tokens through the tiled kernel */
-enum { N_SHEETS = 4, N_BUNDLED = 8 };
+enum { N_SHEETS = 4, N_BUNDLED = 9 };
 
 static void test_bundled_names(void **state)
 {
@@ -758,8 +758,8 @@ static void test_unknown_and_missing(void **state)
 	char *out = print_sheets(f->t, names, 1, false, -1, false, &err, &rc);
 	assert_int_equal(rc, EX_NOINPUT); /* as -m nope: no such input */
 	assert_string_equal(err.msg, "4-nope: not a bundled worksheet "
-			    "(1-no-cache, 2-kv-cache, 3-prefill, 4-windows-gqa, 6-speculative, "
-			    "7-online-softmax, 8-rope, 9-quantised); "
+			    "(1-no-cache, 2-kv-cache, 3-prefill, 4-windows-gqa, 5-serving, "
+			    "6-speculative, 7-online-softmax, 8-rope, 9-quantised); "
 			    "to read a file, give a path such as ./4-nope");
 	assert_string_equal(out, "");
 	free(out);
