@@ -171,7 +171,7 @@ static int open_view(const ServeOpts *o, const ServeRun *r, KvError *err)
 	return tui_serve_run(r, &to, err);
 }
 
-static int run(const ServeOpts *o, const Scenario *s, FILE *out, FILE *errout,
+static int run(const ServeOpts *o, const Scenario *s, FILE *out,
 	       KvError *err)
 {
 	bool view = o->export == EXPORT_NONE && !o->summary;
@@ -210,7 +210,7 @@ int serve_main(int argc, char **argv, FILE *out, FILE *errout)
 		rc = err.code;
 	if (!rc) {
 		interrupt_install();
-		rc = run(&o, s, out, errout, &err);
+		rc = run(&o, s, out, &err);
 	}
 	scenario_free(s);
 	interrupt_exit();

@@ -477,7 +477,7 @@ static void test_parse_errors(void **state)
 	expect_error(HEAD "model = ./no-such-model.ini\n" REQ, EX_NOINPUT,
 		     "t.ini:5: model: ./no-such-model.ini: cannot open: No such file or directory");
 	expect_error(HEAD "model = nosuch\n" REQ, EX_NOINPUT,
-		     "t.ini:5: model: nosuch: not a bundled model (default, gqa, mqa, local-global, streaming); to read a file, give a path such as ./nosuch");
+		     "t.ini:5: model: nosuch: not a bundled model (default, gqa, mqa, local-global, streaming, rope); to read a file, give a path such as ./nosuch");
 	char longline[400];
 	snprintf(longline, sizeof longline, HEAD "[request A]\nprompt = %0250d\n", 0);
 	KvError err;

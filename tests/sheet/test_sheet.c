@@ -448,7 +448,7 @@ static void test_sheet7_values(void **state)
 		SheetPage page;
 		SheetRuns sr;
 		SheetOptions o = { .digits = digits };
-		render_bundled(f->t, 5, &o, &tp, &page, &sr);
+		render_bundled(f->t, 6, /* 7-online-softmax */ &o, &tp, &page, &sr);
 		assert_non_null(sr.tiled); /* the fixture's run is standard */
 		const Trace *rt = sr.runs[0];
 		const TileKernel *k = trace_tiles_kernel(trace_tiles(rt));
