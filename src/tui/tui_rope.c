@@ -2,7 +2,7 @@
  * The RoPE panel of a model with `rope` (rope.h), under the blocks:
  *
  *   RoPE 100, interleaved pairs: (1,2) 1 rad a position, (3,4) 0.1; cache: k turned
- *   same tokens 2 apart: S[3,5] "do"→"mi" = -2.41, S[6,8] = -2.41: equal
+ *   same tokens 2 apart: S[3,5] "do"→"mi" = -2.41, S[6,8] = -2.41: equal ±4.4e-16
  *   shift --ctx 6 --shift 2: at step 7 k1-k2 dropped, k3-k6 turned back 2
  *   cache k3↺ k4↺ k5↺ k6↺ k7*  as positions 1-5  |shifted-fresh| 8.9e-16
  *
@@ -65,6 +65,24 @@ static void score_text(const TuiView *v, const TuiState *s, int key, int q,
 		tui_format_value(x, s->digits, out, n);
 }
 
+/*
+ * ": equal" when the two scores are the same double; else ": equal ±d",
+ * d how far apart rounding put them (the turns by different angles round differently), so
+ * the panel never claims more than the export shows.
+ */
+static const char *verdict(const TuiView *v, const TuiState *s,
+			   const TuiRopePair *p, char *out, size_t n)
+{
+	double a, c;
+	int l = tui_state_layer_of(s, MAT_S);
+	if (!trace_value_at(v->t, l, s->head, MAT_S, p->i, p->j, &a) ||
+	    !trace_value_at(v->t, l, s->head, MAT_S, p->i2, p->j2, &c) ||
+	    a == c)
+		return ": equal";
+	snprintf(out, n, ": equal %s%.1e", v->ascii ? "+-" : "±", fabs(a - c));
+	return out;
+}
+
 static void row_rotation(TuiBuf *b, const TuiView *v, TuiRect r)
 {
 	const Model *m = trace_model(v->t);
@@ -102,7 +120,8 @@ static void row_relative(TuiBuf *b, const TuiView *v, const TuiState *s,
 		 m->vocab[trace_token(t, p.j)], a, p.i2, p.j2, c);
 	int x = tui_buf_put(b, r.x, y, x_end, ROLE_NORMAL, buf);
 	if (s->step >= p.j2)
-		tui_buf_put(b, x, y, x_end, ROLE_CHOSEN, ": equal");
+		tui_buf_put(b, x, y, x_end, ROLE_CHOSEN,
+			    verdict(v, s, &p, buf, sizeof buf));
 }
 
 static void row_shift_event(TuiBuf *b, const TuiView *v, const TuiState *s,
