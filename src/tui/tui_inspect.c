@@ -50,6 +50,8 @@ typedef struct Cell {
 	const char *dot; /* "·", or " x " in ASCII ("*" is a status glyph) */
 	const char *sdot; /* between names: " · ", or " x " in ASCII */
 	double shown;    /* the result of the shown operands' arithmetic */
+	size_t res_end;  /* where the result " = 1.60" ends in the text, or 0 */
+	size_t status;   /* where the status "   computed in ..." starts, or 0 */
 } Cell;
 
 enum {
@@ -120,7 +122,7 @@ static void add_terms_at(Str *o, Cell *k, const double *w, int n, int layer,
  * "≈" when the shown operands' arithmetic (k->shown) does not round to
  * the same text, so the line never claims an equality it cannot show.
  */
-static void add_result(Str *o, const Cell *k)
+static void add_result(Str *o, Cell *k)
 {
 	double x;
 	if (!tui_state_value_in(k->s, k->v->t, k->s->focus,
@@ -128,6 +130,7 @@ static void add_result(Str *o, const Cell *k)
 			    tui_state_head_of(k->s, k->v->t, k->mat), k->mat,
 			    k->r, k->c, &x)) {
 		str_add(o, " = ");
+		k->res_end = o->len;
 		return;
 	}
 	char want[64], a[64], b[64];
@@ -139,6 +142,7 @@ static void add_result(Str *o, const Cell *k)
 	bool same = strcmp(a, b) == 0 ||
 		    (strspn(a, "-0.") == strlen(a) && strspn(b, "-0.") == strlen(b));
 	str_add(o, " %s %s", same ? "=" : k->v->ascii ? "~" : "≈", want);
+	k->res_end = o->len;
 }
 
 /* First key query c saw, as the trace recorded it. */
@@ -478,8 +482,9 @@ static void note_quant_inputs(Str *o, const Cell *k)
 			q->bits);
 }
 
-static void note_status(Str *o, const Cell *k, CellStatus st)
+static void note_status(Str *o, Cell *k, CellStatus st)
 {
+	k->status = o->len;
 	const TraceStep *ts = trace_step(k->v->t, k->s->step, k->s->focus);
 	if (st == CELL_COMPUTED) {
 		str_add(o, "   computed in pass %d", ts->pass);
@@ -572,8 +577,15 @@ static void explain_evicted(Str *o, const Cell *k)
 		kv.place.slot, now);
 }
 
-int tui_inspect_text(const TuiView *v, const TuiState *s, char *out,
-		     size_t n)
+/* The parts of the text the fitting keeps longest (offsets, 0: none). */
+typedef struct Marks {
+	size_t res_end; /* the end of the result " = 1.60" */
+	size_t status;  /* the start of the status "   computed in pass 3" */
+} Marks;
+
+/* The inspector's text, and where its result ends and its status starts. */
+static int inspect_build(const TuiView *v, const TuiState *s, char *out,
+			 size_t n, Marks *mk)
 {
 	Str o = { out, n, 0 };
 	out[0] = '\0';
@@ -584,6 +596,7 @@ int tui_inspect_text(const TuiView *v, const TuiState *s, char *out,
 		   .sdot = v->ascii ? " x " : " · " };
 	CellStatus st = tui_state_status(s, v->t, s->focus, k.layer, k.mat,
 					 k.r, k.c);
+	*mk = (Marks){ 0, 0 };
 	add_where(&o, &k);
 	if (st == CELL_ABSENT) {
 		explain_absent(&o, &k);
@@ -621,7 +634,17 @@ int tui_inspect_text(const TuiView *v, const TuiState *s, char *out,
 	note_status(&o, &k, st);
 	if (k.mat == MAT_S && k.m->rope > 0)
 		note_same_distance(&o, &k);
+	/* a clipped text keeps marks only inside it */
+	mk->res_end = k.res_end <= o.len ? k.res_end : 0;
+	mk->status = k.status <= o.len ? k.status : 0;
 	return (int)o.len;
+}
+
+int tui_inspect_text(const TuiView *v, const TuiState *s, char *out,
+		     size_t n)
+{
+	Marks mk;
+	return inspect_build(v, s, out, n, &mk);
 }
 
 /* Rows `s` takes wrapped at w0 columns, then w columns per row. */
@@ -687,68 +710,98 @@ static void elide_sum(const char *text, int keep, bool ascii, char *out,
 		 starts[terms - keep]);
 }
 
+/* Where the text goes: `rows` rows of w0 columns, then w; the cut mark. */
+typedef struct Fit {
+	int w0, w, rows;
+	const char *ell; /* "…", or "..." in ASCII */
+} Fit;
+
+/* out = a b c, clipped to n bytes (the inspector's text is < 1 KiB). */
+static void join3(char *out, size_t n, const char *a, const char *b,
+		  const char *c)
+{
+	Str o = { out, n, 0 };
+	out[0] = '\0';
+	str_add(&o, "%s%s%s", a, b, c);
+}
+
+static bool fit_ok(const Fit *f, const char *s)
+{
+	return rows_needed(s, f->w0, f->w) <= f->rows;
+}
+
 /*
- * The inspector's text fitted to `rows` rows of `w0` then `w` columns:
- * whole when it fits; else the middle of its longest sum becomes "…",
- * so the first and last terms and the result always show; last, the
- * notes after the result are cut, ending in "…".
+ * pre + the longest start of seg that ends at a word's end + " …" +
+ * post, when one fits; `empty` lets seg go entirely. Numbers are never
+ * split: the cut falls on a space.
  */
-static void inspect_fit(const char *text, int w0, int w, int rows,
+static bool fit_cut(const Fit *f, const char *pre, const char *seg,
+		    const char *post, bool empty, char *out, size_t n)
+{
+	size_t len = strlen(seg);
+	for (size_t k = len; k-- > 0;) {
+		bool word_end = k > 0 && seg[k] == ' ' && seg[k - 1] != ' ';
+		if (!word_end && !(k == 0 && empty))
+			continue;
+		snprintf(out, n, "%s%.*s%s%s%s", pre, (int)k, seg,
+			 *pre || k ? " " : "", f->ell, post);
+		if (fit_ok(f, out))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The inspector's text fitted to the rows of `f`: whole when it fits;
+ * else the middle of its longest sum becomes "…", so the first and last
+ * terms and the result always show; then the notes between the result
+ * and the status are cut, then the status's end, each cut ending in
+ * "…"; last, words from the end. The result and the status go last.
+ */
+static void inspect_fit(const char *text, const Marks *mk, const Fit *f,
 			bool ascii, char *out, size_t n)
 {
 	snprintf(out, n, "%s", text);
-	if (rows_needed(out, w0, w) <= rows)
+	if (fit_ok(f, out))
 		return;
+	size_t len = strlen(text);
+	size_t st = mk->status ? mk->status : len;
+	size_t he = mk->res_end && mk->res_end <= st ? mk->res_end : st;
+	char head[1024], notes[1024], stat[1024], pre[1200];
+	snprintf(head, sizeof head, "%.*s", (int)he, text);
+	snprintf(notes, sizeof notes, "%.*s", (int)(st - he), text + he);
+	snprintf(stat, sizeof stat, "%s", text + st);
 	const char *open, *close, *starts[256];
-	int terms = widest_sum(text, &open, &close, starts, 256);
+	int terms = widest_sum(head, &open, &close, starts, 256);
 	for (int keep = (terms - 1) / 2; keep >= 1; keep--) {
-		elide_sum(text, keep, ascii, out, n);
-		if (rows_needed(out, w0, w) <= rows)
-			return;
-	}
-	/* notes follow the result after three spaces: cut them */
-	const char *ell = ascii ? "..." : "…";
-	while (rows_needed(out, w0, w) > rows) {
-		char *notes = strstr(out, "   ");
-		size_t len = strlen(out);
-		if (!notes || len < 4 || out + len - 3 <= notes)
-			break;
-		/* drop the last word of the notes, then mark the cut */
-		char *cut = out + len - 1;
-		while (cut > notes + 3 && *cut != ' ')
-			cut--;
-		if (cut <= notes + 3) {
-			*notes = '\0';
-			break;
+		char cut[1024];
+		elide_sum(head, keep, ascii, cut, sizeof cut);
+		join3(out, n, cut, notes, stat);
+		if (fit_ok(f, out) || keep == 1) {
+			snprintf(head, sizeof head, "%s", cut);
+			if (fit_ok(f, out))
+				return;
 		}
-		snprintf(cut, n - (size_t)(cut - out), " %s", ell);
-		if (rows_needed(out, w0, w) <= rows)
-			return;
-		*cut = '\0';
 	}
-	/* still too long (a tiled Z's derivation has no sum to shorten):
-	 * drop words from the end and say so with "…", never a row hidden
-	 * below the last */
-	if (rows_needed(out, w0, w) <= rows)
+	if (notes[0] && fit_cut(f, head, notes, stat, true, out, n))
 		return;
-	size_t len = strlen(out);
-	while (len > 0) {
-		while (len > 0 && out[len - 1] != ' ')
-			len--;
-		while (len > 0 && out[len - 1] == ' ')
-			len--;
-		snprintf(out + len, n - len, " %s", ell);
-		if (rows_needed(out, w0, w) <= rows)
-			return;
-	}
-	snprintf(out, n, "%s", ell);
+	join3(pre, sizeof pre, head, notes[0] ? " " : "",
+	      notes[0] ? f->ell : "");
+	if (stat[0] && fit_cut(f, pre, stat, "", false, out, n))
+		return;
+	/* no result to keep (a tiled Z's derivation, a masked cell's
+	 * reason): words from the end, never a row hidden below the last */
+	join3(pre, sizeof pre, head, notes, stat);
+	if (!fit_cut(f, "", pre, "", true, out, n))
+		snprintf(out, n, "%s", f->ell);
 }
 
 void tui_render_inspector(TuiBuf *b, const TuiView *v, const TuiState *s,
 			  TuiRect r, bool name_mode)
 {
 	char full[1024], text[1024];
-	tui_inspect_text(v, s, full, sizeof full);
+	Marks mk;
+	inspect_build(v, s, full, sizeof full, &mk);
 	int x = tui_buf_put(b, r.x, r.y, r.x + r.w, ROLE_TITLE,
 			    s->inspect ? "INSPECT " : "");
 	if (name_mode) {
@@ -756,8 +809,8 @@ void tui_render_inspector(TuiBuf *b, const TuiView *v, const TuiState *s,
 		snprintf(mode, sizeof mode, "%s: ", mode_title(s->focus));
 		x = tui_buf_put(b, x, r.y, r.x + r.w, ROLE_TITLE, mode);
 	}
-	inspect_fit(full, r.x + r.w - x, r.w - 2, r.h, v->ascii, text,
-		    sizeof text);
+	Fit f = { r.x + r.w - x, r.w - 2, r.h, v->ascii ? "..." : "…" };
+	inspect_fit(full, &mk, &f, v->ascii, text, sizeof text);
 	const char *p = text;
 	for (int y = r.y; y < r.y + r.h && *p; y++) {
 		const char *end = tui_text_wrap(p, r.x + r.w - x);

@@ -1013,6 +1013,101 @@ static void test_inspector_gqa(void **state)
 			 "computed in pass 3, k1 reused from cache");
 }
 
+/* ---- the inspector fitted to its two rows ---- */
+
+/* `s` with every run of spaces made one space, ends trimmed. */
+static void squeeze(const char *s, char *out, size_t n)
+{
+	size_t k = 0;
+	for (; *s && k + 1 < n; s++) {
+		if (*s == ' ' && (k == 0 || out[k - 1] == ' '))
+			continue;
+		out[k++] = *s;
+	}
+	while (k > 0 && out[k - 1] == ' ')
+		k--;
+	out[k] = '\0';
+}
+
+/*
+ * The inspector drawn in 2 rows of `w` columns, rows joined: either the
+ * whole text, or a cut one where the part after the last "…" is how the
+ * whole text ends (the result and status kept) or nothing (a cut end).
+ */
+static void check_fitted(Fixture *f, int w)
+{
+	char full[1024], want[1024], got[1024];
+	tui_inspect_text(&f->v, &f->s, full, sizeof full);
+	squeeze(full, want, sizeof want);
+	assert_int_equal(tui_buf_resize(&f->b, w, 2), 0);
+	tui_buf_clear(&f->b);
+	tui_render_inspector(&f->b, &f->v, &f->s, (TuiRect){ 0, 0, w, 2 },
+			     false);
+	char *txt = tui_buf_text(&f->b);
+	assert_non_null(txt);
+	assert_memory_equal(txt, "INSPECT ", 8);
+	for (char *p = txt; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	squeeze(txt + 8, got, sizeof got);
+	free(txt);
+	if (strcmp(got, want) == 0)
+		return;
+	const char *ell = f->v.ascii ? "..." : "…", *tail = NULL;
+	for (const char *p = strstr(got, ell); p; p = strstr(p + 1, ell))
+		tail = p + strlen(ell);
+	if (!tail || (*tail && (strlen(tail) > strlen(want) ||
+				strcmp(want + strlen(want) - strlen(tail),
+				       tail) != 0)))
+		fail_msg("cut without a mark at %d columns:\n  shown %s\n  "
+			 "whole %s", w, got, want);
+}
+
+/* Every cell of every pane at every step and layer, for one model. */
+static void check_model_fitted(const char *name)
+{
+	void *st;
+	setup_named(&st, name);
+	Fixture *f = st;
+	f->s.inspect = true;
+	for (int step = 1; step <= f->s.steps; step++) {
+		for (int l = 1; l <= f->s.layers; l++)
+			for (int m = 0; m < MODE_COUNT; m++) {
+				f->s.layer = l;
+				f->s.focus = (Mode)m;
+				const Matrix *mats;
+				int n = tui_state_matrices(&f->s, f->t, &mats);
+				for (int i = 0; i < n; i++) {
+					int rows, lo, hi;
+					tui_state_extent(&f->s, f->t, (Mode)m,
+							 mats[i], &rows, &lo,
+							 &hi);
+					f->s.cur_mat = mats[i];
+					for (int r = 1; r <= rows; r++)
+						for (int c = lo; c <= hi; c++) {
+							f->s.cur_row = r;
+							f->s.cur_col = c;
+							f->v.ascii = false;
+							check_fitted(f, 80);
+							f->v.ascii = true;
+							check_fitted(f, 80);
+						}
+				}
+			}
+		tui_state_apply(&f->s, f->t, ACT_NEXT);
+	}
+	teardown(&st);
+}
+
+static void test_inspector_cut_marked(void **state)
+{
+	(void)state;
+	const char *names[] = { "default", "gqa", "local-global", "mqa",
+				"rope", "streaming" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		check_model_fitted(names[i]);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 #define T_LG(fn) cmocka_unit_test_setup_teardown(fn, setup_lg, teardown)
 #define T_GQA(fn) cmocka_unit_test_setup_teardown(fn, setup_gqa, teardown)
@@ -1021,6 +1116,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_keys_steps),
+		cmocka_unit_test(test_inspector_cut_marked),
 		T(test_keys_inspector),
 		T(test_help_from_table),
 		T(test_help_close_keys),
