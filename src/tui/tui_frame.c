@@ -128,9 +128,9 @@ static void draw_header(TuiBuf *b, const TuiView *v, const TuiState *s,
 		int full = tui_text_width(m->name);
 		x = tui_buf_put(b, x, r.y, x_end, ROLE_DIM, "model: ");
 		x = tui_buf_put(b, x, r.y, x + h.name_w, ROLE_NORMAL, m->name);
-		if (h.name_w < full)
-			tui_buf_put(b, x - 1, r.y, x_end, ROLE_NORMAL,
-				    v->ascii ? "~" : "…");
+		if (h.name_w < full) /* the name keeps 8 columns or more */
+			tui_buf_put(b, x - (v->ascii ? 3 : 1), r.y, x_end,
+				    ROLE_NORMAL, v->ascii ? "..." : "…");
 		x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, "  ");
 	}
 	snprintf(buf, sizeof buf, "step %d/%d", s->step, s->steps);
@@ -149,15 +149,37 @@ static void draw_header(TuiBuf *b, const TuiView *v, const TuiState *s,
 	tui_buf_put(b, kx, r.y, x_end, ROLE_DIM, h.hint);
 }
 
-/* " (K, V: shared by heads 3-4)": the query heads reading KV head g. */
-static void kv_sharing(const Model *m, int g, char *out, size_t n)
+/*
+ * " (K, V: shared by heads 3-4)": the query heads reading KV head g; when
+ * `brief`, " (K, V of heads 3-4)" for a narrow row.
+ */
+static void kv_sharing(const Model *m, int g, bool brief, char *out, size_t n)
 {
 	int group = m->n_heads / m->n_kv_heads;
 	if (group == 1)
-		snprintf(out, n, " (K, V: head %d's own)", g);
+		snprintf(out, n, brief ? " (head %d's own)"
+				       : " (K, V: head %d's own)", g);
 	else
-		snprintf(out, n, " (K, V: shared by heads %d-%d)",
+		snprintf(out, n, brief ? " (K, V of heads %d-%d)"
+				       : " (K, V: shared by heads %d-%d)",
 			 (g - 1) * group + 1, g * group);
+}
+
+/*
+ * Puts `text` at x, or when it is wider than x..x_end, its start and "…"
+ * ("..." in ASCII) in the last columns: a cut is never silent.
+ */
+static int put_marked(TuiBuf *b, const TuiView *v, int x, int y, int x_end,
+		      Role role, const char *text)
+{
+	if (x + tui_text_width(text) <= x_end)
+		return tui_buf_put(b, x, y, x_end, role, text);
+	const char *ell = v->ascii ? "..." : "…";
+	int room = x_end - x - tui_text_width(ell);
+	if (room < 0)
+		return x;
+	tui_buf_put(b, x, y, x + room, role, text);
+	return tui_buf_put(b, x + room, y, x_end, role, ell);
 }
 
 /*
@@ -180,13 +202,15 @@ static void draw_select(TuiBuf *b, const TuiView *v, const TuiState *s,
 		snprintf(buf, sizeof buf, " (local, window %d)  ", w);
 	else
 		snprintf(buf, sizeof buf, " (global)  ");
-	x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, buf);
+	x = put_marked(b, v, x, r.y, x_end, ROLE_NORMAL, buf);
 	snprintf(buf, sizeof buf, "head %d/%d", s->head, s->heads);
-	x = tui_buf_put(b, x, r.y, x_end, ROLE_CURRENT, buf);
+	x = put_marked(b, v, x, r.y, x_end, ROLE_CURRENT, buf);
 	snprintf(buf, sizeof buf, " %s KV head %d", v->ascii ? "->" : "→", g);
-	x = tui_buf_put(b, x, r.y, x_end, ROLE_TITLE, buf);
-	kv_sharing(m, g, share, sizeof share);
-	x = tui_buf_put(b, x, r.y, x_end, ROLE_NORMAL, share);
+	x = put_marked(b, v, x, r.y, x_end, ROLE_TITLE, buf);
+	kv_sharing(m, g, false, share, sizeof share);
+	if (x + tui_text_width(share) > x_end)
+		kv_sharing(m, g, true, share, sizeof share);
+	x = put_marked(b, v, x, r.y, x_end, ROLE_NORMAL, share);
 	const char *keys = "< > layer  , . head";
 	int kx = x_end - tui_text_width(keys);
 	if (kx > x + 1)

@@ -161,8 +161,13 @@ keys q
 wait_rc 0 "q exits with status 0 (local-global 200x60)"
 
 # ---- streaming: sink_tokens pins position 1 next to a ring of W = 2 ----
-start 80 24 -- -m streaming
+start 80 24 TERM=vt100 -- -m streaming
 wait_for "layer 1/3 (local, window 2, 1 pinned)" "80x24 streaming: the layer row names the pinned position"
+# the whole row, in words short enough for 80 columns (no silent cut)
+capture
+sed -n 2p "$TMP/screen" | sed 's/ *$//' |
+	grep -qxF "layer 1/3 (local, window 2, 1 pinned)  head 1/2 → KV head 1 (K, V of heads 1-2)" &&
+	ok "80x24 streaming: the layer row fits whole" || bad "80x24 streaming layer row"
 keys 2 End
 wait_for "step 8/8" "streaming: End goes to step 8"
 wait_for "L1 W=2 pin 1 │ 1^┊8* 7=│ 6x out" "80x24: pinned slot 1 (^), then the ring: 8 new, 7 reused, 6 out"
@@ -178,6 +183,9 @@ wait_rc 0 "q exits with status 0 (streaming 80x24)"
 
 start 120 40 -- -m streaming
 wait_for "step 1/8" "120x40 streaming starts"
+capture
+sed -n 2p "$TMP/screen" | grep -qxF "layer 1/3 (local, window 2, 1 pinned)  head 1/2 → KV head 1 (K, V: shared by heads 1-2)              < > layer  , . head" &&
+	ok "120x40 streaming: the layer row in full, with its keys" || bad "120x40 streaming layer row"
 keys 1 End i ']' j
 wait_for "A[2,8] is masked: key 2 is outside query 8's window of 2 (keys 7-8) and not pinned (sink_tokens = 1)" "120x40: the inspector says the gap is masked, not pinned"
 wait_for "x evicted  ▶ cursor  ^ pinned" "120x40: the legend has ^ pinned"
