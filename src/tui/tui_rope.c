@@ -3,7 +3,7 @@
  *
  *   RoPE 100, interleaved pairs: (1,2) 1 rad a position, (3,4) 0.1; cache: k turned
  *   same tokens 2 apart: S[3,5] "do"→"mi" = -2.41, S[6,8] = -2.41: equal ±4.4e-16
- *   shift --ctx 6 --shift 2: at step 7 k1-k2 dropped, k3-k6 turned back 2
+ *   shift replay --ctx 6 --shift 2: at step 7 k1-k2 dropped, k3-k6 turned back 2
  *   cache k3↺ k4↺ k5↺ k6↺ k7*  as positions 1-5  |shifted-fresh| 8.9e-16
  *
  * The last two rows only with --shift (rope_shift.h). Every number is read
@@ -124,23 +124,47 @@ static void row_relative(TuiBuf *b, const TuiView *v, const TuiState *s,
 			    verdict(v, s, &p, buf, sizeof buf));
 }
 
+/*
+ * "shift replay --ctx 6 --shift 2: at step 7 k1-k2 dropped, k3-k6 turned
+ * back 2": the shift replays the run beside the three modes, whose panes
+ * keep every position (no --ctx there); the words that say so follow
+ * when the row has room. A row too narrow ends in "…".
+ */
 static void row_shift_event(TuiBuf *b, const TuiView *v, const TuiState *s,
 			    TuiRect r)
 {
 	const RopeShift *rs = trace_shift(v->t);
 	const RopeShiftStep *st = rope_shift_step(rs, s->step);
 	int C = rope_shift_ctx(rs), N = rope_shift_n(rs), y = r.y + 2;
+	int x_end = r.x + r.w;
 	char buf[200];
-	int x = tui_buf_put(b, r.x, y, r.x + r.w, ROLE_TITLE, "shift ");
-	if (!st->shifted_at)
-		snprintf(buf, sizeof buf, "--ctx %d --shift %d: the cache is not "
-			 "full yet (%d of %d positions)", C, N, s->step, C);
-	else
+	int x = tui_buf_put(b, r.x, y, x_end, ROLE_TITLE, "shift replay ");
+	if (st->shifted_at)
 		snprintf(buf, sizeof buf, "--ctx %d --shift %d: at step %d k%d-k%d "
 			 "dropped, k%d-k%d turned back %d", C, N, st->shifted_at,
 			 st->kept_lo - N, st->kept_lo - 1, st->kept_lo,
 			 st->shifted_at - 1, N);
-	tui_buf_put(b, x, y, r.x + r.w, ROLE_NORMAL, buf);
+	else if (s->step >= C)
+		snprintf(buf, sizeof buf, "--ctx %d --shift %d: cache full (%d "
+			 "of %d); the next token shifts it", C, N, C, C);
+	else
+		snprintf(buf, sizeof buf, "--ctx %d --shift %d: cache holds %d "
+			 "of %d positions", C, N, s->step, C);
+	const char *note = "; the panes above have no --ctx limit";
+	const char *brief = "; panes: no --ctx";
+	int w = tui_text_width(buf);
+	if (x + w + tui_text_width(note) <= x_end)
+		strcat(buf, note);
+	else if (x + w + tui_text_width(brief) <= x_end)
+		strcat(buf, brief);
+	else if (x + w > x_end) {
+		const char *ell = v->ascii ? "..." : "…";
+		int room = x_end - x - tui_text_width(ell);
+		if (room > 0)
+			tui_buf_put(b, x + room, y, x_end, ROLE_NORMAL, ell);
+		x_end = x + (room > 0 ? room : 0);
+	}
+	tui_buf_put(b, x, y, x_end, ROLE_NORMAL, buf);
 }
 
 static void row_shift_cache(TuiBuf *b, const TuiView *v, const TuiState *s,
