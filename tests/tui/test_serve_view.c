@@ -62,6 +62,32 @@ static int setup(void **state)
 	return setup_file(state, "serve.ini");
 }
 
+/* serve.ini run under static batching (max_batch 2): batch 1 is A
+ * (iterations 1-3), batch 2 is B and C (4-6); B finishes in 5 and pads
+ * the batch in 6. */
+static int setup_static(void **state)
+{
+	int rc = setup_file(state, "serve.ini");
+	Fx *f = *state;
+	ServeRun *r = f->r;
+	KvError err;
+	kv_error_clear(&err);
+	ServeConfig cfg = { .override_batching = true,
+			    .batching = SERVE_STATIC,
+			    .cells = true, .compare = true };
+	f->r = serve_run(f->sc, &cfg, &err);
+	if (!f->r)
+		fail_msg("%s", err.msg);
+	serve_free(r);
+	tui_serve_state_init(&f->s, f->r, -1);
+	return rc;
+}
+
+static int setup_wait(void **state)
+{
+	return setup_file(state, "serve-wait.ini");
+}
+
 static int setup_tight(void **state)
 {
 	return setup_file(state, "serve-tight.ini");
@@ -651,6 +677,46 @@ static void test_heads(void **state)
 	assert_int_equal(f->s.head, 4);
 }
 
+/* Under static batching the batch's number and padding and the block
+ * tables' header both show, and a waiting request says why. */
+static void test_static_rows(void **state)
+{
+	Fx *f = *state;
+	keys(f, (const int[]){ KEY_RIGHT, 0 });
+	char *t = frame(f, 80, 24, false);
+	free(t);
+	row_is(f, 1, "iteration 2: 1 of 4 tokens  static batch 1, padding 0  table (logical→physical)");
+	row_is(f, 3, "  B   waiting   next batch                    -");
+	keys(f, (const int[]){ KEY_END, 0 });
+	t = frame(f, 80, 24, false);
+	free(t);
+	row_is(f, 1, "iteration 6: 1 of 4 tokens  static batch 2, padding 1  table (logical→physical)");
+	row_is(f, 2, "▶ A   finished  done at 3                     -");
+	row_is(f, 3, "  B   finished  done at 5 (pads the batch)    -");
+	t = frame(f, 120, 40, false);
+	free(t);
+	row_is(f, 1, "batch of iteration 6: 1 of 4 tokens  static batch 2, padding 1 slot  block table (logical→physical)");
+	t = frame(f, 80, 24, true);
+	free(t);
+	row_is(f, 1, "iteration 6: 1 of 4 tokens  static batch 2, padding 1  table (logical>physical)");
+}
+
+static void test_wait_reasons(void **state)
+{
+	Fx *f = *state;
+	char *t = frame(f, 80, 24, false);
+	free(t);
+	row_is(f, 4, "  C   waiting   budget used                   -");
+	keys(f, (const int[]){ KEY_RIGHT, 0 });
+	t = frame(f, 80, 24, false);
+	free(t);
+	row_is(f, 3, "  B   waiting   no free block                 -");
+	const ServeEntry *e = serve_entry(f->r, 3, 2);
+	assert_true(e->no_block);
+	assert_false(e->in_batch);
+	assert_false(serve_entry(f->r, 1, 3)->no_block);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -674,6 +740,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_every_frame_whole, setup_tight, teardown),
 		cmocka_unit_test_setup_teardown(test_many_requests, setup_many, teardown),
 		cmocka_unit_test_setup_teardown(test_heads, setup_gqa, teardown),
+		cmocka_unit_test_setup_teardown(test_static_rows, setup_static, teardown),
+		cmocka_unit_test_setup_teardown(test_wait_reasons, setup_wait, teardown),
+		cmocka_unit_test_setup_teardown(test_every_frame_whole, setup_static, teardown),
+		cmocka_unit_test_setup_teardown(test_every_frame_whole, setup_wait, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
