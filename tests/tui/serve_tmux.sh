@@ -29,7 +29,7 @@ line_is() { # line_is N TEXT DESCRIPTION: row N (1-based) exactly, trailing blan
 	bad "$3 (row $1 is \"$got\")"
 }
 
-echo "1..68"
+echo "1..86"
 # --- 80x24, xterm-256color, the hand-written scenario -----------------
 start 80 24 TERM=xterm-256color -- serve "$DATA/serve.ini"
 wait_for "iteration 1/5" "80x24 starts at iteration 1"
@@ -76,6 +76,7 @@ keys c
 wait_for "continuous (shown)" "c shows the comparison"
 line_is 10 "continuous (shown)           5          0          0             3   3   5" "continuous: 5 iterations"
 line_is 11 "static                       6          1          0             3   5   6" "static: 6 iterations, 1 padding"
+line_is 12 "static pads 1 slot-iteration: finished or idle members wait for the batch's las…" "the lesson is cut with … at 80 columns"
 keys '?'
 wait_for "keys (any key closes)" "? opens the help"
 keys Escape
@@ -129,6 +130,7 @@ keys Right
 wait_for "iteration 2/5" "120x40 steps"
 line_is 10 "ref   2=  1   1" "NO_COLOR: the shared block's text mark"
 line_is 35 "continuous (shown)           5          0          0             3   3   5" "the comparison is on at 120x40"
+line_is 37 "static pads 1 slot-iteration: finished or idle members wait for the batch's last member to finish" "the lesson is whole at 120 columns"
 capture
 if grep -q "^K    k1   k2   k3   k4 " "$TMP/screen" && grep -q "^block pool after iteration 2" "$TMP/screen"; then
 	ok "pool and attention on one screen"
@@ -146,9 +148,36 @@ wait_for "iteration 1/5" "200x60 starts"
 keys : 3 Enter
 wait_for "iteration 3/5" "200x60 jumps"
 line_is 57 "static                       6          1          0             3   5   6" "200x60: the comparison above the counters"
+line_is 58 "static pads 1 slot-iteration: finished or idle members wait for the batch's last member to finish" "200x60: the lesson whole"
 line_is 3 "> A   decode    5            -> mat (last)    1>1= 2>2 3>4" "--ascii: the table as 1>1"
 keys q
 wait_rc 0 "200x60: q exits 0"
+
+# --- static batching: the batch, its padding and why requests wait ---
+start 80 24 TERM=xterm-256color -- serve "$DATA/serve.ini" --batching static
+wait_for "iteration 1/6" "static run starts"
+keys Right
+wait_for "iteration 2/6" "static steps"
+line_is 2 "iteration 2: 1 of 4 tokens  static batch 1, padding 0  table (logical→physical)" "80x24: the batch and the table header both show"
+line_is 4 "  B   waiting   next batch                    -" "B waits for the next batch"
+keys End
+wait_for "iteration 6/6" "static: End"
+line_is 4 "  B   finished  done at 5 (pads the batch)    -" "a finished member pads the batch"
+keys q
+wait_rc 0 "static: q exits 0"
+start 120 40 TERM=xterm-256color -- serve "$DATA/serve.ini" --batching static
+wait_for "iteration 1/6" "static 120x40 starts"
+line_is 2 "batch of iteration 1: 3 of 4 tokens  static batch 1, padding 0 slots  block table (logical→physical)" "120x40: the long batch line and the header"
+keys q
+wait_rc 0 "static 120x40: q exits 0"
+start 80 24 TERM=xterm-256color -- serve "$DATA/serve-wait.ini"
+wait_for "iteration 1/4" "the waiting scenario starts"
+line_is 5 "  C   waiting   budget used                   -" "C waits: budget used"
+keys Right
+wait_for "iteration 2/4" "waiting: Right"
+line_is 4 "  B   waiting   no free block                 -" "B waits: no free block"
+keys q
+wait_rc 0 "waiting: q exits 0"
 
 # --- the bundled scenarios ------------------------------------------
 start 80 24 TERM=xterm-256color -- serve
