@@ -29,7 +29,7 @@ line_is() { # line_is N TEXT DESCRIPTION: row N (1-based) exactly, trailing blan
 	bad "$3 (row $1 is \"$got\")"
 }
 
-echo "1..86"
+echo "1..94"
 # --- 80x24, xterm-256color, the hand-written scenario -----------------
 start 80 24 TERM=xterm-256color -- serve "$DATA/serve.ini"
 wait_for "iteration 1/5" "80x24 starts at iteration 1"
@@ -178,6 +178,20 @@ wait_for "iteration 2/4" "waiting: Right"
 line_is 4 "  B   waiting   no free block                 -" "B waits: no free block"
 keys q
 wait_rc 0 "waiting: q exits 0"
+
+# --- a pool of 40 blocks: whole bands, the rest named ---------------
+start 80 24 TERM=xterm-256color -- serve "$DATA/serve-pool.ini"
+wait_for "iteration 1/5" "the 40-block pool starts"
+line_is 16 "fill" "80x24: the second band keeps its fill row"
+line_is 17 "… blocks 37-40 not shown: a taller terminal shows them" "80x24: the third band is named, not cut"
+keys q
+wait_rc 0 "40 blocks: q exits 0"
+start 120 40 TERM=xterm-256color -- serve "$DATA/serve-pool.ini"
+wait_for "iteration 1/5" "the 40-block pool at 120x40"
+line_is 12 "block 29  30  31  32  33  34  35  36  37  38  39  40" "120x40: both bands whole"
+line_is 15 "fill" "120x40: the last band's fill row"
+keys q
+wait_rc 0 "40 blocks 120x40: q exits 0"
 
 # --- the bundled scenarios ------------------------------------------
 start 80 24 TERM=xterm-256color -- serve

@@ -28,6 +28,7 @@
 #include "tui_keys.h"
 #include "tui_render.h"
 #include "tui_serve.h"
+#include "tui_serve_int.h"
 #include "tui_theme.h"
 
 typedef struct Fx {
@@ -86,6 +87,11 @@ static int setup_static(void **state)
 static int setup_wait(void **state)
 {
 	return setup_file(state, "serve-wait.ini");
+}
+
+static int setup_pool(void **state)
+{
+	return setup_file(state, "serve-pool.ini");
 }
 
 static int setup_tight(void **state)
@@ -726,6 +732,77 @@ static void test_wait_reasons(void **state)
 	assert_false(serve_entry(f->r, 1, 3)->no_block);
 }
 
+/*
+ * serve-pool.ini: 40 blocks, 18 a band at 80 columns (column width 4):
+ * bands 1-18, 19-36, 37-40. At every height the pool is given, each band
+ * drawn has its four rows, and the blocks not drawn are named by a note.
+ */
+static void test_pool_bands_whole(void **state)
+{
+	Fx *f = *state;
+	keys(f, (const int[]){ KEY_RIGHT, 0 });
+	assert_int_equal(tui_buf_resize(&f->b, 80, 24), 0);
+	for (int h = 1; h <= 20; h++) {
+		tui_buf_clear(&f->b);
+		tui_serve_draw_pool(&f->b, &f->s, 0, 0, 80, h, false);
+		int bands = 0, seen = 0;
+		char note[96] = "";
+		for (int y = 0; y < h; y++) {
+			char *r = row_text(&f->b, y);
+			if (strncmp(r, "block ", 6) == 0 && strncmp(r, "block pool", 10)) {
+				char *n[3] = { row_text(&f->b, y + 1),
+					       row_text(&f->b, y + 2),
+					       row_text(&f->b, y + 3) };
+				assert_true(y + 3 < h);
+				assert_int_equal(strncmp(n[0], "owner", 5), 0);
+				assert_int_equal(strncmp(n[1], "ref", 3), 0);
+				assert_int_equal(strncmp(n[2], "fill", 4), 0);
+				for (int i = 0; i < 3; i++)
+					free(n[i]);
+				bands++;
+			}
+			if (strstr(r, "not shown")) {
+				snprintf(note, sizeof note, "%s", r);
+				seen++;
+			}
+			free(r);
+		}
+		if (h >= 2 && bands < 3) {
+			char want[96];
+			snprintf(want, sizeof want,
+				 "… blocks %d-40 not shown: a taller terminal shows them",
+				 1 + 18 * bands);
+			assert_int_equal(seen, 1);
+			assert_string_equal(note, want);
+		} else {
+			assert_int_equal(seen, 0);
+		}
+		/* h − 2 rows between the title and the legend: all three
+		 * bands in 14 (4 + 1 + 4 + 1 + 4), else as many as fit with
+		 * the note under the last (5 rows each) */
+		int want_bands = h >= 16 ? 3 : h >= 2 ? (h - 2) / 5 : 0;
+		assert_int_equal(bands, want_bands);
+	}
+	tui_buf_clear(&f->b);
+	tui_serve_draw_pool(&f->b, &f->s, 0, 0, 80, 12, false);
+	static const char *const want[] = {
+		"block pool after iteration 2: 3 used (1 shared), 0 cached-free, 37 free of 40",
+		"block 1   2   3   4   5   6   7   8   9   10  11  12  13  14  15  16  17  18",
+		"owner AB  A   B   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·",
+		"ref   2=  1   1",
+		"fill  2/2 2/2 2/2",
+		"",
+		"block 19  20  21  22  23  24  25  26  27  28  29  30  31  32  33  34  35  36",
+		"owner ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·",
+		"ref",
+		"fill",
+		"… blocks 37-40 not shown: a taller terminal shows them",
+		"A owner  2= shared (ref count 2)  c cached-free  · free  fill: slots written",
+	};
+	for (int y = 0; y < 12; y++)
+		row_is(f, y, want[y]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -751,6 +828,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_heads, setup_gqa, teardown),
 		cmocka_unit_test_setup_teardown(test_static_rows, setup_static, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_reasons, setup_wait, teardown),
+		cmocka_unit_test_setup_teardown(test_pool_bands_whole, setup_pool, teardown),
+		cmocka_unit_test_setup_teardown(test_every_frame_whole, setup_pool, teardown),
 		cmocka_unit_test_setup_teardown(test_every_frame_whole, setup_static, teardown),
 		cmocka_unit_test_setup_teardown(test_every_frame_whole, setup_wait, teardown),
 	};
