@@ -34,11 +34,11 @@ static void draw_header(TuiBuf *b, const TuiServeState *s, bool ascii)
 		 sc->max_tokens);
 	if (tui_text_width(line) > room)
 		snprintf(line, sizeof line,
-			 "serve %s  %s  iteration %d/%d  B=%d  pool %d  budget %d",
+			 "serve %s  %s  iteration %d/%d  bs=%d  pool %d  budget %d",
 			 sc->name, bat, s->iter, s->iters, sc->block_size,
 			 sc->blocks, sc->max_tokens);
 	if (tui_text_width(line) > room)
-		snprintf(line, sizeof line, "%s  %s  iteration %d/%d  B=%d  pool %d  budget %d",
+		snprintf(line, sizeof line, "%s  %s  iteration %d/%d  bs=%d  pool %d  budget %d",
 			 sc->name, bat, s->iter, s->iters, sc->block_size,
 			 sc->blocks, sc->max_tokens);
 	tui_serve_put_elided(b, 0, 0, room, ROLE_TITLE, line, ascii);

@@ -33,7 +33,7 @@ echo "1..94"
 # --- 80x24, xterm-256color, the hand-written scenario -----------------
 start 80 24 TERM=xterm-256color -- serve "$DATA/serve.ini"
 wait_for "iteration 1/5" "80x24 starts at iteration 1"
-line_is 1 "serve serve  continuous  iteration 1/5  B=2  pool 12  budget 4    ?:help  q:quit" "the header fits 80 columns"
+line_is 1 "serve serve  continuous  iteration 1/5  bs=2  pool 12  budget 4   ?:help  q:quit" "the header fits 80 columns"
 line_is 3 "▶ A   prefill   1-3          → on             1→1 2→2" "A prefills 1-3 into blocks 1 and 2"
 line_is 4 "  B   pending   arrives at 2                  -" "B has not arrived"
 keys Right
@@ -48,7 +48,7 @@ tmux -L "$SOCK" send-keys -t ui -H 1b 5b 43   # ESC [ C: Right as raw bytes
 wait_for "iteration 2/5" "raw ESC [ C steps"
 tmux -L "$SOCK" send-keys -t ui -H 1b 5b 4d 20 4b 26   # a stray X10 mouse report
 still_running "an X10 mouse report does not quit"
-line_is 1 "serve serve  continuous  iteration 2/5  B=2  pool 12  budget 4    ?:help  q:quit" "... nor step"
+line_is 1 "serve serve  continuous  iteration 2/5  bs=2  pool 12  budget 4   ?:help  q:quit" "... nor step"
 keys : 4 Enter
 wait_for "iteration 4/5" ":4 Enter (CR) jumps"
 line_is 9 "owner c   c   c   C   ·   C   ·   ·   ·   ·   ·   ·" "finished requests leave cached-free blocks"
@@ -195,7 +195,7 @@ wait_rc 0 "40 blocks 120x40: q exits 0"
 
 # --- the bundled scenarios ------------------------------------------
 start 80 24 TERM=xterm-256color -- serve
-wait_for "serve default  continuous  iteration 1/5" "kvstep serve opens the bundled default"
+wait_for "default  continuous  iteration 1/5  bs=2" "kvstep serve opens the bundled default"
 keys Right
 line_is 10 "owner AB  A   B   ·   ·   ·   ·   ·   ·   ·   ·   ·" "default: B shares A's first block"
 keys q

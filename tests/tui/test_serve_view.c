@@ -335,7 +335,7 @@ static void test_frame_80x24_shared_block(void **state)
 	Fx *f = *state;
 	tui_serve_key(&f->s, KEY_RIGHT);
 	static const char *const want[] = {
-		"serve serve  continuous  iteration 2/5  B=2  pool 12  budget 4    ?:help  q:quit",
+		"serve serve  continuous  iteration 2/5  bs=2  pool 12  budget 4   ?:help  q:quit",
 		"batch of iteration 2: 3 of 4 tokens           block table (logical→physical)",
 		"B shares 1 cached block (positions 1-2): not computed.",
 		"▶ A   decode    4            → the            1→1= 2→2",
@@ -460,7 +460,7 @@ static void test_frame_preempted(void **state)
 	char *t = frame(f, 80, 24, false);
 	free(t);
 	static const char *const top[] = {
-		"serve-tight  continuous  iteration 3/5  B=2  pool 4  budget 4     ?:help  q:quit",
+		"serve-tight  continuous  iteration 3/5  bs=2  pool 4  budget 4    ?:help  q:quit",
 		"batch of iteration 3: 1 of 4 tokens           block table (logical→physical)",
 		"B preempted: pool full; its blocks are freed, it restarts from 1.",
 		"▶ A   decode    5            → mat (last)     1→1 2→2 3→3",
@@ -476,7 +476,7 @@ static void test_frame_recomputed(void **state)
 	Fx *f = *state;
 	keys(f, (const int[]){ KEY_RIGHT, KEY_RIGHT, KEY_RIGHT, '2', 'v', 0 });
 	static const char *const want[] = {
-		"serve-tight  continuous  iteration 4/5  B=2  pool 4  budget 4     ?:help  q:quit",
+		"serve-tight  continuous  iteration 4/5  bs=2  pool 4  budget 4    ?:help  q:quit",
 		"batch of iteration 4: 4 of 4 tokens           block table (logical→physical)",
 		"  A   finished  done at 3                     -",
 		"▶ B   prefill   1-4          → the            1→1 2→2",
