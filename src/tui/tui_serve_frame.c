@@ -303,21 +303,30 @@ typedef struct Flow {
 	bool ascii, full;
 } Flow;
 
-static void flow_item(Flow *f, Role role, const char *text)
+/* Starts a new row when `w` more columns do not fit on this one; false
+ * when the rows are used up (the last then ends in "…"). */
+static bool flow_room(Flow *f, int w)
 {
-	int w = tui_text_width(text);
 	if (f->full)
-		return;
+		return false;
 	if (f->x > 0 && f->x + w > f->w) {
 		if (f->b && f->y + 1 >= f->y_end) {
 			tui_serve_put_elided(f->b, f->w - 2, f->y, 2, ROLE_DIM,
 					     f->ascii ? ".." : " …", f->ascii);
 			f->full = true;
-			return;
+			return false;
 		}
 		f->y++;
 		f->x = 0;
 	}
+	return true;
+}
+
+static void flow_item(Flow *f, Role role, const char *text)
+{
+	int w = tui_text_width(text);
+	if (!flow_room(f, w))
+		return;
 	if (f->b) {
 		f->x = tui_buf_put(f->b, f->x, f->y, f->w, role, text);
 		f->x = tui_buf_put(f->b, f->x, f->y, f->w, ROLE_NORMAL, "  ");
@@ -326,19 +335,36 @@ static void flow_item(Flow *f, Role role, const char *text)
 	}
 }
 
-/* "TTFT A 1, B 1, C -" or "finish A 3, ..." as of this iteration. */
+/* Request k's part of "TTFT A 1, B 1, C -" or "finish A 3, ...". */
+static void request_part(const TuiServeState *s, int k, bool finish, char *t,
+			 size_t n)
+{
+	const Scenario *sc = serve_scenario(s->r);
+	const ServeOutcome *o = serve_outcome(s->r, k);
+	int it = finish ? o->finish : o->first_token;
+	char v[16] = "-";
+	if (it >= 1 && it <= s->iter) /* TTFT counts the arrival iteration */
+		snprintf(v, sizeof v, "%d", finish ? it : it - o->arrive + 1);
+	snprintf(t, n, "%s%s %s%s", k == 1 ? (finish ? "finish " : "TTFT ") : "",
+		 sc->req[k - 1].name, v, k < sc->n_requests ? "," : "");
+}
+
+/* The list as of this iteration, the selected request in the title
+ * colour. It starts a row rather than break inside, unless it is wider
+ * than a row. */
 static void per_request(Flow *f, const TuiServeState *s, bool finish)
 {
 	const Scenario *sc = serve_scenario(s->r);
 	char t[64];
+	int total = -1;
 	for (int k = 1; k <= sc->n_requests; k++) {
-		const ServeOutcome *o = serve_outcome(s->r, k);
-		int it = finish ? o->finish : o->first_token;
-		char v[16] = "-";
-		if (it >= 1 && it <= s->iter)
-			snprintf(v, sizeof v, "%d", finish ? it : it - o->arrive + 1);
-		snprintf(t, sizeof t, "%s%s %s%s", k == 1 ? (finish ? "finish " : "TTFT ") : "",
-			 sc->req[k - 1].name, v, k < sc->n_requests ? "," : "");
+		request_part(s, k, finish, t, sizeof t);
+		total += tui_text_width(t) + 1;
+	}
+	if (total <= f->w && !flow_room(f, total))
+		return;
+	for (int k = 1; k <= sc->n_requests; k++) {
+		request_part(s, k, finish, t, sizeof t);
 		flow_item(f, k == s->req ? ROLE_TITLE : ROLE_NORMAL, t);
 		f->x -= 1; /* one space between the requests of a list */
 	}

@@ -29,7 +29,7 @@ line_is() { # line_is N TEXT DESCRIPTION: row N (1-based) exactly, trailing blan
 	bad "$3 (row $1 is \"$got\")"
 }
 
-echo "1..94"
+echo "1..97"
 # --- 80x24, xterm-256color, the hand-written scenario -----------------
 start 80 24 TERM=xterm-256color -- serve "$DATA/serve.ini"
 wait_for "iteration 1/5" "80x24 starts at iteration 1"
@@ -137,6 +137,10 @@ if grep -q "^K    k1   k2   k3   k4 " "$TMP/screen" && grep -q "^block pool afte
 else
 	bad "pool and attention on one screen"
 fi
+keys Right
+wait_for "iteration 3/5" "120x40 steps to 3"
+line_is 38 "iteration 3: 4/4 tokens  blocks used 6, cached 0, free 6  empty slots 2  prefix hits 1  preemptions 0" "120x40: the counters' first row ends between items"
+line_is 39 "TTFT A 1, B 1, C -  finish A 3, B 3, C -" "120x40: the TTFT list is not broken"
 keys c
 wait_gone "continuous (shown)" "c hides the comparison at 120x40"
 keys q
