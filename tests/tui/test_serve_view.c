@@ -806,6 +806,26 @@ static void test_pool_bands_whole(void **state)
 		row_is(f, y, want[y]);
 }
 
+/* The Z line's operands carry two more decimals than the result, so the
+ * printed products add up to the printed result by hand. */
+static void test_inspect_z_sum(void **state)
+{
+	Fx *f = *state;
+	f->s.iter = 3;
+	f->s.req = 1;
+	f->s.inspect = true;
+	f->s.cur_mat = MAT_Z;
+	f->s.cur_row = 1;
+	f->s.cur_col = 5;
+	char text[1024];
+	tui_serve_inspect_text(&f->s, false, text, sizeof text);
+	/* by hand: 2·0.6250 + 2·0.0846 = 1.4192, which rounds to 1.42 */
+	assert_string_equal(text, "INSPECT Z[1,5] = V[1,:]·A[:,5] = 0·0.1395 + 2·0.6250 + 2·0.0846 + 0·0.0114 + 0·0.1395 = 1.42   computed in this iteration");
+	f->s.digits = 1; /* operands 3 decimals: 2·0.625 + 2·0.085 = 1.42, 1.4 */
+	tui_serve_inspect_text(&f->s, true, text, sizeof text);
+	assert_string_equal(text, "INSPECT Z[1,5] = V[1,:].A[:,5] = 0 x 0.139 + 2 x 0.625 + 2 x 0.085 + 0 x 0.011 + 0 x 0.139 = 1.4   computed in this iteration");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -832,6 +852,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_static_rows, setup_static, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_reasons, setup_wait, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_bands_whole, setup_pool, teardown),
+		cmocka_unit_test_setup_teardown(test_inspect_z_sum, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_frame_whole, setup_pool, teardown),
 		cmocka_unit_test_setup_teardown(test_every_frame_whole, setup_static, teardown),
 		cmocka_unit_test_setup_teardown(test_every_frame_whole, setup_wait, teardown),
