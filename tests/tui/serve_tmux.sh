@@ -29,7 +29,7 @@ line_is() { # line_is N TEXT DESCRIPTION: row N (1-based) exactly, trailing blan
 	bad "$3 (row $1 is \"$got\")"
 }
 
-echo "1..97"
+echo "1..98"
 # --- 80x24, xterm-256color, the hand-written scenario -----------------
 start 80 24 TERM=xterm-256color -- serve "$DATA/serve.ini"
 wait_for "iteration 1/5" "80x24 starts at iteration 1"
@@ -154,6 +154,8 @@ wait_for "iteration 3/5" "200x60 jumps"
 line_is 57 "static                       6          1          0             3   5   6" "200x60: the comparison above the counters"
 line_is 58 "static pads 1 slot-iteration: finished or idle members wait for the batch's last member to finish" "200x60: the lesson whole"
 line_is 3 "> A   decode    5            -> mat (last)    1>1= 2>2 3>4" "--ascii: the table as 1>1"
+keys Enter ] ]
+wait_for "INSPECT Z[1,5] = V[1,:].A[:,5] = 0 x 0.1395 + 2 x 0.6250 + 2 x 0.0846 + 0 x 0.0114 + 0 x 0.1395 = 1.42" "200x60: Z's terms add up by hand"
 keys q
 wait_rc 0 "200x60: q exits 0"
 
