@@ -258,6 +258,13 @@ typedef struct ServeEntry {
 			       iteration (hit blocks × block_size) */
 	bool preempted;     /* preempted in this iteration */
 	bool finished;      /* produced its last token in this iteration */
+	bool no_block;      /* waiting: it was planned a chunk but left
+			       waiting because the pool had too few free
+			       blocks (else a waiting request found the
+			       budget used) */
+	bool in_batch;      /* static: a member of the batch running in
+			       this iteration (finished members included);
+			       continuous: false */
 	int held;           /* positions whose K and V it holds after the
 			       iteration (its cache length) */
 	int known;          /* tokens known after it: P + generated */

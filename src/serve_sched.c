@@ -460,6 +460,12 @@ static int iteration(ServeSim *m)
 	r->tokens += it->tokens;
 	serve_snapshot_entries(m);
 	serve_snapshot_blocks(m);
+	for (int k = 1; k <= r->n_req; k++) { /* why a request waits */
+		ServeEntry *en = serve_entry_mut(r, m->iter, k);
+		en->no_block = en->phase == SERVE_WAITING &&
+			       m->rq[k - 1].deferred_at == m->iter;
+		en->in_batch = m->rq[k - 1].in_batch;
+	}
 	if (r->batching == SERVE_STATIC && batch_running(m)) {
 		it->batch = m->batch_no;
 		it->padding = batch_padding(m);

@@ -9,8 +9,10 @@
  */
 #include "tui_serve_int.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tui_render.h"
@@ -276,11 +278,38 @@ static void add(char *out, size_t n, size_t *len, const char *fmt, ...)
 		*len = *len + (size_t)w < n ? *len + (size_t)w : n - 1;
 }
 
-static void fmt(const TuiServeState *s, double x, char *out, size_t n)
+enum { OPERAND_EXTRA = 2 }; /* operand decimals beyond the result's, as
+			      the main view's inspector (tui_inspect.c) */
+
+/* An operand with two more decimals than the result (integers stay
+ * integers), in brackets when negative; returns the value as printed. */
+static double fmt(const TuiServeState *s, double x, char *out, size_t n)
 {
 	char v[48];
-	tui_format_value(x, s->digits, v, sizeof v);
+	tui_format_value(x, s->digits + OPERAND_EXTRA, v, sizeof v);
 	snprintf(out, n, v[0] == '-' ? "(%s)" : "%s", v);
+	return strtod(v, NULL);
+}
+
+/*
+ * " = 1.84" or " ≈ 1.84": the recorded value with the result's decimals;
+ * "≈" when the arithmetic of the printed operands (`shown`, NAN when not
+ * every term is printed) does not round to the same text, so the line
+ * never claims a sum the reader cannot redo by hand.
+ */
+static void result(const TuiServeState *s, double shown, double x,
+		   const char *v, bool ascii, char *out, size_t cap, size_t *len)
+{
+	bool same = true;
+	if (!isnan(shown)) { /* both to the result's decimals: 1 and 0.9999 agree */
+		char a[64], b[64];
+		int d = s->digits < 1 ? 1 : s->digits;
+		snprintf(a, sizeof a, "%.*f", d, x);
+		snprintf(b, sizeof b, "%.*f", d, shown);
+		same = strcmp(a, b) == 0 || (strspn(a, "-0.") == strlen(a) &&
+					     strspn(b, "-0.") == strlen(b));
+	}
+	add(out, cap, len, " %s %s", same ? "=" : ascii ? "~" : "≈", v);
 }
 
 static double val(const TuiServeState *s, Matrix mat, int row, int col, bool *ok)
@@ -301,24 +330,29 @@ typedef struct Operand {
 	bool by_row;
 } Operand;
 
-/* "a·b + c·d + …" over i = 1..n, the middle elided past 6 terms. */
-static void products(const TuiServeState *s, Operand a, Operand b, int n,
-		     bool ascii, char *out, size_t cap, size_t *len, bool *ok)
+/* "a·b + c·d + …" over i = 1..n, the middle elided past 6 terms;
+ * returns the sum of the printed products, NAN when some are elided. */
+static double products(const TuiServeState *s, Operand a, Operand b, int n,
+		       bool ascii, char *out, size_t cap, size_t *len, bool *ok)
 {
+	double sum = 0;
 	for (int i = 1; i <= n; i++) {
 		if (n > 6 && i == 4) {
 			add(out, cap, len, "%s", ascii ? " + ..." : " + …");
 			i = n - 1;
+			sum = NAN;
 			continue;
 		}
 		char x[48], y[48];
-		fmt(s, val(s, a.mat, a.by_row ? i : a.fixed, a.by_row ? a.fixed : i, ok),
-		    x, sizeof x);
-		fmt(s, val(s, b.mat, b.by_row ? i : b.fixed, b.by_row ? b.fixed : i, ok),
-		    y, sizeof y);
+		double p = fmt(s, val(s, a.mat, a.by_row ? i : a.fixed,
+				      a.by_row ? a.fixed : i, ok), x, sizeof x);
+		p *= fmt(s, val(s, b.mat, b.by_row ? i : b.fixed,
+				b.by_row ? b.fixed : i, ok), y, sizeof y);
+		sum += p;
 		add(out, cap, len, "%s%s%s%s", i > 1 ? " + " : "", x,
 		    ascii ? " x " : "·", y);
 	}
+	return sum;
 }
 
 static const char *status_words(CellStatus st)
@@ -384,12 +418,15 @@ void tui_serve_inspect_text(const TuiServeState *s, bool ascii, char *out,
 			add(out, n, &len, "%s%d = (", ascii ? "/sqrt" : "/√", m->d_k);
 		else
 			add(out, n, &len, " = (");
-		products(s, (Operand){ MAT_K, r, true }, (Operand){ MAT_Q, q, true },
-			 m->d_k, ascii, out, n, &len, &ok);
+		double dot = products(s, (Operand){ MAT_K, r, true },
+				      (Operand){ MAT_Q, q, true }, m->d_k,
+				      ascii, out, n, &len, &ok);
 		add(out, n, &len, ")%s", m->scale_sqrt ? (ascii ? "/sqrt" : "/√") : "");
 		if (m->scale_sqrt)
 			add(out, n, &len, "%d", m->d_k);
-		add(out, n, &len, " = %s   %s", v, status_words(c.status));
+		result(s, m->scale_sqrt ? dot / sqrt((double)m->d_k) : dot,
+		       c.value, v, ascii, out, n, &len);
+		add(out, n, &len, "   %s", status_words(c.status));
 	} else if (s->cur_mat == MAT_A) {
 		add(out, n, &len, "softmax down column q%d: e^S[%d,%d] / (", q, r, q);
 		for (int k = 1; k <= q; k++) {
@@ -405,9 +442,11 @@ void tui_serve_inspect_text(const TuiServeState *s, bool ascii, char *out,
 		add(out, n, &len, ") = %s   %s", v, status_words(c.status));
 	} else {
 		add(out, n, &len, "%s[%d,:]%sA[:,%d] = ", "V", r, ascii ? "." : "·", q);
-		products(s, (Operand){ MAT_V, r, false }, (Operand){ MAT_A, q, true },
-			 q, ascii, out, n, &len, &ok);
-		add(out, n, &len, " = %s   %s", v, status_words(c.status));
+		double z = products(s, (Operand){ MAT_V, r, false },
+				    (Operand){ MAT_A, q, true }, q, ascii, out,
+				    n, &len, &ok);
+		result(s, z, c.value, v, ascii, out, n, &len);
+		add(out, n, &len, "   %s", status_words(c.status));
 	}
 	if (!ok)
 		add(out, n, &len, " (some terms were not recorded)");

@@ -74,8 +74,11 @@ void tui_serve_draw_compare(TuiBuf *b, const TuiServeState *s, int x, int y,
 	}
 	draw_policy(b, s, cont, cont == &me, x, y + 2, w, ascii);
 	draw_policy(b, s, stat, stat == &me, x, y + 3, w, ascii);
-	if (h > 4)
-		tui_serve_putf(b, x, y + 4, x + w, ROLE_DIM,
-			       "static pads %d slot-iteration%s: finished or idle members wait for the batch's last",
-			       stat->padding, stat->padding == 1 ? "" : "s");
+	if (h > 4) {
+		char lesson[160];
+		snprintf(lesson, sizeof lesson,
+			 "static pads %d slot-iteration%s: finished or idle members wait for the batch's last member to finish",
+			 stat->padding, stat->padding == 1 ? "" : "s");
+		tui_serve_put_elided(b, x, y + 4, w, ROLE_DIM, lesson, ascii);
+	}
 }

@@ -34,11 +34,11 @@ static void draw_header(TuiBuf *b, const TuiServeState *s, bool ascii)
 		 sc->max_tokens);
 	if (tui_text_width(line) > room)
 		snprintf(line, sizeof line,
-			 "serve %s  %s  iteration %d/%d  B=%d  pool %d  budget %d",
+			 "serve %s  %s  iteration %d/%d  bs=%d  pool %d  budget %d",
 			 sc->name, bat, s->iter, s->iters, sc->block_size,
 			 sc->blocks, sc->max_tokens);
 	if (tui_text_width(line) > room)
-		snprintf(line, sizeof line, "%s  %s  iteration %d/%d  B=%d  pool %d  budget %d",
+		snprintf(line, sizeof line, "%s  %s  iteration %d/%d  bs=%d  pool %d  budget %d",
 			 sc->name, bat, s->iter, s->iters, sc->block_size,
 			 sc->blocks, sc->max_tokens);
 	tui_serve_put_elided(b, 0, 0, room, ROLE_TITLE, line, ascii);
@@ -69,13 +69,21 @@ static void positions_text(const TuiServeState *s, int k, const ServeEntry *e,
 	} else if (e->phase == SERVE_PENDING) {
 		snprintf(out, n, "arrives at %d", o->arrive);
 	} else if (e->phase == SERVE_FINISHED) {
-		snprintf(out, n, "done at %d", o->finish);
+		if (e->in_batch) /* static: it still takes a slot */
+			snprintf(out, n, "done at %d (pads the batch)", o->finish);
+		else
+			snprintf(out, n, "done at %d", o->finish);
 	} else if (e->preempted) {
 		snprintf(out, n, "blocks freed");
 	} else if (e->held > 0) {
-		snprintf(out, n, "holds 1-%d", e->held);
+		snprintf(out, n, "holds 1-%d, %s", e->held,
+			 e->no_block ? "no free block" : "budget used");
+	} else if (serve_batching(s->r) == SERVE_STATIC && !e->in_batch) {
+		snprintf(out, n, "next batch");
+	} else if (e->no_block) {
+		snprintf(out, n, "no free block");
 	} else {
-		snprintf(out, n, "no position");
+		snprintf(out, n, "budget used");
 	}
 }
 
@@ -161,11 +169,14 @@ static void draw_req_row(TuiBuf *b, const TuiServeState *s, int k, int y,
 	tui_serve_putf(b, c->phase_x, y, c->pos_x - 1, phase_role(e), "%s",
 		       e->preempted ? "PREEMPTED" : serve_phase_name(e->phase));
 	positions_text(s, k, e, pos, sizeof pos);
-	tui_serve_put_elided(b, c->pos_x, y, c->tok_x - c->pos_x - 1,
-			     ROLE_NORMAL, pos, ascii);
 	token_text(s, e, ascii, tok, sizeof tok);
-	tui_serve_put_elided(b, c->tok_x, y, c->table_x - c->tok_x - 1,
-			     e->token >= 0 ? ROLE_CHOSEN : ROLE_DIM, tok, ascii);
+	/* with no token the reason may run on into the token column */
+	int pos_w = (tok[0] ? c->tok_x : c->table_x) - c->pos_x - 1;
+	tui_serve_put_elided(b, c->pos_x, y, pos_w, ROLE_NORMAL, pos, ascii);
+	if (tok[0])
+		tui_serve_put_elided(b, c->tok_x, y, c->table_x - c->tok_x - 1,
+				     e->token >= 0 ? ROLE_CHOSEN : ROLE_DIM, tok,
+				     ascii);
 	draw_table(b, s, e, c->table_x, y, b->w, ascii);
 	tui_buf_tag(b, 0, y, b->w, tui_serve_hit_pack(k, -1, 0, 0));
 }
@@ -195,6 +206,48 @@ static void events_text(const TuiServeState *s, char *out, size_t n)
 	}
 }
 
+/*
+ * "batch of iteration 3: 1 of 4 tokens" and, under static batching,
+ * "static batch 2, padding 3 slots", then the block tables' header: at
+ * their column when the left part ends before it, else after the left
+ * part (shortened first), so that neither covers the other.
+ */
+static void draw_requests_title(TuiBuf *b, const TuiServeState *s,
+				const ServeIter *it, int y, int table_x,
+				bool ascii)
+{
+	const Scenario *sc = serve_scenario(s->r);
+	const char *heads[] = {
+		ascii ? "block table (logical>physical)" : "block table (logical→physical)",
+		ascii ? "table (logical>physical)" : "table (logical→physical)",
+		"block table",
+	};
+	char main_t[96], extra[96] = "";
+	snprintf(main_t, sizeof main_t, "batch of iteration %d: %d of %d tokens",
+		 s->iter, it->tokens, sc->max_tokens);
+	if (serve_batching(s->r) == SERVE_STATIC) {
+		snprintf(extra, sizeof extra, "  static batch %d, padding %d slot%s",
+			 it->batch, it->padding, it->padding == 1 ? "" : "s");
+		if (tui_text_width(main_t) + tui_text_width(extra) + 2 +
+			    tui_text_width(heads[0]) > b->w) {
+			snprintf(main_t, sizeof main_t, "iteration %d: %d of %d tokens",
+				 s->iter, it->tokens, sc->max_tokens);
+			snprintf(extra, sizeof extra, "  static batch %d, padding %d",
+				 it->batch, it->padding);
+		}
+	}
+	int split = tui_text_width(main_t) + tui_text_width(extra);
+	int hx = split + 2 > table_x ? split + 2 : table_x;
+	int x = tui_serve_put_elided(b, 0, y, b->w, ROLE_TITLE, main_t, ascii);
+	tui_serve_put_elided(b, x, y, b->w - x, ROLE_DIM, extra, ascii);
+	int room = b->w - hx;
+	size_t h = 0;
+	while (h + 1 < sizeof heads / sizeof *heads &&
+	       tui_text_width(heads[h]) > room)
+		h++;
+	tui_serve_put_elided(b, hx, y, room, ROLE_DIM, heads[h], ascii);
+}
+
 /* Title, optional events row, one row per request (scrolled to keep the
  * selected one); returns the rows used. */
 static int draw_requests(TuiBuf *b, const TuiServeState *s, int y, int max_rows,
@@ -203,16 +256,7 @@ static int draw_requests(TuiBuf *b, const TuiServeState *s, int y, int max_rows,
 	const Scenario *sc = serve_scenario(s->r);
 	const ServeIter *it = serve_iter(s->r, s->iter);
 	ReqCols c = req_cols(sc);
-	int x = tui_serve_putf(b, 0, y, b->w, ROLE_TITLE,
-			       "batch of iteration %d: %d of %d tokens", s->iter,
-			       it->tokens, sc->max_tokens);
-	if (serve_batching(s->r) == SERVE_STATIC)
-		tui_serve_putf(b, x, y, b->w, ROLE_DIM,
-			       "  static batch %d, padding %d slot%s",
-			       it->batch, it->padding, it->padding == 1 ? "" : "s");
-	tui_serve_put_elided(b, c.table_x, y, b->w - c.table_x, ROLE_DIM,
-			     ascii ? "block table (logical>physical)"
-				   : "block table (logical→physical)", ascii);
+	draw_requests_title(b, s, it, y, c.table_x, ascii);
 	int row = y + 1;
 	char ev[512];
 	events_text(s, ev, sizeof ev);
@@ -259,21 +303,30 @@ typedef struct Flow {
 	bool ascii, full;
 } Flow;
 
-static void flow_item(Flow *f, Role role, const char *text)
+/* Starts a new row when `w` more columns do not fit on this one; false
+ * when the rows are used up (the last then ends in "…"). */
+static bool flow_room(Flow *f, int w)
 {
-	int w = tui_text_width(text);
 	if (f->full)
-		return;
+		return false;
 	if (f->x > 0 && f->x + w > f->w) {
 		if (f->b && f->y + 1 >= f->y_end) {
 			tui_serve_put_elided(f->b, f->w - 2, f->y, 2, ROLE_DIM,
 					     f->ascii ? ".." : " …", f->ascii);
 			f->full = true;
-			return;
+			return false;
 		}
 		f->y++;
 		f->x = 0;
 	}
+	return true;
+}
+
+static void flow_item(Flow *f, Role role, const char *text)
+{
+	int w = tui_text_width(text);
+	if (!flow_room(f, w))
+		return;
 	if (f->b) {
 		f->x = tui_buf_put(f->b, f->x, f->y, f->w, role, text);
 		f->x = tui_buf_put(f->b, f->x, f->y, f->w, ROLE_NORMAL, "  ");
@@ -282,19 +335,36 @@ static void flow_item(Flow *f, Role role, const char *text)
 	}
 }
 
-/* "TTFT A 1, B 1, C -" or "finish A 3, ..." as of this iteration. */
+/* Request k's part of "TTFT A 1, B 1, C -" or "finish A 3, ...". */
+static void request_part(const TuiServeState *s, int k, bool finish, char *t,
+			 size_t n)
+{
+	const Scenario *sc = serve_scenario(s->r);
+	const ServeOutcome *o = serve_outcome(s->r, k);
+	int it = finish ? o->finish : o->first_token;
+	char v[16] = "-";
+	if (it >= 1 && it <= s->iter) /* TTFT counts the arrival iteration */
+		snprintf(v, sizeof v, "%d", finish ? it : it - o->arrive + 1);
+	snprintf(t, n, "%s%s %s%s", k == 1 ? (finish ? "finish " : "TTFT ") : "",
+		 sc->req[k - 1].name, v, k < sc->n_requests ? "," : "");
+}
+
+/* The list as of this iteration, the selected request in the title
+ * colour. It starts a row rather than break inside, unless it is wider
+ * than a row. */
 static void per_request(Flow *f, const TuiServeState *s, bool finish)
 {
 	const Scenario *sc = serve_scenario(s->r);
 	char t[64];
+	int total = -1;
 	for (int k = 1; k <= sc->n_requests; k++) {
-		const ServeOutcome *o = serve_outcome(s->r, k);
-		int it = finish ? o->finish : o->first_token;
-		char v[16] = "-";
-		if (it >= 1 && it <= s->iter)
-			snprintf(v, sizeof v, "%d", finish ? it : it - o->arrive + 1);
-		snprintf(t, sizeof t, "%s%s %s%s", k == 1 ? (finish ? "finish " : "TTFT ") : "",
-			 sc->req[k - 1].name, v, k < sc->n_requests ? "," : "");
+		request_part(s, k, finish, t, sizeof t);
+		total += tui_text_width(t) + 1;
+	}
+	if (total <= f->w && !flow_room(f, total))
+		return;
+	for (int k = 1; k <= sc->n_requests; k++) {
+		request_part(s, k, finish, t, sizeof t);
 		flow_item(f, k == s->req ? ROLE_TITLE : ROLE_NORMAL, t);
 		f->x -= 1; /* one space between the requests of a list */
 	}

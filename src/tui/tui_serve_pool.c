@@ -140,18 +140,33 @@ void tui_serve_draw_pool(TuiBuf *b, const TuiServeState *s, int x, int y,
 		 s->iter, it->blocks_used, shared, it->blocks_cached,
 		 it->blocks_free, sc->blocks);
 	tui_serve_put_elided(b, x, y, w, ROLE_TITLE, title, ascii);
+	if (h < 2)
+		return;
 	int cw = col_width(s, ascii), per = per_band(s, w, ascii);
 	int row = y + 1, end = y + h - 1; /* the last row: the legend */
-	for (int first = 1; first <= sc->blocks; first += per) {
+	int bands = (sc->blocks + per - 1) / per, avail = end - row;
+	/* every band whole (4 rows, a blank between), or as many whole
+	 * bands as leave a row for the note that says which blocks are not
+	 * shown (in the blank under the last band shown); the note takes
+	 * the legend's row when nothing else fits */
+	int shown = bands;
+	if (bands * (BAND_H + 1) - 1 > avail)
+		shown = avail / (BAND_H + 1);
+	for (int i = 0; i < shown; i++) {
+		int first = 1 + i * per;
 		int last = first + per - 1 < sc->blocks ? first + per - 1 : sc->blocks;
-		if (row + BAND_H > end) {
-			tui_serve_putf(b, x, row < end ? row : end - 1, x + w, ROLE_WARN,
-				       "%s blocks %d-%d not shown: a taller terminal shows them",
-				       ascii ? "..." : "…", first, sc->blocks);
-			break;
-		}
 		draw_band(b, s, x, row, first, last, cw, ascii);
 		row += BAND_H + 1;
+	}
+	if (shown < bands) {
+		char note[128];
+		snprintf(note, sizeof note,
+			 "%s blocks %d-%d not shown: a taller terminal shows them",
+			 ascii ? "..." : "…", 1 + shown * per, sc->blocks);
+		int ny = shown ? row - 1 : row;
+		tui_serve_put_elided(b, x, ny, w, ROLE_WARN, note, ascii);
+		if (ny >= end)
+			return; /* the note took the legend's row */
 	}
 	if (end > y + 1) {
 		char legend[160], one[24];

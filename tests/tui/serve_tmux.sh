@@ -29,11 +29,11 @@ line_is() { # line_is N TEXT DESCRIPTION: row N (1-based) exactly, trailing blan
 	bad "$3 (row $1 is \"$got\")"
 }
 
-echo "1..68"
+echo "1..98"
 # --- 80x24, xterm-256color, the hand-written scenario -----------------
 start 80 24 TERM=xterm-256color -- serve "$DATA/serve.ini"
 wait_for "iteration 1/5" "80x24 starts at iteration 1"
-line_is 1 "serve serve  continuous  iteration 1/5  B=2  pool 12  budget 4    ?:help  q:quit" "the header fits 80 columns"
+line_is 1 "serve serve  continuous  iteration 1/5  bs=2  pool 12  budget 4   ?:help  q:quit" "the header fits 80 columns"
 line_is 3 "▶ A   prefill   1-3          → on             1→1 2→2" "A prefills 1-3 into blocks 1 and 2"
 line_is 4 "  B   pending   arrives at 2                  -" "B has not arrived"
 keys Right
@@ -48,7 +48,7 @@ tmux -L "$SOCK" send-keys -t ui -H 1b 5b 43   # ESC [ C: Right as raw bytes
 wait_for "iteration 2/5" "raw ESC [ C steps"
 tmux -L "$SOCK" send-keys -t ui -H 1b 5b 4d 20 4b 26   # a stray X10 mouse report
 still_running "an X10 mouse report does not quit"
-line_is 1 "serve serve  continuous  iteration 2/5  B=2  pool 12  budget 4    ?:help  q:quit" "... nor step"
+line_is 1 "serve serve  continuous  iteration 2/5  bs=2  pool 12  budget 4   ?:help  q:quit" "... nor step"
 keys : 4 Enter
 wait_for "iteration 4/5" ":4 Enter (CR) jumps"
 line_is 9 "owner c   c   c   C   ·   C   ·   ·   ·   ·   ·   ·" "finished requests leave cached-free blocks"
@@ -76,6 +76,7 @@ keys c
 wait_for "continuous (shown)" "c shows the comparison"
 line_is 10 "continuous (shown)           5          0          0             3   3   5" "continuous: 5 iterations"
 line_is 11 "static                       6          1          0             3   5   6" "static: 6 iterations, 1 padding"
+line_is 12 "static pads 1 slot-iteration: finished or idle members wait for the batch's las…" "the lesson is cut with … at 80 columns"
 keys '?'
 wait_for "keys (any key closes)" "? opens the help"
 keys Escape
@@ -129,12 +130,17 @@ keys Right
 wait_for "iteration 2/5" "120x40 steps"
 line_is 10 "ref   2=  1   1" "NO_COLOR: the shared block's text mark"
 line_is 35 "continuous (shown)           5          0          0             3   3   5" "the comparison is on at 120x40"
+line_is 37 "static pads 1 slot-iteration: finished or idle members wait for the batch's last member to finish" "the lesson is whole at 120 columns"
 capture
 if grep -q "^K    k1   k2   k3   k4 " "$TMP/screen" && grep -q "^block pool after iteration 2" "$TMP/screen"; then
 	ok "pool and attention on one screen"
 else
 	bad "pool and attention on one screen"
 fi
+keys Right
+wait_for "iteration 3/5" "120x40 steps to 3"
+line_is 38 "iteration 3: 4/4 tokens  blocks used 6, cached 0, free 6  empty slots 2  prefix hits 1  preemptions 0" "120x40: the counters' first row ends between items"
+line_is 39 "TTFT A 1, B 1, C -  finish A 3, B 3, C -" "120x40: the TTFT list is not broken"
 keys c
 wait_gone "continuous (shown)" "c hides the comparison at 120x40"
 keys q
@@ -146,13 +152,56 @@ wait_for "iteration 1/5" "200x60 starts"
 keys : 3 Enter
 wait_for "iteration 3/5" "200x60 jumps"
 line_is 57 "static                       6          1          0             3   5   6" "200x60: the comparison above the counters"
+line_is 58 "static pads 1 slot-iteration: finished or idle members wait for the batch's last member to finish" "200x60: the lesson whole"
 line_is 3 "> A   decode    5            -> mat (last)    1>1= 2>2 3>4" "--ascii: the table as 1>1"
+keys Enter ] ]
+wait_for "INSPECT Z[1,5] = V[1,:].A[:,5] = 0 x 0.1395 + 2 x 0.6250 + 2 x 0.0846 + 0 x 0.0114 + 0 x 0.1395 = 1.42" "200x60: Z's terms add up by hand"
 keys q
 wait_rc 0 "200x60: q exits 0"
 
+# --- static batching: the batch, its padding and why requests wait ---
+start 80 24 TERM=xterm-256color -- serve "$DATA/serve.ini" --batching static
+wait_for "iteration 1/6" "static run starts"
+keys Right
+wait_for "iteration 2/6" "static steps"
+line_is 2 "iteration 2: 1 of 4 tokens  static batch 1, padding 0  table (logical→physical)" "80x24: the batch and the table header both show"
+line_is 4 "  B   waiting   next batch                    -" "B waits for the next batch"
+keys End
+wait_for "iteration 6/6" "static: End"
+line_is 4 "  B   finished  done at 5 (pads the batch)    -" "a finished member pads the batch"
+keys q
+wait_rc 0 "static: q exits 0"
+start 120 40 TERM=xterm-256color -- serve "$DATA/serve.ini" --batching static
+wait_for "iteration 1/6" "static 120x40 starts"
+line_is 2 "batch of iteration 1: 3 of 4 tokens  static batch 1, padding 0 slots  block table (logical→physical)" "120x40: the long batch line and the header"
+keys q
+wait_rc 0 "static 120x40: q exits 0"
+start 80 24 TERM=xterm-256color -- serve "$DATA/serve-wait.ini"
+wait_for "iteration 1/4" "the waiting scenario starts"
+line_is 5 "  C   waiting   budget used                   -" "C waits: budget used"
+keys Right
+wait_for "iteration 2/4" "waiting: Right"
+line_is 4 "  B   waiting   no free block                 -" "B waits: no free block"
+keys q
+wait_rc 0 "waiting: q exits 0"
+
+# --- a pool of 40 blocks: whole bands, the rest named ---------------
+start 80 24 TERM=xterm-256color -- serve "$DATA/serve-pool.ini"
+wait_for "iteration 1/5" "the 40-block pool starts"
+line_is 16 "fill" "80x24: the second band keeps its fill row"
+line_is 17 "… blocks 37-40 not shown: a taller terminal shows them" "80x24: the third band is named, not cut"
+keys q
+wait_rc 0 "40 blocks: q exits 0"
+start 120 40 TERM=xterm-256color -- serve "$DATA/serve-pool.ini"
+wait_for "iteration 1/5" "the 40-block pool at 120x40"
+line_is 12 "block 29  30  31  32  33  34  35  36  37  38  39  40" "120x40: both bands whole"
+line_is 15 "fill" "120x40: the last band's fill row"
+keys q
+wait_rc 0 "40 blocks 120x40: q exits 0"
+
 # --- the bundled scenarios ------------------------------------------
 start 80 24 TERM=xterm-256color -- serve
-wait_for "serve default  continuous  iteration 1/5" "kvstep serve opens the bundled default"
+wait_for "default  continuous  iteration 1/5  bs=2" "kvstep serve opens the bundled default"
 keys Right
 line_is 10 "owner AB  A   B   ·   ·   ·   ·   ·   ·   ·   ·   ·" "default: B shares A's first block"
 keys q

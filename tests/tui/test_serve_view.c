@@ -28,6 +28,7 @@
 #include "tui_keys.h"
 #include "tui_render.h"
 #include "tui_serve.h"
+#include "tui_serve_int.h"
 #include "tui_theme.h"
 
 typedef struct Fx {
@@ -60,6 +61,37 @@ static int setup_file(void **state, const char *file)
 static int setup(void **state)
 {
 	return setup_file(state, "serve.ini");
+}
+
+/* serve.ini run under static batching (max_batch 2): batch 1 is A
+ * (iterations 1-3), batch 2 is B and C (4-6); B finishes in 5 and pads
+ * the batch in 6. */
+static int setup_static(void **state)
+{
+	int rc = setup_file(state, "serve.ini");
+	Fx *f = *state;
+	ServeRun *r = f->r;
+	KvError err;
+	kv_error_clear(&err);
+	ServeConfig cfg = { .override_batching = true,
+			    .batching = SERVE_STATIC,
+			    .cells = true, .compare = true };
+	f->r = serve_run(f->sc, &cfg, &err);
+	if (!f->r)
+		fail_msg("%s", err.msg);
+	serve_free(r);
+	tui_serve_state_init(&f->s, f->r, -1);
+	return rc;
+}
+
+static int setup_wait(void **state)
+{
+	return setup_file(state, "serve-wait.ini");
+}
+
+static int setup_pool(void **state)
+{
+	return setup_file(state, "serve-pool.ini");
 }
 
 static int setup_tight(void **state)
@@ -303,7 +335,7 @@ static void test_frame_80x24_shared_block(void **state)
 	Fx *f = *state;
 	tui_serve_key(&f->s, KEY_RIGHT);
 	static const char *const want[] = {
-		"serve serve  continuous  iteration 2/5  B=2  pool 12  budget 4    ?:help  q:quit",
+		"serve serve  continuous  iteration 2/5  bs=2  pool 12  budget 4   ?:help  q:quit",
 		"batch of iteration 2: 3 of 4 tokens           block table (logical→physical)",
 		"B shares 1 cached block (positions 1-2): not computed.",
 		"▶ A   decode    4            → the            1→1= 2→2",
@@ -428,7 +460,7 @@ static void test_frame_preempted(void **state)
 	char *t = frame(f, 80, 24, false);
 	free(t);
 	static const char *const top[] = {
-		"serve-tight  continuous  iteration 3/5  B=2  pool 4  budget 4     ?:help  q:quit",
+		"serve-tight  continuous  iteration 3/5  bs=2  pool 4  budget 4    ?:help  q:quit",
 		"batch of iteration 3: 1 of 4 tokens           block table (logical→physical)",
 		"B preempted: pool full; its blocks are freed, it restarts from 1.",
 		"▶ A   decode    5            → mat (last)     1→1 2→2 3→3",
@@ -444,7 +476,7 @@ static void test_frame_recomputed(void **state)
 	Fx *f = *state;
 	keys(f, (const int[]){ KEY_RIGHT, KEY_RIGHT, KEY_RIGHT, '2', 'v', 0 });
 	static const char *const want[] = {
-		"serve-tight  continuous  iteration 4/5  B=2  pool 4  budget 4     ?:help  q:quit",
+		"serve-tight  continuous  iteration 4/5  bs=2  pool 4  budget 4    ?:help  q:quit",
 		"batch of iteration 4: 4 of 4 tokens           block table (logical→physical)",
 		"  A   finished  done at 3                     -",
 		"▶ B   prefill   1-4          → the            1→1 2→2",
@@ -487,11 +519,23 @@ static void test_frame_wide(void **state)
 	row_is(f, 33, "                    iterations    padding  preempted  finish     A   B   C");
 	row_is(f, 34, "continuous (shown)           5          0          0             3   3   5");
 	row_is(f, 35, "static                       6          1          0             3   5   6");
+	row_is(f, 36, "static pads 1 slot-iteration: finished or idle members wait for the batch's last member to finish");
+	/* the counters break between items, not inside the TTFT list */
+	row_is(f, 37, "iteration 3: 4/4 tokens  blocks used 6, cached 0, free 6  empty slots 2  prefix hits 1  preemptions 0");
+	row_is(f, 38, "TTFT A 1, B 1, C -  finish A 3, B 3, C -");
 	t = frame(f, 200, 60, false);
 	free(t);
 	row_is(f, 53, "continuous vs static batching on this scenario (static: batches of up to 2)");
 	row_is(f, 56, "static                       6          1          0             3   5   6");
+	row_is(f, 57, "static pads 1 slot-iteration: finished or idle members wait for the batch's last member to finish");
 	row_is(f, 58, "iteration 3: 4/4 tokens  blocks used 6, cached 0, free 6  empty slots 2  prefix hits 1  preemptions 0  TTFT A 1, B 1, C -  finish A 3, B 3, C -");
+	f->s.panel = TUI_SERVE_COMPARE; /* the comparison as the panel at 80x24 */
+	t = frame(f, 80, 24, false);
+	free(t);
+	row_is(f, 10, "static pads 1 slot-iteration: finished or idle members wait for the batch's las…");
+	t = frame(f, 80, 24, true);
+	free(t);
+	row_is(f, 10, "static pads 1 slot-iteration: finished or idle members wait for the batch's l...");
 }
 
 static void test_too_small_and_help(void **state)
@@ -651,6 +695,137 @@ static void test_heads(void **state)
 	assert_int_equal(f->s.head, 4);
 }
 
+/* Under static batching the batch's number and padding and the block
+ * tables' header both show, and a waiting request says why. */
+static void test_static_rows(void **state)
+{
+	Fx *f = *state;
+	keys(f, (const int[]){ KEY_RIGHT, 0 });
+	char *t = frame(f, 80, 24, false);
+	free(t);
+	row_is(f, 1, "iteration 2: 1 of 4 tokens  static batch 1, padding 0  table (logical→physical)");
+	row_is(f, 3, "  B   waiting   next batch                    -");
+	keys(f, (const int[]){ KEY_END, 0 });
+	t = frame(f, 80, 24, false);
+	free(t);
+	row_is(f, 1, "iteration 6: 1 of 4 tokens  static batch 2, padding 1  table (logical→physical)");
+	row_is(f, 2, "▶ A   finished  done at 3                     -");
+	row_is(f, 3, "  B   finished  done at 5 (pads the batch)    -");
+	t = frame(f, 120, 40, false);
+	free(t);
+	row_is(f, 1, "batch of iteration 6: 1 of 4 tokens  static batch 2, padding 1 slot  block table (logical→physical)");
+	t = frame(f, 80, 24, true);
+	free(t);
+	row_is(f, 1, "iteration 6: 1 of 4 tokens  static batch 2, padding 1  table (logical>physical)");
+}
+
+static void test_wait_reasons(void **state)
+{
+	Fx *f = *state;
+	char *t = frame(f, 80, 24, false);
+	free(t);
+	row_is(f, 4, "  C   waiting   budget used                   -");
+	keys(f, (const int[]){ KEY_RIGHT, 0 });
+	t = frame(f, 80, 24, false);
+	free(t);
+	row_is(f, 3, "  B   waiting   no free block                 -");
+	const ServeEntry *e = serve_entry(f->r, 3, 2);
+	assert_true(e->no_block);
+	assert_false(e->in_batch);
+	assert_false(serve_entry(f->r, 1, 3)->no_block);
+}
+
+/*
+ * serve-pool.ini: 40 blocks, 18 a band at 80 columns (column width 4):
+ * bands 1-18, 19-36, 37-40. At every height the pool is given, each band
+ * drawn has its four rows, and the blocks not drawn are named by a note.
+ */
+static void test_pool_bands_whole(void **state)
+{
+	Fx *f = *state;
+	keys(f, (const int[]){ KEY_RIGHT, 0 });
+	assert_int_equal(tui_buf_resize(&f->b, 80, 24), 0);
+	for (int h = 1; h <= 20; h++) {
+		tui_buf_clear(&f->b);
+		tui_serve_draw_pool(&f->b, &f->s, 0, 0, 80, h, false);
+		int bands = 0, seen = 0;
+		char note[96] = "";
+		for (int y = 0; y < h; y++) {
+			char *r = row_text(&f->b, y);
+			if (strncmp(r, "block ", 6) == 0 && strncmp(r, "block pool", 10)) {
+				char *n[3] = { row_text(&f->b, y + 1),
+					       row_text(&f->b, y + 2),
+					       row_text(&f->b, y + 3) };
+				assert_true(y + 3 < h);
+				assert_int_equal(strncmp(n[0], "owner", 5), 0);
+				assert_int_equal(strncmp(n[1], "ref", 3), 0);
+				assert_int_equal(strncmp(n[2], "fill", 4), 0);
+				for (int i = 0; i < 3; i++)
+					free(n[i]);
+				bands++;
+			}
+			if (strstr(r, "not shown")) {
+				snprintf(note, sizeof note, "%s", r);
+				seen++;
+			}
+			free(r);
+		}
+		if (h >= 2 && bands < 3) {
+			char want[96];
+			snprintf(want, sizeof want,
+				 "… blocks %d-40 not shown: a taller terminal shows them",
+				 1 + 18 * bands);
+			assert_int_equal(seen, 1);
+			assert_string_equal(note, want);
+		} else {
+			assert_int_equal(seen, 0);
+		}
+		/* h − 2 rows between the title and the legend: all three
+		 * bands in 14 (4 + 1 + 4 + 1 + 4), else as many as fit with
+		 * the note under the last (5 rows each) */
+		int want_bands = h >= 16 ? 3 : h >= 2 ? (h - 2) / 5 : 0;
+		assert_int_equal(bands, want_bands);
+	}
+	tui_buf_clear(&f->b);
+	tui_serve_draw_pool(&f->b, &f->s, 0, 0, 80, 12, false);
+	static const char *const want[] = {
+		"block pool after iteration 2: 3 used (1 shared), 0 cached-free, 37 free of 40",
+		"block 1   2   3   4   5   6   7   8   9   10  11  12  13  14  15  16  17  18",
+		"owner AB  A   B   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·",
+		"ref   2=  1   1",
+		"fill  2/2 2/2 2/2",
+		"",
+		"block 19  20  21  22  23  24  25  26  27  28  29  30  31  32  33  34  35  36",
+		"owner ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·   ·",
+		"ref",
+		"fill",
+		"… blocks 37-40 not shown: a taller terminal shows them",
+		"A owner  2= shared (ref count 2)  c cached-free  · free  fill: slots written",
+	};
+	for (int y = 0; y < 12; y++)
+		row_is(f, y, want[y]);
+}
+
+/* The Z line's operands carry two more decimals than the result, so the
+ * printed products add up to the printed result by hand. */
+static void test_inspect_z_sum(void **state)
+{
+	Fx *f = *state;
+	f->s.iter = 3;
+	f->s.req = 1;
+	f->s.inspect = true;
+	f->s.cur_mat = MAT_Z;
+	f->s.cur_row = 1;
+	f->s.cur_col = 5;
+	char text[1024];
+	tui_serve_inspect_text(&f->s, false, text, sizeof text);
+	/* by hand: 2·0.6250 + 2·0.0846 = 1.4192, which rounds to 1.42 */
+	assert_string_equal(text, "INSPECT Z[1,5] = V[1,:]·A[:,5] = 0·0.1395 + 2·0.6250 + 2·0.0846 + 0·0.0114 + 0·0.1395 = 1.42   computed in this iteration");
+	f->s.digits = 1; /* operands 3 decimals: 2·0.625 + 2·0.085 = 1.42, 1.4 */
+	tui_serve_inspect_text(&f->s, true, text, sizeof text);
+	assert_string_equal(text, "INSPECT Z[1,5] = V[1,:].A[:,5] = 0 x 0.139 + 2 x 0.625 + 2 x 0.085 + 0 x 0.011 + 0 x 0.139 = 1.4   computed in this iteration");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -674,6 +849,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_every_frame_whole, setup_tight, teardown),
 		cmocka_unit_test_setup_teardown(test_many_requests, setup_many, teardown),
 		cmocka_unit_test_setup_teardown(test_heads, setup_gqa, teardown),
+		cmocka_unit_test_setup_teardown(test_static_rows, setup_static, teardown),
+		cmocka_unit_test_setup_teardown(test_wait_reasons, setup_wait, teardown),
+		cmocka_unit_test_setup_teardown(test_pool_bands_whole, setup_pool, teardown),
+		cmocka_unit_test_setup_teardown(test_inspect_z_sum, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_frame_whole, setup_pool, teardown),
+		cmocka_unit_test_setup_teardown(test_every_frame_whole, setup_static, teardown),
+		cmocka_unit_test_setup_teardown(test_every_frame_whole, setup_wait, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
