@@ -378,21 +378,25 @@ static void draw_block(const PaneCtx *p, const Block *bl)
 }
 
 /*
- * When the logits block starts on screen but runs past its bottom, and
- * the cursor is elsewhere, show its k largest rows instead (at least the
- * chosen one), labelled "logits top k of V", rather
- * than hiding it or cutting it off.
+ * When the logits block starts on screen but runs past its bottom, or
+ * shows only some of its rows (a short block area), and the cursor is
+ * elsewhere, show its k largest rows instead (at least the chosen one),
+ * labelled "logits top k of V", rather than hiding it or cutting it off.
  */
 static void fit_logits(const PaneCtx *p, Block *bl, int n)
 {
 	for (int i = 0; i < n; i++) {
 		Block *b = &bl[i];
 		int top = b->y - p->scroll, room = p->ah - top;
-		if (b->mat != MAT_LOGITS || block_visible(p, b) || top < 0 ||
-		    room < 2 || p->s->cur_mat == MAT_LOGITS)
+		if (b->mat != MAT_LOGITS || top < 0 || room < 2 ||
+		    p->s->cur_mat == MAT_LOGITS)
 			continue;
-		b->top_k = room - 1;
-		b->h = room;
+		if (!block_visible(p, b)) {
+			b->top_k = room - 1;
+			b->h = room;
+		} else if (b->r1 - b->r0 + 1 < b->rows) {
+			b->top_k = b->r1 - b->r0 + 1; /* rows windowed */
+		}
 	}
 }
 

@@ -28,6 +28,15 @@ int tui_tiles_query(const TuiState *s, const Trace *t, Mode mode)
 									 : p->hi;
 }
 
+/* 1 when the head has a sink logit: the state starts from it (m = sink,
+ * l = 1, o = 0), shown as a row before tile 1; else 0. */
+static int sink_rows(const TuiView *v, const TuiState *s)
+{
+	bool has;
+	model_sink(trace_model(v->t), s->layer - 1, s->head - 1, &has);
+	return has ? 1 : 0;
+}
+
 int tui_tiles_height(const TuiView *v, const TuiState *s, Mode mode,
 		     int avail)
 {
@@ -35,10 +44,12 @@ int tui_tiles_height(const TuiView *v, const TuiState *s, Mode mode,
 	if (!tui_state_tiled(s, v->t))
 		return 0; /* a standard run, or the standard view of a tiled one */
 	int q = tui_tiles_query(s, v->t, mode);
-	int want = 2 + trace_tiles_count(tt, s->layer, s->head, q);
+	int want = 2 + sink_rows(v, s) +
+		   trace_tiles_count(tt, s->layer, s->head, q);
 	if (want > avail)
 		want = avail;
-	return want >= 2 ? want : 0;
+	/* the title, the header and one row (a tile, or the count hidden) */
+	return want >= 3 ? want : 0;
 }
 
 /* Width left for key_hi so that "k<lo>-k<hi>" fills 12 columns. */
@@ -95,9 +106,36 @@ void tui_render_tiles(TuiBuf *b, const TuiView *v, const TuiState *s,
 	tui_buf_put(b, r.x, r.y + 1, r.x + r.w, ROLE_DIM, head);
 	int n = trace_tiles_count(tt, s->layer, s->head, q);
 	int d_v = trace_model(v->t)->d_v;
-	/* the last rows when they do not all fit: z comes from the last */
-	int first = n - (r.h - 2) + 1 > 1 ? n - (r.h - 2) + 1 : 1;
-	for (int i = first, y = r.y + 2; i <= n && y < r.y + r.h; i++, y++) {
+	int sink = sink_rows(v, s);
+	/* rows 1-sink..n, row 0 the sink's start; the last rows when they
+	 * do not all fit (z comes from the last), under a row that says how
+	 * many earlier ones are hidden */
+	int room = r.h - 2, first = 1 - sink, y = r.y + 2;
+	if (n + sink > room && room >= 1) {
+		int hidden = n + sink - (room - 1);
+		first += hidden;
+		char more[96];
+		snprintf(more, sizeof more, "%s %d earlier %s (taller window)",
+			 v->ascii ? "..." : "⋮", hidden,
+			 hidden == 1 ? "row" : "rows");
+		tui_buf_put(b, r.x, y++, r.x + r.w, ROLE_DIM, more);
+	}
+	if (first == 0 && y < r.y + r.h) {
+		bool has;
+		double m0 = model_sink(trace_model(v->t), s->layer - 1,
+				       s->head - 1, &has);
+		char row[256];
+		snprintf(row, sizeof row, "%-18s", "sink  start");
+		put_num(row, sizeof row, m0, s->digits);
+		size_t len = strlen(row);
+		snprintf(row + len, sizeof row - len, "%8s", "");
+		put_num(row, sizeof row, 1.0, s->digits);
+		for (int c = 0; c < d_v; c++)
+			put_num(row, sizeof row, 0.0, s->digits);
+		tui_buf_put(b, r.x, y++, r.x + r.w, ROLE_DIM, row);
+		first = 1;
+	}
+	for (int i = first; i <= n && y < r.y + r.h; i++, y++) {
 		TileState ts;
 		if (!trace_tiles_get(tt, s->layer, s->head, q, i, &ts))
 			continue;

@@ -25,7 +25,7 @@ rows_are() {
 	if [ "$(wc -l < "$TMP/screen")" -eq "$1" ]; then ok "$2"; else bad "$2"; fi
 }
 
-echo "1..41"
+echo "1..51"
 
 # ---- 80x24: the tiled view, Enter on z3, t, t ----
 start 80 24 TERM=xterm-256color -- --attention flash -m "$MODEL"
@@ -89,6 +89,27 @@ keys End t
 wait_for "pass 3: columns 3-3  standard" "200x60: t, standard view"
 line_is 3 " no cache  pass 3: columns 1-3  standard                          │ KV cache  pass 3: columns 3-3  standard                          │ prefill  pass 1: columns 1-3  standard" "200x60: the three titles"
 line_is 9 "k1   0!  0!  0*   k1     1!  0.5! 0.16*   1     1!    1!▶1.42*    │k1           0*   k1              0.16*   1             ▶1.42*    │k1   0*  0*  0*   k1     1*  0.5* 0.16*   1     1*    1*▶1.42*" "200x60: each mode's statuses"
+
+# ---- 80x24, the default model split in 2: no tile row dropped unmarked,
+# the logits ranked with the winner first (shape only: the default
+# model's values are not pinned) ----
+start 80 24 TERM=xterm-256color -- --attention flash --split 2
+wait_for "step 1/6" "split 2 starts"
+keys End
+wait_for "step 6/6" "split 2: End goes to step 6"
+line_is 11 "⋮ 2 earlier rows (taller window)" "split 2: the hidden tile rows are counted"
+capture
+if sed -n 12p "$TMP/screen" | grep -q "^mrg1  k1-k3 " && sed -n 15p "$TMP/screen" | grep -q "^mrg2  k4-k6 "; then ok "split 2: the last rows show, up to merge 2"; else bad "split 2: the last rows show, up to merge 2"; fi
+if sed -n 4p "$TMP/screen" | grep -q "logits top 4 of 7\$"; then ok "split 2: the tiled view ranks the logits"; else bad "split 2: the tiled view ranks the logits"; fi
+if sed -n 5p "$TMP/screen" | grep -q "◀ next\$"; then ok "split 2: the chosen token first"; else bad "split 2: the chosen token first"; fi
+
+# ---- a sink logit: the state starts from it ----
+start 80 24 TERM=xterm-256color -- --attention flash -m "$(dirname "$MODEL")/sink.ini"
+wait_for "step 1/3" "sink model starts"
+keys End
+wait_for "step 3/3" "sink: End goes to step 3"
+line_is 13 "sink  start            0.5               1       0" "sink: the start row, m = sink, l = 1, o = 0"
+line_is 14 "1     k1-k2              1    0.61    1.97    1.37" "sink: tile 1, α = exp(0.5 - 1)"
 
 # ---- a standard run: t says why it does nothing ----
 start 80 24 TERM=xterm-256color -- -m "$MODEL"
