@@ -1,7 +1,7 @@
 #!/bin/bash
 # kvstep --attention flash in tmux: the tiles panel, the t key between the
 # tiled and the standard view of the same step, and the inspector opened
-# with Enter (CR) on a Z cell, at 80x24, 100x30, 120x40 (TERM=vt100), 146
+# with Enter (CR) on a Z cell, at 80x24, 100x30, 120x40 (TERM=vt100), 185
 # columns (three panes) and 200x60; exact rows of the frame. The model is
 # tests/core/data/tiled.ini (checked by hand in docs/tiled-attention.md);
 # the three-pane check uses the default model's shape only.
@@ -25,7 +25,7 @@ rows_are() {
 	if [ "$(wc -l < "$TMP/screen")" -eq "$1" ]; then ok "$2"; else bad "$2"; fi
 }
 
-echo "1..51"
+echo "1..55"
 
 # ---- 80x24: the tiled view, Enter on z3, t, t ----
 start 80 24 TERM=xterm-256color -- --attention flash -m "$MODEL"
@@ -34,6 +34,8 @@ keys End
 wait_for "step 3/3" "End goes to step 3"
 line_is 3 " 1 no cache   2 KV cache   3 prefill   pass 3: columns 1-3  tiled" "the title names the tiled view"
 line_is 12 "tiles of q3, B=2 (no S, no A held)  z vs standard: max |d| 0, 0 ULP" "tiles panel title"
+line_is 16 "this pass 33 MACs  18 recomputed  0 cache reads  0 score cells  4 tile passes" "80x24: the pass writes no score cell, visits ceil(1/2)+ceil(2/2)+ceil(3/2) = 4 tiles"
+line_is 17 "total 65 MACs 26 recomp 3 passes 0 cells 0 B  0 S cells  7 tiles" "80x24: total tiles 1 + 2 + 4 = 7, brief form"
 line_is 14 "1     k1-k2              1       1    1.37    1.37" "tile 1: keys 1-2, m 1, l = o = 1 + 1/e"
 line_is 15 "2     k3-k3              1       1    2.37    3.37" "tile 2: the partial tile of one key"
 keys Enter
@@ -69,18 +71,20 @@ wait_for "step 1/3" "120x40 vt100 starts"
 keys End Enter
 wait_for "INSPECT Z[1,3]" "vt100: Enter (CR) opens the inspector"
 line_is 31 "2     k3-k3              1       1    2.37    3.37" "120x40: tile 2"
+line_is 33 "total     65 MACs  26 recomputed  3 passes  cache 0 cells 0 B  0 score cells  7 tile passes" "120x40: the tile counters in words"
 line_is 39 "  1) = 1, l = 1·1.3679 + the tile's exp(s - m) = 2.3679, o1 = 1·1.3679 + the tile's exp(s - m)·v1 = 3.3679   (S and A …" "120x40: the notes are cut with an ellipsis"
 keys t
 wait_for "pass 3: columns 1-3  standard" "vt100: t switches to the standard view"
 
-# ---- 146 columns: three panes, each names its view ----
-start 146 30 TERM=xterm-256color -- --attention flash
-wait_for "step 1/6" "146x30 starts"
+# ---- 185 columns: three panes (the narrowest for the default model's
+# tiled run, whose counters carry the tile counts), each names its view ----
+start 185 30 TERM=xterm-256color -- --attention flash
+wait_for "step 1/6" "185x30 starts"
 keys End
-wait_for "step 6/6" "146x30 at the last step"
+wait_for "step 6/6" "185x30 at the last step"
 capture
-if grep -q "^ no cache  pass 6: columns 1-6  tiled .*│ KV cache  pass 6: columns 6-6  tiled .*│ prefill  pass 4: columns 6-6  tiled" "$TMP/screen"; then ok "146: three panes, each titled tiled"; else bad "146: three panes, each titled tiled"; fi
-if grep -q "^3     k5-k6 .*…│3     k5-k6 .*…│3     k5-k6 .*…$" "$TMP/screen"; then ok "146: tile rows cut at the pane end with an ellipsis"; else bad "146: tile rows cut at the pane end with an ellipsis"; fi
+if grep -q "^ no cache  pass 6: columns 1-6  tiled .*│ KV cache  pass 6: columns 6-6  tiled .*│ prefill  pass 4: columns 6-6  tiled" "$TMP/screen"; then ok "185: three panes, each titled tiled"; else bad "185: three panes, each titled tiled"; fi
+if grep -q "^3     k5-k6 .*…│3     k5-k6 .*…│3     k5-k6 .*…$" "$TMP/screen"; then ok "185: tile rows cut at the pane end with an ellipsis"; else bad "185: tile rows cut at the pane end with an ellipsis"; fi
 
 # ---- 200x60: three panes in the standard view ----
 start 200 60 TERM=xterm-256color -- --attention flash -m "$MODEL"
@@ -89,6 +93,7 @@ keys End t
 wait_for "pass 3: columns 3-3  standard" "200x60: t, standard view"
 line_is 3 " no cache  pass 3: columns 1-3  standard                          │ KV cache  pass 3: columns 3-3  standard                          │ prefill  pass 1: columns 1-3  standard" "200x60: the three titles"
 line_is 9 "k1   0!  0!  0*   k1     1!  0.5! 0.16*   1     1!    1!▶1.42*    │k1           0*   k1              0.16*   1             ▶1.42*    │k1   0*  0*  0*   k1     1*  0.5* 0.16*   1     1*    1*▶1.42*" "200x60: each mode's statuses"
+line_is 53 "total 65 MACs 26 recomp 3 passes 0 cells 0 B  0 S cells  7 tiles  │total 39 MACs 0 recomp 3 passes 6 cells 24 B  0 S cells  4 tiles  │total 33 MACs 0 recomp 1 pass 6 cells 24 B  0 S cells  4 tiles" "200x60: each mode's total tiles (no cache 7, KV cache 1+1+2, prefill 4)"
 
 # ---- 80x24, the default model split in 2: no tile row dropped unmarked,
 # the logits ranked with the winner first (shape only: the default
