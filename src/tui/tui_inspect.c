@@ -708,7 +708,8 @@ static void inspect_fit(const char *text, int w0, int w, int rows,
 	}
 	/* notes follow the result after three spaces: cut them */
 	const char *ell = ascii ? "..." : "…";
-	while (rows_needed(out, w0, w) > rows) {
+	/* (a text cut before a word may fit without its "…": go on) */
+	for (;;) {
 		char *notes = strstr(out, "   ");
 		size_t len = strlen(out);
 		if (!notes || len < 4 || out + len - 3 <= notes)
@@ -756,6 +757,7 @@ void tui_render_inspector(TuiBuf *b, const TuiView *v, const TuiState *s,
 		snprintf(mode, sizeof mode, "%s: ", mode_title(s->focus));
 		x = tui_buf_put(b, x, r.y, r.x + r.w, ROLE_TITLE, mode);
 	}
+
 	inspect_fit(full, r.x + r.w - x, r.w - 2, r.h, v->ascii, text,
 		    sizeof text);
 	const char *p = text;

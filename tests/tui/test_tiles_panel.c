@@ -169,6 +169,16 @@ static void test_panel_sink_row(void **state)
 	row_of(txt, 3, row, sizeof row);
 	assert_string_equal(row, "1     k1-k2              1    0.61    1.97    1.37");
 	free(txt);
+	/* the inspector on z1: tile 1 starts from the sink's state, with
+	 * the real score s1 = q1·k1 = 0 and v1 = 1 */
+	f->s.cur_mat = MAT_Z;
+	f->s.cur_row = 1;
+	f->s.cur_col = 1;
+	char out[600];
+	tui_inspect_text(&f->v, &f->s, out, sizeof out);
+	assert_string_equal(out, "Z[1,1] = o1 / l = 0.6065 / 1.6065 = 0.38 after tile 1 (k1-k1) of q1: m = max(0.5, 0) = 0.5, α = exp(0.5 − 0.5) = 1, l = 1·1 + exp(0 − 0.5) = 1.6065, o1 = 1·0 + exp(0 − 0.5)·1 = 0.6065   (S and A never held)   recomputed: an earlier pass already had it");
+	f->s.cur_col = 3;
+	f->s.cur_mat = MAT_X;
 	/* one row short: the sink row and tile 1 give way to the count */
 	txt = render_panel(f, 50, 4);
 	row_of(txt, 2, row, sizeof row);
@@ -201,7 +211,7 @@ static void test_inspector(void **state)
 	f->s.cur_col = 3;
 	char out[600];
 	tui_inspect_text(&f->v, &f->s, out, sizeof out);
-	assert_string_equal(out, "Z[1,3] = o1 / l = 3.3679 / 2.3679 = 1.42 after tile 2 (k3-k3) of q3: m = max(1, tile's scores) = 1, α = exp(1 - 1) = 1, l = 1·1.3679 + the tile's exp(s - m) = 2.3679, o1 = 1·1.3679 + the tile's exp(s - m)·v1 = 3.3679   (S and A never held)   computed in pass 3, v1..v2 reused from cache");
+	assert_string_equal(out, "Z[1,3] = o1 / l = 3.3679 / 2.3679 = 1.42 after tile 2 (k3-k3) of q3: m = max(1, 1) = 1, α = exp(1 − 1) = 1, l = 1·1.3679 + exp(1 − 1) = 2.3679, o1 = 1·1.3679 + exp(1 − 1)·2 = 3.3679   (S and A never held)   computed in pass 3, v1..v2 reused from cache");
 }
 
 /* Rows of `txt` (a rendered frame) as an array; row i is NUL-ended. */
@@ -238,7 +248,7 @@ static void test_inspector_fits_80x24(void **state)
 	row_of(txt, 22, r22, sizeof r22);
 	row_of(txt, 23, r23, sizeof r23);
 	assert_string_equal(r21, "INSPECT Z[1,3] = o1 / l = 3.3679 / 2.3679 = 1.42 after tile 2 (k3-k3) of q3: m =");
-	assert_string_equal(r22, "  max(1, tile's scores) = 1, α = exp(1 - 1) = 1, l = 1·1.3679 + the tile's …");
+	assert_string_equal(r22, "  max(1, 1) = 1, α = exp(1 − 1) = 1, l = 1·1.3679 + exp(1 − 1) = 2.3679, o1 = …");
 	assert_true(strncmp(r23, "legend ", 7) == 0);
 	free(txt);
 }

@@ -25,7 +25,7 @@ rows_are() {
 	if [ "$(wc -l < "$TMP/screen")" -eq "$1" ]; then ok "$2"; else bad "$2"; fi
 }
 
-echo "1..55"
+echo "1..58"
 
 # ---- 80x24: the tiled view, Enter on z3, t, t ----
 start 80 24 TERM=xterm-256color -- --attention flash -m "$MODEL"
@@ -41,7 +41,7 @@ line_is 15 "2     k3-k3              1       1    2.37    3.37" "tile 2: the par
 keys Enter
 wait_for "INSPECT Z[1,3]" "Enter (CR) on z3 opens the inspector"
 line_is 22 "INSPECT Z[1,3] = o1 / l = 3.3679 / 2.3679 = 1.42 after tile 2 (k3-k3) of q3: m =" "the inspector starts with z = o/l"
-line_is 23 "  max(1, tile's scores) = 1, α = exp(1 - 1) = 1, l = 1·1.3679 + the tile's …" "its second row ends in an ellipsis"
+line_is 23 "  max(1, 1) = 1, α = exp(1 − 1) = 1, l = 1·1.3679 + exp(1 − 1) = 2.3679, o1 = …" "its second row: the tile's real score s3 = 1, then an ellipsis"
 line_is 24 "legend 1* computed  1= reused (cache)  1! recomputed   · masked  ▶ cursor" "the legend below it, nothing hidden"
 keys t
 wait_for "standard view: S and A as the standard kernel writes them (t: tiled view)" "t says the standard view is on"
@@ -61,8 +61,8 @@ start 100 30 TERM=xterm-256color -- --attention flash -m "$MODEL"
 wait_for "step 1/3" "100x30 starts"
 keys End Enter
 wait_for "INSPECT Z[1,3]" "100x30: Enter opens the inspector"
-line_is 28 "INSPECT Z[1,3] = o1 / l = 3.3679 / 2.3679 = 1.42 after tile 2 (k3-k3) of q3: m = max(1, tile's" "100x30: inspector row 1"
-line_is 29 "  scores) = 1, α = exp(1 - 1) = 1, l = 1·1.3679 + the tile's exp(s - m) = 2.3679, o1 = 1·1.3679 + …" "100x30: inspector row 2 ends in an ellipsis"
+line_is 28 "INSPECT Z[1,3] = o1 / l = 3.3679 / 2.3679 = 1.42 after tile 2 (k3-k3) of q3: m = max(1, 1) = 1, α =" "100x30: inspector row 1"
+line_is 29 "  exp(1 − 1) = 1, l = 1·1.3679 + exp(1 − 1) = 2.3679, o1 = 1·1.3679 + exp(1 − 1)·2 = 3.3679   (S …" "100x30: inspector row 2, v3 = 2, the notes cut with an ellipsis"
 line_is 30 "legend 1* computed  1= reused (cache)  1! recomputed   · masked  ▶ cursor" "100x30: the legend last"
 
 # ---- 120x40, TERM=vt100 ----
@@ -72,7 +72,7 @@ keys End Enter
 wait_for "INSPECT Z[1,3]" "vt100: Enter (CR) opens the inspector"
 line_is 31 "2     k3-k3              1       1    2.37    3.37" "120x40: tile 2"
 line_is 33 "total     65 MACs  26 recomputed  3 passes  cache 0 cells 0 B  0 score cells  7 tile passes" "120x40: the tile counters in words"
-line_is 39 "  1) = 1, l = 1·1.3679 + the tile's exp(s - m) = 2.3679, o1 = 1·1.3679 + the tile's exp(s - m)·v1 = 3.3679   (S and A …" "120x40: the notes are cut with an ellipsis"
+line_is 39 "  1·1.3679 + exp(1 − 1) = 2.3679, o1 = 1·1.3679 + exp(1 − 1)·2 = 3.3679   (S and A never held)   computed in pass 3" "120x40: the whole derivation in two rows"
 keys t
 wait_for "pass 3: columns 1-3  standard" "vt100: t switches to the standard view"
 
@@ -115,6 +115,10 @@ keys End
 wait_for "step 3/3" "sink: End goes to step 3"
 line_is 13 "sink  start            0.5               1       0" "sink: the start row, m = sink, l = 1, o = 0"
 line_is 14 "1     k1-k2              1    0.61    1.97    1.37" "sink: tile 1, α = exp(0.5 - 1)"
+keys Home Enter
+wait_for "INSPECT Z[1,1]" "sink: Home (step 1), Enter on z1"
+line_is 22 "INSPECT Z[1,1] = o1 / l = 0.6065 / 1.6065 = 0.38 after tile 1 (k1-k1) of q1: m =" "sink: z1 = o1 / l"
+line_is 23 "  max(0.5, 0) = 0.5, α = exp(0.5 − 0.5) = 1, l = 1·1 + exp(0 − 0.5) = 1.6065, …" "sink: tile 1 starts from the sink (m 0.5, l 1), s1 = 0"
 
 # ---- a standard run: t says why it does nothing ----
 start 80 24 TERM=xterm-256color -- -m "$MODEL"
