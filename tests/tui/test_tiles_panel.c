@@ -188,6 +188,46 @@ static void test_panel_sink_row(void **state)
 	free(txt);
 }
 
+/*
+ * Negative scores (tests/tui/data/tiled_neg.ini: s = -1, -1, -2 for q3):
+ * the inspector writes the tile's real s and v, a negative subtrahend
+ * in parentheses, α = exp(-1 − (-1)).
+ */
+static void test_inspector_negative(void **state)
+{
+	Fixture *f = *state;
+	trace_free(f->t);
+	model_free(f->m);
+	KvError err;
+	kv_error_clear(&err);
+	f->m = model_load(KV_TEST_DIR "/data/tiled_neg.ini", &err);
+	assert_non_null(f->m);
+	RunConfig cfg = run_config_default(f->m);
+	cfg.tiled = true;
+	f->t = run_trace(f->m, &cfg, &err);
+	assert_non_null(f->t);
+	tui_state_init(&f->s, f->t, -1);
+	tui_view_init(&f->v, f->t, false, f->s.digits);
+	for (int i = 0; i < 2; i++)
+		tui_state_apply(&f->s, f->t, ACT_NEXT);
+	f->s.focus = MODE_NOCACHE;
+	f->s.cur_mat = MAT_Z;
+	f->s.cur_row = 1;
+	f->s.cur_col = 3;
+	char out[600];
+	tui_inspect_text(&f->v, &f->s, out, sizeof out);
+	assert_string_equal(out, "Z[1,3] = o1 / l = 2.7358 / 2.3679 = 1.16 after tile 2 (k3-k3) of q3: m = max(-1, -2) = -1, α = exp(-1 − (-1)) = 1, l = 1·2 + exp(-2 − (-1)) = 2.3679, o1 = 1·2 + exp(-2 − (-1))·2 = 2.7358   (S and A never held)   computed in pass 3");
+	/* the ASCII form: "-" and " x " */
+	f->v.ascii = true;
+	tui_inspect_text(&f->v, &f->s, out, sizeof out);
+	assert_string_equal(out, "Z[1,3] = o1 / l = 2.7358 / 2.3679 = 1.16 after tile 2 (k3-k3) of q3: m = max(-1, -2) = -1, alpha = exp(-1 - (-1)) = 1, l = 1 x 2 + exp(-2 - (-1)) = 2.3679, o1 = 1 x 2 + exp(-2 - (-1)) x 2 = 2.7358   (S and A never held)   computed in pass 3");
+	/* the first tile: no earlier state, so no α */
+	f->v.ascii = false;
+	f->s.cur_col = 1;
+	tui_inspect_text(&f->v, &f->s, out, sizeof out);
+	assert_non_null(strstr(out, "after tile 1 (k1-k1) of q1: m = max(-1) = -1, l = exp(-1 − (-1)) = 1, o1 = exp(-1 − (-1))·1 = 1   (S and A never held)"));
+}
+
 /* The panel shows what the trace holds. */
 static void test_panel_reads_trace(void **state)
 {
@@ -336,6 +376,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_panel_reads_trace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_panel_hidden_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_panel_sink_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inspector_negative, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inspector, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inspector_fits_80x24, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_standard_view, setup, teardown),
