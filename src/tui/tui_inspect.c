@@ -757,7 +757,6 @@ void tui_render_inspector(TuiBuf *b, const TuiView *v, const TuiState *s,
 		snprintf(mode, sizeof mode, "%s: ", mode_title(s->focus));
 		x = tui_buf_put(b, x, r.y, r.x + r.w, ROLE_TITLE, mode);
 	}
-
 	inspect_fit(full, r.x + r.w - x, r.w - 2, r.h, v->ascii, text,
 		    sizeof text);
 	const char *p = text;
