@@ -378,21 +378,25 @@ static void draw_block(const PaneCtx *p, const Block *bl)
 }
 
 /*
- * When the logits block starts on screen but runs past its bottom, and
- * the cursor is elsewhere, show its k largest rows instead (at least the
- * chosen one), labelled "logits top k of V", rather
- * than hiding it or cutting it off.
+ * When the logits block starts on screen but runs past its bottom, or
+ * shows only some of its rows (a short block area), and the cursor is
+ * elsewhere, show its k largest rows instead (at least the chosen one),
+ * labelled "logits top k of V", rather than hiding it or cutting it off.
  */
 static void fit_logits(const PaneCtx *p, Block *bl, int n)
 {
 	for (int i = 0; i < n; i++) {
 		Block *b = &bl[i];
 		int top = b->y - p->scroll, room = p->ah - top;
-		if (b->mat != MAT_LOGITS || block_visible(p, b) || top < 0 ||
-		    room < 2 || p->s->cur_mat == MAT_LOGITS)
+		if (b->mat != MAT_LOGITS || top < 0 || room < 2 ||
+		    p->s->cur_mat == MAT_LOGITS)
 			continue;
-		b->top_k = room - 1;
-		b->h = room;
+		if (!block_visible(p, b)) {
+			b->top_k = room - 1;
+			b->h = room;
+		} else if (b->r1 - b->r0 + 1 < b->rows) {
+			b->top_k = b->r1 - b->r0 + 1; /* rows windowed */
+		}
 	}
 }
 
@@ -535,22 +539,77 @@ void tui_counter_rows(const TraceStep *ts, bool brief, char *row1,
 }
 
 /*
- * The pass's and the total counters, in words when they fit, else in the
- * brief form, which keeps every number and its unit. The layout gives a
- * pane at least the brief form's width (tui_view_init measures it).
+ * A tiled run's counter rows (--attention flash) end with the score
+ * cells written (0: the tiled kernel holds no S) and the tiles visited,
+ * of the pass on row 1 and in total on row 2, in one of three forms:
+ * 0 "  0 score cells  7 tile passes", 1 "  0 S cells  7 tiles",
+ * 2 " 0 S 7 tiles". A standard run's rows stay as they are.
+ */
+static void tile_counter_rows(const TraceStep *ts, int form, char (*rows)[192])
+{
+	const Counters *c[2] = { &ts->pass_c, &ts->total };
+	for (int i = 0; i < 2; i++) {
+		char *out = rows[i];
+		size_t len = strlen(out), n = sizeof rows[i];
+		uint64_t sc = c[i]->score_cells_written, tp = c[i]->tile_passes;
+		if (form == 0)
+			snprintf(out + len, n - len, "  %" PRIu64 " score %s  %"
+				 PRIu64 " tile %s", sc, plural(sc, "cell",
+				 "cells"), tp, plural(tp, "pass", "passes"));
+		else
+			snprintf(out + len, n - len, "%s%" PRIu64 " S%s%s%"
+				 PRIu64 " %s", form == 1 ? "  " : " ", sc,
+				 form == 1 ? " cells" : "",
+				 form == 1 ? "  " : " ", tp,
+				 plural(tp, "tile", "tiles"));
+	}
+}
+
+/*
+ * The counter rows in their forms, longest first: words, then brief
+ * (which keeps every number and its unit); a tiled run's rows carry its
+ * tile counters in every form, so the last one, brief with " 0 S 7
+ * tiles", is what the layout's narrowest pane must hold.
+ */
+static int counter_forms(const TuiView *v, const TraceStep *ts,
+			 char (*forms)[2][192])
+{
+	bool tiled = trace_tiles_kernel(trace_tiles(v->t))->tiled;
+	if (!tiled) {
+		tui_counter_rows(ts, false, forms[0][0], forms[0][1], 192);
+		tui_counter_rows(ts, true, forms[1][0], forms[1][1], 192);
+		return 2;
+	}
+	static const struct { bool brief; int tile_form; } order[4] = {
+		{ false, 0 }, { false, 1 }, { true, 1 }, { true, 2 },
+	};
+	for (int i = 0; i < 4; i++) {
+		tui_counter_rows(ts, order[i].brief, forms[i][0], forms[i][1],
+				 192);
+		tile_counter_rows(ts, order[i].tile_form, forms[i]);
+	}
+	return 4;
+}
+
+/*
+ * The pass's and the total counters, each row in its longest form that
+ * fits. The layout gives a pane at least the last form's width
+ * (tui_view_init measures it).
  */
 static void draw_counters(const PaneCtx *p, TuiRect r)
 {
 	const TraceStep *ts = trace_step(p->v->t, p->s->step, p->mode);
-	char l1[192], s1[192], l2[192], s2[192];
+	char forms[4][2][192];
 	int y = r.y + r.h - 2, x_end = r.x + r.w;
-	tui_counter_rows(ts, false, l1, l2, sizeof l1);
-	tui_counter_rows(ts, true, s1, s2, sizeof s1);
-	const char *row1[] = { l1, s1 };
-	tui_buf_put(p->b, r.x, y, x_end, ROLE_NORMAL, first_fit(row1, 2, r.w));
-	const char *row2[] = { l2, s2 };
+	int n = counter_forms(p->v, ts, forms);
+	const char *row1[4], *row2[4];
+	for (int i = 0; i < n; i++) {
+		row1[i] = forms[i][0];
+		row2[i] = forms[i][1];
+	}
+	tui_buf_put(p->b, r.x, y, x_end, ROLE_NORMAL, first_fit(row1, n, r.w));
 	tui_buf_put(p->b, r.x, y + 1, x_end, ROLE_TITLE,
-		    first_fit(row2, 2, r.w));
+		    first_fit(row2, n, r.w));
 }
 
 void tui_render_pane(TuiBuf *b, const TuiView *v, const TuiState *s, Mode m,
@@ -626,13 +685,13 @@ void tui_render_pane(TuiBuf *b, const TuiView *v, const TuiState *s, Mode m,
 int tui_pane_text_width(const TuiView *v)
 {
 	int w = 0, T = trace_steps(v->t);
-	char r1[192], r2[192], title[96];
+	char forms[4][2][192], title[96];
 	for (int step = 1; step <= T; step++) {
 		for (int m = 0; m < MODE_COUNT; m++) {
 			const TraceStep *ts = trace_step(v->t, step, (Mode)m);
-			tui_counter_rows(ts, true, r1, r2, sizeof r1);
-			w = max_i(w, max_i(tui_text_width(r1),
-					   tui_text_width(r2)));
+			int last = counter_forms(v, ts, forms) - 1;
+			w = max_i(w, max_i(tui_text_width(forms[last][0]),
+					   tui_text_width(forms[last][1])));
 			snprintf(title, sizeof title, " %s  pass %d: columns %d-%d",
 				 mode_title((Mode)m), ts->pass, ts->info.proj_lo,
 				 ts->info.hi);

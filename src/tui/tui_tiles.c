@@ -28,6 +28,15 @@ int tui_tiles_query(const TuiState *s, const Trace *t, Mode mode)
 									 : p->hi;
 }
 
+/* 1 when the head has a sink logit: the state starts from it (m = sink,
+ * l = 1, o = 0), shown as a row before tile 1; else 0. */
+static int sink_rows(const TuiView *v, const TuiState *s)
+{
+	bool has;
+	model_sink(trace_model(v->t), s->layer - 1, s->head - 1, &has);
+	return has ? 1 : 0;
+}
+
 int tui_tiles_height(const TuiView *v, const TuiState *s, Mode mode,
 		     int avail)
 {
@@ -35,10 +44,12 @@ int tui_tiles_height(const TuiView *v, const TuiState *s, Mode mode,
 	if (!tui_state_tiled(s, v->t))
 		return 0; /* a standard run, or the standard view of a tiled one */
 	int q = tui_tiles_query(s, v->t, mode);
-	int want = 2 + trace_tiles_count(tt, s->layer, s->head, q);
+	int want = 2 + sink_rows(v, s) +
+		   trace_tiles_count(tt, s->layer, s->head, q);
 	if (want > avail)
 		want = avail;
-	return want >= 2 ? want : 0;
+	/* the title, the header and one row (a tile, or the count hidden) */
+	return want >= 3 ? want : 0;
 }
 
 /* Width left for key_hi so that "k<lo>-k<hi>" fills 12 columns. */
@@ -95,9 +106,36 @@ void tui_render_tiles(TuiBuf *b, const TuiView *v, const TuiState *s,
 	tui_buf_put(b, r.x, r.y + 1, r.x + r.w, ROLE_DIM, head);
 	int n = trace_tiles_count(tt, s->layer, s->head, q);
 	int d_v = trace_model(v->t)->d_v;
-	/* the last rows when they do not all fit: z comes from the last */
-	int first = n - (r.h - 2) + 1 > 1 ? n - (r.h - 2) + 1 : 1;
-	for (int i = first, y = r.y + 2; i <= n && y < r.y + r.h; i++, y++) {
+	int sink = sink_rows(v, s);
+	/* rows 1-sink..n, row 0 the sink's start; the last rows when they
+	 * do not all fit (z comes from the last), under a row that says how
+	 * many earlier ones are hidden */
+	int room = r.h - 2, first = 1 - sink, y = r.y + 2;
+	if (n + sink > room && room >= 1) {
+		int hidden = n + sink - (room - 1);
+		first += hidden;
+		char more[96];
+		snprintf(more, sizeof more, "%s %d earlier %s (taller window)",
+			 v->ascii ? "..." : "⋮", hidden,
+			 hidden == 1 ? "row" : "rows");
+		tui_buf_put(b, r.x, y++, r.x + r.w, ROLE_DIM, more);
+	}
+	if (first == 0 && y < r.y + r.h) {
+		bool has;
+		double m0 = model_sink(trace_model(v->t), s->layer - 1,
+				       s->head - 1, &has);
+		char row[256];
+		snprintf(row, sizeof row, "%-18s", "sink  start");
+		put_num(row, sizeof row, m0, s->digits);
+		size_t len = strlen(row);
+		snprintf(row + len, sizeof row - len, "%8s", "");
+		put_num(row, sizeof row, 1.0, s->digits);
+		for (int c = 0; c < d_v; c++)
+			put_num(row, sizeof row, 0.0, s->digits);
+		tui_buf_put(b, r.x, y++, r.x + r.w, ROLE_DIM, row);
+		first = 1;
+	}
+	for (int i = first; i <= n && y < r.y + r.h; i++, y++) {
 		TileState ts;
 		if (!trace_tiles_get(tt, s->layer, s->head, q, i, &ts))
 			continue;
@@ -142,6 +180,101 @@ static const char *num(double x, int digits, char *buf, size_t n)
 	return buf;
 }
 
+/* x as a subtrahend or factor: negatives in parentheses, "(-0.5)". */
+static const char *operand(double x, int digits, char *buf, size_t n)
+{
+	char v[32];
+	tui_format_value(x, digits, v, sizeof v);
+	snprintf(buf, n, x < 0 ? "(%s)" : "%s", v);
+	return buf;
+}
+
+/* The explanation's shared settings. */
+typedef struct Explain {
+	const TuiView *v;
+	const TuiState *s;
+	int q, r, d;       /* query, value row, digits */
+	const char *minus; /* "−", or "-" in ASCII */
+	const char *dot;
+} Explain;
+
+/* The tile's score for key i (the standard kernel's S, which the trace
+ * keeps beside the tiled run); false when it has none there. */
+static bool tile_score(const Explain *e, int i, double *sc)
+{
+	return trace_key_visible(e->v->t, e->s->layer, i, e->q) &&
+	       trace_value_kernel(e->v->t, PRODUCER_KERNEL_STANDARD,
+				  e->s->layer, e->s->head, MAT_S, i, e->q, sc);
+}
+
+/* " + exp(s − m)" per key of the tile, with `times` and v_i when asked. */
+static void add_terms(const Explain *e, const TileState *ts, bool with_v,
+		      bool first, char *out, size_t n, size_t *len)
+{
+	char a[32], b[32], c[32];
+	for (int i = ts->key_lo; i <= ts->key_hi; i++) {
+		double sc, vi = 0;
+		if (!tile_score(e, i, &sc))
+			continue;
+		add(out, n, len, "%sexp(%s %s %s)", first ? "" : " + ",
+		    num(sc, e->d, a, sizeof a), e->minus,
+		    operand(ts->m, e->d, b, sizeof b));
+		first = false;
+		if (with_v) {
+			trace_value_kernel(e->v->t, PRODUCER_KERNEL_STANDARD,
+					   e->s->layer, e->s->head, MAT_V, e->r,
+					   i, &vi);
+			add(out, n, len, "%s%s", e->dot,
+			    operand(vi, e->d, c, sizeof c));
+		}
+	}
+}
+
+/*
+ * One tile step from state `prev` (none for a part's first tile without
+ * a sink): m = max(m', the tile's scores), α = exp(m' − m),
+ * l = α·l' + Σ exp(s − m), o = α·o' + Σ exp(s − m)·v, with the real s
+ * and v of the tile's keys.
+ */
+static void explain_step(const Explain *e, const TileState *last,
+			 const TileState *prev, char *out, size_t n,
+			 size_t *len)
+{
+	char a[32], b[32], c[32];
+	int d = e->d, r = e->r;
+	add(out, n, len, "m = max(");
+	bool first = true;
+	if (prev) {
+		add(out, n, len, "%s", num(prev->m, d, a, sizeof a));
+		first = false;
+	}
+	for (int i = last->key_lo; i <= last->key_hi; i++) {
+		double sc;
+		if (tile_score(e, i, &sc)) {
+			add(out, n, len, "%s%s", first ? "" : ", ",
+			    num(sc, d, a, sizeof a));
+			first = false;
+		}
+	}
+	add(out, n, len, ") = %s, ", num(last->m, d, a, sizeof a));
+	if (prev)
+		add(out, n, len, "%s = exp(%s %s %s) = %s, ",
+		    e->v->ascii ? "alpha" : "α", num(prev->m, d, a, sizeof a),
+		    e->minus, operand(last->m, d, b, sizeof b),
+		    num(last->alpha, d, c, sizeof c));
+	add(out, n, len, "l = ");
+	if (prev)
+		add(out, n, len, "%s%s%s", num(last->alpha, d, a, sizeof a),
+		    e->dot, operand(prev->l, d, b, sizeof b));
+	add_terms(e, last, false, !prev, out, n, len);
+	add(out, n, len, " = %s, o%d = ", num(last->l, d, a, sizeof a), r);
+	if (prev)
+		add(out, n, len, "%s%s%s", num(last->alpha, d, a, sizeof a),
+		    e->dot, operand(prev->o[r - 1], d, b, sizeof b));
+	add_terms(e, last, true, !prev, out, n, len);
+	add(out, n, len, " = %s", num(last->o[r - 1], d, a, sizeof a));
+}
+
 int tui_tiles_explain(const TuiView *v, const TuiState *s, int r, int q,
 		      char *out, size_t n)
 {
@@ -154,9 +287,11 @@ int tui_tiles_explain(const TuiView *v, const TuiState *s, int r, int q,
 		return 0;
 	bool has_prev = cnt > 1 &&
 			trace_tiles_get(tt, s->layer, s->head, q, cnt - 1, &prev);
-	const char *dot = v->ascii ? " x " : "·";
-	int d = s->digits + 2;
-	char a[32], b[32], c[32], e[32];
+	Explain e = { .v = v, .s = s, .q = q, .r = r, .d = s->digits + 2,
+		      .minus = v->ascii ? "-" : "−",
+		      .dot = v->ascii ? " x " : "·" };
+	int d = e.d;
+	char a[32], b[32], c[32];
 	double z;
 	bool have_z = trace_value_at(v->t, s->layer, s->head, MAT_Z, r, q, &z);
 	/* the result first: a short inspector row elides the tail */
@@ -169,22 +304,20 @@ int tui_tiles_explain(const TuiView *v, const TuiState *s, int r, int q,
 	    last.kind == TILE_STEP ? "tile" : "merge",
 	    last.kind == TILE_STEP ? last.tile : last.part, last.key_lo,
 	    last.key_hi, q);
+	/* the state a part's first tile starts from: the sink's, if any
+	 * (an unsplit column; m = sink, l = 1, o = 0), else none */
+	double zero[64] = { 0 };
+	TileState sink = { .l = 1.0, .o = zero };
+	bool has_sink;
+	sink.m = model_sink(trace_model(v->t), s->layer - 1, s->head - 1,
+			    &has_sink);
+	const TileKernel *k = trace_tiles_kernel(tt);
 	if (last.kind == TILE_STEP && has_prev && last.part == prev.part &&
 	    prev.kind == TILE_STEP) {
-		add(out, n, &len, "m = max(%s, tile's scores) = %s, ",
-		    num(prev.m, d, a, sizeof a), num(last.m, d, b, sizeof b));
-		add(out, n, &len, "%s = exp(%s - %s) = %s, ",
-		    v->ascii ? "alpha" : "α", num(prev.m, d, a, sizeof a),
-		    num(last.m, d, b, sizeof b),
-		    num(last.alpha, d, c, sizeof c));
-		add(out, n, &len, "l = %s%s%s + the tile's exp(s - m) = %s, ",
-		    num(last.alpha, d, a, sizeof a), dot,
-		    num(prev.l, d, b, sizeof b), num(last.l, d, c, sizeof c));
-		add(out, n, &len,
-		    "o%d = %s%s%s + the tile's exp(s - m)%sv%d = %s", r,
-		    num(last.alpha, d, a, sizeof a), dot,
-		    num(prev.o[r - 1], d, b, sizeof b), dot, r,
-		    num(last.o[r - 1], d, e, sizeof e));
+		explain_step(&e, &last, &prev, out, n, &len);
+	} else if (last.kind == TILE_STEP && last.tile == 1 && k->split <= 1 &&
+		   r <= 64) {
+		explain_step(&e, &last, has_sink ? &sink : NULL, out, n, &len);
 	} else {
 		add(out, n, &len, "m = %s, l = %s, o%d = %s",
 		    num(last.m, d, a, sizeof a), num(last.l, d, b, sizeof b), r,

@@ -95,6 +95,139 @@ static void test_panel_rows(void **state)
 	free(txt);
 }
 
+static void row_of(const char *txt, int i, char *out, size_t n);
+
+/* Renders only the tiles panel into a w x h rect at the last step. */
+static char *render_panel(Fixture *f, int w, int h)
+{
+	assert_int_equal(tui_buf_resize(&f->b, w, h), 0);
+	tui_buf_clear(&f->b);
+	tui_render_tiles(&f->b, &f->v, &f->s, f->s.focus, (TuiRect){ 0, 0, w, h });
+	char *txt = tui_buf_text(&f->b);
+	assert_non_null(txt);
+	return txt;
+}
+
+/*
+ * A panel too short for every row keeps the last ones (z comes from the
+ * last) under a row that counts the hidden ones: never a row dropped
+ * without a mark. The height asked for counts every row.
+ */
+static void test_panel_hidden_rows(void **state)
+{
+	Fixture *f = *state;
+	for (int i = 0; i < 2; i++)
+		tui_state_apply(&f->s, f->t, ACT_NEXT);
+	assert_int_equal(tui_tiles_height(&f->v, &f->s, f->s.focus, 40), 4);
+	assert_int_equal(tui_tiles_height(&f->v, &f->s, f->s.focus, 3), 3);
+	assert_int_equal(tui_tiles_height(&f->v, &f->s, f->s.focus, 2), 0);
+	char row[160];
+	char *txt = render_panel(f, 60, 3);
+	row_of(txt, 2, row, sizeof row);
+	assert_string_equal(row, "⋮ 2 earlier rows (taller window)");
+	free(txt);
+	txt = render_panel(f, 60, 4);
+	row_of(txt, 2, row, sizeof row);
+	assert_string_equal(row, "1     k1-k2              1       1    1.37    1.37");
+	row_of(txt, 3, row, sizeof row);
+	assert_string_equal(row, "2     k3-k3              1       1    2.37    3.37");
+	free(txt);
+	f->v.ascii = true;
+	txt = render_panel(f, 60, 3);
+	row_of(txt, 2, row, sizeof row);
+	assert_string_equal(row, "... 2 earlier rows (taller window)");
+	free(txt);
+}
+
+/*
+ * A sink logit (tests/core/data/sink.ini, sink 0.5): the state starts
+ * from it, m = 0.5, l = 1, o = 0, shown as a row before tile 1, so tile
+ * 1's α = exp(0.5 - 1) reads as the step from the sink.
+ */
+static void test_panel_sink_row(void **state)
+{
+	Fixture *f = *state;
+	trace_free(f->t);
+	model_free(f->m);
+	KvError err;
+	kv_error_clear(&err);
+	f->m = model_load(KV_TEST_DIR "/../core/data/sink.ini", &err);
+	assert_non_null(f->m);
+	RunConfig cfg = run_config_default(f->m);
+	cfg.tiled = true;
+	f->t = run_trace(f->m, &cfg, &err);
+	assert_non_null(f->t);
+	tui_state_init(&f->s, f->t, -1);
+	tui_view_init(&f->v, f->t, false, f->s.digits);
+	for (int i = 0; i < 2; i++)
+		tui_state_apply(&f->s, f->t, ACT_NEXT);
+	assert_int_equal(tui_tiles_height(&f->v, &f->s, f->s.focus, 40), 5);
+	char row[160];
+	char *txt = render_panel(f, 50, 5);
+	row_of(txt, 2, row, sizeof row);
+	assert_string_equal(row, "sink  start            0.5               1       0");
+	row_of(txt, 3, row, sizeof row);
+	assert_string_equal(row, "1     k1-k2              1    0.61    1.97    1.37");
+	free(txt);
+	/* the inspector on z1: tile 1 starts from the sink's state, with
+	 * the real score s1 = q1·k1 = 0 and v1 = 1 */
+	f->s.cur_mat = MAT_Z;
+	f->s.cur_row = 1;
+	f->s.cur_col = 1;
+	char out[600];
+	tui_inspect_text(&f->v, &f->s, out, sizeof out);
+	assert_string_equal(out, "Z[1,1] = o1 / l = 0.6065 / 1.6065 = 0.38 after tile 1 (k1-k1) of q1: m = max(0.5, 0) = 0.5, α = exp(0.5 − 0.5) = 1, l = 1·1 + exp(0 − 0.5) = 1.6065, o1 = 1·0 + exp(0 − 0.5)·1 = 0.6065   (S and A never held)   recomputed: an earlier pass already had it");
+	f->s.cur_col = 3;
+	f->s.cur_mat = MAT_X;
+	/* one row short: the sink row and tile 1 give way to the count */
+	txt = render_panel(f, 50, 4);
+	row_of(txt, 2, row, sizeof row);
+	assert_string_equal(row, "⋮ 2 earlier rows (taller window)");
+	row_of(txt, 3, row, sizeof row);
+	assert_string_equal(row, "2     k3-k3              1       1    2.97    3.37");
+	free(txt);
+}
+
+/*
+ * Negative scores (tests/tui/data/tiled_neg.ini: s = -1, -1, -2 for q3):
+ * the inspector writes the tile's real s and v, a negative subtrahend
+ * in parentheses, α = exp(-1 − (-1)).
+ */
+static void test_inspector_negative(void **state)
+{
+	Fixture *f = *state;
+	trace_free(f->t);
+	model_free(f->m);
+	KvError err;
+	kv_error_clear(&err);
+	f->m = model_load(KV_TEST_DIR "/data/tiled_neg.ini", &err);
+	assert_non_null(f->m);
+	RunConfig cfg = run_config_default(f->m);
+	cfg.tiled = true;
+	f->t = run_trace(f->m, &cfg, &err);
+	assert_non_null(f->t);
+	tui_state_init(&f->s, f->t, -1);
+	tui_view_init(&f->v, f->t, false, f->s.digits);
+	for (int i = 0; i < 2; i++)
+		tui_state_apply(&f->s, f->t, ACT_NEXT);
+	f->s.focus = MODE_NOCACHE;
+	f->s.cur_mat = MAT_Z;
+	f->s.cur_row = 1;
+	f->s.cur_col = 3;
+	char out[600];
+	tui_inspect_text(&f->v, &f->s, out, sizeof out);
+	assert_string_equal(out, "Z[1,3] = o1 / l = 2.7358 / 2.3679 = 1.16 after tile 2 (k3-k3) of q3: m = max(-1, -2) = -1, α = exp(-1 − (-1)) = 1, l = 1·2 + exp(-2 − (-1)) = 2.3679, o1 = 1·2 + exp(-2 − (-1))·2 = 2.7358   (S and A never held)   computed in pass 3");
+	/* the ASCII form: "-" and " x " */
+	f->v.ascii = true;
+	tui_inspect_text(&f->v, &f->s, out, sizeof out);
+	assert_string_equal(out, "Z[1,3] = o1 / l = 2.7358 / 2.3679 = 1.16 after tile 2 (k3-k3) of q3: m = max(-1, -2) = -1, alpha = exp(-1 - (-1)) = 1, l = 1 x 2 + exp(-2 - (-1)) = 2.3679, o1 = 1 x 2 + exp(-2 - (-1)) x 2 = 2.7358   (S and A never held)   computed in pass 3");
+	/* the first tile: no earlier state, so no α */
+	f->v.ascii = false;
+	f->s.cur_col = 1;
+	tui_inspect_text(&f->v, &f->s, out, sizeof out);
+	assert_non_null(strstr(out, "after tile 1 (k1-k1) of q1: m = max(-1) = -1, l = exp(-1 − (-1)) = 1, o1 = exp(-1 − (-1))·1 = 1   (S and A never held)"));
+}
+
 /* The panel shows what the trace holds. */
 static void test_panel_reads_trace(void **state)
 {
@@ -118,7 +251,7 @@ static void test_inspector(void **state)
 	f->s.cur_col = 3;
 	char out[600];
 	tui_inspect_text(&f->v, &f->s, out, sizeof out);
-	assert_string_equal(out, "Z[1,3] = o1 / l = 3.3679 / 2.3679 = 1.42 after tile 2 (k3-k3) of q3: m = max(1, tile's scores) = 1, α = exp(1 - 1) = 1, l = 1·1.3679 + the tile's exp(s - m) = 2.3679, o1 = 1·1.3679 + the tile's exp(s - m)·v1 = 3.3679   (S and A never held)   computed in pass 3, v1..v2 reused from cache");
+	assert_string_equal(out, "Z[1,3] = o1 / l = 3.3679 / 2.3679 = 1.42 after tile 2 (k3-k3) of q3: m = max(1, 1) = 1, α = exp(1 − 1) = 1, l = 1·1.3679 + exp(1 − 1) = 2.3679, o1 = 1·1.3679 + exp(1 − 1)·2 = 3.3679   (S and A never held)   computed in pass 3, v1..v2 reused from cache");
 }
 
 /* Rows of `txt` (a rendered frame) as an array; row i is NUL-ended. */
@@ -155,7 +288,7 @@ static void test_inspector_fits_80x24(void **state)
 	row_of(txt, 22, r22, sizeof r22);
 	row_of(txt, 23, r23, sizeof r23);
 	assert_string_equal(r21, "INSPECT Z[1,3] = o1 / l = 3.3679 / 2.3679 = 1.42 after tile 2 (k3-k3) of q3: m =");
-	assert_string_equal(r22, "  max(1, tile's scores) = 1, α = exp(1 - 1) = 1, l = 1·1.3679 + the tile's …");
+	assert_string_equal(r22, "  max(1, 1) = 1, α = exp(1 − 1) = 1, l = 1·1.3679 + exp(1 − 1) = 2.3679, o1 = …");
 	assert_true(strncmp(r23, "legend ", 7) == 0);
 	free(txt);
 }
@@ -241,6 +374,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_panel_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_panel_reads_trace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_panel_hidden_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_panel_sink_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inspector_negative, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inspector, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inspector_fits_80x24, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_standard_view, setup, teardown),
