@@ -220,8 +220,15 @@ static int apply_option(int c, const char *arg, CliOpts *o, KvError *err)
 		return arg_int("", "--kv-group", arg, 1, KV_QUANT_MAX_GROUP,
 			       &o->kv_group, err);
 	case OPT_KV_RESIDUAL:
-		return arg_int("", "--kv-residual", arg, 1,
-			       2 * KV_QUANT_MAX_GROUP, &o->kv_residual, err);
+		/* the lower bound is G, known once all options are read */
+		if (arg_int("", "--kv-residual", arg, 1,
+			    2 * KV_QUANT_MAX_GROUP, &o->kv_residual, err)) {
+			kv_error_clear(err);
+			return kv_error_set(err, EX_USAGE,
+					    "--kv-residual expects a whole number from G (the group) to %d, got '%s'",
+					    2 * KV_QUANT_MAX_GROUP, arg);
+		}
+		return 0;
 	case OPT_CTX:
 		return arg_int("", "--ctx", arg, 2, 1024, &o->ctx, err);
 	case OPT_SHIFT:
@@ -361,8 +368,9 @@ static int check_scope(const CliOpts *o, KvError *err)
 	if (o->kv_bits && o->kv_residual &&
 	    o->kv_residual < (o->kv_group ? o->kv_group : 2))
 		return kv_error_set(err, EX_USAGE,
-				    "--kv-residual %d is shorter than the group %d",
-				    o->kv_residual, o->kv_group ? o->kv_group : 2);
+				    "--kv-residual %d is shorter than the group %d; it takes G to %d",
+				    o->kv_residual, o->kv_group ? o->kv_group : 2,
+				    2 * KV_QUANT_MAX_GROUP);
 	if ((o->tile || o->split || o->tiles) && !o->tiled)
 		return kv_error_set(err, EX_USAGE,
 				    "--tile, --split and --tiles go with --attention flash");

@@ -48,6 +48,26 @@ static Model *load_model(const CliOpts *o, KvError *err)
 	return model_load(o->model_path, err);
 }
 
+/* Without --kv-residual the residual is the group G: a sliding window
+ * shorter than G is then the group's fault, and the message names it. */
+static int group_window_check(const Model *m, const RunConfig *cfg,
+			      const CliOpts *o, KvError *err)
+{
+	if (!o->kv_bits || o->kv_residual)
+		return 0;
+	int g = cfg->quant.group;
+	long total = (long)cfg->prompt_n + cfg->generate;
+	for (int l = 0; l < m->n_layers; l++)
+		if (m->window[l] > 0 && m->window[l] < total &&
+		    g > m->window[l])
+			return kv_error_set(err, EX_USAGE,
+					    "--kv-group %d%s: the residual (default: the group, %d) is longer than the window %d of layer %d; give --kv-group %d or less",
+					    g, o->kv_group ? "" : " (the default)",
+					    g, m->window[l], l + 1,
+					    m->window[l]);
+	return 0;
+}
+
 /* The run's configuration: the model's defaults overridden by -p and -n. */
 static int make_config(const Model *m, const CliOpts *o, int *ids,
 		       RunConfig *cfg, KvError *err)
@@ -88,6 +108,8 @@ static int make_config(const Model *m, const CliOpts *o, int *ids,
 		cfg->tiled = true;
 		cfg->tile = tile;
 	}
+	if (group_window_check(m, cfg, o, err))
+		return err->code;
 	return run_config_check(m, cfg, err);
 }
 
