@@ -68,6 +68,35 @@ static int group_window_check(const Model *m, const RunConfig *cfg,
 	return 0;
 }
 
+/* export --matrix of a matrix this run never holds would write a bare
+ * header: refused, with the reason and what would hold it. A --sheet
+ * export picks among its sheet's cells instead. */
+static int matrix_check(const Model *m, const RunConfig *cfg,
+			const CliOpts *o, KvError *err)
+{
+	unsigned want = o->filter.matrices;
+	if (o->cmd != CMD_EXPORT || o->sheet || !want)
+		return 0;
+	unsigned quant = 1u << MAT_KQ | 1u << MAT_VQ;
+	unsigned rope = 1u << MAT_QR | 1u << MAT_KR;
+	unsigned scores = 1u << MAT_S | 1u << MAT_A;
+	if ((want & quant) && !kv_quant_on(&cfg->quant))
+		return kv_error_set(err, EX_USAGE,
+				    "--matrix Kq and Vq are K and V as a quantised cache reads them back; they need --kv-quant int8 or int4");
+	if ((want & rope) && m->rope <= 0)
+		return kv_error_set(err, EX_USAGE,
+				    "--matrix Qr and Kr are q and k before the rotation of a model with rope (e.g. -m rope); %s has none",
+				    m->source);
+	if ((want & (1u << MAT_H)) && !m->stacked)
+		return kv_error_set(err, EX_USAGE,
+				    "--matrix H is a stacked model's layer output; %s has one layer and head",
+				    m->source);
+	if ((want & scores) && cfg->tiled)
+		return kv_error_set(err, EX_USAGE,
+				    "--matrix S and A are never held by --attention flash (export --tiles gives its tile states)");
+	return 0;
+}
+
 /* The run's configuration: the model's defaults overridden by -p and -n. */
 static int make_config(const Model *m, const CliOpts *o, int *ids,
 		       RunConfig *cfg, KvError *err)
@@ -110,7 +139,9 @@ static int make_config(const Model *m, const CliOpts *o, int *ids,
 	}
 	if (group_window_check(m, cfg, o, err))
 		return err->code;
-	return run_config_check(m, cfg, err);
+	if (run_config_check(m, cfg, err))
+		return err->code;
+	return matrix_check(m, cfg, o, err);
 }
 
 /* Progress of a long run on a terminal: one line on stderr, redrawn. */
