@@ -249,6 +249,17 @@ static int pick_tile(const SheetRef *r, SheetPick *p, KvError *err)
 	return answer_add(p, &a, err);
 }
 
+/* A score s_i of the standard kernel a tiled sheet gives (tile_s): the
+ * scores the online softmax starts from, which its run never holds. */
+static int pick_score(const SheetRef *r, SheetPick *p, KvError *err)
+{
+	CsvAnswerRow a = { .step = r->step, .mode = (Mode)r->mode,
+			   .kind = CSV_KIND_TILE + CSV_TILE_S,
+			   .given = !r->answer, .layer = r->layer,
+			   .head = r->head, .row = r->row, .col = r->col };
+	return answer_add(p, &a, err);
+}
+
 /*
  * Collects the trace cells of the command line's run among the refs, and
  * the tile states it prints. A value of the standard kernel that a tiled
@@ -264,6 +275,12 @@ static int pick_collect(const SheetPage *page, SheetPick *p, KvError *err)
 		const SheetRef *r = &page->refs[i];
 		if (r->kind == REF_TILE && r->run == -1) {
 			if (pick_tile(r, p, err))
+				return err->code;
+			continue;
+		}
+		if (r->kind == REF_CELL && r->what == MAT_S && r->standard &&
+		    r->run == -1) {
+			if (pick_score(r, p, err))
 				return err->code;
 			continue;
 		}
