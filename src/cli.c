@@ -66,7 +66,8 @@ const char *cli_usage(void)
 	       "\n"
 	       "options:\n"
 	       "  -m, --model FILE     model file, or a bundled model: default, gqa, mqa,\n"
-	       "                       local-global, streaming (default: the classroom model)\n"
+	       "                       local-global, streaming, rope (default: the classroom\n"
+	       "                       model)\n"
 	       "  -p, --prompt WORDS   prompt, words from the model's vocab\n"
 	       "  -n, --generate N     tokens to generate after the prompt\n"
 	       "      --digits N       decimals shown (UI and worksheets)\n"
@@ -93,10 +94,12 @@ const char *cli_usage(void)
 	       "      --tiles          flash: one row per tile state (m, l, alpha, o)\n"
 	       "      --shift N        (with --ctx C) one row per K cell and score of the\n"
 	       "                       shifted cache, beside a fresh run's\n"
-	       "      --sheet N        only the cells worksheet N (1-3) shows; given ones say so\n"
+	       "      --sheet N        only the cells worksheet N (1-3 or 7) shows; given ones\n"
+	       "                       say so\n"
 	       "      --mode LIST      keep these modes: nocache,cache,prefill\n"
 	       "      --step N|A-B     keep this step or range of steps\n"
-	       "      --matrix LIST    keep these matrices: X,Q,K,V,S,A,Z,logits\n"
+	       "      --matrix LIST    keep these matrices: X,Q,K,V,S,A,Z,logits; H (stacked\n"
+	       "                       models), Qr,Kr (rope), Kq,Vq (--kv-quant)\n"
 	       "      --blank          leave values empty, for students to fill in\n"
 	       "      --masked         with --blank, keep the masked cells too\n"
 	       "\n"
@@ -113,7 +116,7 @@ const char *cli_usage(void)
 
 /* Parses a comma-separated list of names into a bit mask. */
 static int parse_list(const char *opt, const char *s, int (*parse)(const char *),
-		      unsigned *mask, KvError *err)
+		      const char *valid, unsigned *mask, KvError *err)
 {
 	char buf[256];
 	if (strlen(s) >= sizeof buf)
@@ -128,8 +131,9 @@ static int parse_list(const char *opt, const char *s, int (*parse)(const char *)
 	     w = strtok_r(NULL, ",", &save)) {
 		int k = parse(w);
 		if (k < 0)
-			return kv_error_set(err, EX_USAGE, "%s: unknown name '%s'",
-					    opt, w);
+			return kv_error_set(err, EX_USAGE,
+					    "%s: unknown name '%s'; expected %s",
+					    opt, w, valid);
 		*mask |= 1u << k;
 	}
 	if (!*mask)
@@ -220,8 +224,15 @@ static int apply_option(int c, const char *arg, CliOpts *o, KvError *err)
 		return arg_int("", "--kv-group", arg, 1, KV_QUANT_MAX_GROUP,
 			       &o->kv_group, err);
 	case OPT_KV_RESIDUAL:
-		return arg_int("", "--kv-residual", arg, 1,
-			       2 * KV_QUANT_MAX_GROUP, &o->kv_residual, err);
+		/* the lower bound is G, known once all options are read */
+		if (arg_int("", "--kv-residual", arg, 1,
+			    2 * KV_QUANT_MAX_GROUP, &o->kv_residual, err)) {
+			kv_error_clear(err);
+			return kv_error_set(err, EX_USAGE,
+					    "--kv-residual expects a whole number from G (the group) to %d, got '%s'",
+					    2 * KV_QUANT_MAX_GROUP, arg);
+		}
+		return 0;
 	case OPT_CTX:
 		return arg_int("", "--ctx", arg, 2, 1024, &o->ctx, err);
 	case OPT_SHIFT:
@@ -230,10 +241,12 @@ static int apply_option(int c, const char *arg, CliOpts *o, KvError *err)
 	case OPT_BLANK: o->filter.blank = true; return 0;
 	case OPT_MASKED: o->filter.masked = true; return 0;
 	case OPT_MODE:
-		return parse_list("--mode", arg, mode_parse, &o->filter.modes,
+		return parse_list("--mode", arg, mode_parse,
+				  "nocache, cache or prefill", &o->filter.modes,
 				  err);
 	case OPT_MATRIX:
 		return parse_list("--matrix", arg, matrix_parse,
+				  "X, Q, K, V, S, A, Z, logits, H, Qr, Kr, Kq or Vq",
 				  &o->filter.matrices, err);
 	case OPT_STEP: return parse_steps(arg, &o->filter, err);
 	case OPT_SUMMARY: o->summary = arg; return 0;
@@ -361,8 +374,9 @@ static int check_scope(const CliOpts *o, KvError *err)
 	if (o->kv_bits && o->kv_residual &&
 	    o->kv_residual < (o->kv_group ? o->kv_group : 2))
 		return kv_error_set(err, EX_USAGE,
-				    "--kv-residual %d is shorter than the group %d",
-				    o->kv_residual, o->kv_group ? o->kv_group : 2);
+				    "--kv-residual %d is shorter than the group %d; it takes G to %d",
+				    o->kv_residual, o->kv_group ? o->kv_group : 2,
+				    2 * KV_QUANT_MAX_GROUP);
 	if ((o->tile || o->split || o->tiles) && !o->tiled)
 		return kv_error_set(err, EX_USAGE,
 				    "--tile, --split and --tiles go with --attention flash");

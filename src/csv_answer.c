@@ -15,7 +15,7 @@ static const char *const kind_names[CSV_KIND_COUNT - MAT_COUNT] = {
 	"total_cache_cells", "total_cache_bytes", "total_cache_reads",
 	"total_passes", "total_pass",
 	"token",
-	"tile_m", "tile_alpha", "tile_l", "tile_o",
+	"tile_m", "tile_alpha", "tile_l", "tile_o", "tile_s",
 };
 
 const char *csv_kind_name(int kind)
@@ -81,6 +81,10 @@ bool csv_tile_value(const Trace *t, int step, Mode mode, int layer,
 {
 	if (!csv_kind_is_tile(kind) || step < 1 || step > trace_steps(t))
 		return false;
+	if (kind == CSV_KIND_TILE + CSV_TILE_S)
+		return row <= col &&
+		       trace_value_kernel(t, PRODUCER_KERNEL_STANDARD, layer,
+					  head, MAT_S, row, col, out);
 	const TraceTiles *tt = trace_tiles(t);
 	int q = trace_step(t, step, mode)->info.hi;
 	TileState ts;
@@ -90,6 +94,8 @@ bool csv_tile_value(const Trace *t, int step, Mode mode, int layer,
 	case CSV_TILE_M: *out = ts.m; return row == 1;
 	case CSV_TILE_ALPHA: *out = ts.alpha; return row == 1;
 	case CSV_TILE_L: *out = ts.l; return row == 1;
+	case CSV_TILE_S: /* read above */
+		break;
 	case CSV_TILE_O:
 		if (row < 1 || row > trace_model(t)->d_v)
 			return false;

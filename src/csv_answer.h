@@ -14,6 +14,9 @@
  *                         (step, mode) ends at: col = the state's number
  *                         (1, 2, ... in the kernel's order), row = o's row
  *                         for tile_o, else 1; layer and head as for Z
+ *   tile_s                the score s_i = S[i,q] the tiled kernel starts
+ *                         from, as the standard kernel's S holds it (sheet
+ *                         7 gives them): row = key i, col = query q
  *
  * A counter or token row has row = 1 and col = step. A counter's value is a whole
  * number and is graded exactly; a token's value is the word, graded by
@@ -48,15 +51,17 @@ enum {
 	CSV_KIND_TOTAL = CSV_KIND_COUNTER + CSV_CTR_COUNT, /* + CsvCounter */
 	CSV_KIND_TOKEN = CSV_KIND_TOTAL + CSV_CTR_COUNT,
 	CSV_KIND_TILE,   /* + CsvTileField */
-	CSV_KIND_COUNT = CSV_KIND_TILE + 4
+	CSV_KIND_COUNT = CSV_KIND_TILE + 5
 };
 
-/* What a tile row holds (the order of sheet_tmpl.h's SheetTileField). */
+/* What a tile row holds (the order of sheet_tmpl.h's SheetTileField, then
+ * the score). */
 typedef enum CsvTileField {
 	CSV_TILE_M,
 	CSV_TILE_ALPHA,
 	CSV_TILE_L,
 	CSV_TILE_O,
+	CSV_TILE_S, /* a score s_i, not a state: no SheetTileField */
 	CSV_TILE_COUNT
 } CsvTileField;
 

@@ -48,6 +48,55 @@ static Model *load_model(const CliOpts *o, KvError *err)
 	return model_load(o->model_path, err);
 }
 
+/* Without --kv-residual the residual is the group G: a sliding window
+ * shorter than G is then the group's fault, and the message names it. */
+static int group_window_check(const Model *m, const RunConfig *cfg,
+			      const CliOpts *o, KvError *err)
+{
+	if (!o->kv_bits || o->kv_residual)
+		return 0;
+	int g = cfg->quant.group;
+	long total = (long)cfg->prompt_n + cfg->generate;
+	for (int l = 0; l < m->n_layers; l++)
+		if (m->window[l] > 0 && m->window[l] < total &&
+		    g > m->window[l])
+			return kv_error_set(err, EX_USAGE,
+					    "--kv-group %d%s: the residual (default: the group, %d) is longer than the window %d of layer %d; give --kv-group %d or less",
+					    g, o->kv_group ? "" : " (the default)",
+					    g, m->window[l], l + 1,
+					    m->window[l]);
+	return 0;
+}
+
+/* export --matrix of a matrix this run never holds would write a bare
+ * header: refused, with the reason and what would hold it. A --sheet
+ * export picks among its sheet's cells instead. */
+static int matrix_check(const Model *m, const RunConfig *cfg,
+			const CliOpts *o, KvError *err)
+{
+	unsigned want = o->filter.matrices;
+	if (o->cmd != CMD_EXPORT || o->sheet || !want)
+		return 0;
+	unsigned quant = 1u << MAT_KQ | 1u << MAT_VQ;
+	unsigned rope = 1u << MAT_QR | 1u << MAT_KR;
+	unsigned scores = 1u << MAT_S | 1u << MAT_A;
+	if ((want & quant) && !kv_quant_on(&cfg->quant))
+		return kv_error_set(err, EX_USAGE,
+				    "--matrix Kq and Vq are K and V as a quantised cache reads them back; they need --kv-quant int8 or int4");
+	if ((want & rope) && m->rope <= 0)
+		return kv_error_set(err, EX_USAGE,
+				    "--matrix Qr and Kr are q and k before the rotation of a model with rope (e.g. -m rope); %s has none",
+				    m->source);
+	if ((want & (1u << MAT_H)) && !m->stacked)
+		return kv_error_set(err, EX_USAGE,
+				    "--matrix H is a stacked model's layer output; %s has one layer and head",
+				    m->source);
+	if ((want & scores) && cfg->tiled)
+		return kv_error_set(err, EX_USAGE,
+				    "--matrix S and A are never held by --attention flash (export --tiles gives its tile states)");
+	return 0;
+}
+
 /* The run's configuration: the model's defaults overridden by -p and -n. */
 static int make_config(const Model *m, const CliOpts *o, int *ids,
 		       RunConfig *cfg, KvError *err)
@@ -88,7 +137,11 @@ static int make_config(const Model *m, const CliOpts *o, int *ids,
 		cfg->tiled = true;
 		cfg->tile = tile;
 	}
-	return run_config_check(m, cfg, err);
+	if (group_window_check(m, cfg, o, err))
+		return err->code;
+	if (run_config_check(m, cfg, err))
+		return err->code;
+	return matrix_check(m, cfg, o, err);
 }
 
 /* Progress of a long run on a terminal: one line on stderr, redrawn. */

@@ -170,9 +170,9 @@ static int read_window_list(Loader *L, const IniEntry *e)
 		bool word_end = !*end || *end == ' ' || *end == '\t';
 		if (end == p || !word_end || errno || w < 0 || w > KV_MAX_TOKENS)
 			return loader_fail(L, e->line,
-				    "window %d: expected a whole number 0..%d (0 = global), got '%.*s'",
-				    n + 1, KV_MAX_TOKENS,
-				    (int)strcspn(p, " \t"), p);
+				    "window: '%.*s' (value %d of the list) is not a whole number 0..%d (0 = global)",
+				    (int)strcspn(p, " \t"), p, n + 1,
+				    KV_MAX_TOKENS);
 		if (n < m->n_layers)
 			m->window[n] = (int)w;
 		n++;
@@ -295,8 +295,8 @@ static int sink_tokens_word(Loader *L, const IniEntry *e, const char *p,
 	bool word_end = !**end || **end == ' ' || **end == '\t';
 	if (*end == p || !word_end || errno || n < 0 || n > KV_MAX_TOKENS)
 		return loader_fail(L, e->line,
-			    "sink_tokens %d: expected a whole number 0..%d of pinned first positions, got '%.*s'",
-			    i + 1, KV_MAX_TOKENS, (int)strcspn(p, " \t"), p);
+			    "sink_tokens: '%.*s' (value %d of the list) is not a whole number 0..%d of pinned first positions",
+			    (int)strcspn(p, " \t"), p, i + 1, KV_MAX_TOKENS);
 	*out = (int)n;
 	return 0;
 }
@@ -358,8 +358,15 @@ static int read_rope(Loader *L)
 	Model *m = L->m;
 	if (!e)
 		return 0;
+	/* one decimal number first, so that any other word gets the rope:
+	 * message (loader_numbers then applies the limits of every number) */
+	char *end;
+	double b = strtod(e->value, &end);
+	end += strspn(end, " \t");
+	bool one = end != e->value && !*end && !strpbrk(e->value, "xX") &&
+		   isfinite(b) && b > 1;
 	double v[2];
-	int n = loader_numbers(L, e, v, 2);
+	int n = one ? loader_numbers(L, e, v, 2) : 0;
 	if (n < 0)
 		return L->err->code;
 	if (n != 1 || !(v[0] > 1))

@@ -249,6 +249,17 @@ static int pick_tile(const SheetRef *r, SheetPick *p, KvError *err)
 	return answer_add(p, &a, err);
 }
 
+/* A score s_i of the standard kernel a tiled sheet gives (tile_s): the
+ * scores the online softmax starts from, which its run never holds. */
+static int pick_score(const SheetRef *r, SheetPick *p, KvError *err)
+{
+	CsvAnswerRow a = { .step = r->step, .mode = (Mode)r->mode,
+			   .kind = CSV_KIND_TILE + CSV_TILE_S,
+			   .given = !r->answer, .layer = r->layer,
+			   .head = r->head, .row = r->row, .col = r->col };
+	return answer_add(p, &a, err);
+}
+
 /*
  * Collects the trace cells of the command line's run among the refs, and
  * the tile states it prints. A value of the standard kernel that a tiled
@@ -264,6 +275,12 @@ static int pick_collect(const SheetPage *page, SheetPick *p, KvError *err)
 		const SheetRef *r = &page->refs[i];
 		if (r->kind == REF_TILE && r->run == -1) {
 			if (pick_tile(r, p, err))
+				return err->code;
+			continue;
+		}
+		if (r->kind == REF_CELL && r->what == MAT_S && r->standard &&
+		    r->run == -1) {
+			if (pick_score(r, p, err))
 				return err->code;
 			continue;
 		}
@@ -368,6 +385,28 @@ static int pick_answers(const Template *tp, const Trace *t, SheetPick *p,
 	return 0;
 }
 
+/* Where the cells of a bundled sheet with models of its own are exported
+ * from (docs/worksheets.md); "" for any other sheet. */
+static const char *own_models_hint(const SheetSource *src)
+{
+	static const struct { const char *name, *hint; } hints[] = {
+		{ "5-serving.txt", "; its answers are in kvstep serve "
+				   "--export schedule|blocks" },
+		{ "6-speculative.txt", "; its answers are in kvstep spec "
+				       "--export schedule" },
+		{ "8-rope.txt", "; its cells are in kvstep -m rope export "
+				"--matrix Qr,Kr,Q,K,S" },
+		{ "9-quantised.txt", "; its cells are in kvstep export "
+				     "--kv-quant int4 --kv-group 4 "
+				     "--matrix K,Kq,S" },
+	};
+	for (size_t i = 0; !src->owned && i < sizeof hints / sizeof *hints;
+	     i++)
+		if (strcmp(src->name, hints[i].name) == 0)
+			return hints[i].hint;
+	return "";
+}
+
 int sheet_pick_load(const Trace *t, const char *name, SheetPick **out,
 		    KvError *err)
 {
@@ -380,8 +419,9 @@ int sheet_pick_load(const Trace *t, const char *name, SheetPick **out,
 	if (!rc && job.tp.n_models > 0)
 		rc = kv_error_set(err, EX_USAGE, "%s: this sheet runs models "
 				  "of its own, so its cells are not cells of "
-				  "this run; export sheets 1 to 3",
-				  job.src.name);
+				  "this run; export --sheet takes sheets 1 to 3 "
+				  "and 7%s",
+				  job.src.name, own_models_hint(&job.src));
 	/* a tiled sheet's cells are those of the tiled run (main.c makes
 	 * the export's run so, sheet_attention) */
 	if (!rc && job.tp.attention_tile > 0 &&

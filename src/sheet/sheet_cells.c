@@ -167,9 +167,16 @@ static int quant_part(const Render *R, const Placeholder *ph, int r, int c,
 		snprintf(txt, sizeof txt, "%d", q.code);
 	else if (ph->qpart == SHEET_QPART_MAX)
 		sheet_format_value(q.min + top * q.scale, R->o->digits, txt);
+	else if (ph->qpart == SHEET_QPART_SCALE)
+		/* read back = min + code x scale multiplies the scale's
+		 * rounding by up to 15 (int4): two more digits keep the
+		 * page's read-back values derivable from it */
+		sheet_format_value(q.scale,
+				   (R->o->digits < 0 ? SHEET_DEFAULT_DIGITS
+						     : R->o->digits) + 2,
+				   txt);
 	else
 		sheet_format_value(ph->qpart == SHEET_QPART_MIN ? q.min :
-				   ph->qpart == SHEET_QPART_SCALE ? q.scale :
 				   readback - exact, R->o->digits, txt);
 	sheet_inline_put(R, ph, txt, NULL, b);
 	return 0;

@@ -4,12 +4,13 @@
  *
  *   tiles   k1-k2   k3-k4   k5
  *   m        0.50    1.25   1.25
- *   α           1    0.47      1
+ *   alpha       1    0.47      1
  *   l        1.61    2.03   2.40
  *   o1       ...
  *
  * one column per state in the order the kernel made them (a split
- * column's merges too, labelled "merge p"), rows m, α, l and o1..o_dv.
+ * column's merges too, labelled "merge p"), rows m, alpha, l and o1..o_dv
+ * ("alpha" as the sheet's own text writes it, with or without --ascii).
  * The query is the last column of the step's pass: the new token's in
  * the cache modes. Values are the trace's, never recomputed.
  */
@@ -18,13 +19,11 @@
 #include <stdio.h>
 
 /* The grid's row label of field `f` (o: row r of o). */
-static void row_label(int f, int r, bool ascii, char *out)
+static void row_label(int f, int r, char *out)
 {
-	static const char *const names[] = { "m", "α", "l" };
+	static const char *const names[] = { "m", "alpha", "l" };
 	if (f == TILE_FIELD_O)
 		snprintf(out, SHEET_TEXT_MAX, "o%d", r);
-	else if (f == TILE_FIELD_ALPHA && ascii)
-		snprintf(out, SHEET_TEXT_MAX, "alpha");
 	else
 		snprintf(out, SHEET_TEXT_MAX, "%s", names[f]);
 }
@@ -85,7 +84,7 @@ int sheet_render_tiles(const Render *R, const Placeholder *ph, SheetBlock *b)
 	snprintf(gb.corner, sizeof gb.corner, "tiles");
 	for (int i = 0; i < rows; i++) {
 		int f = i < TILE_FIELD_O ? i : TILE_FIELD_O;
-		row_label(f, i - f + 1, R->o->ascii, gb.g.row_labels[i]);
+		row_label(f, i - f + 1, gb.g.row_labels[i]);
 	}
 	bool blank = sheet_wants_blank(R, ph) && !ph->given;
 	for (int c = 0; c < n; c++) {

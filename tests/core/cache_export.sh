@@ -85,7 +85,7 @@ check "and writes nothing" [ ! -s "$tmp/out" ]
 printf '[model]\nvocab = a\nd_model = 1\nd_k = 1\nd_v = 1\nprompt = a\nwindow = 2\nsink_tokens = -3\n[embedding]\na = 1\n' > "$tmp/bad.ini"
 "$kvstep" export --cache -m "$tmp/bad.ini" > "$tmp/out" 2> "$tmp/err"; rc=$?
 check "negative sink_tokens is 65" [ "$rc" -eq 65 ]
-check "and names file:line" grep -q "^kvstep: $tmp/bad.ini:8: sink_tokens 1: expected a whole number 0..1024 of pinned first positions, got '-3'" "$tmp/err"
+check "and names file:line" grep -q "^kvstep: $tmp/bad.ini:8: sink_tokens: '-3' (value 1 of the list) is not a whole number 0..1024 of pinned first positions" "$tmp/err"
 
 "$kvstep" export --cache --counters > /dev/null 2> "$tmp/err"; rc=$?
 check "--cache with --counters is 64" [ "$rc" -eq 64 ]

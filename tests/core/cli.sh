@@ -121,6 +121,45 @@ check "mem after options says it comes first" grep -q "'mem' takes its own optio
 check "version" grep -q "^kvstep [0-9]" v.txt
 "$kvstep" --help > h.txt
 check "help names export" grep -q "kvstep export" h.txt
+# --help names every bundled model -m takes (default-draft is spec's draft)
+for f in "$src"/../../data/*.ini; do
+	name=$(basename "$f" .ini)
+	[ "$name" = default-draft ] && continue
+	check "help names -m $name" grep -q "[ ,]$name[,) ]" h.txt
+done
+check "help: --sheet takes 1-3 and 7" grep -q -- "--sheet N .*(1-3 or 7)" h.txt
+# every matrix --matrix accepts is in --help (the list is the refusal's)
+"$kvstep" export --matrix Foo > out.txt 2> err.txt; rc=$?
+check "--matrix Foo is 64" [ "$rc" -eq 64 ]
+check "--matrix Foo lists the names" [ "$(cat err.txt)" = \
+	"kvstep: --matrix: unknown name 'Foo'; expected X, Q, K, V, S, A, Z, logits, H, Qr, Kr, Kq or Vq" ]
+for m in Qr Kr Kq Vq H; do
+	check "help names --matrix $m" grep -q "[ ,]$m[, ]" h.txt
+done
+# a matrix the run never holds is refused with its reason, not a bare header
+nothing() { # nothing NAME MESSAGE ARGS...: exit 64, MESSAGE, no output
+	name=$1; msg=$2; shift 2
+	"$kvstep" "$@" > out.txt 2> err.txt; rc=$?
+	check "$name: exit 64" [ "$rc" -eq 64 ]
+	check "$name: no output" [ ! -s out.txt ]
+	check "$name: says why" [ "$(cat err.txt)" = "kvstep: $msg" ]
+}
+nothing "Kq without --kv-quant" "--matrix Kq and Vq are K and V as a quantised cache reads them back; they need --kv-quant int8 or int4" export --matrix Q,Kq
+nothing "Qr without rope" "--matrix Qr and Kr are q and k before the rotation of a model with rope (e.g. -m rope); default.ini has none" export --matrix Qr
+nothing "H of one layer" "--matrix H is a stacked model's layer output; default.ini has one layer and head" export --matrix H
+nothing "S under flash" "--matrix S and A are never held by --attention flash (export --tiles gives its tile states)" export --attention flash --matrix S
+"$kvstep" export --kv-quant int4 --matrix Kq > out.txt; rc=$?
+check "Kq with --kv-quant: rows" [ "$rc" -eq 0 ] && [ "$(grep -c ',Kq,' out.txt)" -gt 0 ]
+"$kvstep" -m rope export --matrix Qr,Kr > out.txt; rc=$?
+check "Qr,Kr with rope: rows" [ "$rc" -eq 0 ] && [ "$(grep -c ',Qr,' out.txt)" -gt 0 ] && [ "$(grep -c ',Kr,' out.txt)" -gt 0 ]
+# sheets with models of their own: what exports, and where their cells are
+pre="this sheet runs models of its own, so its cells are not cells of this run; export --sheet takes sheets 1 to 3 and 7"
+nothing "--sheet 8" "8-rope.txt: $pre; its cells are in kvstep -m rope export --matrix Qr,Kr,Q,K,S" export --sheet 8
+nothing "--sheet 9" "9-quantised.txt: $pre; its cells are in kvstep export --kv-quant int4 --kv-group 4 --matrix K,Kq,S" export --sheet 9
+nothing "--sheet 4" "4-windows-gqa.txt: $pre" export --sheet 4
+"$kvstep" -m rope export --matrix Qr,Kr,Q,K,S > out.txt; check "sheet 8's export command works" [ $? -eq 0 ] && [ -s out.txt ]
+"$kvstep" export --kv-quant int4 --kv-group 4 --matrix K,Kq,S > out.txt; check "sheet 9's export command works" [ $? -eq 0 ] && [ -s out.txt ]
+"$kvstep" export --sheet 7 > out.txt; check "sheet 7 exports" [ $? -eq 0 ] && [ -s out.txt ]
 
 # --- bounded work (issue 13 item 1) ---
 # 16 layers of 16 heads, every dimension 1, 1024 positions: refused at once

@@ -29,6 +29,16 @@ usage "residual without quant" export --kv-residual 2
 usage "with flash" export --kv-quant int4 --attention flash
 usage "not in answers" answers --kv-quant int4
 usage "residual past a window" export -m local-global --kv-quant int8 --kv-residual 9
+# without --kv-residual the residual is G: the message names --kv-group
+usage "default residual past a window" export -m local-global --kv-quant int4 --kv-group 3
+check "default residual past a window: names the group" [ "$(cat "$work/err")" = \
+	"kvstep: --kv-group 3: the residual (default: the group, 3) is longer than the window 2 of layer 1; give --kv-group 2 or less" ]
+usage "given residual past a window" export -m local-global --kv-quant int4 --kv-group 3 --kv-residual 3
+check "given residual past a window: names the residual" [ "$(cat "$work/err")" = \
+	"kvstep: --kv-residual 3 is longer than the window 2 of layer 1" ]
+usage "residual 129" export --kv-quant int8 --kv-residual 129
+check "residual 129: the range the docs give" [ "$(cat "$work/err")" = \
+	"kvstep: --kv-residual expects a whole number from G (the group) to 128, got '129'" ]
 
 # the no-cache rows are the run without --kv-quant, but for the run column
 strip() { sed 's/,kv[0-9a-f]\{8\}\r$//'; }

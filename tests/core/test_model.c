@@ -483,12 +483,12 @@ static void test_stacked_errors(void **state)
 	expect_stacked_error(9, "windows = 1 0\npattern = LG",
 			     "t.ini:9: give either `windows = ...` or `pattern` with `window`, not both");
 	expect_stacked_error(9, "windows = -1 0",
-			     "t.ini:9: window 1: expected a whole number 0..1024 (0 = global), got '-1'");
+			     "t.ini:9: window: '-1' (value 1 of the list) is not a whole number 0..1024 (0 = global)");
 	/* the window limit, not the ±1e6 limit of weights */
 	expect_stacked_error(9, "windows = 1 99999999",
-			     "t.ini:9: window 2: expected a whole number 0..1024 (0 = global), got '99999999'");
+			     "t.ini:9: window: '99999999' (value 2 of the list) is not a whole number 0..1024 (0 = global)");
 	expect_stacked_error(9, "windows = 1 2.5",
-			     "t.ini:9: window 2: expected a whole number 0..1024 (0 = global), got '2.5'");
+			     "t.ini:9: window: '2.5' (value 2 of the list) is not a whole number 0..1024 (0 = global)");
 	expect_stacked_error(9, "pattern = LLG\nwindow = 2",
 			     "t.ini:9: pattern has 3 letters but n_layers = 2; it repeats over the layers, so give at most 2");
 	expect_stacked_error(9, "pattern = GG\nwindow = 2",
@@ -559,11 +559,11 @@ static void test_sink_key_errors(void **state)
 {
 	(void)state;
 	expect_stacked_error(9, "windows = 1 0\nsink_tokens = -1",
-			     "t.ini:10: sink_tokens 1: expected a whole number 0..1024 of pinned first positions, got '-1'");
+			     "t.ini:10: sink_tokens: '-1' (value 1 of the list) is not a whole number 0..1024 of pinned first positions");
 	expect_stacked_error(9, "windows = 1 0\nsink_tokens = two",
-			     "t.ini:10: sink_tokens 1: expected a whole number 0..1024 of pinned first positions, got 'two'");
+			     "t.ini:10: sink_tokens: 'two' (value 1 of the list) is not a whole number 0..1024 of pinned first positions");
 	expect_stacked_error(9, "windows = 1 0\nsink_tokens = 1.5",
-			     "t.ini:10: sink_tokens 1: expected a whole number 0..1024 of pinned first positions, got '1.5'");
+			     "t.ini:10: sink_tokens: '1.5' (value 1 of the list) is not a whole number 0..1024 of pinned first positions");
 	expect_stacked_error(9, "windows = 1 0\nsink_tokens = 1 2 3",
 			     "t.ini:10: sink_tokens: expected one count (every sliding-window layer) or one per layer (n_layers = 2), got 3 values");
 	expect_stacked_error(9, "windows = 1 0\nsink_tokens =",

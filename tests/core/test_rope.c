@@ -398,8 +398,11 @@ static void test_model_errors(void **state)
 	expect_error(two, "t.ini:7: rope: expected one base greater than 1 (e.g. rope = 10000), got '10 20'");
 	free(two);
 	char *word = edited("rope = 10", "rope = yes");
-	expect_error(word, "t.ini:7: expected a number, got 'yes'");
+	expect_error(word, "t.ini:7: rope: expected one base greater than 1 (e.g. rope = 10000), got 'yes'");
 	free(word);
+	char *hex = edited("rope = 10", "rope = 0x10");
+	expect_error(hex, "t.ini:7: rope: expected one base greater than 1 (e.g. rope = 10000), got '0x10'");
+	free(hex);
 	char *pos = edited("[W_out]", "[position]\n1 = 0 0\n2 = 0 0\n[W_out]");
 	expect_error(pos, "t.ini:19: a RoPE model (rope on line 7) gets its positions from the rotation; remove [position] or rope");
 	free(pos);

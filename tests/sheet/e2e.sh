@@ -205,9 +205,20 @@ for m in "$tiles_model" default; do
 	"$kvstep" -m "$m" export --sheet 7 --blank -o blank7.csv
 	check "export --sheet 7 --blank: exit 0" $?
 	asked=$(grep -c ',computed,' key7.csv)
-	tiles=$(grep -c ',tile_' key7.csv)
-	[ "$tiles" -gt 0 ] && [ -z "$(grep ',tile_' blank7.csv | cut -d, -f9 | tr -d '\n')" ]
+	tiles=$(grep -c ',tile_[^s]' key7.csv)
+	[ "$tiles" -gt 0 ] && [ -z "$(grep ',tile_[^s]' blank7.csv | cut -d, -f9 | tr -d '\n')" ]
 	check "the tile states are asked: rows in the key, empty in the blank" $?
+	# the scores s_i the page gives: one given row per key of query T,
+	# the same in the blank as in the key, and S's column of a standard run
+	T=$(sed -n 2p key7.csv | cut -d, -f1)
+	grep ',tile_s,' key7.csv > s_key.txt; grep ',tile_s,' blank7.csv > s_blank.txt
+	[ "$(wc -l < s_key.txt)" -eq "$T" ] && cmp -s s_key.txt s_blank.txt &&
+		[ "$(grep -c ',given,' s_key.txt)" -eq "$T" ]
+	check "the scores are given rows: $T in the key and the blank alike" $?
+	"$kvstep" -m "$m" export --matrix S --mode cache --step "$T" |
+		awk -F, -v T="$T" '$8 == T { print $7 "," $9 }' > s_std.txt
+	cut -d, -f7,9 s_key.txt | cmp -s - s_std.txt
+	check "the given scores are S[i,T] of the standard run" $?
 	fill key7.csv blank7.csv full7.csv
 	"$kvstep" grade key7.csv full7.csv > grade.txt
 	grep -q "full7.csv: $asked/$asked correct (100.0%)" grade.txt
@@ -218,7 +229,7 @@ for m in "$tiles_model" default; do
 		grep -q "tile_alpha\[1,2\]: expected" grade.txt
 	check "one wrong tile value loses exactly its point" $?
 done
-[ "$(grep -c ',tile_' "$golden/7-online-softmax.tiles.csv")" -eq 8 ] &&
+[ "$(grep -c ',tile_[^s]' "$golden/7-online-softmax.tiles.csv")" -eq 8 ] &&
 	"$kvstep" -m "$tiles_model" export --sheet 7 | cmp -s - "$golden/7-online-softmax.tiles.csv"
 check "export --sheet 7 of tiled.ini matches golden (2 tiles: 8 tile rows)" $?
 "$kvstep" --attention flash --tile 3 export --sheet 7 > out.txt 2> err.txt

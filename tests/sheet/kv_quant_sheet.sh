@@ -62,6 +62,17 @@ for c in 1 2 3 4; do
 	r=$(awk -v c=$c '/^   read back / { print $(2 + 2 * c) }' key.txt)
 	check "Kq[3,$c] = $kq" [ -n "$kq" ] && [ -n "$r" ] && check "... on the key" awk -v a="$kq" -v b="$r" 'BEGIN { d = a - b; exit !(d < 0.0051 && d > -0.0051) }'
 done
+# a student works from the printed numbers only: min + code x the printed
+# scale, rounded to the key's 2 decimals, is the printed read-back value
+# (with a scale printed as 0.13, k1 would read back as -0.96, not -0.93)
+derived=$(awk '
+	/^   min / { mn = $2; s = $6 }
+	/^   codes / { c[1] = $3; c[2] = $5; c[3] = $7; c[4] = $9 }
+	/^   read back / { r[1] = $4; r[2] = $6; r[3] = $8; r[4] = $10 }
+	END { ok = 1
+	      for (i = 1; i <= 4; i++) { d = mn + c[i] * s - r[i]; if (d < 0) d = -d; if (d > 0.005) ok = 0 }
+	      print ok, s }' key.txt)
+check "read-back values derivable from the printed scale ($derived)" [ "$derived" = "1 0.1333" ]
 sc=$(val cache S 1 4) sn=$(val nocache S 1 4)
 gc=$(awk '/with the read-back k1/ { print $NF }' key.txt)
 gn=$(awk '/with the exact k1/ { print $NF }' key.txt)

@@ -478,7 +478,7 @@ static void test_sheet7_values(void **state)
 				tiled += check_ref(text, ref, v, digits);
 			}
 		}
-		/* 3 tiles of m, α, l and d_v rows of o; S column T and z */
+		/* 3 tiles of m, alpha, l and d_v rows of o; S column T and z */
 		int d_v = f->m->d_v;
 		assert_int_equal(tiles, 3 * (3 + d_v));
 		assert_int_equal(standard, T + d_v);
@@ -509,7 +509,7 @@ static void test_sheet7_by_hand(void **state)
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(key, "tiles   k1-k2      k3\n"
 				    "m           1       1\n"
-				    "α           1       1\n"
+				    "alpha       1       1\n"
 				    "l      1.3679  2.3679\n"
 				    "o1     1.3679  3.3679\n"));
 	assert_non_null(strstr(key, "Z      z3          Z      z3\n"
