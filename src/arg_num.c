@@ -26,3 +26,11 @@ int arg_int(const char *prefix, const char *opt, const char *s, int lo,
 	*out = (int)v;
 	return 0;
 }
+
+int arg_getopt_error(const char *cmd, int c, const char *arg, KvError *err)
+{
+	return kv_error_set(err, EX_USAGE, "%s: %s '%s'; try 'kvstep %s --help'",
+			    cmd, c == '?' ? "unknown option"
+					  : "a value is missing after",
+			    arg, cmd);
+}

@@ -19,4 +19,12 @@ int arg_long(const char *prefix, const char *opt, const char *s, long lo,
 int arg_int(const char *prefix, const char *opt, const char *s, int lo,
 	    int hi, int *out, KvError *err);
 
+/*
+ * What getopt_long (with opterr = 0 and a leading ':') returned as `c` for
+ * `arg`, the word it stopped at: EX_USAGE with "<cmd>: unknown option
+ * 'arg'" for '?' or "a value is missing after 'arg'" for ':', and a
+ * pointer to `kvstep <cmd> --help`.
+ */
+int arg_getopt_error(const char *cmd, int c, const char *arg, KvError *err);
+
 #endif

@@ -1,5 +1,7 @@
 #include "atomic_file.h"
 
+#include "interrupt.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -201,4 +203,13 @@ void atomic_abort(AtomicFile *af)
 	free(af->path);
 	free(af->tmp_path);
 	memset(af, 0, sizeof *af);
+}
+
+int atomic_finish(AtomicFile *af, int rc, KvError *err)
+{
+	if (rc || interrupt_caught()) {
+		atomic_abort(af);
+		return rc ? rc : kv_error_set(err, EX_TEMPFAIL, "interrupted");
+	}
+	return atomic_commit(af, err);
 }

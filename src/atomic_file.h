@@ -37,4 +37,11 @@ int atomic_commit(AtomicFile *af, KvError *err);
 /* Closes and removes the temporary file; the target is left as it was. */
 void atomic_abort(AtomicFile *af);
 
+/*
+ * Ends a write whose writer returned `rc`: aborts when rc is not 0 (and
+ * returns it) or when an interrupt was caught meanwhile (EX_TEMPFAIL,
+ * "interrupted"), else commits. Every exporter ends this way.
+ */
+int atomic_finish(AtomicFile *af, int rc, KvError *err);
+
 #endif

@@ -219,11 +219,7 @@ static int cmd_export(const CliOpts *o, const Trace *t, KvError *err)
 		 : o->counters ? csv_write_counters(af.fp, t, &f, err)
 			       : csv_write_trace(af.fp, t, &f, err);
 	sheet_pick_free(pick);
-	if (rc || interrupt_caught()) {
-		atomic_abort(&af);
-		return rc ? rc : kv_error_set(err, EX_TEMPFAIL, "interrupted");
-	}
-	return atomic_commit(&af, err);
+	return atomic_finish(&af, rc, err);
 }
 
 /* run_trace with a progress line on a terminal for long runs. */

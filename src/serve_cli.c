@@ -126,10 +126,8 @@ static int parse(int argc, char **argv, ServeOpts *o, KvError *err)
 	int c;
 	while ((c = getopt_long(argc, argv, ":o:h", longs, NULL)) != -1) {
 		if (c == '?' || c == ':')
-			return kv_error_set(err, EX_USAGE,
-					    "serve: %s '%s'; try 'kvstep serve --help'",
-					    c == '?' ? "unknown option" : "a value is missing after",
-					    argv[optind - 1]);
+			return arg_getopt_error("serve", c, argv[optind - 1],
+						err);
 		if (apply(c, optarg, o, err))
 			return err->code;
 	}
@@ -150,11 +148,7 @@ static int export_run(const ServeOpts *o, const ServeRun *r, KvError *err)
 	int rc = o->export == EXPORT_CELLS    ? serve_csv_cells(af.fp, r, err)
 		 : o->export == EXPORT_BLOCKS ? serve_csv_blocks(af.fp, r, err)
 					      : serve_csv_schedule(af.fp, r, err);
-	if (rc || interrupt_caught()) {
-		atomic_abort(&af);
-		return rc ? rc : kv_error_set(err, EX_TEMPFAIL, "interrupted");
-	}
-	return atomic_commit(&af, err);
+	return atomic_finish(&af, rc, err);
 }
 
 /* The serving view (src/tui/tui_serve.h): the one place the command line

@@ -133,10 +133,8 @@ static int parse(int argc, char **argv, SpecOpts *o, KvError *err)
 	int c;
 	while ((c = getopt_long(argc, argv, ":m:p:n:o:k:h", longs, NULL)) != -1) {
 		if (c == '?' || c == ':')
-			return kv_error_set(err, EX_USAGE,
-					    "spec: %s '%s'; try 'kvstep spec --help'",
-					    c == '?' ? "unknown option" : "a value is missing after",
-					    argv[optind - 1]);
+			return arg_getopt_error("spec", c, argv[optind - 1],
+						err);
 		if (apply(c, optarg, o, err))
 			return err->code;
 	}
@@ -163,11 +161,7 @@ static int export_run(const SpecOpts *o, const SpecRun *r, KvError *err)
 		return err->code;
 	int rc = o->export == EXPORT_CELLS ? spec_csv_cells(af.fp, r, err)
 					   : spec_csv_schedule(af.fp, r, err);
-	if (rc || interrupt_caught()) {
-		atomic_abort(&af);
-		return rc ? rc : kv_error_set(err, EX_TEMPFAIL, "interrupted");
-	}
-	return atomic_commit(&af, err);
+	return atomic_finish(&af, rc, err);
 }
 
 /* The greedy run: a view or an export. */
