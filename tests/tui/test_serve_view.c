@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rows.h"
 #include "serve.h"
 #include "tui_keys.h"
 #include "tui_render.h"
@@ -136,26 +137,9 @@ static char *frame(Fx *f, int w, int h, bool ascii)
 	return t;
 }
 
-static char *join(const char *const *rows)
-{
-	size_t n = 1;
-	for (int i = 0; rows[i]; i++)
-		n += strlen(rows[i]) + 1;
-	char *s = malloc(n), *p = s;
-	assert_non_null(s);
-	for (int i = 0; rows[i]; i++) {
-		size_t len = strlen(rows[i]);
-		memcpy(p, rows[i], len);
-		p[len] = '\n';
-		p += len + 1;
-	}
-	*p = '\0';
-	return s;
-}
-
 static void frame_is(Fx *f, int w, int h, const char *const *rows)
 {
-	char *got = frame(f, w, h, false), *want = join(rows);
+	char *got = frame(f, w, h, false), *want = join_rows(rows);
 	assert_string_equal(got, want);
 	free(got);
 	free(want);

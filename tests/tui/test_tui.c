@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "rows.h"
 #include "run.h"
 #include "tui_keys.h"
 #include "tui_render.h"
@@ -37,24 +38,6 @@ static char *render(Fixture *f, int w, int h)
 	char *txt = tui_buf_text(&f->b);
 	assert_non_null(txt);
 	return txt;
-}
-
-/* Joins NULL-terminated rows into one string, a newline after each. */
-static char *join_rows(const char *const *rows)
-{
-	size_t n = 1;
-	for (int i = 0; rows[i]; i++)
-		n += strlen(rows[i]) + 1;
-	char *s = malloc(n), *p = s;
-	assert_non_null(s);
-	for (int i = 0; rows[i]; i++) {
-		size_t len = strlen(rows[i]);
-		memcpy(p, rows[i], len);
-		p[len] = '\n';
-		p += len + 1;
-	}
-	*p = '\0';
-	return s;
 }
 
 /*
